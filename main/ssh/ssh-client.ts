@@ -1,0 +1,323 @@
+/**
+ * The SSH client every node operation goes through (ssh2 underneath).
+ * - Login with the cluster private key (0600 file, never logged or returned), the password as fallback
+ *   (password and keyboard-interactive), and Ubuntu's forced first-login password change when the
+ *   caller supplies the new password.
+ * - Host keys trusted on first use (fingerprint shown as OpenSSH does) and pinned in a KnownHostsStore;
+ *   a changed key refuses with HOST_KEY_CHANGED.
+ * - `exec` streams output, runs under sudo without echoing the password, redacts secrets, honours
+ *   timeouts and AbortSignals.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { Client, type AnyAuthMethod, type AuthenticationType, type ClientChannel } from 'ssh2';
+import { fingerprintOf, keyTypeOf, type KnownHostsStore } from './known-hosts';
+import { changeExpiredPassword, isPasswordExpiredNotice, kbdInteractiveAnswer } from './password-change';
+import { SshError, hostKeyChangedMessage, hostLabel, toSshError } from './ssh-errors';
+import { sudoSession, type SudoOptions } from './sudo';
+
+export interface HostKeyInfo {
+  host: string;
+  port: number;
+  keyType: string;
+  /** `SHA256:` + unpadded base64, exactly as `ssh` and `ssh-keygen -l` print it. */
+  fingerprint: string;
+}
+
+export interface SshConnectOptions {
+  host: string;
+  /** Default 22; the practice lab's virtual Pis use other ports. */
+  port?: number;
+  username: string;
+  /** Path of the cluster private key file (must not be readable by group or others). */
+  privateKeyPath?: string;
+  /** Password: fallback when the key is refused, and the current password for a forced change. */
+  password?: string;
+  /** Set when the server forces a password change on first login (Ubuntu's ubuntu/ubuntu). */
+  newPassword?: string;
+  knownHosts: KnownHostsStore;
+  /** Asked when a host is seen for the first time; resolve true to trust and pin it. Default: trust. */
+  onNewHostKey?: (key: HostKeyInfo) => boolean | Promise<boolean>;
+  /** Handshake + login deadline. Default 20 s. */
+  connectTimeoutMs?: number;
+  /** SSH keepalive interval; the connection is dropped after 3 unanswered. Default 15 s. */
+  keepaliveIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecOptions {
+  /** Run under sudo; give the password unless sudo is passwordless. */
+  sudo?: SudoOptions;
+  /** Data for the command's stdin (sent after sudo has accepted the password). */
+  stdin?: string | Buffer;
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  /** null when the command was ended by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export type AuthMethodUsed = 'publickey' | 'password' | 'keyboard-interactive';
+
+const REDACTED = '********';
+
+export class SshConnection {
+  private closedFlag = false;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly client: Client,
+    readonly hostKey: HostKeyInfo,
+    /** How the login succeeded: 'password' means the cluster key is not installed yet. */
+    readonly authMethod: AuthMethodUsed,
+    /** True when this login changed an expired password to `newPassword`. */
+    readonly passwordChanged: boolean,
+    private readonly secrets: readonly string[],
+  ) {
+    this.closed = new Promise((resolve) => client.once('close', () => {
+      this.closedFlag = true;
+      resolve();
+    }));
+  }
+
+  get label(): string {
+    return hostLabel(this.hostKey.host, this.hostKey.port);
+  }
+
+  get isOpen(): boolean {
+    return !this.closedFlag;
+  }
+
+  private redact(text: string, extra: readonly string[] = []): string {
+    let out = text;
+    for (const s of [...this.secrets, ...extra]) if (s) out = out.split(s).join(REDACTED);
+    return out;
+  }
+
+  /** Runs a command (built with the quoting helper). Non-zero exit codes are returned, not thrown. */
+  exec(cmd: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const { sudo, signal, timeoutMs } = options;
+    const extraSecrets = sudo?.password ? [sudo.password] : [];
+    return new Promise<ExecResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortError(this.label));
+      if (this.closedFlag) return reject(lostError(this.label));
+      let channel: ClientChannel | undefined;
+      let settled = false;
+      let stdout = '';
+      let stderr = '';
+      let exitCode: number | null = null;
+      let exitSignal: string | null = null;
+      let sawExit = false;
+      const outDecoder = new TextDecoder();
+      const errDecoder = new TextDecoder();
+      const finish = (err?: SshError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        channel?.close();
+        if (err) reject(err);
+        else resolve({ exitCode, signal: exitSignal, stdout, stderr });
+      };
+      const onAbort = () => finish(abortError(this.label));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = timeoutMs
+        ? setTimeout(() => finish(new SshError('TIMEOUT', `The command on ${this.label} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`, this.label)), timeoutMs)
+        : undefined;
+      const emitOut = (text: string) => {
+        const safe = this.redact(text, extraSecrets);
+        if (!safe) return;
+        stdout += safe;
+        options.onStdout?.(safe);
+      };
+      const emitErr = (text: string) => {
+        const safe = this.redact(text, extraSecrets);
+        if (!safe) return;
+        stderr += safe;
+        options.onStderr?.(safe);
+      };
+      const sendStdin = () => {
+        if (options.stdin !== undefined) channel?.write(options.stdin);
+        channel?.end();
+      };
+      const session = sudo
+        ? sudoSession(cmd, sudo, this.label, (line) => channel?.write(line), sendStdin, (err) => finish(err))
+        : undefined;
+
+      this.client.exec(session ? session.remoteCommand : cmd, (err, ch) => {
+        if (err) return finish(lostError(this.label));
+        channel = ch;
+        if (settled) return ch.close();
+        ch.on('data', (d: Buffer) => emitOut(outDecoder.decode(d, { stream: true })));
+        ch.stderr.on('data', (d: Buffer) => {
+          const text = errDecoder.decode(d, { stream: true });
+          emitErr(session ? session.filterStderr(text) : text);
+        });
+        ch.on('exit', (code: number | null, sig?: string) => {
+          sawExit = true;
+          exitCode = code ?? null;
+          exitSignal = sig ?? null;
+        });
+        ch.on('close', () => {
+          emitOut(outDecoder.decode());
+          emitErr((session ? session.filterStderr(errDecoder.decode()) + session.flush() : errDecoder.decode()));
+          finish(sawExit ? undefined : lostError(this.label));
+        });
+        if (!session) sendStdin();
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+function abortError(label: string): SshError {
+  return new SshError('ABORTED', `The operation on ${label} was cancelled.`, label);
+}
+
+function lostError(label: string): SshError {
+  return new SshError('CONNECTION_LOST', `The SSH connection to ${label} was lost before the command finished. The Pi may have rebooted or lost power; reconnect and check its state.`, label);
+}
+
+async function readPrivateKey(path: string): Promise<Buffer> {
+  try {
+    const info = await stat(path);
+    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+      throw new SshError('KEY_FILE_INSECURE', `The cluster key file ${path} can be read by other users of this computer. Restrict it to your user (chmod 600) and try again.`);
+    }
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof SshError) throw err;
+    throw new SshError('KEY_FILE_UNREADABLE', `The cluster key file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}). Re-create the cluster key in Settings.`);
+  }
+}
+
+interface Login {
+  client: Client;
+  hostKey: HostKeyInfo;
+  authMethod: AuthMethodUsed;
+}
+
+/** One TCP connection + handshake + login. */
+async function login(options: SshConnectOptions, key: Buffer | undefined, password: string | undefined): Promise<Login> {
+  const port = options.port ?? 22;
+  const label = hostLabel(options.host, port);
+  const timeoutMs = options.connectTimeoutMs ?? 20_000;
+  const client = new Client();
+  let hostKeyError: SshError | undefined;
+  let hostKey: HostKeyInfo | undefined;
+  let lastMethod: AuthMethodUsed = 'publickey';
+
+  const methods: AnyAuthMethod[] = [];
+  const username = options.username;
+  if (key) methods.push({ type: 'publickey', username, key });
+  if (password !== undefined) {
+    methods.push({ type: 'password', username, password });
+    methods.push({
+      type: 'keyboard-interactive',
+      username,
+      prompt: (_name, _instructions, _lang, prompts, finish) =>
+        finish(prompts.map((p) => kbdInteractiveAnswer(p.prompt, password, options.newPassword))),
+    });
+  }
+
+  return new Promise<Login>((resolve, reject) => {
+    const onAbort = () => {
+      client.end();
+      reject(abortError(label));
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (err?: SshError) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        client.end();
+        reject(err);
+      } else resolve({ client, hostKey: hostKey!, authMethod: lastMethod });
+    };
+    client.once('ready', () => done());
+    client.once('error', (err) => done(hostKeyError ?? toSshError(err, label, timeoutMs)));
+    client.connect({
+      host: options.host,
+      port,
+      username,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: options.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
+        hostKey = { host: options.host, port, keyType: keyTypeOf(blob), fingerprint: fingerprintOf(blob) };
+        const presented = hostKey;
+        void verifyHostKey(options, presented, blob).then(
+          () => verify(true),
+          (err: SshError) => {
+            hostKeyError = err;
+            verify(false);
+          },
+        );
+      },
+      authHandler: (authsLeft: AuthenticationType[] | null, _partial: boolean, next: (m: AnyAuthMethod | false) => void) => {
+        const method = methods.find((m) => !authsLeft || authsLeft.includes(m.type));
+        if (method) methods.splice(methods.indexOf(method), 1);
+        if (method) lastMethod = method.type as AuthMethodUsed;
+        next(method ?? false);
+      },
+    } as Parameters<Client['connect']>[0]);
+  });
+}
+
+async function verifyHostKey(options: SshConnectOptions, presented: HostKeyInfo, blob: Buffer): Promise<void> {
+  const check = await options.knownHosts.check(presented.host, presented.port, blob);
+  const label = hostLabel(presented.host, presented.port);
+  if (check.status === 'trusted') return;
+  if (check.status === 'changed') {
+    throw new SshError('HOST_KEY_CHANGED', hostKeyChangedMessage(label, check.pinnedFingerprint, presented.fingerprint, options.knownHosts.path), label);
+  }
+  const accepted = options.onNewHostKey ? await options.onNewHostKey(presented) : true;
+  if (!accepted) {
+    throw new SshError('HOST_KEY_REJECTED', `You did not trust the host key ${presented.fingerprint} of ${label}, so the app did not log in. Compare it with the key the Pi shows on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).`, label);
+  }
+  await options.knownHosts.pin(presented.host, presented.port, blob);
+}
+
+/** Runs `true` to find out whether the login lands in a usable session or a forced password change. */
+async function passwordExpired(client: Client): Promise<boolean> {
+  return new Promise((resolve) => {
+    client.exec('true', (err, ch) => {
+      if (err) return resolve(false);
+      let stderr = '';
+      ch.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      ch.on('data', () => undefined);
+      ch.on('close', () => resolve(isPasswordExpiredNotice(stderr)));
+    });
+  });
+}
+
+/**
+ * Connects and logs in. Throws SshError: AUTH_FAILED, HOST_UNREACHABLE, TIMEOUT, HOST_KEY_CHANGED,
+ * HOST_KEY_REJECTED, PASSWORD_EXPIRED (no `newPassword` given), PASSWORD_CHANGE_FAILED, KEY_FILE_*, ABORTED.
+ */
+export async function connectSsh(options: SshConnectOptions): Promise<SshConnection> {
+  const label = hostLabel(options.host, options.port ?? 22);
+  const key = options.privateKeyPath ? await readPrivateKey(options.privateKeyPath) : undefined;
+  const secrets = [options.password, options.newPassword].filter((s): s is string => !!s);
+  const first = await login(options, key, options.password);
+  if (!(await passwordExpired(first.client))) {
+    return new SshConnection(first.client, first.hostKey, first.authMethod, false, secrets);
+  }
+  if (!options.newPassword || options.password === undefined) {
+    first.client.end();
+    throw new SshError('PASSWORD_EXPIRED', `The password of ${options.username} on ${label} has expired and must be changed before the first login (Ubuntu does this for ubuntu/ubuntu). Choose a new password and the app will change it for you.`, label);
+  }
+  await changeExpiredPassword(first.client, label, options.password, options.newPassword);
+  // The server disconnects after the change; log in again with the new password.
+  const second = await login({ ...options, password: options.newPassword }, key, options.newPassword);
+  return new SshConnection(second.client, second.hostKey, second.authMethod, true, secrets);
+}
