@@ -1,0 +1,86 @@
+/**
+ * Composition root: builds every service for one data directory and wires them to the router.
+ * Both hosts (Electron and browser) call this and serve what it returns.
+ */
+import type { AppState, StepId, StepStatus } from '../../preload/contract/app';
+import { STEP_IDS } from '../../preload/contract/app';
+import { ErrorCode } from '../../preload/contract/errors';
+import { AppError } from '../router/app-error';
+import { JobManager } from '../jobs/job-manager';
+import { PlanService } from '../plan/plan-service';
+import { createRouter } from '../router/router';
+import type { Handlers, Router } from '../router/router';
+import { StateStore } from '../state/state-store';
+import { EventBus } from './event-bus';
+
+/** Steps a user can enter today; the others show what they will do. */
+export const AVAILABLE_STEPS: StepId[] = ['plan'];
+
+export interface App {
+  router: Router;
+  events: EventBus;
+  store: StateStore;
+  jobs: JobManager;
+  plans: PlanService;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  dataDir: string;
+  host: 'electron' | 'browser';
+  onInternalError?: (method: string, error: unknown) => void;
+}
+
+export async function createApp(options: CreateAppOptions): Promise<App> {
+  const store = new StateStore(options.dataDir);
+  await store.load();
+  const events = new EventBus();
+  const jobs = new JobManager();
+  jobs.on('update', (snapshot) => events.emit('job.update', snapshot));
+  jobs.on('log', (chunk) => events.emit('job.log', chunk));
+  const plans = new PlanService(store);
+
+  const appState = (): AppState => {
+    const s = store.state;
+    const steps = Object.fromEntries(STEP_IDS.map((id) => [id, s.steps[id] ?? 'not-started'])) as Record<StepId, StepStatus>;
+    steps.plan = s.plan ? 'done' : store.recovery ? 'needs-attention' : s.preferences.currentStep === 'plan' ? 'in-progress' : 'not-started';
+    return {
+      preferences: s.preferences,
+      steps,
+      available: AVAILABLE_STEPS,
+      plan: plans.get(),
+      ...(store.recovery ? { recovered: store.recovery } : {}),
+      dataDir: options.dataDir,
+      host: options.host,
+    };
+  };
+
+  const handlers: Handlers = {
+    'app.getState': () => appState(),
+    'app.setPreferences': async (change) => {
+      if (change.currentStep && !AVAILABLE_STEPS.includes(change.currentStep)) {
+        throw new AppError(ErrorCode.INVALID_PARAMS, `The step "${change.currentStep}" is not available yet.`);
+      }
+      const next = await store.update((s) => ({ ...s, preferences: { ...s.preferences, ...change } }));
+      return next.preferences;
+    },
+    'app.dismissRecovery': () => {
+      store.dismissRecovery();
+      return {};
+    },
+    'plan.get': () => plans.get(),
+    'plan.save': ({ draft }) => plans.save(draft),
+    'jobs.list': () => jobs.list(),
+    'jobs.log': ({ id, from }) => jobs.log(id, from),
+    'jobs.cancel': ({ id }) => jobs.cancel(id),
+  };
+
+  return {
+    router: createRouter(handlers, { onInternalError: options.onInternalError }),
+    events,
+    store,
+    jobs,
+    plans,
+    close: () => jobs.shutdown(),
+  };
+}

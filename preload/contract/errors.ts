@@ -1,0 +1,47 @@
+/**
+ * The envelope every call returns and the stable error codes it can carry.
+ * Codes never change meaning; messages are for humans and say what to do.
+ */
+import { z } from 'zod';
+
+export const ErrorCode = {
+  /** The method name is not part of the contract. */
+  UNKNOWN_METHOD: 'UNKNOWN_METHOD',
+  /** Params failed the method's schema or a validation rule; `issues` lists each field. */
+  INVALID_PARAMS: 'INVALID_PARAMS',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  /** The user cancelled, or a job was cancelled. */
+  CANCELLED: 'CANCELLED',
+  /** Something the app needs (a drive, a host, the network) is not there. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  /** Writing to a device needs administrator rights. */
+  NEEDS_ADMIN: 'NEEDS_ADMIN',
+  /** A remote host's SSH key changed since it was first trusted. */
+  HOST_KEY_CHANGED: 'HOST_KEY_CHANGED',
+  /** A known failure with a specific explanation in the message. */
+  FAILED: 'FAILED',
+  /** A bug: main threw something unexpected or returned a result that breaks the contract. */
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const validationIssue = z.object({
+  /** Dotted path of the field, e.g. `nodes.1.hostname`. */
+  path: z.string(),
+  /** Stable message key for translation, e.g. `hostname.duplicate`. */
+  key: z.string(),
+  /** English message that says how to fix it. */
+  message: z.string(),
+  values: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+export type ValidationIssue = z.infer<typeof validationIssue>;
+
+export const errorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  issues: z.array(validationIssue).optional(),
+});
+export type ErrorBody = z.infer<typeof errorBody>;
+
+export type Envelope<T> = { ok: true; result: T } | { ok: false; error: ErrorBody };

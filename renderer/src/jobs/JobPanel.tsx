@@ -1,0 +1,47 @@
+/** Running and finished jobs with progress bars and a collapsible log; survives reloads (the store re-reads jobs from main). */
+import { useState } from 'react';
+import { useT } from '../i18n/use-t';
+import { useAppStore } from '../store/app-store';
+
+function rate(bytesPerSecond?: number): string {
+  if (!bytesPerSecond) return '';
+  const mb = bytesPerSecond / 1_000_000;
+  return mb >= 1 ? `${mb.toFixed(1)} MB/s` : `${(bytesPerSecond / 1000).toFixed(0)} kB/s`;
+}
+
+export function JobPanel() {
+  const jobs = useAppStore((s) => s.jobs);
+  const cancel = useAppStore((s) => s.cancelJob);
+  const { t } = useT();
+  const [open, setOpen] = useState<Record<string, boolean>>({});
+  const list = Object.values(jobs).sort((a, b) => b.startedAt - a.startedAt);
+  if (list.length === 0) return null;
+  return (
+    <section className="jobs" aria-label={t('jobs.title')}>
+      <h2>{t('jobs.title')}</h2>
+      <ul>
+        {list.map((job) => (
+          <li key={job.id} className={`job job-${job.state}`} data-job-kind={job.kind}>
+            <div className="job-head">
+              <strong>{job.title}</strong>
+              <span className="job-phase">
+                {job.phase} {rate(job.bytesPerSecond)}
+              </span>
+              {job.state === 'running' && (
+                <button type="button" onClick={() => void cancel(job.id)}>
+                  {t('jobs.cancel')}
+                </button>
+              )}
+              <button type="button" aria-expanded={Boolean(open[job.id])} onClick={() => setOpen((o) => ({ ...o, [job.id]: !o[job.id] }))}>
+                {open[job.id] ? t('jobs.hideLog') : t('jobs.showLog')}
+              </button>
+            </div>
+            <progress max={1} value={job.progress ?? undefined} aria-label={job.title} />
+            {job.error && <p className="field-error">{job.error.message}</p>}
+            {open[job.id] && <pre className="log">{job.lines.join('\n')}</pre>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,17 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { AppShell } from './shell/AppShell';
+import { connectStore, useAppStore } from './store/app-store';
+import './styles.css';
+
+connectStore();
+void useAppStore.getState().load();
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <AppShell />
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * The window's state: what main says (app state, jobs) plus connection status. Main is the
+ * source of truth; this store only mirrors it and re-reads it after a reload.
+ */
+import { create } from 'zustand';
+import type { AppState, Preferences } from '../../../preload/contract/app';
+import type { JobSnapshot } from '../../../preload/contract/jobs';
+import { call, onConnection, onEvent } from '../api/client';
+
+interface JobView extends JobSnapshot {
+  lines: string[];
+}
+
+interface Store {
+  state: AppState | null;
+  loadError: string | null;
+  connected: boolean;
+  jobs: Record<string, JobView>;
+  load(): Promise<void>;
+  setPreferences(change: Partial<Preferences>): Promise<void>;
+  setState(state: AppState): void;
+  cancelJob(id: string): Promise<void>;
+}
+
+export const useAppStore = create<Store>((set, get) => ({
+  state: null,
+  loadError: null,
+  connected: true,
+  jobs: {},
+  async load() {
+    try {
+      const state = await call('app.getState', {});
+      const jobs = await call('jobs.list', {});
+      const views: Record<string, JobView> = {};
+      for (const job of jobs) {
+        const log = await call('jobs.log', { id: job.id, from: Math.max(0, job.logLines - 500) });
+        views[job.id] = { ...job, lines: log.lines };
+      }
+      set({ state, jobs: views, loadError: null });
+    } catch (error) {
+      set({ loadError: (error as Error).message });
+    }
+  },
+  async setPreferences(change) {
+    const current = get().state;
+    if (current) set({ state: { ...current, preferences: { ...current.preferences, ...change } } });
+    const preferences = await call('app.setPreferences', change);
+    const latest = get().state;
+    if (latest) set({ state: { ...latest, preferences } });
+  },
+  setState(state) {
+    set({ state });
+  },
+  async cancelJob(id) {
+    await call('jobs.cancel', { id });
+  },
+}));
+
+/** Keep the store in step with main's events; call once at start. */
+export function connectStore(): void {
+  onEvent('job.update', (snapshot) =>
+    useAppStore.setState((s) => ({ jobs: { ...s.jobs, [snapshot.id]: { ...snapshot, lines: s.jobs[snapshot.id]?.lines ?? [] } } })),
+  );
+  onEvent('job.log', ({ id, lines }) =>
+    useAppStore.setState((s) => {
+      const job = s.jobs[id];
+      if (!job) return s;
+      return { jobs: { ...s.jobs, [id]: { ...job, lines: [...job.lines, ...lines].slice(-2000) } } };
+    }),
+  );
+  onConnection((connected) => {
+    useAppStore.setState({ connected });
+    if (connected) void useAppStore.getState().load();
+  });
+}

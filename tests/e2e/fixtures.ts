@@ -1,0 +1,111 @@
+/**
+ * Fixtures: start the app the way a user does (browser host in Chromium, or the Electron app)
+ * with its own data directory, and give the spec a page plus a way to restart the app.
+ */
+import { test as base, chromium, _electron as electron } from '@playwright/test';
+import type { Browser, ElectronApplication, Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export type HostKind = 'browser' | 'electron';
+
+const require = createRequire(import.meta.url);
+export const CHROMIUM = process.env.PCW_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-gpu', '--disable-sync'];
+
+export function electronBinary(): string | null {
+  try {
+    const bin = require('electron') as unknown;
+    return typeof bin === 'string' && existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+interface RunningApp {
+  page: Page;
+  close(): Promise<void>;
+}
+
+async function startBrowserHost(dataDir: string, browser: Browser): Promise<RunningApp & { process: ChildProcess }> {
+  const child = spawn(process.execPath, ['dist/main/web-main.js'], { env: { ...process.env, PCW_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`The browser host did not start:\n${out}`)), 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /Open: (\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => reject(new Error(`The browser host exited with ${code}:\n${out}`)));
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url);
+  return {
+    page,
+    process: child,
+    close: async () => {
+      await context.close();
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function startElectron(dataDir: string): Promise<RunningApp> {
+  const app: ElectronApplication = await electron.launch({ args: ['.'], env: { ...process.env, PCW_DATA_DIR: dataDir } });
+  const page = await app.firstWindow();
+  return { page, close: () => app.close() };
+}
+
+export interface AppFixture {
+  /** Start (or restart, keeping the data directory) the app and return its window. */
+  start(): Promise<Page>;
+  stop(): Promise<void>;
+  dataDir: string;
+}
+
+export const test = base.extend<{ host: HostKind; app: AppFixture }, { browser: Browser }>({
+  host: ['browser', { option: true }],
+  browser: [
+    async ({}, use) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker' },
+  ],
+  app: async ({ host, browser }, use, testInfo) => {
+    if (host === 'electron') {
+      testInfo.skip(!electronBinary(), 'The Electron binary is not installed on this machine (its download is unavailable); the same specs ran in the browser project.');
+    }
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'pcw-e2e-'));
+    let running: RunningApp | null = null;
+    const fixture: AppFixture = {
+      dataDir,
+      async start() {
+        await running?.close();
+        running = host === 'electron' ? await startElectron(dataDir) : await startBrowserHost(dataDir, browser);
+        return running.page;
+      },
+      async stop() {
+        await running?.close();
+        running = null;
+      },
+    };
+    await use(fixture);
+    await fixture.stop();
+  },
+});
+
+export { expect } from '@playwright/test';
