@@ -30,18 +30,23 @@ function collector(): { issues: ValidationIssue[]; push: Push } {
 }
 
 /** Problems with one hostname on its own (not duplicates). */
+/** The nearest valid spelling of a hostname: lowercase, "_" and spaces become "-". */
+export function suggestHostname(name: string): string {
+  return name.toLowerCase().replace(/[_\s]+/g, '-').replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '').slice(0, 63);
+}
+
 export function hostnameProblem(name: string): { key: string; message: string } | null {
   if (name.length === 0) return { key: 'hostname.empty', message: 'Give this node a hostname, for example pi-01.' };
   if (name.length > 63) return { key: 'hostname.long', message: 'A hostname can be at most 63 characters.' };
   if (/[A-Z]/.test(name))
     return {
       key: 'hostname.uppercase',
-      message: `Use lowercase letters only ("${name.toLowerCase()}"): MicroK8s breaks on hostnames with capitals.`,
+      message: `Use lowercase letters only ("${suggestHostname(name)}"): MicroK8s breaks on hostnames with capitals.`,
     };
   if (name.includes('_'))
     return {
       key: 'hostname.underscore',
-      message: `Replace "_" with "-" ("${name.replace(/_/g, '-')}"): Kubernetes node names cannot contain underscores.`,
+      message: `Replace "_" with "-" ("${suggestHostname(name)}"): Kubernetes node names cannot contain underscores.`,
     };
   if (name.startsWith('-') || name.endsWith('-'))
     return { key: 'hostname.hyphenEdge', message: 'A hostname must start and end with a letter or digit.' };
@@ -110,7 +115,7 @@ export function validatePlanRules(plan: PlanRulesInput, ctx: PlanRulesContext = 
   plan.nodes.forEach((node, i) => byName.set(node.hostname, [...(byName.get(node.hostname) ?? []), i]));
   plan.nodes.forEach((node, i) => {
     const problem = hostnameProblem(node.hostname);
-    if (problem) return push(`nodes.${i}.hostname`, problem.key, problem.message, { name: node.hostname });
+    if (problem) return push(`nodes.${i}.hostname`, problem.key, problem.message, { name: node.hostname, suggestion: suggestHostname(node.hostname) });
     const other = byName.get(node.hostname)?.find((j) => j !== i);
     if (other !== undefined) {
       push(`nodes.${i}.hostname`, 'hostname.duplicate', `"${node.hostname}" is also used by node ${other + 1}: every node needs its own hostname.`, {

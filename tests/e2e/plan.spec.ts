@@ -19,7 +19,7 @@ test.describe('Plan step', () => {
     const page = await app.start();
     await page.getByLabel('Hostname 1').fill('Pi_01');
     await page.getByLabel('Hostname 1').blur();
-    await expect(page.getByText('Use lowercase letters only ("pi_01")')).toBeVisible();
+    await expect(page.getByText('Use lowercase letters only ("pi-01")')).toBeVisible();
     await page.getByLabel('Hostname 1').fill('pi-02');
     await page.getByLabel('Hostname 1').blur();
     await expect(page.getByText('"pi-02" is also used by node 2')).toBeVisible();

@@ -169,8 +169,8 @@ export const zhCN: Messages = {
   issues: {
     'hostname.empty': '请为这个节点填写主机名，例如 pi-01。',
     'hostname.long': '主机名最多 63 个字符。',
-    'hostname.uppercase': '只能使用小写字母（例如 "{name}" 改为小写）：MicroK8s 不支持带大写字母的主机名。',
-    'hostname.underscore': '请把 "_" 换成 "-"：Kubernetes 节点名不能包含下划线。',
+    'hostname.uppercase': '只能使用小写字母（例如 "{suggestion}"）：MicroK8s 不支持带大写字母的主机名。',
+    'hostname.underscore': '请把 "_" 换成 "-"（例如 "{suggestion}"）：Kubernetes 节点名不能包含下划线。',
     'hostname.hyphenEdge': '主机名必须以字母或数字开头和结尾。',
     'hostname.chars': '只能使用小写字母 a-z、数字 0-9 和 "-"。',
     'hostname.duplicate': '"{name}" 也被节点 {other} 使用：每个节点需要不同的主机名。',
