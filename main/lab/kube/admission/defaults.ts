@@ -1,0 +1,104 @@
+/** Upstream's defaulting (pkg/apis/{core,apps}/v1/defaults.go and the DefaultTolerationSeconds plugin) for the kinds the lab serves. */
+import type { Container, Deployment, KubeObject, PodSpec, ReplicaSet, Service } from '../api/types';
+
+type Json = Record<string, unknown>;
+
+function defaultContainer(c: Container): void {
+  if (!c.imagePullPolicy) {
+    const tag = /:([^/:@]+)$/.exec(c.image ?? '')?.[1];
+    c.imagePullPolicy = !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
+  }
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  c.resources ??= {};
+  for (const p of c.ports ?? []) p.protocol ??= 'TCP';
+}
+
+export function defaultPodSpec(spec: PodSpec, options: { tolerations: boolean }): void {
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.securityContext ??= {};
+  spec.schedulerName ??= 'default-scheduler';
+  if (options.tolerations) {
+    spec.serviceAccountName ??= 'default';
+    spec.serviceAccount ??= spec.serviceAccountName;
+    spec.enableServiceLinks ??= true;
+    spec.preemptionPolicy ??= 'PreemptLowerPriority';
+    spec.priority ??= 0;
+    const tolerations = (spec.tolerations ??= []);
+    for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+      if (!tolerations.some((t) => t.key === key && (t.effect === 'NoExecute' || !t.effect))) {
+        tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+      }
+    }
+  }
+  for (const v of spec.volumes ?? []) {
+    if (v.configMap) (v.configMap as Json).defaultMode ??= 420;
+    if (v.secret) (v.secret as Json).defaultMode ??= 420;
+  }
+}
+
+function defaultTemplate(o: Deployment | ReplicaSet): void {
+  o.spec.template ??= { spec: { containers: [] } };
+  o.spec.template.metadata ??= {};
+  o.spec.template.metadata.creationTimestamp ??= null as unknown as string;
+  defaultPodSpec(o.spec.template.spec, { tolerations: false });
+}
+
+export function applyDefaults(kind: string, o: KubeObject): void {
+  switch (kind) {
+    case 'Pod':
+      defaultPodSpec((o as unknown as { spec: PodSpec }).spec ?? ((o as Json).spec = { containers: [] }), { tolerations: true });
+      break;
+    case 'Deployment': {
+      const d = o as Deployment;
+      d.spec ??= {} as Deployment['spec'];
+      d.spec.replicas ??= 1;
+      d.spec.revisionHistoryLimit ??= 10;
+      d.spec.progressDeadlineSeconds ??= 600;
+      const s = (d.spec.strategy ??= {});
+      s.type ??= 'RollingUpdate';
+      if (s.type === 'RollingUpdate') {
+        s.rollingUpdate ??= {};
+        s.rollingUpdate.maxSurge ??= '25%';
+        s.rollingUpdate.maxUnavailable ??= '25%';
+      }
+      defaultTemplate(d);
+      break;
+    }
+    case 'ReplicaSet': {
+      const rs = o as ReplicaSet;
+      rs.spec ??= {} as ReplicaSet['spec'];
+      rs.spec.replicas ??= 1;
+      defaultTemplate(rs);
+      break;
+    }
+    case 'Service': {
+      const s = o as Service;
+      s.spec ??= {};
+      s.spec.type ??= 'ClusterIP';
+      s.spec.sessionAffinity ??= 'None';
+      s.spec.ipFamilies ??= ['IPv4'];
+      s.spec.ipFamilyPolicy ??= 'SingleStack';
+      s.spec.internalTrafficPolicy ??= 'Cluster';
+      if (s.spec.type === 'NodePort' || s.spec.type === 'LoadBalancer') s.spec.externalTrafficPolicy ??= 'Cluster';
+      for (const p of s.spec.ports ?? []) {
+        p.protocol ??= 'TCP';
+        p.targetPort ??= p.port;
+      }
+      break;
+    }
+    case 'Namespace': {
+      const n = o as Json & KubeObject;
+      n.spec ??= { finalizers: ['kubernetes'] };
+      n.status ??= { phase: 'Active' };
+      o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
+      break;
+    }
+    case 'Secret':
+      (o as Json).type ??= 'Opaque';
+      break;
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * HTTP routing of the Kubernetes REST paths onto KubeApi: discovery, OpenAPI, CRUD, patch,
+ * subresources (status, scale, log), list/watch with selectors, content negotiation for
+ * Tables and aggregated discovery, and Status error responses.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { ResourceVersionTooOld } from '../store/object-store';
+import type { StoreEvent } from '../store/object-store';
+import type { IncludeObject } from '../tables/table-printers';
+import { toTable } from '../tables/table-printers';
+import { KUBE_VERSION, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery';
+import type { DeleteOptions, KubeApi } from './kube-api';
+import { PATCH_CONTENT_TYPES } from './kube-api';
+import { openApiV2, openApiV3Document, openApiV3Index } from './openapi';
+import type { ResourceType } from './resource-registry';
+import { findResource, apiVersionOf } from './resource-registry';
+import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
+import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
+import type { KubeObject } from './types';
+
+/** Pod logs, provided by the lab kubelet. */
+export interface PodLogSource {
+  read(namespace: string, pod: string, options: { container?: string; tailLines?: number; previous?: boolean }): string;
+  follow(namespace: string, pod: string, onLine: (line: string) => void, onEnd: () => void): () => void;
+}
+
+interface Route {
+  t: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const e = err instanceof StatusError ? err : internalError(err);
+  if (!(err instanceof StatusError)) console.error('[lab kube api]', err);
+  send(res, e.code, e.status);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string, contentType: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`error decoding body: ${(err as Error).message}`);
+  }
+}
+
+function tableRequested(accept: string): boolean {
+  return /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+/** Resolve `/api/v1/...` or `/apis/<g>/<v>/...` (after the group-version) into a route. */
+function route(group: string, version: string, segs: string[]): Route | undefined {
+  const find = (plural: string | undefined) => (plural ? findResource(group, version, plural) : undefined);
+  if (segs[0] === 'namespaces' && segs.length >= 3) {
+    const t = find(segs[2]);
+    if (t?.namespaced) return { t, namespace: segs[1], name: segs[3], subresource: segs[4] };
+  }
+  const t = find(segs[0]);
+  if (!t) return undefined;
+  return { t, name: segs[1], subresource: segs[2] };
+}
+
+export function createHttpHandler(api: KubeApi, options: { serverAddress: () => string; logs: PodLogSource }) {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'https://lab');
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      const accept = req.headers.accept ?? '';
+      const method = req.method ?? 'GET';
+      if (method === 'GET') {
+        if (path === '/version') return send(res, 200, KUBE_VERSION);
+        if (path === '/healthz' || path === '/livez' || path === '/readyz') return send(res, 200, 'ok', 'text/plain; charset=utf-8');
+        if (path === '/api' || path === '/apis') {
+          const m = /as=APIGroupDiscoveryList/.test(accept) ? /v=(v2beta1|v2)\b/.exec(accept) : null;
+          if (m) {
+            const v = m[1] as 'v2' | 'v2beta1';
+            return send(res, 200, aggregatedDiscovery(path === '/api', v), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
+          }
+          return send(res, 200, path === '/api' ? apiVersions(options.serverAddress()) : apiGroupList());
+        }
+        if (path === '/openapi/v2') return send(res, 200, openApiV2());
+        if (path === '/openapi/v3') return send(res, 200, openApiV3Index());
+        if (path.startsWith('/openapi/v3/')) {
+          const doc = openApiV3Document(path.slice('/openapi/v3/'.length));
+          return doc ? send(res, 200, doc) : sendError(res, pathNotFound());
+        }
+      }
+      const segs = path.split('/').filter(Boolean);
+      let group: string;
+      let version: string;
+      let rest: string[];
+      if (segs[0] === 'api' && segs.length >= 2) [group, version, rest] = ['', segs[1]!, segs.slice(2)];
+      else if (segs[0] === 'apis' && segs.length >= 2) {
+        if (segs.length === 2) {
+          const g = apiGroup(segs[1]!);
+          return g && method === 'GET' ? send(res, 200, g) : sendError(res, pathNotFound());
+        }
+        [group, version, rest] = [segs[1]!, segs[2]!, segs.slice(3)];
+      } else return sendError(res, pathNotFound());
+      if (rest.length === 0) {
+        const list = apiResourceList(group, version);
+        return list && method === 'GET' ? send(res, 200, list) : sendError(res, pathNotFound());
+      }
+      const r = route(group, version, rest);
+      if (!r) return sendError(res, pathNotFound());
+      if (r.subresource && !r.t.subresources.includes(r.subresource)) return sendError(res, pathNotFound());
+      await handleResource(api, options.logs, r, method, url, req, res);
+    } catch (err) {
+      if (!res.headersSent) sendError(res, err);
+      else res.end();
+    }
+  };
+}
+
+async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const q = url.searchParams;
+  const accept = req.headers.accept ?? '';
+  const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+  const fieldManager = q.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0];
+  const dryRun = q.getAll('dryRun').includes('All');
+  const { t, namespace, name, subresource } = r;
+  const now = api.clock.now();
+  const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
+  const asTable = tableRequested(accept);
+  const reply = (code: number, o: KubeObject) =>
+    send(res, code, asTable && !subresource ? toTable(t.kind, [o], now, o.metadata.resourceVersion ?? '', include) : o);
+
+  if (!name) {
+    if (method === 'GET') {
+      const listOptions = { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') };
+      if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(api, r, url, accept, req, res);
+      const { items, resourceVersion } = api.list(t, namespace, listOptions);
+      if (asTable) return send(res, 200, toTable(t.kind, items, now, resourceVersion, include));
+      return send(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion }, items: items.map(({ apiVersion: _a, kind: _k, ...o }) => o) });
+    }
+    if (method === 'POST') {
+      const body = parseBody(await readBody(req), contentType) as KubeObject;
+      return reply(201, api.create(t, namespace, body, { fieldManager, dryRun }));
+    }
+    if (method === 'DELETE') {
+      const { items } = api.list(t, namespace, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') });
+      const opts = deleteOptions(q, parseBody(await readBody(req), contentType));
+      const deleted = items.map((o) => api.delete(t, o.metadata.namespace, o.metadata.name!, opts).object);
+      return send(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(api.store.resourceVersion) }, items: deleted });
+    }
+    throw methodNotAllowed();
+  }
+
+  if (subresource === 'log') {
+    if (method !== 'GET') throw methodNotAllowed();
+    api.get(t, namespace, name);
+    const tail = q.get('tailLines');
+    const text = logs.read(namespace!, name, { container: q.get('container') ?? undefined, tailLines: tail ? Number(tail) : undefined, previous: q.get('previous') === 'true' });
+    if (q.get('follow') !== 'true') return send(res, 200, text, 'text/plain');
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    res.write(text);
+    const stop = logs.follow(namespace!, name, (line) => res.write(line + '\n'), () => res.end());
+    req.on('close', stop);
+    return;
+  }
+
+  switch (method) {
+    case 'GET': {
+      const o = api.get(t, namespace, name);
+      if (subresource === 'scale') return send(res, 200, api.scaleOf(t, o));
+      return reply(200, o);
+    }
+    case 'PUT': {
+      const body = parseBody(await readBody(req), contentType) as KubeObject;
+      const o = api.update(t, namespace, name, body, { subresource, fieldManager, dryRun });
+      return subresource === 'scale' ? send(res, 200, o) : reply(200, o);
+    }
+    case 'PATCH': {
+      const type = PATCH_CONTENT_TYPES[contentType];
+      const body = parseBody(await readBody(req), contentType);
+      const force = q.get('force') === 'true';
+      const o = api.patch(t, namespace, name, type, body, { subresource, fieldManager, dryRun, force, contentType });
+      return subresource === 'scale' ? send(res, 200, o) : reply(200, o);
+    }
+    case 'DELETE': {
+      const opts = deleteOptions(q, parseBody(await readBody(req), contentType));
+      const { object, deleted } = api.delete(t, namespace, name, opts);
+      if (deleted && t.kind !== 'Pod') {
+        return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, ...(t.group ? { group: t.group } : {}), kind: t.plural, uid: object.metadata.uid } });
+      }
+      return reply(200, object);
+    }
+    case 'POST':
+      if (subresource === 'eviction') {
+        api.delete(t, namespace, name, {});
+        return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
+      throw methodNotAllowed();
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
+  const b = (body ?? {}) as DeleteOptions;
+  const grace = q.get('gracePeriodSeconds');
+  return {
+    propagationPolicy: (q.get('propagationPolicy') as DeleteOptions['propagationPolicy']) ?? b.propagationPolicy,
+    gracePeriodSeconds: grace !== null ? Number(grace) : b.gracePeriodSeconds,
+    preconditions: b.preconditions,
+  };
+}
+
+/** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
+function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
+  const q = url.searchParams;
+  const byLabel = labelSelectorFilter(q.get('labelSelector'));
+  const byField = fieldSelectorFilter(q.get('fieldSelector'));
+  const matches = (o: KubeObject) => (!r.namespace || o.metadata.namespace === r.namespace) && byLabel(o) && byField(o);
+  const asTable = tableRequested(accept);
+  const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
+  const rv = q.get('resourceVersion') ?? '';
+  const seen = new Set<string>();
+  const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  const write = (type: string, o: KubeObject) => {
+    const object = asTable ? toTable(r.t.kind, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o;
+    res.write(JSON.stringify({ type, object }) + '\n');
+  };
+  const convert = (e: StoreEvent): KubeObject => {
+    const o = structuredClone(e.object);
+    const converted = api.conversions.get(r.t)?.toView(o) ?? o;
+    converted.apiVersion = apiVersionOf(r.t);
+    converted.kind = r.t.kind;
+    return converted;
+  };
+  const onEvent = (e: StoreEvent) => {
+    const o = convert(e);
+    const k = keyOf(o);
+    const now = matches(o);
+    if (e.type === 'DELETED') {
+      if (seen.delete(k) || now) write('DELETED', o);
+    } else if (now) {
+      write(seen.has(k) ? 'MODIFIED' : 'ADDED', o);
+      seen.add(k);
+    } else if (seen.delete(k)) write('DELETED', o);
+  };
+  let unsubscribe: () => void = () => {};
+  try {
+    if (rv === '' || rv === '0') {
+      for (const o of api.list(r.t, r.namespace).items.filter(matches)) {
+        seen.add(keyOf(o));
+        write('ADDED', o);
+      }
+      unsubscribe = api.store.subscribe(r.t.bucket, onEvent);
+    } else {
+      for (const o of api.list(r.t, r.namespace).items.filter(matches)) seen.add(keyOf(o));
+      unsubscribe = api.store.subscribe(r.t.bucket, onEvent, rv);
+    }
+  } catch (err) {
+    if (err instanceof ResourceVersionTooOld) {
+      res.write(JSON.stringify({ type: 'ERROR', object: gone(err.requested, api.store.resourceVersion).status }) + '\n');
+      res.end();
+      return;
+    }
+    throw err;
+  }
+  const timeout = Number(q.get('timeoutSeconds') ?? 1800);
+  const timer = setTimeout(() => res.end(), timeout * 1000);
+  timer.unref();
+  const bookmarks = q.get('allowWatchBookmarks') === 'true'
+    ? setInterval(() => {
+        res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: r.t.kind, apiVersion: apiVersionOf(r.t), metadata: { resourceVersion: String(api.store.resourceVersion) } } }) + '\n');
+      }, 60_000)
+    : undefined;
+  bookmarks?.unref();
+  const stop = () => {
+    unsubscribe();
+    clearTimeout(timer);
+    if (bookmarks) clearInterval(bookmarks);
+  };
+  req.on('close', stop);
+  res.on('close', stop);
+  res.on('finish', stop);
+}

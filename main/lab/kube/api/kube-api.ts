@@ -1,0 +1,394 @@
+/**
+ * The API server's registry logic, shared by the HTTP layer and the in-process controllers:
+ * create / get / list / update / patch / delete with defaulting, validation, admission,
+ * optimistic concurrency, generation, the status and scale subresources, graceful pod deletion,
+ * finalizers and deletion propagation. Objects are the JSON the clients see.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LabClock } from '../../lab-clock';
+import { applyDefaults } from '../admission/defaults';
+import { validateObject } from '../admission/validation';
+import { applyJsonPatch } from '../patch/json-patch';
+import type { JsonPatchOp } from '../patch/json-patch';
+import { applyMergePatch } from '../patch/merge-patch';
+import { applyConfiguration, recordUpdate } from '../patch/server-side-apply';
+import { strategicMerge } from '../patch/strategic-merge-patch';
+import type { ObjectStore } from '../store/object-store';
+import type { ResourceType } from './resource-registry';
+import { apiVersionOf, resourceForKind } from './resource-registry';
+import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './selectors';
+import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
+import type { KubeObject, ManagedFieldsEntry } from './types';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
+
+/** Admission plugins mutate and/or reject writes (LimitRanger, ResourceQuota, allocators). */
+export interface AdmissionPlugin {
+  admit(op: Operation, t: ResourceType, object: KubeObject, old: KubeObject | undefined, api: KubeApi): void;
+}
+
+/** A read-only view computed on demand (metrics.k8s.io). */
+export type VirtualList = (namespace: string | undefined) => KubeObject[];
+
+/** Converts a stored object to/from another API version's shape (events.k8s.io/v1 over core/v1 events). */
+export interface ViewConversion {
+  toView(stored: KubeObject): KubeObject;
+  fromView(view: KubeObject): KubeObject;
+}
+
+export interface WriteOptions {
+  fieldManager?: string;
+  dryRun?: boolean;
+  subresource?: string;
+  /** Ownership computed by server-side apply for an object it creates. */
+  managedFields?: ManagedFieldsEntry[];
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
+
+export const PATCH_CONTENT_TYPES: Record<string, PatchType> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+cbor': 'apply',
+};
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+export class KubeApi {
+  readonly admission: AdmissionPlugin[] = [];
+  readonly virtualLists = new Map<string, VirtualList>();
+  readonly conversions = new Map<ResourceType, ViewConversion>();
+
+  constructor(
+    readonly store: ObjectStore,
+    readonly clock: LabClock,
+  ) {}
+
+  /** Lab time as an RFC 3339 timestamp with seconds precision, as metav1.Time serialises. */
+  timestamp(offsetMs = 0): string {
+    return new Date(this.clock.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  /** Lab time with microseconds, as metav1.MicroTime serialises. */
+  microTimestamp(): string {
+    return new Date(this.clock.now()).toISOString().replace(/Z$/, '000Z');
+  }
+
+  #view(t: ResourceType, o: KubeObject): KubeObject {
+    const c = this.conversions.get(t);
+    const v = c ? c.toView(o) : o;
+    v.apiVersion = apiVersionOf(t);
+    v.kind = t.kind;
+    return v;
+  }
+
+  #stored(t: ResourceType, o: KubeObject): KubeObject {
+    const c = this.conversions.get(t);
+    return c ? c.fromView(o) : o;
+  }
+
+  get(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const virtual = this.virtualLists.get(t.bucket);
+    const o = virtual ? virtual(namespace).find((x) => x.metadata.name === name) : this.store.get(t.bucket, t.namespaced ? namespace : undefined, name);
+    if (!o) throw notFound(t, name);
+    return this.#view(t, o);
+  }
+
+  tryGet<T extends KubeObject>(t: ResourceType, namespace: string | undefined, name: string): T | undefined {
+    const o = this.store.get(t.bucket, t.namespaced ? namespace : undefined, name);
+    return o && (this.#view(t, o) as T);
+  }
+
+  list(
+    t: ResourceType,
+    namespace: string | undefined,
+    options: { labelSelector?: string | null; fieldSelector?: string | null } = {},
+  ): { items: KubeObject[]; resourceVersion: string } {
+    const byLabel = labelSelectorFilter(options.labelSelector);
+    const byField = fieldSelectorFilter(options.fieldSelector);
+    const virtual = this.virtualLists.get(t.bucket);
+    const all = virtual ? virtual(namespace) : this.store.list(t.bucket, namespace);
+    const items = all.map((o) => this.#view(t, o)).filter((o) => byLabel(o) && byField(o));
+    return { items, resourceVersion: String(this.store.resourceVersion) };
+  }
+
+  /** Typed list for controllers (stored shape, no selectors). */
+  objects<T extends KubeObject>(kind: string, namespace?: string): T[] {
+    const t = resourceForKind(kind);
+    return this.store.list(t.bucket, namespace).map((o) => this.#view(t, o) as T);
+  }
+
+  #checkWritable(t: ResourceType): void {
+    if (t.readOnly) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  #checkNamespace(t: ResourceType, namespace: string | undefined, op: Operation, name: string): void {
+    if (!t.namespaced || !namespace) return;
+    const ns = this.store.get('core/namespaces', undefined, namespace);
+    const nsType = resourceForKind('Namespace');
+    if (!ns) throw notFound(nsType, namespace);
+    if (op === 'CREATE' && (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+      throw new StatusError(
+        403,
+        'Forbidden',
+        `${t.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name, kind: t.plural, ...(t.group ? { group: t.group } : {}) },
+      );
+    }
+  }
+
+  #prepare(op: Operation, t: ResourceType, o: KubeObject, old: KubeObject | undefined): void {
+    const name = o.metadata.name ?? o.metadata.generateName ?? '';
+    applyDefaults(t.kind, o);
+    for (const plugin of this.admission) plugin.admit(op, t, o, old, this);
+    const errs = validateObject(t.kind, o, old);
+    if (errs.length) throw invalid(t, name, errs);
+  }
+
+  create<T extends KubeObject = KubeObject>(t: ResourceType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}): T {
+    this.#checkWritable(t);
+    if (!body || typeof body !== 'object' || !body.metadata) body = { ...body, metadata: {} };
+    const o = this.#stored(t, structuredClone(body));
+    const bodyNs = o.metadata.namespace;
+    if (t.namespaced) {
+      if (bodyNs && namespace && bodyNs !== namespace) {
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      o.metadata.namespace = namespace ?? bodyNs ?? 'default';
+    } else delete o.metadata.namespace;
+    if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + randomSuffix();
+    this.#checkNamespace(t, o.metadata.namespace, 'CREATE', o.metadata.name ?? '');
+    o.apiVersion = apiVersionOf(resourceForKind(t.kind));
+    o.kind = t.kind;
+    this.#prepare('CREATE', t, o, undefined);
+    if (this.store.get(t.bucket, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(t, o.metadata.name!);
+    o.metadata.uid = randomUUID();
+    o.metadata.creationTimestamp = this.timestamp();
+    delete o.metadata.deletionTimestamp;
+    if (t.hasGeneration) o.metadata.generation = 1;
+    o.metadata.managedFields = options.managedFields ?? recordUpdate(undefined, o, options.fieldManager, apiVersionOf(t), this.timestamp(), undefined);
+    if (!o.metadata.managedFields) delete o.metadata.managedFields;
+    if (options.dryRun) return this.#view(t, o) as T;
+    return this.#view(t, this.store.create(t.bucket, o)) as T;
+  }
+
+  /** PUT: replace the object (or its status / scale subresource). */
+  update<T extends KubeObject = KubeObject>(t: ResourceType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}): T {
+    this.#checkWritable(t);
+    const ns = t.namespaced ? namespace : undefined;
+    const oldStored = this.store.get(t.bucket, ns, name);
+    if (!oldStored) throw notFound(t, name);
+    if (options.subresource === 'scale') return this.#updateScale(t, oldStored, body, options) as T;
+    if (body?.metadata?.name && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const o = this.#stored(t, structuredClone(body));
+    const rv = o.metadata?.resourceVersion;
+    if (rv && rv !== oldStored.metadata.resourceVersion) throw conflict(t, name);
+    return this.#replace(t, oldStored, o, options) as T;
+  }
+
+  #replace(t: ResourceType, oldStored: KubeObject, incoming: KubeObject, options: WriteOptions): KubeObject {
+    const old = structuredClone(oldStored);
+    let o: KubeObject;
+    const sub = options.subresource;
+    if (sub === 'status') {
+      o = { ...old, status: incoming.status };
+    } else {
+      o = incoming;
+      o.metadata ??= {};
+      o.metadata.name = old.metadata.name;
+      if (t.namespaced) o.metadata.namespace = old.metadata.namespace;
+      if (t.subresources.includes('status') && t.kind !== 'Namespace') o.status = old.status;
+      if (t.kind === 'Namespace') o.status = old.status;
+    }
+    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      if (old.metadata[k] === undefined) delete o.metadata[k];
+      else (o.metadata as Record<string, unknown>)[k] = old.metadata[k];
+    }
+    o.apiVersion = old.apiVersion;
+    o.kind = old.kind;
+    if (sub !== 'status') this.#prepare('UPDATE', t, o, old);
+    if (t.hasGeneration && JSON.stringify(o.spec) !== JSON.stringify(old.spec)) o.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    o.metadata.managedFields = options.managedFields ?? recordUpdate(old, o, options.fieldManager, apiVersionOf(t), this.timestamp(), sub);
+    if (!o.metadata.managedFields) delete o.metadata.managedFields;
+    delete o.metadata.resourceVersion;
+    o.metadata.resourceVersion = old.metadata.resourceVersion;
+    const unchanged = JSON.stringify({ ...o, metadata: { ...o.metadata, managedFields: undefined } }) === JSON.stringify({ ...old, metadata: { ...old.metadata, managedFields: undefined } });
+    if (unchanged || options.dryRun) return this.#view(t, old);
+    // An object that is being deleted goes away when its last finalizer is removed.
+    if (o.metadata.deletionTimestamp && !(o.metadata.finalizers ?? []).length && t.kind !== 'Pod') {
+      return this.#view(t, this.store.remove(t.bucket, o.metadata.namespace, o.metadata.name!)!);
+    }
+    return this.#view(t, this.store.update(t.bucket, o));
+  }
+
+  scaleOf(t: ResourceType, o: KubeObject): KubeObject {
+    const spec = o.spec as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+    const status = (o.status ?? {}) as { replicas?: number };
+    return {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: {
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        uid: o.metadata.uid,
+        resourceVersion: o.metadata.resourceVersion,
+        creationTimestamp: o.metadata.creationTimestamp,
+      },
+      spec: { replicas: spec.replicas ?? 0 },
+      status: { replicas: status.replicas ?? 0, selector: spec.selector ? selectorToString(spec.selector) : '' },
+    };
+  }
+
+  #updateScale(t: ResourceType, oldStored: KubeObject, scale: KubeObject, options: WriteOptions): KubeObject {
+    const name = oldStored.metadata.name!;
+    const rv = scale.metadata?.resourceVersion;
+    if (rv && rv !== oldStored.metadata.resourceVersion) throw conflict(t, name);
+    const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw new StatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, {
+        name,
+        group: 'autoscaling',
+        kind: 'Scale',
+        causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, field: 'spec.replicas' }],
+      });
+    }
+    const o = structuredClone(oldStored);
+    (o.spec as { replicas: number }).replicas = replicas;
+    return this.scaleOf(t, this.#replace(t, oldStored, o, { ...options, subresource: undefined }));
+  }
+
+  patch<T extends KubeObject = KubeObject>(
+    t: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType | undefined,
+    patch: unknown,
+    options: WriteOptions & { force?: boolean; contentType?: string } = {},
+  ): T {
+    this.#checkWritable(t);
+    if (!type) throw unsupportedMediaType(options.contentType ?? '');
+    const ns = t.namespaced ? namespace : undefined;
+    const oldStored = this.store.get(t.bucket, ns, name);
+    if (!oldStored && type === 'apply') {
+      const cfg = patch as KubeObject;
+      const created = applyConfiguration(undefined, cfg, options.fieldManager, options.force ?? false, apiVersionOf(t), this.timestamp());
+      return this.create<T>(t, namespace, created, { ...options, managedFields: created.metadata.managedFields });
+    }
+    if (!oldStored) throw notFound(t, name);
+    const current = options.subresource === 'scale' ? this.scaleOf(t, oldStored) : this.#view(t, oldStored);
+    let next: KubeObject;
+    switch (type) {
+      case 'json':
+        next = applyJsonPatch(current, patch as JsonPatchOp[]);
+        break;
+      case 'merge':
+        next = applyMergePatch(current, patch) as KubeObject;
+        break;
+      case 'strategic':
+        next = strategicMerge(current, patch) as KubeObject;
+        break;
+      case 'apply': {
+        next = applyConfiguration(current, patch as KubeObject, options.fieldManager, options.force ?? false, apiVersionOf(t), this.timestamp());
+        return this.#replace(t, oldStored, this.#stored(t, next), { ...options, managedFields: next.metadata.managedFields }) as T;
+      }
+    }
+    if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== oldStored.metadata.resourceVersion) throw conflict(t, name);
+    if (options.subresource === 'scale') return this.#updateScale(t, oldStored, next, options) as T;
+    return this.#replace(t, oldStored, this.#stored(t, next), options) as T;
+  }
+
+  /** Read-modify-write for controllers, retrying on conflicts. Returns undefined when the object is gone. */
+  mutate<T extends KubeObject>(kind: string, namespace: string | undefined, name: string, fn: (o: T) => void, subresource?: string): T | undefined {
+    const t = resourceForKind(kind);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const o = this.tryGet<T>(t, namespace, name);
+      if (!o) return undefined;
+      fn(o);
+      try {
+        return this.update<T>(t, namespace, name, o, { subresource, fieldManager: controllerManager(kind, subresource) });
+      } catch (err) {
+        if (!(err instanceof StatusError && err.status.reason === 'Conflict')) throw err;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * DELETE. Pods on a node terminate gracefully (deletionTimestamp, then the kubelet removes them);
+   * Foreground/Orphan add the matching finalizer for the garbage collector; Background deletes
+   * at once and the garbage collector removes the dependents.
+   */
+  delete(t: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): { object: KubeObject; deleted: boolean } {
+    this.#checkWritable(t);
+    const ns = t.namespaced ? namespace : undefined;
+    const o = this.store.get(t.bucket, ns, name);
+    if (!o) throw notFound(t, name);
+    if (options.preconditions?.uid && options.preconditions.uid !== o.metadata.uid) {
+      throw conflict(t, name, `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${o.metadata.uid}`);
+    }
+    if (options.preconditions?.resourceVersion && options.preconditions.resourceVersion !== o.metadata.resourceVersion) {
+      throw conflict(t, name, `Precondition failed: ResourceVersion in precondition: ${options.preconditions.resourceVersion}, ResourceVersion in object meta: ${o.metadata.resourceVersion}`);
+    }
+    const policy = options.propagationPolicy ?? 'Background';
+    const finalizers = [...(o.metadata.finalizers ?? [])];
+    if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+    if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (t.kind === 'Namespace') {
+      if ((o.status as { phase?: string }).phase !== 'Terminating') {
+        o.metadata.deletionTimestamp = this.timestamp();
+        o.status = { phase: 'Terminating' };
+        return { object: this.#view(t, this.store.update(t.bucket, o)), deleted: false };
+      }
+      return { object: this.#view(t, o), deleted: false };
+    }
+    if (t.kind === 'Pod') {
+      const pod = o as KubeObject & { spec: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
+      const grace = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+      const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+      if (pod.spec.nodeName && !finished && grace > 0) {
+        const deadline = this.timestamp(grace * 1000);
+        if (o.metadata.deletionTimestamp && (o.metadata.deletionGracePeriodSeconds ?? 0) <= grace) return { object: this.#view(t, o), deleted: false };
+        o.metadata.deletionTimestamp = deadline;
+        o.metadata.deletionGracePeriodSeconds = grace;
+        o.metadata.finalizers = finalizers.length ? finalizers : undefined;
+        if (!o.metadata.finalizers) delete o.metadata.finalizers;
+        return { object: this.#view(t, this.store.update(t.bucket, o)), deleted: false };
+      }
+    }
+    if (finalizers.length) {
+      if (o.metadata.deletionTimestamp && JSON.stringify(finalizers) === JSON.stringify(o.metadata.finalizers)) return { object: this.#view(t, o), deleted: false };
+      o.metadata.deletionTimestamp ??= this.timestamp();
+      o.metadata.deletionGracePeriodSeconds ??= 0;
+      o.metadata.finalizers = finalizers;
+      return { object: this.#view(t, this.store.update(t.bucket, o)), deleted: false };
+    }
+    return { object: this.#view(t, this.store.remove(t.bucket, ns, name)!), deleted: true };
+  }
+
+  /** Remove an object now, whatever its grace period (the kubelet's final delete, GC of finalized objects). */
+  forceRemove(kind: string, namespace: string | undefined, name: string): void {
+    this.store.remove(resourceForKind(kind).bucket, namespace, name);
+  }
+}
+
+/** The field manager name upstream's controllers write with. */
+export function controllerManager(kind: string, subresource?: string): string {
+  if (kind === 'Pod' || kind === 'Node') return 'kubelet';
+  return subresource === 'status' && kind === 'Namespace' ? 'kube-apiserver' : 'kube-controller-manager';
+}

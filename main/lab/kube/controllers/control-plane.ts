@@ -1,0 +1,56 @@
+/**
+ * Wires the lab control plane together: store, API registry logic with its admission plugins,
+ * the bootstrap objects MicroK8s starts with, and the controllers, scheduler and kubelet.
+ */
+import type { LabClock } from '../../lab-clock';
+import type { LabClusterView } from '../../lab-cluster';
+import { eventsV1Conversion } from '../api/event-conversion';
+import { KubeApi } from '../api/kube-api';
+import { RESOURCES, resourceForKind } from '../api/resource-registry';
+import { ObjectStore } from '../store/object-store';
+import { EventRecorder } from './event-recorder';
+import { NodeController } from './node-controller';
+
+export class LabControlPlane {
+  readonly store = new ObjectStore();
+  readonly api: KubeApi;
+  readonly events: EventRecorder;
+  readonly nodes: NodeController;
+  readonly kubelet = { read: () => '', follow: () => () => {} };
+  readonly metrics = { setLoad: (_ns: string, _d: string, _m: number) => {} };
+
+  constructor(
+    readonly clock: LabClock,
+    readonly cluster: LabClusterView,
+  ) {
+    this.api = new KubeApi(this.store, clock);
+    this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
+    this.events = new EventRecorder(this.api);
+    this.nodes = new NodeController(this.api, clock, cluster, this.events);
+    this.#bootstrap();
+  }
+
+  #bootstrap(): void {
+    const ns = resourceForKind('Namespace');
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.api.create(ns, undefined, { metadata: { name } }, { fieldManager: 'kube-apiserver' });
+    }
+    this.api.create(
+      resourceForKind('Service'),
+      'default',
+      {
+        metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { type: 'ClusterIP', clusterIP: '10.152.183.1', clusterIPs: ['10.152.183.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 16443 }] },
+      },
+      { fieldManager: 'kube-apiserver' },
+    );
+  }
+
+  start(): void {
+    this.nodes.start();
+  }
+
+  stop(): void {
+    this.nodes.stop();
+  }
+}

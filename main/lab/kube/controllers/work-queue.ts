@@ -1,0 +1,69 @@
+/**
+ * A controller work queue: keys are deduplicated and synced asynchronously (after the current
+ * write returns), and can be re-queued after a delay on the lab clock.
+ */
+import type { LabClock, LabTimer } from '../../lab-clock';
+
+export class WorkQueue {
+  #pending = new Set<string>();
+  #timers = new Map<string, LabTimer>();
+  #scheduled = false;
+  #stopped = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly clock: LabClock,
+    private readonly sync: (key: string) => void,
+  ) {}
+
+  add(key: string): void {
+    if (this.#stopped) return;
+    this.#pending.add(key);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  /** Sync `key` after `labMs` lab milliseconds (the earliest request wins). */
+  addAfter(key: string, labMs: number): void {
+    if (this.#stopped || this.#timers.has(key)) return;
+    this.#timers.set(
+      key,
+      this.clock.after(labMs, () => {
+        this.#timers.delete(key);
+        this.add(key);
+      }),
+    );
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    const keys = [...this.#pending];
+    this.#pending.clear();
+    for (const key of keys) {
+      if (this.#stopped) return;
+      try {
+        this.sync(key);
+      } catch (err) {
+        console.error(`[lab ${this.name}] sync ${key} failed:`, err);
+        this.addAfter(key, 1000);
+      }
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers.values()) t.cancel();
+    this.#timers.clear();
+    this.#pending.clear();
+  }
+}
+
+export const objectKey = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+
+export function splitKey(key: string): [string | undefined, string] {
+  const i = key.indexOf('/');
+  const ns = key.slice(0, i);
+  return [ns || undefined, key.slice(i + 1)];
+}
