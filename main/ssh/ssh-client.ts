@@ -80,6 +80,8 @@ export class SshConnection {
     readonly passwordChanged: boolean,
     private readonly secrets: readonly string[],
   ) {
+    // Late errors (keepalive timeout, reset) end in 'close', which marks the connection closed.
+    client.on('error', () => undefined);
     this.closed = new Promise((resolve) => client.once('close', () => {
       this.closedFlag = true;
       resolve();
@@ -236,7 +238,10 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
     };
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
     const done = (err?: SshError) => {
+      if (settled) return;
+      settled = true;
       options.signal?.removeEventListener('abort', onAbort);
       if (err) {
         client.end();
@@ -244,7 +249,7 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
       } else resolve({ client, hostKey: hostKey!, authMethod: lastMethod });
     };
     client.once('ready', () => done());
-    client.once('error', (err) => done(hostKeyError ?? toSshError(err, label, timeoutMs)));
+    client.on('error', (err) => done(hostKeyError ?? toSshError(err, label, timeoutMs)));
     client.connect({
       host: options.host,
       port,
