@@ -5,7 +5,7 @@
  */
 import { defineConfig } from '@playwright/test';
 
-export default defineConfig({
+export default defineConfig<{ host: 'browser' | 'electron' }>({
   testDir: 'tests/e2e',
   timeout: 60_000,
   expect: { timeout: 10_000 },
