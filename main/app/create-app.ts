@@ -8,6 +8,7 @@ import { ErrorCode } from '../../preload/contract/errors';
 import { AppError } from '../router/app-error';
 import { JobManager } from '../jobs/job-manager';
 import { PlanService } from '../plan/plan-service';
+import { PracticeService } from '../practice/practice-service';
 import { createRouter } from '../router/router';
 import type { Handlers, Router } from '../router/router';
 import { StateStore } from '../state/state-store';
@@ -22,6 +23,7 @@ export interface App {
   store: StateStore;
   jobs: JobManager;
   plans: PlanService;
+  practice: PracticeService;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   jobs.on('update', (snapshot) => events.emit('job.update', snapshot));
   jobs.on('log', (chunk) => events.emit('job.log', chunk));
   const plans = new PlanService(store);
+  const practice = new PracticeService(store, (view) => events.emit('practice.changed', view));
+  await practice.restore();
 
   const appState = (): AppState => {
     const s = store.state;
@@ -73,6 +77,13 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'jobs.list': () => jobs.list(),
     'jobs.log': ({ id, from }) => jobs.log(id, from),
     'jobs.cancel': ({ id }) => jobs.cancel(id),
+    'practice.get': () => practice.view(),
+    'practice.setEnabled': ({ enabled }) => practice.setEnabled(enabled),
+    'practice.newCard': ({ content, sizeGB }) => practice.newCard(content, sizeGB),
+    'practice.insertCard': ({ id, reader }) => practice.insertCard(id, reader),
+    'practice.ejectCard': ({ id }) => practice.ejectCard(id),
+    'practice.lockCard': ({ id, locked }) => practice.lockCard(id, locked),
+    'practice.deleteCard': ({ id }) => practice.deleteCard(id),
   };
 
   return {
@@ -81,6 +92,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     store,
     jobs,
     plans,
+    practice,
     close: () => jobs.shutdown(),
   };
 }

@@ -6,15 +6,18 @@ import type { z } from 'zod';
 import { appMethods } from './app';
 import { jobEvents, jobMethods } from './jobs';
 import { planMethods } from './plan';
+import { practiceEvents, practiceMethods } from './practice';
 
 export const methods = {
   ...appMethods,
   ...planMethods,
   ...jobMethods,
+  ...practiceMethods,
 };
 
 export const events = {
   ...jobEvents,
+  ...practiceEvents,
 };
 
 export type Methods = typeof methods;

@@ -4,6 +4,7 @@ import type { Language, Theme } from '../../../preload/contract/app';
 import { call } from '../api/client';
 import { useT } from '../i18n/use-t';
 import { JobPanel } from '../jobs/JobPanel';
+import { PracticePanel } from '../practice/PracticePanel';
 import { useAppStore } from '../store/app-store';
 import { PlanStep } from '../steps/plan/PlanStep';
 import { StepRail } from './StepRail';
@@ -20,6 +21,7 @@ export function AppShell() {
   const loadError = useAppStore((s) => s.loadError);
   const connected = useAppStore((s) => s.connected);
   const setPreferences = useAppStore((s) => s.setPreferences);
+  const practice = useAppStore((s) => s.practice);
   const { t, m } = useT();
   useThemeAndLanguage(state?.preferences.theme, state?.preferences.language);
 
@@ -42,6 +44,10 @@ export function AppShell() {
         <h1>{m.appTitle}</h1>
         {state.host === 'browser' && <span className="badge">{t('browserHost')}</span>}
         <div className="spacer" />
+        <label className="check">
+          <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} onChange={(e) => void call('practice.setEnabled', { enabled: e.target.checked })} />
+          {t('practice.mode')}
+        </label>
         <label>
           {t('language')}{' '}
           <select
@@ -75,6 +81,7 @@ export function AppShell() {
           </button>
         </div>
       )}
+      <PracticePanel />
       <div className="body">
         <StepRail state={state} onSelect={(id) => void setPreferences({ currentStep: id })} />
         <main className="content" id="content" tabIndex={-1}>

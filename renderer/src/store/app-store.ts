@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { AppState, Preferences } from '../../../preload/contract/app';
 import type { JobSnapshot } from '../../../preload/contract/jobs';
+import type { PracticeView } from '../../../preload/contract/practice';
 import { call, onConnection, onEvent } from '../api/client';
 
 interface JobView extends JobSnapshot {
@@ -16,6 +17,7 @@ interface Store {
   loadError: string | null;
   connected: boolean;
   jobs: Record<string, JobView>;
+  practice: PracticeView | null;
   load(): Promise<void>;
   setPreferences(change: Partial<Preferences>): Promise<void>;
   setState(state: AppState): void;
@@ -27,16 +29,18 @@ export const useAppStore = create<Store>((set, get) => ({
   loadError: null,
   connected: true,
   jobs: {},
+  practice: null,
   async load() {
     try {
       const state = await call('app.getState', {});
+      const practice = await call('practice.get', {});
       const jobs = await call('jobs.list', {});
       const views: Record<string, JobView> = {};
       for (const job of jobs) {
         const log = await call('jobs.log', { id: job.id, from: Math.max(0, job.logLines - 500) });
         views[job.id] = { ...job, lines: log.lines };
       }
-      set({ state, jobs: views, loadError: null });
+      set({ state, jobs: views, practice, loadError: null });
     } catch (error) {
       set({ loadError: (error as Error).message });
     }
@@ -68,6 +72,7 @@ export function connectStore(): void {
       return { jobs: { ...s.jobs, [id]: { ...job, lines: [...job.lines, ...lines].slice(-2000) } } };
     }),
   );
+  onEvent('practice.changed', (practice) => useAppStore.setState({ practice }));
   onConnection((connected) => {
     useAppStore.setState({ connected });
     if (connected) void useAppStore.getState().load();

@@ -1,0 +1,80 @@
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PracticeView } from '../../preload/contract/practice';
+import { StateStore } from '../state/state-store';
+import { PracticeService } from './practice-service';
+
+async function start(dataDir?: string) {
+  const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'pcw-practice-')));
+  const store = new StateStore(dir);
+  await store.load();
+  const seen: PracticeView[] = [];
+  const practice = new PracticeService(store, (v) => seen.push(v));
+  await practice.restore();
+  return { dir, practice, seen };
+}
+
+describe('PracticeService', () => {
+  it('refuses to make cards until practice mode is on', async () => {
+    const { practice } = await start();
+    await expect(practice.newCard('ubuntu-24.04', 2)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/Turn on practice mode/) });
+  });
+
+  it('makes a card, puts it in a reader where it shows up as a removable SD card, and back on the shelf', async () => {
+    const { practice, seen } = await start();
+    await practice.setEnabled(true);
+    let view = await practice.newCard('ubuntu-24.04', 2);
+    const card = view.cards[0];
+    expect(card).toMatchObject({ content: 'ubuntu-24.04', sizeBytes: 2_000_000_000, locked: false });
+    expect(card?.reader).toBeUndefined();
+    view = await practice.insertCard(card?.id ?? '', 1);
+    expect(view.cards[0]?.reader).toBe(1);
+    const drives = await practice.readers.list();
+    expect(drives).toHaveLength(1);
+    expect(drives[0]).toMatchObject({ isRemovable: true, isCard: true, isSystem: false, isReadOnly: false, busType: 'SD', size: 2_000_000_000, partitionTableType: 'mbr' });
+    expect(drives[0]?.device).toBe(view.cards[0]?.device);
+
+    await practice.lockCard(card?.id ?? '', true);
+    expect((await practice.readers.list())[0]?.isReadOnly).toBe(true);
+
+    view = await practice.ejectCard(card?.id ?? '');
+    expect(view.cards[0]?.reader).toBeUndefined();
+    expect(await practice.readers.list()).toEqual([]);
+    expect(seen.at(-1)?.cards[0]?.reader).toBeUndefined();
+  });
+
+  it('notices when card preparation ejects a card itself', async () => {
+    const { practice } = await start();
+    await practice.setEnabled(true);
+    const id = (await practice.newCard('blank', 2)).cards[0]?.id ?? '';
+    const device = (await practice.insertCard(id, 2)).cards[0]?.device ?? '';
+    expect(await practice.readers.ejectDevice(device)).toBe(true);
+    expect(practice.view().cards[0]?.reader).toBeUndefined();
+  });
+
+  it('keeps the shelf and the readers across a restart', async () => {
+    const first = await start();
+    await first.practice.setEnabled(true);
+    const id = (await first.practice.newCard('ubuntu-22.04', 2)).cards[0]?.id ?? '';
+    await first.practice.insertCard(id, 2);
+    const second = await start(first.dir);
+    expect(second.practice.view()).toMatchObject({ enabled: true, cards: [{ id, content: 'ubuntu-22.04', reader: 2 }] });
+    expect(await second.practice.readers.list()).toHaveLength(1);
+  });
+
+  it('explains what to do with cards that are in use, missing or in a reader that does not exist', async () => {
+    const { practice } = await start();
+    await practice.setEnabled(true);
+    const id = (await practice.newCard('raspios', 2)).cards[0]?.id ?? '';
+    await expect(practice.insertCard(id, 3)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/readers 1-2/) });
+    await practice.insertCard(id, 1);
+    await expect(practice.deleteCard(id)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/out of reader 1/) });
+    await practice.ejectCard(id);
+    const image = practice.imagePathOf(id);
+    await practice.deleteCard(id);
+    await expect(stat(image)).rejects.toThrow();
+    await expect(practice.ejectCard(id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * Practice mode: the app's built-in lab for users without hardware. Everything it shows is
+ * simulated and labelled so. Virtual SD cards live on a shelf; put into a practice reader they
+ * appear in the drive list exactly like a real card in a real reader.
+ */
+import { z } from 'zod';
+import { event, method } from './define';
+
+export const practiceCardContent = z.enum(['ubuntu-24.04', 'ubuntu-22.04', 'raspios', 'blank']);
+export type PracticeCardContent = z.infer<typeof practiceCardContent>;
+
+export const practiceCard = z.object({
+  id: z.string(),
+  content: practiceCardContent,
+  sizeBytes: z.number(),
+  locked: z.boolean(),
+  createdAt: z.number(),
+  /** Where the card is: in a reader, or on the shelf. */
+  reader: z.number().int().optional(),
+  /** The device path while it is in a reader. */
+  device: z.string().optional(),
+});
+export type PracticeCard = z.infer<typeof practiceCard>;
+
+export const practiceView = z.object({
+  enabled: z.boolean(),
+  readers: z.number().int(),
+  cards: z.array(practiceCard),
+});
+export type PracticeView = z.infer<typeof practiceView>;
+
+const cardId = z.string().regex(/^card-[0-9a-z-]{1,40}$/, 'a practice card id such as card-1');
+
+export const practiceMethods = {
+  'practice.get': method(z.object({}).strict(), practiceView, 'The practice lab as it is now.'),
+  'practice.setEnabled': method(z.object({ enabled: z.boolean() }).strict(), practiceView, 'Turn practice mode on or off (persisted).'),
+  'practice.newCard': method(
+    z.object({ content: practiceCardContent, sizeGB: z.number().int().min(2).max(512).default(32) }).strict(),
+    practiceView,
+    'Make a new virtual SD card, as an imager leaves it (or blank), and put it on the shelf.',
+  ),
+  'practice.insertCard': method(z.object({ id: cardId, reader: z.number().int().min(1).max(16) }).strict(), practiceView, 'Put a card from the shelf into a practice reader.'),
+  'practice.ejectCard': method(z.object({ id: cardId }).strict(), practiceView, 'Take a card out of its reader and put it on the shelf.'),
+  'practice.lockCard': method(z.object({ id: cardId, locked: z.boolean() }).strict(), practiceView, "Slide a card's write-protect switch."),
+  'practice.deleteCard': method(z.object({ id: cardId }).strict(), practiceView, 'Throw away a card from the shelf.'),
+};
+
+export const practiceEvents = {
+  'practice.changed': event(practiceView, 'The practice lab changed (card made, inserted, ejected, mode switched).'),
+};

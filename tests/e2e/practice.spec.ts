@@ -1,0 +1,30 @@
+import { expect, test } from './fixtures';
+
+test.describe('Practice mode', () => {
+  test('makes a virtual SD card, puts it into a practice reader, and keeps it after a restart', async ({ app }) => {
+    let page = await app.start();
+    const lab = page.getByRole('region', { name: 'Practice lab' });
+    await expect(lab).toHaveCount(0);
+    await page.getByRole('switch', { name: 'Practice mode' }).check();
+    await expect(lab.getByText('Simulated — no real hardware')).toBeVisible();
+
+    await lab.getByLabel('What is on the new card').selectOption('ubuntu-22.04');
+    await lab.getByRole('button', { name: 'Make card' }).click();
+    const shelf = lab.getByRole('list', { name: 'Card shelf' });
+    await expect(shelf.getByRole('listitem')).toHaveCount(1);
+    await expect(shelf).toContainText('Card 1: Ubuntu Server 22.04 (as imaged) (32 GB)');
+    await expect(shelf).toContainText('on the shelf');
+
+    await shelf.getByRole('button', { name: 'Insert into reader 2' }).click();
+    await expect(lab.locator('[data-reader="2"]')).toContainText('Ubuntu Server 22.04');
+    await expect(shelf).toContainText('in reader 2');
+
+    page = await app.start();
+    const again = page.getByRole('region', { name: 'Practice lab' });
+    await expect(again.locator('[data-reader="2"]')).toContainText('Ubuntu Server 22.04');
+    await again.locator('[data-reader="2"]').getByRole('button', { name: 'Eject' }).click();
+    await expect(again.locator('[data-reader="2"]')).toContainText('Empty');
+    await again.getByRole('button', { name: /Throw away/ }).click();
+    await expect(again.getByRole('list', { name: 'Card shelf' }).getByRole('listitem')).toHaveCount(0);
+  });
+});
