@@ -1,0 +1,122 @@
+/**
+ * The practice lab: virtual Pis on one simulated LAN (192.168.1.0/24 behind a router at .1),
+ * one lab clock, one MicroK8s cluster, faults per Pi. Each Pi's sshd listens on its own
+ * loopback address (127.0.0.x); the LAN address the card asked for is what the Pi reports.
+ *
+ *   const lab = new Lab({ dataDir, speed: 50 });
+ *   const pi = lab.addPi({ card: imageCard('/tmp/card1.img') });
+ *   await pi.powerOn(); await pi.whenReady();
+ *   ...; await lab.stop();
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { LabClock } from './lab-clock';
+import { PiFaults } from './faults';
+import type { BootCard } from './pi/card-reader';
+import { VirtualPi } from './pi/virtual-pi';
+import type { LabNetwork } from './pi/virtual-pi';
+import type { UbuntuRelease } from './pi/ubuntu-releases';
+import { LabCluster } from './microk8s/lab-cluster';
+import type { KubeApiEndpoint } from './microk8s/kube-api-endpoint';
+
+export interface LabOptions {
+  /** Where each Pi keeps its root filesystem and host key (one folder per Pi). */
+  dataDir: string;
+  speed?: number;
+  clock?: LabClock;
+  /** First three octets of the loopback addresses (default 127.0.0); Pis get .11, .12, ... */
+  loopbackBase?: string;
+  /** sshd port of every Pi: 22 (falls back to an ephemeral port when it cannot bind) or 0. */
+  sshPort?: number;
+  /** The lab's Kubernetes API (microk8s config / kubectl); wire main/lab/kube here. */
+  kubeApi?: KubeApiEndpoint;
+}
+
+export interface AddPiOptions {
+  card: BootCard | null;
+  release?: UbuntuRelease;
+  memoryBytes?: number;
+}
+
+const LAN = '192.168.1';
+/** Raspberry Pi Ltd's MAC prefix for Pi 4 boards. */
+const MAC_PREFIX = 'dc:a6:32';
+
+export class Lab implements LabNetwork {
+  readonly clock: LabClock;
+  readonly cluster: LabCluster;
+  readonly pis: VirtualPi[] = [];
+  #leases = new Map<string, string>();
+
+  constructor(private readonly options: LabOptions) {
+    this.clock = options.clock ?? new LabClock({ speed: options.speed ?? 1 });
+    this.cluster = new LabCluster({ clock: this.clock, resolve: (from, host) => this.resolve(from, host), kubeApi: options.kubeApi });
+  }
+
+  addPi(options: AddPiOptions): VirtualPi {
+    const n = this.pis.length + 1;
+    const id = `pi-${n}`;
+    const hash = createHash('sha256').update(`${this.options.dataDir}/${id}`).digest();
+    const mac = `${MAC_PREFIX}:${[hash[0]!, hash[1]!, n].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    const pi = new VirtualPi({
+      id,
+      clock: this.clock,
+      card: options.card,
+      dataDir: join(this.options.dataDir, id),
+      loopback: `${this.options.loopbackBase ?? '127.0.0'}.${10 + n}`,
+      sshPort: this.options.sshPort ?? 22,
+      network: this,
+      mac,
+      release: options.release,
+      memoryBytes: options.memoryBytes,
+      software: this.cluster,
+      faults: new PiFaults(),
+    });
+    this.pis.push(pi);
+    return pi;
+  }
+
+  /** A Pi by lab id (pi-1), hostname or LAN address. */
+  pi(key: string): VirtualPi | undefined {
+    return this.pis.find((p) => p.id === key || p.address === key || p.hostname === key);
+  }
+
+  dhcpLease(mac: string): { address: string; prefix: number; gateway: string } {
+    let address = this.#leases.get(mac);
+    if (!address) {
+      address = `${LAN}.${100 + this.#leases.size + 1}`;
+      this.#leases.set(mac, address);
+    }
+    return { address, prefix: 24, gateway: `${LAN}.1` };
+  }
+
+  /** Name resolution as a Pi does it: an IPv4 literal, its own name, or /etc/hosts (no mDNS on Ubuntu). */
+  resolve(from: VirtualPi, host: string): string | undefined {
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return host;
+    const os = from.os;
+    if (!os) return undefined;
+    if (host === os.hostname || host === 'localhost') return host === 'localhost' ? '127.0.0.1' : from.address;
+    const hosts = os.fs.exists('/etc/hosts') ? os.fs.read('/etc/hosts') : '';
+    for (const line of hosts.split('\n')) {
+      const [ip, ...names] = line.replace(/#.*/, '').trim().split(/\s+/);
+      if (ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip) && names.includes(host)) return ip === '127.0.1.1' ? from.address : ip;
+    }
+    return undefined;
+  }
+
+  tcpProbe(from: VirtualPi, host: string, port: number): 'open' | 'refused' | 'timeout' | 'unresolved' {
+    const ip = this.resolve(from, host);
+    if (!ip) return 'unresolved';
+    const target = ip === '127.0.0.1' ? from : this.pis.find((p) => p.address === ip && p.state !== 'off');
+    if (!target || !target.os) return 'timeout';
+    if (port === 25000 && target.faults.settings.port25000Blocked) return 'timeout';
+    if (port === 22) return 'open';
+    return this.cluster.portOpen(target, port) ? 'open' : 'refused';
+  }
+
+  /** Power everything off and release every server and timer. */
+  async stop(): Promise<void> {
+    await Promise.all(this.pis.map((p) => p.powerOff()));
+    this.cluster.stop();
+  }
+}

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect as netConnect } from 'node:net';
+import { Lab } from '../lab';
+import { folderCard } from './card-reader';
+import { clientKey, connect, exec, interactive, randomLoopbackBase, seedFolder, tempDir } from './testing/pi-fixtures';
+
+const labs: Lab[] = [];
+function newLab(): Lab {
+  const lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
+  labs.push(lab);
+  return lab;
+}
+afterEach(async () => {
+  await Promise.all(labs.splice(0).map((l) => l.stop()));
+});
+
+function firstLine(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = netConnect(port, host);
+    s.on('data', (d) => {
+      resolve(d.toString().split('\r\n')[0]!);
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+}
+
+describe('VirtualPi booting the card Ubuntu ships', () => {
+  it('24.04: hostname ubuntu, Ubuntu banner, no password SSH', async () => {
+    const lab = newLab();
+    const pi = lab.addPi({ card: folderCard(seedFolder('24.04')) });
+    await pi.powerOn();
+    await pi.whenReady();
+    expect(pi.hostname).toBe('ubuntu');
+    expect(pi.address).toMatch(/^192\.168\.1\.\d+$/);
+    expect(await firstLine(pi.loopback, pi.sshPort)).toBe('SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5');
+    await expect(connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', password: 'ubuntu' })).rejects.toThrow(/authentication methods failed/);
+  });
+
+  it('22.04: password ubuntu works, and is expired (forced change with a terminal)', async () => {
+    const lab = newLab();
+    const pi = lab.addPi({ card: folderCard(seedFolder('22.04')) });
+    await pi.powerOn();
+    await pi.whenReady();
+    expect(await firstLine(pi.loopback, pi.sshPort)).toBe('SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10');
+    const login = { host: pi.loopback, port: pi.sshPort, username: 'ubuntu' };
+    const c1 = await connect({ ...login, password: 'ubuntu' });
+    const r = await exec(c1, 'hostname');
+    expect(r).toEqual({ stdout: '', stderr: 'WARNING: Your password has expired.\nPassword change required but no TTY available.\n', code: 1 });
+    const transcript = await interactive(c1, [
+      ['Current password: ', 'ubuntu\r'],
+      ['New password: ', 'S3cure-pass\r'],
+      ['Retype new password: ', 'S3cure-pass\r'],
+    ]);
+    c1.end();
+    expect(transcript).toContain('WARNING: Your password has expired.\r\nYou must change your password now and login again!\r\n');
+    expect(transcript).toContain('passwd: password updated successfully');
+    await expect(connect({ ...login, password: 'ubuntu' })).rejects.toThrow();
+    const c2 = await connect({ ...login, password: 'S3cure-pass' });
+    expect(await exec(c2, 'hostname; uname -r')).toEqual({ stdout: 'ubuntu\n5.15.0-1062-raspi\n', stderr: '', code: 0 });
+    c2.end();
+  });
+});
+
+describe('VirtualPi first boot from prepared user-data', () => {
+  const key = clientKey();
+  const userData = (hostname: string) => `#cloud-config
+hostname: ${hostname}
+manage_etc_hosts: true
+users:
+  - default
+chpasswd:
+  expire: false
+  users:
+    - {name: ubuntu, password: labpass, type: text}
+ssh_pwauth: true
+ssh_authorized_keys:
+  - ${key.publicKey}
+write_files:
+  - path: /etc/lab-note
+    content: hello from the card
+`;
+  const network = `network:
+  version: 2
+  ethernets:
+    eth0:
+      addresses: [192.168.1.21/24]
+      routes:
+        - to: default
+          via: 192.168.1.1
+`;
+
+  it('applies hostname, keys, files, static address and cgroup flags; a new instance-id re-applies', async () => {
+    const lab = newLab();
+    const dir = seedFolder('24.04', {
+      'user-data': userData('pi-one'),
+      'network-config': network,
+      'cmdline.txt': 'cgroup_enable=memory cgroup_memory=1 console=serial0,115200 multipath=off dwc_otg.lpm_enable=0 console=tty1 root=LABEL=writable rootfstype=ext4 rootwait fixrtc\n',
+    });
+    const card = folderCard(dir);
+    const pi = lab.addPi({ card });
+    await pi.powerOn();
+    await pi.whenReady();
+    expect(pi.address).toBe('192.168.1.21');
+    const c = await connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', privateKey: key.privateKey });
+    const r = await exec(c, 'hostname && cat /etc/lab-note && echo && ip -4 addr | grep "inet 192" && grep -c cgroup_enable=memory /proc/cmdline && sudo -n true && echo sudo-ok');
+    expect(r.stdout).toBe('pi-one\nhello from the card\n    inet 192.168.1.21/24 brd 192.168.1.255 scope global eth0\n1\nsudo-ok\n');
+    expect((await exec(c, 'grep pi-one /etc/hosts')).stdout).toBe('127.0.1.1 pi-one pi-one\n');
+    c.end();
+
+    // Same instance-id: user-data is not applied again.
+    await card.writeFile('user-data', userData('pi-renamed'));
+    await pi.powerOff();
+    await pi.powerOn();
+    await pi.whenReady();
+    expect(pi.hostname).toBe('pi-one');
+    // New instance-id: cloud-init runs again.
+    await card.writeFile('meta-data', 'instance-id: lab-2\n');
+    await pi.powerOff();
+    await pi.powerOn();
+    await pi.whenReady();
+    expect(pi.hostname).toBe('pi-renamed');
+  });
+});
