@@ -7,6 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+// `npm run bench -- house cards` runs only the named benchmarks (house = bundle size + first paint).
+const only = process.argv.slice(2);
+const wanted = (name) => only.length === 0 || only.includes(name);
 const results = path.resolve('bench/results');
 mkdirSync(results, { recursive: true });
 
@@ -61,12 +64,14 @@ async function firstPaint(runs = 5) {
   return { runs, samples, medianStartToPlanPaintMs: sorted[Math.floor(sorted.length / 2)] };
 }
 
-const house = { at: new Date().toISOString(), node: process.version, rendererBundle: rendererBundle(), browserHost: await firstPaint() };
-writeFileSync(path.join(results, 'house.json'), JSON.stringify(house, null, 2));
-console.log(JSON.stringify(house, null, 2));
+if (wanted('house')) {
+  const house = { at: new Date().toISOString(), node: process.version, rendererBundle: rendererBundle(), browserHost: await firstPaint() };
+  writeFileSync(path.join(results, 'house.json'), JSON.stringify(house, null, 2));
+  console.log(JSON.stringify(house, null, 2));
+}
 
 let failed = 0;
-for (const file of readdirSync('bench').filter((f) => f.endsWith('-bench.ts')).sort()) {
+for (const file of readdirSync('bench').filter((f) => f.endsWith('-bench.ts') && wanted(f.replace(/-bench\.ts$/, ''))).sort()) {
   console.log(`\n== ${file}`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file)], { stdio: 'inherit' });
   if (run.status !== 0) {
