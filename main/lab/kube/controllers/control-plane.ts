@@ -4,20 +4,28 @@
  */
 import type { LabClock } from '../../lab-clock';
 import type { LabClusterView } from '../../lab-cluster';
+import { ServiceAllocator } from '../admission/service-allocator';
 import { eventsV1Conversion } from '../api/event-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
+import { DeploymentController } from './deployment-controller';
+import { EndpointsController } from './endpoints-controller';
 import { EventRecorder } from './event-recorder';
+import { GarbageCollector } from './garbage-collector';
+import { Kubelet } from './kubelet';
 import { NodeController } from './node-controller';
+import { ReplicaSetController } from './replicaset-controller';
+import { Scheduler } from './scheduler';
 
 export class LabControlPlane {
   readonly store = new ObjectStore();
   readonly api: KubeApi;
   readonly events: EventRecorder;
   readonly nodes: NodeController;
-  readonly kubelet = { read: () => '', follow: () => () => {} };
+  readonly kubelet: Kubelet;
   readonly metrics = { setLoad: (_ns: string, _d: string, _m: number) => {} };
+  readonly #controllers: { start(): void; stop(): void }[];
 
   constructor(
     readonly clock: LabClock,
@@ -25,8 +33,19 @@ export class LabControlPlane {
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
+    this.api.admission.push(new ServiceAllocator());
     this.events = new EventRecorder(this.api);
     this.nodes = new NodeController(this.api, clock, cluster, this.events);
+    this.kubelet = new Kubelet(this.api, clock, cluster, this.events);
+    this.#controllers = [
+      this.nodes,
+      new Scheduler(this.api, clock, this.events),
+      this.kubelet,
+      new ReplicaSetController(this.api, clock, this.events),
+      new DeploymentController(this.api, clock, this.events),
+      new EndpointsController(this.api, clock),
+      new GarbageCollector(this.api, clock),
+    ];
     this.#bootstrap();
   }
 
@@ -40,17 +59,17 @@ export class LabControlPlane {
       'default',
       {
         metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', clusterIP: '10.152.183.1', clusterIPs: ['10.152.183.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 16443 }] },
+        spec: { type: 'ClusterIP', clusterIP: '10.152.183.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 16443 }] },
       },
       { fieldManager: 'kube-apiserver' },
     );
   }
 
   start(): void {
-    this.nodes.start();
+    for (const c of this.#controllers) c.start();
   }
 
   stop(): void {
-    this.nodes.stop();
+    for (const c of this.#controllers) c.stop();
   }
 }

@@ -1,0 +1,42 @@
+/** Pod and ownership helpers shared by the controllers (controller.IsPodActive, podutil.IsPodAvailable, ...). */
+import { milliCpu, parseQuantity } from '../api/quantity';
+import type { KubeObject, OwnerReference, Pod } from '../api/types';
+
+export function isActive(pod: Pod): boolean {
+  return pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !pod.metadata.deletionTimestamp;
+}
+
+export function readyCondition(pod: Pod) {
+  return pod.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function isReady(pod: Pod): boolean {
+  return readyCondition(pod)?.status === 'True';
+}
+
+/** Ready for at least minReadySeconds at lab time `now`. */
+export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  const c = readyCondition(pod);
+  if (c?.status !== 'True') return false;
+  if (!minReadySeconds) return true;
+  return !!c.lastTransitionTime && Date.parse(c.lastTransitionTime) + minReadySeconds * 1000 <= now;
+}
+
+export function controllerRef(o: KubeObject): OwnerReference | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+export function ownerReferenceTo(owner: KubeObject): OwnerReference {
+  return { apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
+/** Sum of container requests: cpu in millicores, memory in bytes. */
+export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  let cpu = 0;
+  let memory = 0;
+  for (const c of pod.spec.containers) {
+    cpu += milliCpu(c.resources?.requests?.cpu);
+    memory += parseQuantity(c.resources?.requests?.memory);
+  }
+  return { cpu, memory };
+}

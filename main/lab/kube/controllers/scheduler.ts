@@ -1,0 +1,191 @@
+/**
+ * kube-scheduler for the lab: binds pending pods to Ready, schedulable nodes. Filters, in
+ * upstream's order: NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector),
+ * NodeResourcesFit (requests vs allocatable, pod count), InterPodAffinity (required
+ * podAntiAffinity, both the pod's own and existing pods'). Scores preferred anti-affinity and
+ * spreads by pod count. Unschedulable pods get upstream's FailedScheduling text.
+ */
+import type { KubeApi } from '../api/kube-api';
+import { milliCpu, parseQuantity } from '../api/quantity';
+import { resourceForKind } from '../api/resource-registry';
+import { selectorMatches } from '../api/selectors';
+import type { NodeObject, Pod, PodAffinityTerm } from '../api/types';
+import type { EventRecorder } from './event-recorder';
+import { podRequests } from './pod-util';
+import { WorkQueue, objectKey, splitKey } from './work-queue';
+import type { LabClock } from '../../lab-clock';
+
+interface Verdict {
+  reasons: string[];
+  /** Preemption cannot help (UnschedulableAndUnresolvable). */
+  unresolvable: boolean;
+}
+
+function termMatches(term: PodAffinityTerm, owner: Pod, other: Pod): boolean {
+  const namespaces = term.namespaces?.length ? term.namespaces : [owner.metadata.namespace];
+  return namespaces.includes(other.metadata.namespace) && selectorMatches(term.labelSelector ?? {}, other.metadata.labels);
+}
+
+function sameTopology(term: PodAffinityTerm, a: NodeObject, b: NodeObject | undefined): boolean {
+  const key = term.topologyKey;
+  const va = a.metadata.labels?.[key];
+  return !!b && va !== undefined && va === b.metadata.labels?.[key];
+}
+
+export class Scheduler {
+  readonly queue: WorkQueue;
+  #unsubscribe: (() => void)[] = [];
+  #lastMessage = new Map<string, string>();
+
+  constructor(
+    private readonly api: KubeApi,
+    clock: LabClock,
+    private readonly events: EventRecorder,
+  ) {
+    this.queue = new WorkQueue('scheduler', clock, (key) => this.#schedule(key));
+  }
+
+  start(): void {
+    this.#unsubscribe.push(
+      this.api.store.subscribe('core/pods', (e) => {
+        const pod = e.object as Pod;
+        if (e.type !== 'DELETED' && !pod.spec.nodeName && !pod.metadata.deletionTimestamp) this.queue.add(objectKey(pod.metadata.namespace, pod.metadata.name!));
+        else if (e.type === 'DELETED' || pod.metadata.deletionTimestamp) this.#retryPending();
+      }),
+      this.api.store.subscribe('core/nodes', () => this.#retryPending()),
+    );
+    this.#retryPending();
+  }
+
+  stop(): void {
+    for (const u of this.#unsubscribe) u();
+    this.queue.stop();
+  }
+
+  #retryPending(): void {
+    for (const pod of this.api.objects<Pod>('Pod')) {
+      if (!pod.spec.nodeName && !pod.metadata.deletionTimestamp) this.queue.add(objectKey(pod.metadata.namespace, pod.metadata.name!));
+    }
+  }
+
+  #filter(pod: Pod, node: NodeObject, pods: Pod[], nodes: Map<string, NodeObject>): Verdict {
+    if (node.spec.unschedulable) return { reasons: ["node(s) were unschedulable"], unresolvable: true };
+    for (const taint of node.spec.taints ?? []) {
+      if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+      const tolerated = (pod.spec.tolerations ?? []).some(
+        (t) => (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')) && (!t.effect || t.effect === taint.effect),
+      );
+      if (!tolerated) return { reasons: [`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`], unresolvable: true };
+    }
+    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) {
+      if (node.metadata.labels?.[k] !== v) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
+    }
+    const onNode = pods.filter((p) => p.spec.nodeName === node.metadata.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const alloc = node.status?.allocatable ?? {};
+    const reasons: string[] = [];
+    if (onNode.length + 1 > parseQuantity(alloc.pods ?? '110')) reasons.push('Too many pods');
+    const want = podRequests(pod);
+    const used = onNode.reduce((s, p) => {
+      const r = podRequests(p);
+      return { cpu: s.cpu + r.cpu, memory: s.memory + r.memory };
+    }, { cpu: 0, memory: 0 });
+    if (want.cpu > 0 && used.cpu + want.cpu > milliCpu(alloc.cpu)) reasons.push('Insufficient cpu');
+    if (want.memory > 0 && used.memory + want.memory > parseQuantity(alloc.memory)) reasons.push('Insufficient memory');
+    if (reasons.length) return { reasons, unresolvable: false };
+    // Terminating pods still count for pod (anti-)affinity until they are gone.
+    const placed = pods.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid);
+    for (const term of pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      if (placed.some((p) => sameTopology(term, node, nodes.get(p.spec.nodeName!)) && termMatches(term, pod, p))) {
+        return { reasons: ["node(s) didn't match pod anti-affinity rules"], unresolvable: false };
+      }
+    }
+    for (const p of placed) {
+      for (const term of p.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+        if (sameTopology(term, node, nodes.get(p.spec.nodeName!)) && termMatches(term, p, pod)) {
+          return { reasons: ["node(s) didn't satisfy existing pods anti-affinity rules"], unresolvable: false };
+        }
+      }
+    }
+    return { reasons: [], unresolvable: false };
+  }
+
+  #score(pod: Pod, node: NodeObject, pods: Pod[], nodes: Map<string, NodeObject>): number {
+    let score = 0;
+    const placed = pods.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid);
+    for (const pref of pod.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+      if (placed.some((p) => sameTopology(pref.podAffinityTerm, node, nodes.get(p.spec.nodeName!)) && termMatches(pref.podAffinityTerm, pod, p))) score -= pref.weight * 100;
+    }
+    return score - placed.filter((p) => p.spec.nodeName === node.metadata.name).length;
+  }
+
+  #schedule(key: string): void {
+    const [namespace, name] = splitKey(key);
+    const podType = resourceForKind('Pod');
+    const pod = this.api.tryGet<Pod>(podType, namespace, name);
+    if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp) return;
+    if ((pod.spec.schedulerName ?? 'default-scheduler') !== 'default-scheduler') return;
+    const nodeList = this.api.objects<NodeObject>('Node');
+    const nodes = new Map(nodeList.map((n) => [n.metadata.name!, n]));
+    const pods = this.api.objects<Pod>('Pod');
+    const feasible: NodeObject[] = [];
+    const histogram = new Map<string, number>();
+    let unresolvable = 0;
+    for (const node of nodeList) {
+      const v = this.#filter(pod, node, pods, nodes);
+      if (!v.reasons.length) feasible.push(node);
+      else {
+        if (v.unresolvable) unresolvable++;
+        for (const r of v.reasons) histogram.set(r, (histogram.get(r) ?? 0) + 1);
+      }
+    }
+    if (!feasible.length) return this.#unschedulable(pod, nodeList.length, histogram, unresolvable);
+    const best = feasible
+      .map((n) => ({ n, s: this.#score(pod, n, pods, nodes) }))
+      .sort((a, b) => b.s - a.s || a.n.metadata.name!.localeCompare(b.n.metadata.name!))[0]!.n;
+    this.#lastMessage.delete(key);
+    const bound = this.api.mutate<Pod>('Pod', namespace, name, (p) => {
+      p.spec.nodeName = best.metadata.name;
+    });
+    if (!bound) return;
+    this.api.mutate<Pod>(
+      'Pod',
+      namespace,
+      name,
+      (p) => {
+        p.status = { ...p.status, phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.api.timestamp() }] };
+      },
+      'status',
+    );
+    this.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${best.metadata.name}`, { component: 'default-scheduler' });
+  }
+
+  #unschedulable(pod: Pod, total: number, histogram: Map<string, number>, unresolvable: number): void {
+    const reasons = [...histogram].map(([r, n]) => `${n} ${r}`).sort();
+    const resolvable = total - unresolvable;
+    const preemption = [
+      ...(unresolvable ? [`${unresolvable} Preemption is not helpful for scheduling`] : []),
+      ...(resolvable ? [`${resolvable} No preemption victims found for incoming pod`] : []),
+    ].sort();
+    let message = `0/${total} nodes are available`;
+    message += reasons.length ? `: ${reasons.join(', ')}.` : ':';
+    message += total ? ` preemption: 0/${total} nodes are available: ${preemption.join(', ')}.` : '';
+    if (total === 0) message = 'no nodes available to schedule pods';
+    const key = objectKey(pod.metadata.namespace, pod.metadata.name!);
+    if (this.#lastMessage.get(key) === message) return;
+    this.#lastMessage.set(key, message);
+    this.api.mutate<Pod>(
+      'Pod',
+      pod.metadata.namespace,
+      pod.metadata.name!,
+      (p) => {
+        p.status = {
+          ...p.status,
+          phase: 'Pending',
+          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: this.api.timestamp() }],
+        };
+      },
+      'status',
+    );
+    this.events.record(pod, 'Warning', 'FailedScheduling', message, { component: 'default-scheduler' });
+  }
+}
