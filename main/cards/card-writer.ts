@@ -1,0 +1,210 @@
+/**
+ * Prepare one card for one node: check the drive is a confirmed, writable card; open its
+ * system-boot partition (through the OS mount if there is one, else raw); check it holds Ubuntu
+ * Server for Raspberry Pi and which release; write the node's boot configuration (boot-config.ts);
+ * re-open the card, read every file back and compare SHA-256 digests; eject. Any failure (card
+ * pulled out, partition full, permission refused, digest mismatch, cancel) ends in an AppError
+ * with a clear code and message, and no report: a card is ready only when a report comes back.
+ */
+import { createHash } from 'node:crypto';
+import type { StoredPlan, UbuntuRelease } from '../../preload/contract/plan';
+import type { BootFiles } from '../disk/boot-partition';
+import { DiskError } from '../disk/disk-errors';
+import { AppError } from '../router/app-error';
+import { bootConfig, CMDLINE, CMDLINE_BACKUP } from './boot-config';
+import { BootConfigError } from './boot-yaml';
+import { openCardBootFiles } from './card-access';
+import { ejectRealDrive } from './card-eject';
+import type { EjectResult, Ejector } from './card-eject';
+import { identifyBootFiles } from './card-identify';
+import type { DriveInfo } from './drive-info';
+import { assessDrives, checkWriteAllowed } from './drive-safety';
+import type { SafetyContext } from './drive-safety';
+
+export type PreparePhase = 'checking' | 'writing' | 'verifying' | 'ejecting';
+
+export interface PrepareProgress {
+  phase: PreparePhase;
+  /** 0..1 over the whole preparation. */
+  fraction: number;
+  /** Average write or read speed of the current phase (0 when not measurable yet). */
+  bytesPerSecond: number;
+  file?: string;
+}
+
+export interface PrepareCardRequest {
+  plan: StoredPlan;
+  hostname: string;
+  /** The device to write, as listed by the drive scan. */
+  device: string;
+  /** What the user confirmed; must equal `device`. */
+  confirmDevice: string;
+  /** The current drive list (the safety rules need every drive to find the app's own). */
+  drives: readonly DriveInfo[];
+  safety: SafetyContext;
+  /** Ejects the card at the end; the platform's tool by default. */
+  eject?: Ejector;
+  /** Write through the raw device even when the OS mounted the partition. */
+  forceRaw?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: PrepareProgress) => void;
+}
+
+export interface CardFileReport {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface CardReport {
+  hostname: string;
+  drive: { device: string; description: string; size: number | null };
+  /** The Ubuntu release found on the card (the configuration was written for it). */
+  release: UbuntuRelease;
+  via: 'mount' | 'raw';
+  instanceId: string;
+  files: CardFileReport[];
+  /** ISO 8601 times. */
+  startedAt: string;
+  finishedAt: string;
+  eject: EjectResult;
+}
+
+export async function prepareCard(request: PrepareCardRequest): Promise<CardReport> {
+  const startedAt = new Date();
+  const { signal, hostname } = request;
+  const report = (progress: PrepareProgress) => request.onProgress?.(progress);
+  const checkAbort = () => {
+    if (signal?.aborted) throw new AppError('CANCELLED', `Preparing the card for ${hostname} was cancelled; the card is not ready.`);
+  };
+
+  try {
+    checkAbort();
+    report({ phase: 'checking', fraction: 0, bytesPerSecond: 0 });
+    const assessment = assessDrives(request.drives, request.safety).find((a) => a.drive.device === request.device);
+    if (!assessment) throw new AppError('DEVICE_GONE', `${request.device} is no longer connected. Put the card back in and try again.`);
+    checkWriteAllowed(assessment, request.confirmDevice);
+    const drive = assessment.drive;
+    if (!request.plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the plan.`);
+
+    const boot = await openCardBootFiles(drive, { writable: true, raw: request.forceRaw }).catch((error: unknown) => {
+      if (error instanceof DiskError && ['NO_PARTITION_TABLE', 'NO_FAT_PARTITION', 'NOT_FAT'].includes(error.code)) {
+        throw notUbuntu(drive, error.code === 'NO_PARTITION_TABLE' ? 'a blank card (no partitions)' : 'no Raspberry Pi boot partition');
+      }
+      throw error;
+    });
+    let config: ReturnType<typeof bootConfig>;
+    let release: UbuntuRelease;
+    try {
+      const content = await identifyBootFiles(boot);
+      if (content.kind !== 'ubuntu') throw notUbuntu(drive, content.summary);
+      if (!content.release) throw new AppError('UNSUPPORTED_RELEASE', `${content.summary}.`);
+      release = content.release;
+      config = bootConfig(request.plan, hostname, {
+        release,
+        cmdline: (await boot.readFile(CMDLINE)).toString('utf8'),
+        hasCmdlineBackup: await boot.exists(CMDLINE_BACKUP),
+      });
+      const total = config.files.reduce((sum, f) => sum + f.data.length, 0);
+      const free = await boot.freeBytes();
+      if (total > free + (await existingBytes(boot, config.files.map((f) => f.name)))) {
+        throw new DiskError('PARTITION_FULL', `The boot configuration needs ${total} bytes but only ${free} are free on ${drive.device}`);
+      }
+      const started = performance.now();
+      let written = 0;
+      for (const file of config.files) {
+        checkAbort();
+        await boot.writeFile(file.name, file.data);
+        written += file.data.length;
+        report({ phase: 'writing', fraction: 0.1 + 0.5 * (written / total), bytesPerSecond: rate(written, started), file: file.name });
+      }
+    } finally {
+      await boot.close();
+    }
+
+    checkAbort();
+    const files = await verify(drive, request.forceRaw, config.files, (file, read, total, started) =>
+      report({ phase: 'verifying', fraction: 0.6 + 0.3 * (read / total), bytesPerSecond: rate(read, started), file }),
+    );
+
+    report({ phase: 'ejecting', fraction: 0.9, bytesPerSecond: 0 });
+    const eject = await (request.eject ?? ejectRealDrive)(drive).catch(
+      (error: unknown): EjectResult => ({ ejected: false, message: `The card is ready but could not be ejected (${error instanceof Error ? error.message : String(error)}).` }),
+    );
+    report({ phase: 'ejecting', fraction: 1, bytesPerSecond: 0 });
+    return {
+      hostname,
+      drive: { device: drive.device, description: drive.description, size: drive.size },
+      release,
+      via: (boot as BootFiles & { via: 'mount' | 'raw' }).via,
+      instanceId: config.instanceId,
+      files,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      eject,
+    };
+  } catch (error) {
+    throw toAppError(error, hostname);
+  }
+}
+
+/** Re-open the card, read every written file and compare digests. */
+async function verify(
+  drive: DriveInfo,
+  forceRaw: boolean | undefined,
+  expected: { name: string; data: Buffer }[],
+  progress: (file: string, read: number, total: number, started: number) => void,
+): Promise<CardFileReport[]> {
+  const boot = await openCardBootFiles(drive, { writable: false, raw: forceRaw });
+  try {
+    const total = expected.reduce((sum, f) => sum + f.data.length, 0) || 1;
+    const started = performance.now();
+    let read = 0;
+    const files: CardFileReport[] = [];
+    for (const file of expected) {
+      const want = sha256(file.data);
+      const got = sha256(await boot.readFile(file.name));
+      if (got !== want) {
+        throw new AppError('VERIFY_FAILED', `${file.name} on ${drive.device} reads back differently from what was written (sha256 ${got.slice(0, 12)}... instead of ${want.slice(0, 12)}...). The card or reader may be faulty: try again or use another card.`);
+      }
+      read += file.data.length;
+      progress(file.name, read, total, started);
+      files.push({ name: file.name, bytes: file.data.length, sha256: want });
+    }
+    return files;
+  } finally {
+    await boot.close();
+  }
+}
+
+/** Bytes already used by files that will be replaced (their space is reused). */
+async function existingBytes(boot: BootFiles, names: string[]): Promise<number> {
+  let bytes = 0;
+  for (const name of names) {
+    if (await boot.exists(name)) bytes += (await boot.readFile(name)).length;
+  }
+  return bytes;
+}
+
+function rate(bytes: number, startedMs: number): number {
+  const seconds = (performance.now() - startedMs) / 1000;
+  return seconds > 0 ? Math.round(bytes / seconds) : 0;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function notUbuntu(drive: DriveInfo, holds: string): AppError {
+  return new AppError(
+    'NOT_UBUNTU',
+    `${drive.description || drive.device} holds ${holds}. Write Ubuntu Server 24.04 or 22.04 for Raspberry Pi onto it first (for example with Raspberry Pi Imager), then prepare it here.`,
+  );
+}
+
+function toAppError(error: unknown, hostname: string): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof DiskError) return new AppError(error.code, `The card for ${hostname} is not ready. ${error.message}`, { cause: error });
+  if (error instanceof BootConfigError) return new AppError('INVALID_PLAN', `The boot configuration for ${hostname} cannot be written: ${error.message}`, { cause: error });
+  return new AppError('FAILED', `Preparing the card for ${hostname} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}

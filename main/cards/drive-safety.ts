@@ -1,0 +1,128 @@
+/**
+ * Which drives may be offered as SD cards, the way Etcher and Raspberry Pi Imager decide:
+ *  - system drives and the drive the app runs from are never offered;
+ *  - an internal SD reader (Linux /dev/mmcblkN, SD bus) that reports itself non-removable (so
+ *    drivelist also calls it "system") is still a card, unless it holds a system mount point
+ *    (e.g. the app runs on a Pi booted from that card);
+ *  - virtual drives (disk images, zram), empty readers (no size) and fixed disks are not offered;
+ *  - a write-protected (locked) card is shown but refused, with the reason;
+ *  - cards above 128 GB carry a warning (Pi cards are 16-64 GB; bigger is often a backup disk);
+ *  - writing needs an explicit confirmation naming the drive (`checkWriteAllowed`).
+ */
+import { AppError } from '../router/app-error';
+import type { DriveInfo } from './drive-info';
+
+export const LARGE_CARD_BYTES = 128e9;
+
+export type DriveProblemCode = 'SYSTEM_DRIVE' | 'APP_DRIVE' | 'VIRTUAL_DRIVE' | 'NO_MEDIA' | 'FIXED_DISK' | 'READ_ONLY';
+
+export interface DriveAssessment {
+  drive: DriveInfo;
+  /** Recognised as an SD card (also a non-removable internal reader). */
+  isCard: boolean;
+  /** Shown in the list of targets. */
+  offered: boolean;
+  /** Offered and may be written. */
+  writable: boolean;
+  /** Why it is not offered or not writable (first is the main reason). */
+  problems: { code: DriveProblemCode; message: string }[];
+  warnings: { code: 'LARGE_DRIVE'; message: string }[];
+}
+
+export interface SafetyContext {
+  /** A path inside the running app (process.execPath, app.getAppPath()). */
+  appPaths: string[];
+  /** Devices the practice lab provides (always cards, never system). */
+  practiceDevices?: ReadonlySet<string>;
+  /** Windows system drive letter (%SystemDrive%), default 'C:'. */
+  systemDrive?: string;
+}
+
+const SYSTEM_MOUNTS = /^(\/|\/boot|\/boot\/efi|\/boot\/firmware|\/usr|\/var|\/home|\/etc|\/opt|\[SWAP\]|\/System\/Volumes\/.*|\/private\/var\/vm)$/;
+
+function isSystemMount(path: string, systemDrive: string): boolean {
+  return SYSTEM_MOUNTS.test(path) || path.replace(/\\$/, '').toUpperCase() === systemDrive.toUpperCase();
+}
+
+function normalise(path: string): string {
+  const p = path.replace(/\\/g, '/');
+  return /^[A-Za-z]:/.test(p) ? p.toLowerCase() : p;
+}
+
+/** The drive whose mount point is the longest prefix of one of the app's paths. */
+export function appDriveDevice(drives: readonly DriveInfo[], appPaths: readonly string[]): string | undefined {
+  let best: { device: string; length: number } | undefined;
+  for (const appPath of appPaths.map(normalise)) {
+    for (const drive of drives) {
+      for (const mount of drive.mountpoints) {
+        const m = normalise(mount.path).replace(/\/$/, '');
+        const inside = appPath === m || appPath.startsWith(m + '/') || m === '';
+        if (inside && (!best || m.length > best.length)) best = { device: drive.device, length: m.length };
+      }
+    }
+  }
+  return best?.device;
+}
+
+function isInternalSdReader(drive: DriveInfo): boolean {
+  return /^\/dev\/mmcblk\d+$/.test(drive.device) || ['SD', 'MMC', 'Secure Digital'].includes(drive.busType) || drive.isCard === true;
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1e9 ? `${Math.round(bytes / 1e9)} GB` : `${Math.round(bytes / 1e6)} MB`;
+}
+
+export function assessDrives(drives: readonly DriveInfo[], context: SafetyContext): DriveAssessment[] {
+  const appDevice = appDriveDevice(drives, context.appPaths);
+  return drives.map((drive) => assessDrive(drive, appDevice, context));
+}
+
+function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: SafetyContext): DriveAssessment {
+  const practice = context.practiceDevices?.has(drive.device) ?? false;
+  const problems: DriveAssessment['problems'] = [];
+  const warnings: DriveAssessment['warnings'] = [];
+  const card = practice || isInternalSdReader(drive);
+  const systemMount = drive.mountpoints.find((m) => isSystemMount(m.path, context.systemDrive ?? 'C:'));
+
+  if (systemMount) {
+    problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).` });
+  } else if (drive.isSystem && !card && !practice) {
+    problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.' });
+  }
+  if (drive.device === appDevice) {
+    problems.push({ code: 'APP_DRIVE', message: 'This is the drive Pi Cluster Wizard runs from.' });
+  }
+  if (drive.isVirtual && !practice) problems.push({ code: 'VIRTUAL_DRIVE', message: 'This is a virtual drive (a disk image or RAM disk), not a card.' });
+  if (!drive.size) problems.push({ code: 'NO_MEDIA', message: 'No card in this reader.' });
+  if (!card && !drive.isRemovable) problems.push({ code: 'FIXED_DISK', message: 'This is a fixed disk, not a removable card.' });
+
+  const offered = problems.length === 0;
+  if (offered && drive.isReadOnly) {
+    problems.push({
+      code: 'READ_ONLY',
+      message: 'The card is write-protected. Slide the lock switch on its side (or on the adapter) up to "unlocked", then take it out and put it back in.',
+    });
+  }
+  if (offered && drive.size && drive.size > LARGE_CARD_BYTES) {
+    warnings.push({
+      code: 'LARGE_DRIVE',
+      message: `This drive is ${sizeText(drive.size)}, larger than SD cards for a Pi usually are. Make sure it is not a backup or data disk.`,
+    });
+  }
+  return { drive, isCard: card, offered, writable: offered && !drive.isReadOnly, problems, warnings };
+}
+
+/**
+ * Throws an AppError unless the drive may be written and the user confirmed this very drive.
+ * `confirmDevice` is what the user's confirmation named; it must equal the drive's device.
+ */
+export function checkWriteAllowed(assessment: DriveAssessment, confirmDevice: string | undefined): void {
+  const { drive } = assessment;
+  if (!assessment.offered) {
+    throw new AppError('DRIVE_NOT_ALLOWED', `${drive.description || drive.device} cannot be written: ${assessment.problems[0]?.message ?? 'it is not a card'}`);
+  }
+  if (!assessment.writable) throw new AppError('CARD_READ_ONLY', assessment.problems[0]?.message ?? 'The card is write-protected.');
+  if (confirmDevice !== drive.device) {
+    throw new AppError('CONFIRMATION_REQUIRED', `Confirm that ${drive.description || drive.device} (${drive.device}, ${drive.size ? sizeText(drive.size) : 'unknown size'}) may be written.`);
+  }
+}

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../disk/testing/fat-test-tools';
+import { createVirtualCard } from '../lab/cards/virtual-card-image';
+import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
+import { ejectCommands } from './card-eject';
+import type { DriveInfo } from './drive-info';
+import { DriveScanner } from './drive-scan';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir('drive-scan-'));
+});
+afterAll(async () => cleanup());
+
+describe('DriveScanner', () => {
+  it('merges the real drivelist with practice readers and emits only when the list changes', async () => {
+    const readers = new VirtualCardReaders({ dir: join(dir, 'readers'), readers: 2 });
+    const image = join(dir, 'card.img');
+    await createVirtualCard(image, { os: 'blank' }, { sizeBytes: 64 * 1024 * 1024 });
+    const scanner = new DriveScanner();
+    const changes: DriveInfo[][] = [];
+    scanner.on('change', (drives) => changes.push(drives));
+
+    const real = await scanner.rescan(); // real drivelist on this machine
+    expect(changes).toHaveLength(1);
+    expect(real.every((d) => typeof d.device === 'string')).toBe(true);
+    await scanner.rescan();
+    expect(changes).toHaveLength(1);
+
+    scanner.setPractice(readers);
+    const device = await readers.insert(1, image);
+    const withCard = await scanner.rescan();
+    expect(changes).toHaveLength(2);
+    expect(withCard.filter((d) => d.device === device)).toHaveLength(1);
+    expect(withCard.length).toBe(real.length + 1);
+
+    readers.lock(1);
+    expect((await scanner.rescan()).find((d) => d.device === device)?.isReadOnly).toBe(true);
+    expect(changes).toHaveLength(3);
+    await readers.eject(1);
+    expect((await scanner.rescan()).some((d) => d.device === device)).toBe(false);
+    expect(changes).toHaveLength(4);
+  });
+
+  it('rescans on its own once started, until stopped', async () => {
+    const readers = new VirtualCardReaders({ dir: join(dir, 'readers-2') });
+    const scanner = new DriveScanner({ intervalMs: 20 });
+    scanner.setPractice(readers);
+    scanner.start();
+    try {
+      await once(scanner, 'change');
+      const image = join(dir, 'card-2.img');
+      await createVirtualCard(image, { os: 'blank' }, { sizeBytes: 64 * 1024 * 1024 });
+      const next = once(scanner, 'change');
+      await readers.insert(1, image);
+      const [drives] = (await next) as [DriveInfo[]];
+      expect(drives.some((d) => d.description === 'Practice SD card reader 1')).toBe(true);
+    } finally {
+      scanner.stop();
+    }
+  });
+});
+
+describe('ejectCommands', () => {
+  it('unmounts each mounted partition then powers the drive off on Linux; diskutil on macOS; nothing on Windows', () => {
+    expect(ejectCommands({ device: '/dev/sdb' }, 'linux', ['/dev/sdb1', '/dev/sdb2'])).toEqual([
+      ['udisksctl', ['unmount', '--no-user-interaction', '-b', '/dev/sdb1']],
+      ['udisksctl', ['unmount', '--no-user-interaction', '-b', '/dev/sdb2']],
+      ['udisksctl', ['power-off', '--no-user-interaction', '-b', '/dev/sdb']],
+    ]);
+    expect(ejectCommands({ device: '/dev/disk4' }, 'darwin')).toEqual([['diskutil', ['eject', '/dev/disk4']]]);
+    expect(ejectCommands({ device: '\\\\.\\PhysicalDrive1' }, 'win32')).toEqual([]);
+  });
+});
