@@ -6,13 +6,8 @@ import { BrowserWindow, shell } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../hosts/csp';
+import { isAllowedExternal } from './external-links';
 
-/** External sites the app may open in the system browser. */
-export const EXTERNAL_ALLOWLIST = ['https://microk8s.io', 'https://kubernetes.io', 'https://ubuntu.com', 'https://www.raspberrypi.com', 'https://github.com/canonical/microk8s'];
-
-export function isAllowedExternal(url: string): boolean {
-  return EXTERNAL_ALLOWLIST.some((prefix) => url === prefix || url.startsWith(`${prefix}/`));
-}
 
 export function createMainWindow(options: { rendererDir: string; preloadPath: string }): BrowserWindow {
   const win = new BrowserWindow({
