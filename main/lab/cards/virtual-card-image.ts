@@ -36,8 +36,10 @@ export interface VirtualCardImage {
 }
 
 export interface CreateVirtualCardOptions {
-  /** Card capacity in bytes (multiple of 512, at least 1 GiB for OS cards). */
+  /** Card capacity in bytes (multiple of 512; an OS card needs room for boot + 256 MiB). */
   sizeBytes?: number;
+  /** Size of the boot partition (default 512 MiB as Ubuntu; at least 33 MiB for FAT32). */
+  bootBytes?: number;
 }
 
 /** Raspberry Pi OS (bookworm) boot files: enough to be recognised as "another OS". */
@@ -49,25 +51,26 @@ const RASPIOS_BOOT_FILES: Record<string, string> = {
 
 export async function createVirtualCard(path: string, content: VirtualCardContent, options: CreateVirtualCardOptions = {}): Promise<VirtualCardImage> {
   const sizeBytes = options.sizeBytes ?? DEFAULT_CARD_BYTES;
-  if (sizeBytes % SECTOR_SIZE !== 0) throw new RangeError('A card size must be a multiple of 512 bytes');
-  if (content.os !== 'blank' && sizeBytes < BOOT_OFFSET + BOOT_BYTES + 256 * MIB) {
-    throw new RangeError(`An OS card needs at least ${BOOT_OFFSET + BOOT_BYTES + 256 * MIB} bytes`);
+  const bootBytes = options.bootBytes ?? BOOT_BYTES;
+  if (sizeBytes % SECTOR_SIZE !== 0 || bootBytes % MIB !== 0) throw new RangeError('Card sizes must be multiples of 512 bytes, the boot partition of 1 MiB');
+  if (content.os !== 'blank' && sizeBytes < BOOT_OFFSET + bootBytes + 256 * MIB) {
+    throw new RangeError(`An OS card with a ${bootBytes / MIB} MiB boot partition needs at least ${BOOT_OFFSET + bootBytes + 256 * MIB} bytes`);
   }
   const handle = await open(path, 'w+');
   try {
     await handle.truncate(sizeBytes);
     if (content.os === 'blank') return { path, sizeBytes, content, rootFormatted: false };
-    const rootOffset = BOOT_OFFSET + BOOT_BYTES;
+    const rootOffset = BOOT_OFFSET + bootBytes;
     await handle.write(
       buildMbr(randomInt(1, 2 ** 32 - 1), [
-        { type: PARTITION_TYPE_FAT32_LBA, bootable: true, startSector: BOOT_OFFSET / SECTOR_SIZE, sectors: BOOT_BYTES / SECTOR_SIZE },
+        { type: PARTITION_TYPE_FAT32_LBA, bootable: true, startSector: BOOT_OFFSET / SECTOR_SIZE, sectors: bootBytes / SECTOR_SIZE },
         { type: PARTITION_TYPE_LINUX, startSector: rootOffset / SECTOR_SIZE, sectors: (sizeBytes - rootOffset) / SECTOR_SIZE },
       ]),
       0,
       SECTOR_SIZE,
       0,
     );
-    await formatFat32(handle, { offset: BOOT_OFFSET, size: BOOT_BYTES, label: content.os === 'ubuntu' ? 'system-boot' : 'bootfs' });
+    await formatFat32(handle, { offset: BOOT_OFFSET, size: bootBytes, label: content.os === 'ubuntu' ? 'system-boot' : 'bootfs' });
   } finally {
     await handle.close();
   }
@@ -78,7 +81,7 @@ export async function createVirtualCard(path: string, content: VirtualCardConten
   } finally {
     await boot.close();
   }
-  const rootFormatted = await formatExt4(path, BOOT_OFFSET + BOOT_BYTES, sizeBytes - BOOT_OFFSET - BOOT_BYTES, content.os === 'ubuntu' ? 'writable' : 'rootfs');
+  const rootFormatted = await formatExt4(path, BOOT_OFFSET + bootBytes, sizeBytes - BOOT_OFFSET - bootBytes, content.os === 'ubuntu' ? 'writable' : 'rootfs');
   return { path, sizeBytes, content, rootFormatted };
 }
 
