@@ -72,6 +72,7 @@ export class Lab implements LabNetwork {
       software: this.cluster,
       faults: new PiFaults(),
     });
+    this.#leases.set(mac, `${LAN}.${100 + n}`);
     this.pis.push(pi);
     return pi;
   }

@@ -342,7 +342,7 @@ async function leave(cli: Cli): Promise<number> {
   if (me.role === 'worker') ctx.stdout('Configuring services.\n');
   ctx.stdout('Generating new cluster certificates.\nWaiting for node to start.');
   cluster.leave(pi);
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     await cluster.clock.sleep(3_000, ctx.signal);
     ctx.stdout(' .');
   }

@@ -257,7 +257,8 @@ const df: CommandFn = (ctx) => {
   const f = (v: number) => (human ? humanSize(v) : b1 ? String(v) : String(Math.ceil(v / 1024)));
   const rows = [['Filesystem', unitHeader, 'Used', human ? 'Avail' : 'Available', 'Use%', 'Mounted on']];
   for (const m of shown) {
-    const avail = Math.max(0, Math.floor(m.size * 0.95) - m.used);
+    const reserved = m.fs.startsWith('/dev/mmcblk0p2') ? Math.floor(m.size * 0.05) : 0;
+    const avail = Math.max(0, m.size - reserved - m.used);
     const pct = m.used === 0 ? 0 : Math.ceil((m.used * 100) / (m.used + avail));
     rows.push([m.fs, f(m.size), f(m.used), f(avail), `${pct}%`, m.on]);
   }
