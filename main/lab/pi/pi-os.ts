@@ -169,10 +169,12 @@ export class PiOs implements ShellMachine {
     this.fs.defineDynamic('/etc/os-release', () => this.release.osRelease);
   }
 
-  /** What the kernel got: the firmware's additions, then the first line of cmdline.txt. */
+  /** The first line of cmdline.txt as the firmware read it at power-on (edits count from the next boot). */
+  bootCmdline = '';
+
+  /** What the kernel got: the firmware's additions, then the card's line. */
   procCmdline(): string {
-    const card = this.fs.exists('/boot/firmware/cmdline.txt') ? this.fs.read('/boot/firmware/cmdline.txt').split('\n')[0]! : '';
-    return this.#hooks.kernelCmdline(card);
+    return this.#hooks.kernelCmdline(this.bootCmdline);
   }
 
   /** The memory cgroup is on when the last cgroup_enable/cgroup_disable for memory enables it. */

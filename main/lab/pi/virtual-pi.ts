@@ -181,6 +181,7 @@ export class VirtualPi extends EventEmitter {
     for (const [name, data] of files) {
       if (/\.(txt|cfg)$|^(user-data|meta-data|network-config|README)$/.test(name)) os.fs.write(`/boot/firmware/${name}`, data.toString('utf8'));
     }
+    os.bootCmdline = cmdline.split('\n')[0] ?? '';
     os.fs.onWrite((path, content) => {
       if (!path.startsWith('/boot/firmware/') || !this.card) return;
       const card = this.card;

@@ -436,12 +436,14 @@ const nc: CommandFn = async (ctx) => {
   return 1;
 };
 
-function powerCommand(ctx: CommandContext, kind: 'reboot' | 'poweroff'): number {
+/** reboot/poweroff as root never come back: the machine goes down and takes the session with it. */
+async function powerCommand(ctx: CommandContext, kind: 'reboot' | 'poweroff'): Promise<number> {
   if (ctx.user !== 'root') {
     ctx.stderr(`Call to ${kind === 'reboot' ? 'Reboot' : 'PowerOff'} failed: Interactive authentication required.\n`);
     return 1;
   }
   ctx.machine.reboot(kind);
+  await ctx.machine.clock.sleep(600_000, ctx.machine.powerSignal);
   return 0;
 }
 

@@ -125,7 +125,7 @@ function parseFlags(args: string[], known: string, withValue = ''): { flags: Set
 }
 
 const grep: CommandFn = async (ctx) => {
-  const { flags, values, rest } = parseFlags(ctx.argv.slice(1), 'qivcEFwxhns', 'e');
+  const { flags, values, rest } = parseFlags(ctx.argv.slice(1), 'qivcEFwxhnso', 'e');
   const pattern = values.get('e') ?? rest.shift();
   if (pattern === undefined) {
     ctx.stderr("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
@@ -147,7 +147,9 @@ const grep: CommandFn = async (ctx) => {
       count++;
       if (flags.has('q') || flags.has('c')) continue;
       const prefix = (inputs.length > 1 && !flags.has('h') ? `${input.file}:` : '') + (flags.has('n') ? `${n + 1}:` : '');
-      ctx.stdout(prefix + line + '\n');
+      if (flags.has('o') && !flags.has('v')) {
+        for (const m of line.matchAll(new RegExp(re.source, re.flags + 'g'))) if (m[0]) ctx.stdout(prefix + m[0] + '\n');
+      } else ctx.stdout(prefix + line + '\n');
     }
     if (flags.has('c') && !flags.has('q')) ctx.stdout((inputs.length > 1 ? `${input.file}:` : '') + count + '\n');
     matched += count;
