@@ -182,11 +182,31 @@ const timedatectl: CommandFn = (ctx) => {
 const date: CommandFn = (ctx) => {
   const fmt = ctx.argv.slice(1).find((a) => a.startsWith('+'));
   const now = ctx.machine.localTime();
-  if (fmt === '+%s') ctx.stdout(`${Math.floor(now / 1000)}\n`);
-  else if (fmt) ctx.stdout(new Date(now).toISOString().replace(/\.\d+Z$/, '+00:00') + '\n');
+  if (ctx.argv.includes('-Is') || ctx.argv.includes('--iso-8601=seconds')) ctx.stdout(new Date(now).toISOString().replace(/\.\d+Z$/, '+00:00') + '\n');
+  else if (fmt) ctx.stdout(strftime(fmt.slice(1), now) + '\n');
   else ctx.stdout(dateText(now) + '\n');
   return 0;
 };
+
+/** The strftime conversions scripts use with `date +FORMAT` (UTC). */
+function strftime(format: string, ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const parts: Record<string, string> = {
+    Y: iso.slice(0, 4),
+    m: iso.slice(5, 7),
+    d: iso.slice(8, 10),
+    H: iso.slice(11, 13),
+    M: iso.slice(14, 16),
+    S: iso.slice(17, 19),
+    s: String(Math.floor(ms / 1000)),
+    F: iso.slice(0, 10),
+    T: iso.slice(11, 19),
+    Z: 'UTC',
+    z: '+0000',
+    '%': '%',
+  };
+  return format.replace(/%(.)/g, (m, c: string) => parts[c] ?? m);
+}
 
 /** /proc/meminfo values in kB, derived from the Pi's RAM. */
 export function memInfo(memoryBytes: number): Record<string, number> {
