@@ -9,7 +9,8 @@
  *   timeouts and AbortSignals.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { Client, type AnyAuthMethod, type AuthenticationType, type ClientChannel } from 'ssh2';
+import ssh2 from 'ssh2'; // CommonJS: default import works under both Node ESM and bundlers
+import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel } from 'ssh2';
 import { fingerprintOf, keyTypeOf, type KnownHostsStore } from './known-hosts';
 import { changeExpiredPassword, isPasswordExpiredNotice, kbdInteractiveAnswer } from './password-change';
 import { SshError, hostKeyChangedMessage, hostLabel, toSshError } from './ssh-errors';
@@ -213,7 +214,7 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
   const port = options.port ?? 22;
   const label = hostLabel(options.host, port);
   const timeoutMs = options.connectTimeoutMs ?? 20_000;
-  const client = new Client();
+  const client = new ssh2.Client();
   let hostKeyError: SshError | undefined;
   let hostKey: HostKeyInfo | undefined;
   let lastMethod: AuthMethodUsed = 'publickey';
@@ -250,6 +251,9 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
     };
     client.once('ready', () => done());
     client.on('error', (err) => done(hostKeyError ?? toSshError(err, label, timeoutMs)));
+    client.on('close', () =>
+      done(hostKeyError ?? new SshError('CONNECTION_LOST', `${label} closed the connection during the SSH handshake. It may be busy starting up, or it is not a Pi running OpenSSH; try again in a minute.`, label)),
+    );
     client.connect({
       host: options.host,
       port,

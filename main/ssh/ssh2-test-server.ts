@@ -3,7 +3,8 @@
  * of the client (keyboard-interactive logins, reboots, pooling, dropped connections).
  */
 import { randomUUID } from 'node:crypto';
-import { Server, utils, type Connection, type ServerChannel } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { Connection, Server, ServerChannel } from 'ssh2';
 
 export interface ExecReply {
   stdout?: string;
@@ -13,6 +14,8 @@ export interface ExecReply {
 
 export interface TestServerOptions {
   address: string;
+  /** Default: any free port. */
+  port?: number;
   /** Accepted password for "password" auth; omit to refuse that method. */
   password?: string;
   /** Keyboard-interactive prompts (answers are recorded); omit to refuse that method. */
@@ -26,13 +29,15 @@ export interface TestServerOptions {
 export class Ssh2TestServer {
   private server!: Server;
   private readonly clients = new Set<Connection>();
-  private readonly hostKey = utils.generateKeyPairSync('ed25519').private;
+  private readonly hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
   port = 0;
   bootId = randomUUID();
   connections = 0;
   readonly kbdAnswers: string[][] = [];
 
-  private constructor(private readonly options: TestServerOptions) {}
+  private constructor(private readonly options: TestServerOptions) {
+    this.port = options.port ?? 0;
+  }
 
   get address(): string {
     return this.options.address;
@@ -45,7 +50,8 @@ export class Ssh2TestServer {
   }
 
   private listen(): Promise<void> {
-    this.server = new Server({ hostKeys: [this.hostKey] }, (client) => this.accept(client));
+    this.server = new ssh2.Server({ hostKeys: [this.hostKey] }, (client) => this.accept(client));
+
     return new Promise((resolve) => this.server.listen(this.port, this.options.address, () => {
       this.port = (this.server.address() as { port: number }).port;
       resolve();
@@ -87,8 +93,7 @@ export class Ssh2TestServer {
 
   /** Simulates a reboot: every connection drops, nothing listens for `downMs`, then a new boot id. */
   async reboot(downMs = 300): Promise<void> {
-    for (const c of this.clients) c.end();
-    await new Promise<void>((r) => this.server.close(() => r()));
+    await this.close();
     await new Promise((r) => setTimeout(r, downMs));
     this.bootId = randomUUID();
     await this.listen();
@@ -99,9 +104,14 @@ export class Ssh2TestServer {
     for (const c of this.clients) c.end();
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.close();
+  }
+
+  private close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const c of this.clients) c.end();
-    await new Promise<void>((r) => this.server.close(() => r()));
+    return closed;
   }
 }
 

@@ -1,0 +1,213 @@
+/**
+ * Finding the user's Pis: combines signals fastest first (the OS neighbour table matched against
+ * Raspberry Pi MAC blocks, then the bounded SSH port sweep with banners, then the hostname and host
+ * key read over SSH, optionally reverse DNS), ranks hosts (Pi + Ubuntu + SSH ready first), matches
+ * them to the planned nodes and can keep watching until every planned node is up.
+ * Only the subnets and addresses given explicitly are ever contacted.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseNeighbourTable } from './neighbour-table';
+import { isRaspberryPiMac } from './pi-mac';
+import { sweepSsh, SweepError, type SweepOptions } from './port-sweep';
+import type { SshBannerInfo } from './ssh-banner';
+import { ipToInt, isIpv4, parseCidr, subnetContains } from './subnet';
+
+export interface PlannedNode {
+  hostname: string;
+  /** Pinned host key (`SHA256:...`) when the node was seen before, e.g. after a re-discovery. */
+  hostKeyFingerprint?: string;
+}
+
+export type DiscoverySource = 'neighbour-table' | 'sweep' | 'ssh' | 'reverse-dns';
+
+export interface DiscoveredHost {
+  address: string;
+  port: number;
+  mac?: string;
+  /** MAC in a Raspberry Pi block (randomised MACs never count). */
+  isPi: boolean;
+  /** SSH banner when the port answered. */
+  ssh?: SshBannerInfo;
+  /** The SSH port is open and answered with an SSH banner. */
+  sshReady: boolean;
+  /** Hostname read over SSH (or from reverse DNS when SSH login was not possible). */
+  hostname?: string;
+  hostKeyFingerprint?: string;
+  /** The planned node this host is, when matched. */
+  plannedNode?: string;
+  matchedBy?: 'hostname' | 'host-key' | 'reverse-dns';
+  sources: DiscoverySource[];
+}
+
+export interface HostIdentity {
+  hostname: string;
+  hostKeyFingerprint: string;
+}
+
+export interface DiscoveryOptions {
+  /** Subnets to search (CIDR). Nothing outside these and `extraHosts` is contacted. */
+  subnets: readonly string[];
+  /** Single addresses the user added (VMs, Pis on another subnet). */
+  extraHosts?: readonly string[];
+  /** SSH port (22 on real Pis; the practice lab uses its own). */
+  port?: number;
+  plannedNodes?: readonly PlannedNode[];
+  /** Addresses never to contact (the laptop itself). */
+  exclude?: readonly string[];
+  /** Returns the OS neighbour table as text (/proc/net/arp or `arp -a` output). */
+  readNeighbourTable?: () => Promise<string>;
+  /** Logs in to an SSH-ready host and reads its hostname and host key (see sshIdentifier). */
+  identify?: (address: string, port: number) => Promise<HostIdentity | undefined>;
+  /** Reverse DNS of a found address (optional; many home routers answer with the DHCP hostname). */
+  reverseDns?: (address: string) => Promise<string[]>;
+  /** Overrides for the sweep limits (concurrency, rate, timeouts, subnet size). */
+  sweep?: Omit<SweepOptions, 'targets' | 'port' | 'exclude' | 'signal' | 'onFound' | 'onProgress'>;
+  signal?: AbortSignal;
+  /** Called with the ranked list whenever something new was learned. */
+  onUpdate?: (hosts: DiscoveredHost[]) => void;
+  onSweepProgress?: SweepOptions['onProgress'];
+}
+
+export interface DiscoveryResult {
+  hosts: DiscoveredHost[];
+  /** Planned node hostname -> address. */
+  found: Record<string, string>;
+  /** Planned nodes not found yet. */
+  missing: string[];
+}
+
+function score(h: DiscoveredHost): number {
+  return (h.plannedNode ? 8 : 0) + (h.isPi ? 4 : 0) + (h.ssh?.os === 'ubuntu' ? 2 : 0) + (h.sshReady ? 1 : 0);
+}
+
+/** Ranks hosts: matched planned nodes, then Pi + Ubuntu + SSH ready, then by address. */
+export function rankHosts(hosts: Iterable<DiscoveredHost>): DiscoveredHost[] {
+  return [...hosts].sort((a, b) => score(b) - score(a) || ipToInt(a.address) - ipToInt(b.address));
+}
+
+function shortName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '').split('.')[0]!;
+}
+
+/** Matches hosts to planned nodes by hostname, pinned host key, then reverse DNS name (in place). */
+export function matchPlannedNodes(hosts: DiscoveredHost[], planned: readonly PlannedNode[], reverseNames: ReadonlyMap<string, string[]> = new Map()): void {
+  for (const h of hosts) {
+    delete h.plannedNode;
+    delete h.matchedBy;
+  }
+  const taken = new Set<DiscoveredHost>();
+  const assign = (node: PlannedNode, how: DiscoveredHost['matchedBy'], test: (h: DiscoveredHost) => boolean) => {
+    if (hosts.some((h) => h.plannedNode === node.hostname)) return;
+    const host = hosts.find((h) => !taken.has(h) && test(h));
+    if (!host) return;
+    host.plannedNode = node.hostname;
+    host.matchedBy = how;
+    taken.add(host);
+  };
+  for (const n of planned) assign(n, 'hostname', (h) => !!h.hostname && shortName(h.hostname) === n.hostname.toLowerCase());
+  for (const n of planned) if (n.hostKeyFingerprint) assign(n, 'host-key', (h) => h.hostKeyFingerprint === n.hostKeyFingerprint);
+  for (const n of planned) assign(n, 'reverse-dns', (h) => (reverseNames.get(h.address) ?? []).some((r) => shortName(r) === n.hostname.toLowerCase()));
+}
+
+/** One discovery pass over the given subnets. */
+export async function discoverOnce(options: DiscoveryOptions): Promise<DiscoveryResult> {
+  const port = options.port ?? 22;
+  const subnets = options.subnets.map(parseCidr);
+  const extra = (options.extraHosts ?? []).filter(isIpv4);
+  const inScope = (ip: string) => subnets.some((s) => subnetContains(s, ip)) || extra.includes(ip);
+  const hosts = new Map<string, DiscoveredHost>();
+  const reverseNames = new Map<string, string[]>();
+  const planned = options.plannedNodes ?? [];
+  const host = (address: string): DiscoveredHost => {
+    let h = hosts.get(address);
+    if (!h) hosts.set(address, (h = { address, port, isPi: false, sshReady: false, sources: [] }));
+    return h;
+  };
+  const addSource = (h: DiscoveredHost, s: DiscoverySource) => {
+    if (!h.sources.includes(s)) h.sources.push(s);
+  };
+  const publish = () => {
+    const list = [...hosts.values()];
+    matchPlannedNodes(list, planned, reverseNames);
+    options.onUpdate?.(rankHosts(list));
+  };
+
+  // 1. Neighbour table: instant, no packets sent.
+  if (options.readNeighbourTable) {
+    const text = await options.readNeighbourTable().catch(() => '');
+    for (const e of parseNeighbourTable(text)) {
+      if (!inScope(e.ip) || options.exclude?.includes(e.ip)) continue;
+      const h = host(e.ip);
+      h.mac = e.mac;
+      h.isPi = isRaspberryPiMac(e.mac);
+      addSource(h, 'neighbour-table');
+    }
+    if (hosts.size) publish();
+  }
+
+  // 2. Port sweep with banners. 3. Identity over SSH as soon as each host answers.
+  const identifications: Promise<void>[] = [];
+  const learnIdentity = async (h: DiscoveredHost) => {
+    if (options.identify && h.sshReady) {
+      const id = await options.identify(h.address, port).catch(() => undefined);
+      if (id) {
+        h.hostname = id.hostname;
+        h.hostKeyFingerprint = id.hostKeyFingerprint;
+        addSource(h, 'ssh');
+      }
+    }
+    if (!h.hostname && options.reverseDns) {
+      const names = await options.reverseDns(h.address).catch(() => []);
+      if (names.length) {
+        reverseNames.set(h.address, names);
+        h.hostname = shortName(names[0]!);
+        addSource(h, 'reverse-dns');
+      }
+    }
+    publish();
+  };
+  try {
+    await sweepSsh({
+      ...options.sweep,
+      targets: [...options.subnets, ...extra],
+      port,
+      exclude: options.exclude,
+      signal: options.signal,
+      onProgress: options.onSweepProgress,
+      onFound: (found) => {
+        const h = host(found.address);
+        if (found.ssh) h.ssh = found.ssh;
+        h.sshReady = !!found.ssh;
+        addSource(h, 'sweep');
+        publish();
+        identifications.push(learnIdentity(h));
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof SweepError && err.code === 'ABORTED')) throw err;
+  }
+  await Promise.all(identifications);
+  const list = [...hosts.values()];
+  matchPlannedNodes(list, planned, reverseNames);
+  const ranked = rankHosts(list);
+  const found: Record<string, string> = {};
+  for (const h of ranked) if (h.plannedNode) found[h.plannedNode] = h.address;
+  return { hosts: ranked, found, missing: planned.map((n) => n.hostname).filter((n) => !(n in found)) };
+}
+
+/**
+ * Repeats discovery until every planned node is found (or the signal aborts), pausing `intervalMs`
+ * between passes. Resolves with the last result.
+ */
+export async function discoverUntilAllFound(options: DiscoveryOptions & { intervalMs?: number; onPass?: (result: DiscoveryResult) => void }): Promise<DiscoveryResult> {
+  for (;;) {
+    const result = await discoverOnce(options);
+    options.onPass?.(result);
+    if (result.missing.length === 0 || options.signal?.aborted) return result;
+    try {
+      await sleep(options.intervalMs ?? 10_000, undefined, { signal: options.signal });
+    } catch {
+      return result;
+    }
+  }
+}
