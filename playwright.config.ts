@@ -4,6 +4,11 @@
  * Electron binary is installed (and reports itself skipped where it is not).
  */
 import { defineConfig } from '@playwright/test';
+import { electronBinary } from './scripts/electron-binary.mjs';
+
+if (process.env.TEST_WORKER_INDEX === undefined && !electronBinary()) {
+  console.log('[electron] skipped: the Electron binary is not installed on this machine (its download is unavailable here); the same specs run in the browser project.');
+}
 
 export default defineConfig<{ host: 'browser' | 'electron' }>({
   testDir: 'tests/e2e',

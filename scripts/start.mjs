@@ -1,19 +1,7 @@
 // `npm start`: open the Electron app; where the Electron binary is not installed, say so in
 // one line and start the browser host instead.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-
-function electronBinary() {
-  try {
-    const bin = require('electron');
-    return typeof bin === 'string' && existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
-}
+import { electronBinary } from './electron-binary.mjs';
 
 const bin = electronBinary();
 if (bin && process.env.PCW_FORCE_BROWSER !== '1') {

@@ -6,26 +6,17 @@ import { test as base, chromium, _electron as electron } from '@playwright/test'
 import type { Browser, ElectronApplication, Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { electronBinary } from '../../scripts/electron-binary.mjs';
 
 export type HostKind = 'browser' | 'electron';
 
-const require = createRequire(import.meta.url);
 export const CHROMIUM = process.env.PCW_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-gpu', '--disable-sync'];
 
-export function electronBinary(): string | null {
-  try {
-    const bin = require('electron') as unknown;
-    return typeof bin === 'string' && existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
-}
+export { electronBinary };
 
 interface RunningApp {
   page: Page;
@@ -63,7 +54,8 @@ async function startBrowserHost(dataDir: string, browser: Browser): Promise<Runn
 }
 
 async function startElectron(dataDir: string): Promise<RunningApp> {
-  const app: ElectronApplication = await electron.launch({ args: ['.'], env: { ...process.env, PCW_DATA_DIR: dataDir } });
+  const executablePath = electronBinary() ?? undefined;
+  const app: ElectronApplication = await electron.launch({ executablePath, args: ['.'], env: { ...process.env, PCW_DATA_DIR: dataDir } });
   const page = await app.firstWindow();
   return { page, close: () => app.close() };
 }

@@ -22,6 +22,7 @@ export function AppShell() {
   const connected = useAppStore((s) => s.connected);
   const setPreferences = useAppStore((s) => s.setPreferences);
   const practice = useAppStore((s) => s.practice);
+  const setPractice = useAppStore((s) => s.setPracticeEnabled);
   const { t, m } = useT();
   useThemeAndLanguage(state?.preferences.theme, state?.preferences.language);
 
@@ -45,7 +46,7 @@ export function AppShell() {
         {state.host === 'browser' && <span className="badge">{t('browserHost')}</span>}
         <div className="spacer" />
         <label className="check">
-          <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} onChange={(e) => void call('practice.setEnabled', { enabled: e.target.checked })} />
+          <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} onChange={(e) => void setPractice(e.target.checked)} />
           {t('practice.mode')}
         </label>
         <label>

@@ -22,6 +22,7 @@ interface Store {
   setPreferences(change: Partial<Preferences>): Promise<void>;
   setState(state: AppState): void;
   cancelJob(id: string): Promise<void>;
+  setPracticeEnabled(enabled: boolean): Promise<void>;
 }
 
 export const useAppStore = create<Store>((set, get) => ({
@@ -54,6 +55,15 @@ export const useAppStore = create<Store>((set, get) => ({
   },
   setState(state) {
     set({ state });
+  },
+  async setPracticeEnabled(enabled) {
+    const current = get().practice;
+    if (current) set({ practice: { ...current, enabled } });
+    try {
+      set({ practice: await call('practice.setEnabled', { enabled }) });
+    } catch {
+      set({ practice: await call('practice.get', {}) });
+    }
   },
   async cancelJob(id) {
     await call('jobs.cancel', { id });
