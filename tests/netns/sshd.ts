@@ -58,6 +58,8 @@ export interface SshdOptions {
   port?: number;
   /** Run inside this network namespace (ip netns exec). */
   netns?: string;
+  /** Give this sshd its own UTS namespace with this hostname (so `hostname` over SSH answers it). */
+  hostname?: string;
   /** authorized_keys content for every user. */
   authorizedKeys: string;
   /** Temp dir for config, keys and logs. */
@@ -101,8 +103,10 @@ export async function startSshd(options: SshdOptions): Promise<RunningSshd> {
   );
   let child: ChildProcess | undefined;
   const launch = async () => {
-    const argv = [SSHD, '-D', '-e', '-f', config];
-    child = options.netns ? spawn('ip', ['netns', 'exec', options.netns, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let argv = [SSHD, '-D', '-e', '-f', config];
+    if (options.hostname) argv = ['unshare', '--uts', '/bin/sh', '-c', 'hostname "$0" && exec "$@"', options.hostname, ...argv];
+    if (options.netns) argv = ['ip', 'netns', 'exec', options.netns, ...argv];
+    child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     await waitForListening(child);
   };
   const kill = async () => {
