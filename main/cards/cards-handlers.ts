@@ -1,0 +1,222 @@
+/**
+ * The "Prepare SD cards" step in main: keeps the drive list current (drive-scan + safety +
+ * identification) and pushes it to the window, runs card preparation as jobs, ejects, and keeps
+ * the last report of every node's card in the state file (records.cardReports). The composition
+ * root creates one CardsService, starts it, and spreads `handlers()` into the router's handlers.
+ */
+import type { z } from 'zod';
+import { cardReport } from '../../preload/contract/cards';
+import type { cardsMethods } from '../../preload/contract/cards';
+import type { CardContent, CardDrive, CardReport } from '../../preload/contract/cards';
+import type { StoredPlan } from '../../preload/contract/plan';
+import type { JobManager } from '../jobs/job-manager';
+import type { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
+import { AppError } from '../router/app-error';
+import type { StateStore } from '../state/state-store';
+import { ejectRealDrive } from './card-eject';
+import type { EjectResult, Ejector } from './card-eject';
+import { identifyCard } from './card-identify';
+import { prepareCard } from './card-writer';
+import type { PreparePhase } from './card-writer';
+import type { DriveInfo } from './drive-info';
+import { assessDrives } from './drive-safety';
+import type { SafetyContext } from './drive-safety';
+import { DriveScanner } from './drive-scan';
+import type { DriveScannerOptions } from './drive-scan';
+
+type CardsMethods = typeof cardsMethods;
+export type CardsHandlers = {
+  [M in keyof CardsMethods]: (params: z.output<CardsMethods[M]['params']>) => Promise<z.output<CardsMethods[M]['result']>>;
+};
+
+export interface CardsServiceOptions {
+  store: StateStore;
+  jobs: JobManager;
+  /** The stored plan with its derived secrets (PlanService.stored). */
+  plan: () => StoredPlan | null;
+  /** Practice mode: its readers' cards join the drive list while `enabled`. */
+  practice?: { readonly enabled: boolean; readonly readers: VirtualCardReaders };
+  /** Paths inside the running app, so its own drive is never offered. */
+  appPaths: string[];
+  /** Called with the new list whenever it changes (the host forwards it as `cards.drives`). */
+  onDrives: (drives: CardDrive[]) => void;
+  scanner?: DriveScannerOptions;
+  /** Ejects real drives; the platform's tool by default. */
+  ejectReal?: Ejector;
+}
+
+const REPORTS_KEY = 'cardReports';
+const PHASE_TEXT: Record<PreparePhase, string> = { checking: 'checking the card', writing: 'writing', verifying: 'verifying', ejecting: 'ejecting' };
+
+export class CardsService {
+  readonly scanner: DriveScanner;
+  readonly #options: CardsServiceOptions;
+  /** Identification per device, valid while the drive's description is unchanged. */
+  readonly #contents = new Map<string, { signature: string; content: CardContent }>();
+  #view: CardDrive[] = [];
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: CardsServiceOptions) {
+    this.#options = options;
+    this.scanner = new DriveScanner(options.scanner);
+    const practice = options.practice;
+    if (practice) {
+      this.scanner.setPractice({
+        list: () => (practice.enabled ? practice.readers.list() : Promise.resolve([])),
+        isVirtualDevice: (device) => practice.readers.isVirtualDevice(device),
+      });
+    }
+    this.scanner.on('change', (drives) => void this.#refresh(drives));
+    this.scanner.on('error', () => undefined); // a failed scan is retried on the next tick
+  }
+
+  /** Start watching drives (call when the app starts; cheap: one drivelist call a second). */
+  start(): void {
+    this.scanner.start();
+    const readers = this.#options.practice?.readers;
+    if (readers) {
+      const rescan = () => void this.scanner.rescan().catch(() => undefined);
+      readers.on('change', rescan);
+      this.#unsubscribe = () => readers.off('change', rescan);
+    }
+  }
+
+  stop(): void {
+    this.scanner.stop();
+    this.#unsubscribe?.();
+  }
+
+  handlers(): CardsHandlers {
+    return {
+      'cards.listDrives': async () => {
+        await this.#refresh(await this.scanner.rescan());
+        return { drives: this.#view };
+      },
+      'cards.prepare': async ({ hostname, device, confirmDevice }) => ({ jobId: this.prepare(hostname, device, confirmDevice) }),
+      'cards.eject': async ({ device }) => this.eject(device),
+      'cards.reports': async () => ({ reports: this.reports() }),
+    };
+  }
+
+  /** Start preparing `device` for `hostname`; returns the job id. */
+  prepare(hostname: string, device: string, confirmDevice: string): string {
+    const plan = this.#options.plan();
+    if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.');
+    if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`);
+    const job = this.#options.jobs.start({
+      kind: 'prepare-card',
+      title: `Prepare the SD card for ${hostname}`,
+      run: async (ctx) => {
+        let phase: PreparePhase | undefined;
+        const report = await prepareCard({
+          plan,
+          hostname,
+          device,
+          confirmDevice,
+          drives: await this.scanner.rescan(),
+          safety: this.#safety(),
+          eject: (drive) => this.#eject(drive),
+          signal: ctx.signal,
+          onProgress: (p) => {
+            if (p.phase !== phase) {
+              phase = p.phase;
+              ctx.phase(PHASE_TEXT[p.phase], p.fraction);
+            }
+            if (p.file && p.phase !== 'checking') ctx.log(`${p.phase === 'writing' ? 'Wrote' : 'Verified'} ${p.file}`);
+            ctx.progress(p.fraction, p.bytesPerSecond);
+          },
+        });
+        this.#contents.delete(device);
+        ctx.log(`${report.files.length} files written and verified by SHA-256 on ${report.drive.description || report.drive.device} (Ubuntu ${report.release}). ${report.eject.message}`);
+        await this.#saveReport(report);
+        return report;
+      },
+    });
+    return job.id;
+  }
+
+  async eject(device: string): Promise<EjectResult> {
+    const drive = (await this.scanner.rescan()).find((d) => d.device === device);
+    if (!drive) throw new AppError('NOT_FOUND', `${device} is not connected any more.`);
+    return await this.#eject(drive);
+  }
+
+  /** The last report of every node of the plan that has one, in plan order. */
+  reports(): CardReport[] {
+    const saved = this.#options.store.state.records[REPORTS_KEY];
+    const byHost = saved && typeof saved === 'object' ? (saved as Record<string, unknown>) : {};
+    const order = this.#options.plan()?.nodes.map((n) => n.hostname) ?? Object.keys(byHost);
+    return order.flatMap((host) => {
+      const parsed = cardReport.safeParse(byHost[host]);
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  /** The current list as the window sees it. */
+  drives(): CardDrive[] {
+    return this.#view;
+  }
+
+  #safety(): SafetyContext {
+    const readers = this.#options.practice?.readers;
+    const practiceDevices = new Set(readers ? readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])) : []);
+    return { appPaths: this.#options.appPaths, practiceDevices, systemDrive: process.env.SystemDrive };
+  }
+
+  async #eject(drive: DriveInfo): Promise<EjectResult> {
+    const readers = this.#options.practice?.readers;
+    if (readers?.isVirtualDevice(drive.device)) {
+      await readers.ejectDevice(drive.device);
+      return { ejected: true, message: 'The practice card was ejected from its reader.' };
+    }
+    return await (this.#options.ejectReal ?? ejectRealDrive)(drive);
+  }
+
+  async #saveReport(report: CardReport): Promise<void> {
+    await this.#options.store.update((s) => {
+      const previous = s.records[REPORTS_KEY];
+      const reports = { ...(previous && typeof previous === 'object' ? previous : {}), [report.hostname]: report } as Record<string, CardReport>;
+      const nodes = this.#options.plan()?.nodes ?? [];
+      const done = nodes.length > 0 && nodes.every((n) => reports[n.hostname]);
+      return { ...s, records: { ...s.records, [REPORTS_KEY]: reports }, steps: { ...s.steps, cards: done ? 'done' : 'in-progress' } };
+    });
+  }
+
+  /** Assess, identify what changed, publish. */
+  async #refresh(drives: DriveInfo[]): Promise<void> {
+    const assessments = assessDrives(drives, this.#safety());
+    const readers = this.#options.practice?.readers;
+    for (const device of this.#contents.keys()) if (!drives.some((d) => d.device === device)) this.#contents.delete(device);
+    const view = (): CardDrive[] =>
+      assessments.map((a) => ({
+        device: a.drive.device,
+        description: a.drive.description,
+        size: a.drive.size,
+        busType: a.drive.busType,
+        mountpoints: a.drive.mountpoints,
+        practice: readers?.isVirtualDevice(a.drive.device) ?? false,
+        isCard: a.isCard,
+        offered: a.offered,
+        writable: a.writable,
+        problems: a.problems,
+        warnings: a.warnings,
+        content: this.#contents.get(a.drive.device)?.content ?? null,
+      }));
+    this.#publish(view());
+    let identified = false;
+    for (const a of assessments) {
+      if (!a.offered) continue;
+      const signature = JSON.stringify(a.drive);
+      if (this.#contents.get(a.drive.device)?.signature === signature) continue;
+      const content = await identifyCard(a.drive);
+      this.#contents.set(a.drive.device, { signature, content });
+      identified = true;
+    }
+    if (identified) this.#publish(view());
+  }
+
+  #publish(view: CardDrive[]): void {
+    this.#view = view;
+    this.#options.onDrives(view);
+  }
+}
