@@ -1,8 +1,8 @@
 /**
  * `npm run lab -- --pis 3 [--speed 10] [--release 24.04] [--data DIR]`: a standalone practice lab.
- * Prepares one Ubuntu card per Pi (Ubuntu's seed plus a generated lab key and password, a
- * hostname, the cgroup flags), boots the Pis, starts the lab's Kubernetes API and prints how to
- * log in with OpenSSH. Runs until Ctrl-C.
+ * Writes one virtual Ubuntu card image per Pi and prepares it as the wizard would (a generated
+ * lab key and password, a hostname, the cgroup flags), boots the Pis, starts the lab's
+ * Kubernetes API and prints how to log in with OpenSSH. Runs until Ctrl-C.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -11,9 +11,10 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { Lab } from './lab/lab';
-import { folderCard } from './lab/pi/card-reader';
-import { UBUNTU_BOOT_FILES } from './lab/pi/ubuntu-boot-files';
+import { imageCard } from './lab/pi/card-reader';
+import { createVirtualCard } from './lab/cards/virtual-card-image';
 import type { UbuntuRelease } from './lab/pi/ubuntu-releases';
+import type { VirtualPi } from './lab/pi/virtual-pi';
 import { startLabKubeApi } from './lab/kube/kube-api-server';
 
 const { values } = parseArgs({
@@ -45,16 +46,17 @@ function labCredentials(): { keyPath: string; publicKey: string; password: strin
   return { keyPath, publicKey: readFileSync(`${keyPath}.pub`, 'utf8').trim(), password: readFileSync(join(dataDir, 'lab_password'), 'utf8').trim() };
 }
 
-/** A card folder as the wizard prepares it: Ubuntu's files, our user-data, cgroup flags on. */
-function prepareCard(n: number, creds: ReturnType<typeof labCredentials>): string {
-  const dir = join(dataDir, 'cards', `pi-${n}`);
-  if (existsSync(dir)) return dir;
-  mkdirSync(dir, { recursive: true });
-  const files = UBUNTU_BOOT_FILES[release];
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-  writeFileSync(join(dir, 'cmdline.txt'), `cgroup_enable=memory cgroup_memory=1 ${files['cmdline.txt']!}`);
-  writeFileSync(
-    join(dir, 'user-data'),
+/** A card image as the wizard prepares it: Ubuntu's image, our user-data, cgroup flags on. */
+async function prepareCard(n: number, creds: ReturnType<typeof labCredentials>): Promise<string> {
+  mkdirSync(join(dataDir, 'cards'), { recursive: true });
+  const path = join(dataDir, 'cards', `pi-${n}.img`);
+  if (existsSync(path)) return path;
+  await createVirtualCard(path, { os: 'ubuntu', release });
+  const card = imageCard(path);
+  const files = await card.readAll();
+  await card.writeFile('cmdline.txt', `cgroup_enable=memory cgroup_memory=1 ${files.get('cmdline.txt')!.toString('utf8')}`);
+  await card.writeFile(
+    'user-data',
     `#cloud-config
 hostname: pi-${n}
 manage_etc_hosts: true
@@ -69,7 +71,7 @@ ssh_authorized_keys:
   - ${creds.publicKey}
 `,
   );
-  return dir;
+  return path;
 }
 
 const creds = labCredentials();
@@ -81,7 +83,8 @@ lab.cluster.kubeApi = kube;
 writeFileSync(join(dataDir, 'kubeconfig'), kube.kubeconfig());
 
 console.log(`Practice lab: ${count} virtual Raspberry Pi 4 (Ubuntu ${release}), lab speed ${speed}x. Data: ${dataDir}`);
-const pis = Array.from({ length: count }, (_, i) => lab.addPi({ card: folderCard(prepareCard(i + 1, creds)), release }));
+const pis: VirtualPi[] = [];
+for (let i = 1; i <= count; i++) pis.push(lab.addPi({ card: imageCard(await prepareCard(i, creds)), release }));
 await Promise.all(pis.map((p) => p.powerOn()));
 console.log('Booting...');
 await Promise.all(pis.map((p) => p.whenReady()));

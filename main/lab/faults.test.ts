@@ -16,17 +16,16 @@ afterEach(async () => {
 async function startLab(names: string[]): Promise<{ lab: Lab; pis: VirtualPi[] }> {
   const lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
   labs.push(lab);
-  const pis = names.map((name, i) =>
-    lab.addPi({
-      card: folderCard(
-        seedFolder('24.04', {
-          'user-data': `#cloud-config\nhostname: ${name}\nssh_authorized_keys:\n  - ${key.publicKey}\n`,
-          'network-config': `network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [192.168.1.${31 + i}/24]\n`,
-          'cmdline.txt': cmdline,
-        }),
-      ),
-    }),
+  const cards = await Promise.all(
+    names.map((name, i) =>
+      seedFolder('24.04', {
+        'user-data': `#cloud-config\nhostname: ${name}\nssh_authorized_keys:\n  - ${key.publicKey}\n`,
+        'network-config': `network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses: [192.168.1.${31 + i}/24]\n`,
+        'cmdline.txt': cmdline,
+      }),
+    ),
   );
+  const pis = cards.map((dir) => lab.addPi({ card: folderCard(dir) }));
   await Promise.all(pis.map((p) => p.powerOn()));
   await Promise.all(pis.map((p) => p.whenReady()));
   return { lab, pis };

@@ -6,7 +6,7 @@ import { clientKey, connect, exec, randomLoopbackBase, seedFolder, tempDir } fro
 
 const key = clientKey();
 const cmdline = 'cgroup_enable=memory cgroup_memory=1 console=serial0,115200 multipath=off dwc_otg.lpm_enable=0 console=tty1 root=LABEL=writable rootfstype=ext4 rootwait fixrtc\n';
-const userData = (name: string, ip: string, hosts: string) => `#cloud-config
+const userData = (name: string, hosts: string) => `#cloud-config
 hostname: ${name}
 ssh_authorized_keys:
   - ${key.publicKey}
@@ -33,9 +33,10 @@ async function run(pi: VirtualPi, command: string) {
 
 beforeAll(async () => {
   lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
-  pis = ['a', 'b', 'c'].map((x, i) =>
-    lab.addPi({ card: folderCard(seedFolder('24.04', { 'user-data': userData(`node-${x}`, `192.168.1.2${i + 1}`, hosts), 'network-config': network(`192.168.1.2${i + 1}`), 'cmdline.txt': cmdline })) }),
+  const cards = await Promise.all(
+    ['a', 'b', 'c'].map((x, i) => seedFolder('24.04', { 'user-data': userData(`node-${x}`, hosts), 'network-config': network(`192.168.1.2${i + 1}`), 'cmdline.txt': cmdline })),
   );
+  pis = cards.map((dir) => lab.addPi({ card: folderCard(dir) }));
   await Promise.all(pis.map((p) => p.powerOn()));
   await Promise.all(pis.map((p) => p.whenReady()));
 });

@@ -69,6 +69,7 @@ export class PiSshServer {
   }
 
   #incoming(socket: Socket): void {
+    socket.setNoDelay(true);
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => undefined);

@@ -1,7 +1,8 @@
 /** What differs between Ubuntu Server 24.04 and 22.04 for Raspberry Pi, as the lab shows it. */
 import type { ReleaseFacts, SnapInfo } from '../shell/machine';
+import type { UbuntuRelease } from '../../../preload/contract/plan';
 
-export type UbuntuRelease = '24.04' | '22.04';
+export type { UbuntuRelease };
 
 export interface ReleaseProfile extends ReleaseFacts {
   sshIdent: string;

@@ -28,7 +28,7 @@ function firstLine(host: string, port: number): Promise<string> {
 describe('VirtualPi booting the card Ubuntu ships', () => {
   it('24.04: hostname ubuntu, Ubuntu banner, no password SSH', async () => {
     const lab = newLab();
-    const pi = lab.addPi({ card: folderCard(seedFolder('24.04')) });
+    const pi = lab.addPi({ card: folderCard(await seedFolder('24.04')) });
     await pi.powerOn();
     await pi.whenReady();
     expect(pi.hostname).toBe('ubuntu');
@@ -39,7 +39,7 @@ describe('VirtualPi booting the card Ubuntu ships', () => {
 
   it('22.04: password ubuntu works, and is expired (forced change with a terminal)', async () => {
     const lab = newLab();
-    const pi = lab.addPi({ card: folderCard(seedFolder('22.04')) });
+    const pi = lab.addPi({ card: folderCard(await seedFolder('22.04')) });
     await pi.powerOn();
     await pi.whenReady();
     expect(await firstLine(pi.loopback, pi.sshPort)).toBe('SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10');
@@ -92,7 +92,7 @@ write_files:
 
   it('applies hostname, keys, files, static address and cgroup flags; a new instance-id re-applies', async () => {
     const lab = newLab();
-    const dir = seedFolder('24.04', {
+    const dir = await seedFolder('24.04', {
       'user-data': userData('pi-one'),
       'network-config': network,
       'cmdline.txt': 'cgroup_enable=memory cgroup_memory=1 console=serial0,115200 multipath=off dwc_otg.lpm_enable=0 console=tty1 root=LABEL=writable rootfstype=ext4 rootwait fixrtc\n',

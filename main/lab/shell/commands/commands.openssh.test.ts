@@ -33,10 +33,10 @@ ${extra}`;
 beforeAll(async () => {
   lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
   // 24.04 with the default user (NOPASSWD sudo); 22.04 with a user whose sudo needs the password.
-  noble = lab.addPi({ card: folderCard(seedFolder('24.04', { 'user-data': userData('') })) });
+  noble = lab.addPi({ card: folderCard(await seedFolder('24.04', { 'user-data': userData('') })) });
   jammy = lab.addPi({
     card: folderCard(
-      seedFolder('22.04', {
+      await seedFolder('22.04', {
         'user-data': userData(`users:
   - name: ubuntu
     groups: [sudo, adm]
