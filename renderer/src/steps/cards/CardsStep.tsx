@@ -1,0 +1,253 @@
+/**
+ * Step 2: prepare one SD card per node. Shows the plan's nodes and whether each card is ready,
+ * the cards in this computer (live: inserting or pulling a card shows at once) with what is on
+ * them, and writes a node's card only after a confirmation that names the drive. "Prepare all"
+ * walks the nodes in order, asking for the next card after each one.
+ */
+import { useEffect, useState } from 'react';
+import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
+import { useAppStore } from '../../store/app-store';
+import { callCards, onDrivesChanged } from './cards-api';
+import { useCardTexts } from './cards-messages';
+import { formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+
+type Running = { host: string; jobId: string };
+
+export function CardsStep() {
+  const plan = useAppStore((s) => s.state?.plan ?? null);
+  const jobs = useAppStore((s) => s.jobs);
+  const tx = useCardTexts();
+  const [drives, setDrives] = useState<CardDrive[]>([]);
+  const [reports, setReports] = useState<CardReport[]>([]);
+  const [target, setTarget] = useState<string | null>(null);
+  const [batch, setBatch] = useState(false);
+  const [confirm, setConfirm] = useState<CardDrive | null>(null);
+  const [confirmed, setConfirmed] = useState(false);
+  const [running, setRunning] = useState<Running | null>(null);
+  const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void callCards('cards.listDrives', {}).then((r) => live && setDrives(r.drives)).catch(() => undefined);
+    void callCards('cards.reports', {}).then((r) => live && setReports(r.reports)).catch(() => undefined);
+    const off = onDrivesChanged(({ drives: next }) => setDrives(next));
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+
+  const rows = plan ? nodeRows(plan.nodes, reports) : [];
+  const job = running ? jobs[running.jobId] : undefined;
+
+  useEffect(() => {
+    if (!running || !job || job.state === 'running') return;
+    const host = running.host;
+    setRunning(null);
+    void callCards('cards.reports', {}).then((r) => {
+      setReports(r.reports);
+      if (job.state === 'succeeded') {
+        const report = r.reports.find((x) => x.hostname === host);
+        setNotice({ kind: 'ok', text: tx('done', { host, eject: report?.eject.message ?? '' }) });
+        const next = batch ? nextNode(nodeRows(plan?.nodes ?? [], r.reports)) : undefined;
+        setTarget(next?.hostname ?? null);
+        if (!next) setBatch(false);
+      } else {
+        setNotice({ kind: 'error', text: job.error?.message ?? job.phase });
+      }
+    });
+  }, [running, job, batch, plan, tx]);
+
+  if (!plan) {
+    return (
+      <section className="cards" aria-labelledby="cards-title">
+        <h1 id="cards-title">{tx('title')}</h1>
+        <p className="banner warn">{tx('noPlan')}</p>
+      </section>
+    );
+  }
+
+  const offered = targetDrives(drives);
+  const refused = drives.filter((d) => !d.offered);
+  const suggestion = target ? suggestedDrive(drives, target) : undefined;
+
+  const startBatch = () => {
+    setBatch(true);
+    setNotice(null);
+    setTarget(nextNode(rows)?.hostname ?? null);
+  };
+
+  const write = async () => {
+    if (!confirm || !target) return;
+    const drive = confirm;
+    setConfirm(null);
+    setConfirmed(false);
+    setNotice(null);
+    try {
+      const { jobId } = await callCards('cards.prepare', { hostname: target, device: drive.device, confirmDevice: drive.device });
+      setRunning({ host: target, jobId });
+    } catch (e) {
+      setNotice({ kind: 'error', text: (e as Error).message });
+    }
+  };
+
+  const download = () => {
+    const file = reportsExport(plan.clusterName, reports);
+    const url = URL.createObjectURL(new Blob([file.text], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = file.filename;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+
+  return (
+    <section className="cards" aria-labelledby="cards-title">
+      <h1 id="cards-title">{tx('title')}</h1>
+      <p className="intro">{tx('intro')}</p>
+
+      <h2>{tx('nodes')}</h2>
+      <table className="nodes" aria-label={tx('nodes')}>
+        <thead>
+          <tr>
+            <th>{tx('node')}</th>
+            <th>{tx('role')}</th>
+            <th>{tx('status')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.hostname} data-node={row.hostname} aria-current={target === row.hostname ? 'step' : undefined}>
+              <td className="mono">{row.hostname}</td>
+              <td>{row.role}</td>
+              <td data-testid={`card-status-${row.hostname}`}>
+                {row.report ? tx('ready', { release: row.report.release, time: new Date(row.report.finishedAt).toLocaleString() }) : tx('notReady')}
+              </td>
+              <td>
+                <button type="button" disabled={Boolean(running)} onClick={() => (setTarget(row.hostname), setBatch(false), setNotice(null))}>
+                  {row.report ? tx('prepareAgain') : tx('prepare')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="actions">
+        <button type="button" className="primary" disabled={Boolean(running) || !nextNode(rows)} onClick={startBatch}>
+          {tx('prepareAll')}
+        </button>
+      </div>
+
+      {notice && (
+        <p className={notice.kind === 'ok' ? 'banner ok' : 'field-error'} role={notice.kind === 'ok' ? 'status' : 'alert'}>
+          {notice.text}
+        </p>
+      )}
+      {running && (
+        <div role="status" className="banner">
+          <span>{tx('writing', { host: running.host })}</span>
+          <progress max={1} value={job?.progress ?? undefined} aria-label={tx('writing', { host: running.host })} />
+        </div>
+      )}
+      {!running && target && <p className="banner" role="status">{tx('nextCard', { host: target })}</p>}
+      {!running && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{tx('allReady')}</p>}
+
+      <h2>{tx('drives')}</h2>
+      {offered.length === 0 && <p className="hint">{tx('noDrives')}</p>}
+      <ul className="drives" aria-label={tx('drives')}>
+        {offered.map((d) => (
+          <li key={d.device} className={`drive ${d.device === suggestion?.device ? 'suggested' : ''}`} data-device={d.device}>
+            <div>
+              <strong>{d.description || d.device}</strong> {d.practice && <span className="badge sim">{tx('practice')}</span>}
+              <span className="mono"> {d.device}</span> · {formatBytes(d.size)}
+            </div>
+            <div>
+              {tx('content')}: {d.content ? d.content.summary : tx('looking')}
+            </div>
+            {d.problems.map((p) => (
+              <p key={p.code} className="field-error">
+                {p.message}
+              </p>
+            ))}
+            {d.warnings.map((w) => (
+              <p key={w.code} className="hint warn">
+                {w.message}
+              </p>
+            ))}
+            {target && (
+              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || Boolean(running)} onClick={() => (setConfirm(d), setConfirmed(false))}>
+                {tx('choose', { host: target })}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {refused.length > 0 && (
+        <details>
+          <summary>{tx('notOffered', { count: refused.length })}</summary>
+          <ul>
+            {refused.map((d) => (
+              <li key={d.device}>
+                <span className="mono">{d.device}</span> {d.description} — {d.problems[0]?.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+
+      {confirm && target && (
+        <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+          <h2 id="confirm-title">{tx('confirmTitle')}</h2>
+          <p>{tx('confirmText', { host: target, drive: confirm.description || confirm.device, device: confirm.device, size: formatBytes(confirm.size) })}</p>
+          <label className="check">
+            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
+            {tx('confirmCheck', { device: confirm.device, host: target })}
+          </label>
+          <div className="actions">
+            <button type="button" className="primary" disabled={!confirmed} onClick={() => void write()}>
+              {tx('write')}
+            </button>
+            <button type="button" onClick={() => setConfirm(null)}>
+              {tx('cancel')}
+            </button>
+          </div>
+        </div>
+      )}
+
+      {reports.length > 0 && (
+        <>
+          <h2>{tx('reports')}</h2>
+          <button type="button" onClick={download}>
+            {tx('export')}
+          </button>
+          {reports.map((r) => (
+            <details key={r.hostname} data-report={r.hostname}>
+              <summary>
+                {r.hostname} — {r.drive.description || r.drive.device} · Ubuntu {r.release} · {new Date(r.finishedAt).toLocaleString()}
+              </summary>
+              <table>
+                <thead>
+                  <tr>
+                    <th>{tx('file')}</th>
+                    <th>{tx('bytes')}</th>
+                    <th>{tx('digest')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.files.map((f) => (
+                    <tr key={f.name}>
+                      <td className="mono">{f.name}</td>
+                      <td>{f.bytes}</td>
+                      <td className="mono">{f.sha256}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          ))}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
+import { formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+
+function drive(device: string, change: Partial<CardDrive> = {}): CardDrive {
+  return {
+    device, description: device, size: 32e9, busType: 'SD', mountpoints: [], practice: false, isCard: true, offered: true, writable: true,
+    problems: [], warnings: [], content: { kind: 'ubuntu', release: '24.04', summary: 'Ubuntu Server 24.04 LTS (noble) for Raspberry Pi' }, ...change,
+  };
+}
+const report = (hostname: string) => ({ hostname }) as CardReport;
+
+describe('card step model', () => {
+  it('lists nodes in plan order with their reports and finds the next one to prepare', () => {
+    const rows = nodeRows([{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], [report('pi-01')]);
+    expect(rows.map((r) => [r.hostname, Boolean(r.report)])).toEqual([['pi-01', true], ['pi-02', false]]);
+    expect(nextNode(rows)?.hostname).toBe('pi-02');
+    expect(nextNode(nodeRows([{ hostname: 'pi-01', role: 'worker' }], [report('pi-01')]))).toBeUndefined();
+  });
+
+  it('offers only allowed drives, writable first, and suggests an unprepared Ubuntu card', () => {
+    const drives = [
+      drive('/dev/sda', { offered: false, problems: [{ code: 'SYSTEM_DRIVE', message: 'system' }] }),
+      drive('/dev/sdc', { writable: false, problems: [{ code: 'READ_ONLY', message: 'locked' }] }),
+      drive('/dev/sdd', { content: { kind: 'blank', summary: 'Blank card' } }),
+      drive('/dev/sde', { content: { kind: 'ubuntu', release: '24.04', summary: 'x', preparedFor: 'pi-01' } }),
+      drive('/dev/sdf'),
+    ];
+    expect(targetDrives(drives).map((d) => d.device)).toEqual(['/dev/sdd', '/dev/sde', '/dev/sdf', '/dev/sdc']);
+    expect(suggestedDrive(drives, 'pi-02')?.device).toBe('/dev/sdf');
+    expect(suggestedDrive(drives, 'pi-01')?.device).toBe('/dev/sde');
+    expect(suggestedDrive([drives[2]!], 'pi-02')).toBeUndefined();
+  });
+
+  it('formats sizes and exports reports as JSON', () => {
+    expect([formatBytes(31914983424), formatBytes(256e9), formatBytes(512e6), formatBytes(null)]).toEqual(['31.9 GB', '256 GB', '512 MB', '—']);
+    const file = reportsExport('home-lab', [report('pi-01')]);
+    expect(file.filename).toBe('home-lab-sd-cards.json');
+    expect(JSON.parse(file.text)).toEqual({ cluster: 'home-lab', cards: [{ hostname: 'pi-01' }] });
+  });
+});

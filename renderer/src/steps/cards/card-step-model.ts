@@ -1,0 +1,46 @@
+/**
+ * What the "Prepare SD cards" step shows, computed from the plan, the drive list and the stored
+ * reports: each node's status, the cards that can be written, and which card to suggest next.
+ */
+import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
+
+export interface NodeRow {
+  hostname: string;
+  role: string;
+  report?: CardReport;
+}
+
+/** Nodes in plan order with their last card report. */
+export function nodeRows(nodes: readonly { hostname: string; role: string }[], reports: readonly CardReport[]): NodeRow[] {
+  return nodes.map((n) => {
+    const report = reports.find((r) => r.hostname === n.hostname);
+    return { hostname: n.hostname, role: n.role, ...(report ? { report } : {}) };
+  });
+}
+
+/** The next node without a prepared card (the batch goes in plan order). */
+export function nextNode(rows: readonly NodeRow[]): NodeRow | undefined {
+  return rows.find((r) => !r.report);
+}
+
+/** Drives that are offered as targets, writable ones first. */
+export function targetDrives(drives: readonly CardDrive[]): CardDrive[] {
+  return drives.filter((d) => d.offered).sort((a, b) => Number(b.writable) - Number(a.writable) || a.device.localeCompare(b.device));
+}
+
+/** The card to suggest for a node: a writable Ubuntu card not already prepared for another node. */
+export function suggestedDrive(drives: readonly CardDrive[], hostname: string): CardDrive | undefined {
+  const usable = targetDrives(drives).filter((d) => d.writable && d.content?.kind === 'ubuntu' && d.content.release);
+  return usable.find((d) => d.content?.preparedFor === hostname) ?? usable.find((d) => !d.content?.preparedFor) ?? usable[0];
+}
+
+export function formatBytes(bytes: number | null): string {
+  if (!bytes) return '—';
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(bytes >= 1e11 ? 0 : 1)} GB`;
+  return `${Math.round(bytes / 1e6)} MB`;
+}
+
+/** The report as a file the user can keep (JSON, one entry per card). */
+export function reportsExport(clusterName: string, reports: readonly CardReport[]): { filename: string; text: string } {
+  return { filename: `${clusterName}-sd-cards.json`, text: JSON.stringify({ cluster: clusterName, cards: reports }, null, 2) + '\n' };
+}
