@@ -109,6 +109,24 @@ describe('discovery', () => {
     expect(outsideContacts.size).toBe(0);
   });
 
+  it('gives hosts the neighbour table knows a second, patient probe after the sweep', async () => {
+    let reads = 0;
+    const late = createServer((s) => s.end('SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5\r\n'));
+    listeners.push(late);
+    const result = await discoverOnce({
+      subnets: [SUBNET],
+      port: PORT,
+      readNeighbourTable: async () => {
+        // The second read happens after the sweep: only now does .11 start answering (slow Wi-Fi).
+        if (++reads === 2) await new Promise<void>((r) => late.listen(PORT, `${prefix}.11`, r));
+        return `IP address  HW type  Flags  HW address  Mask  Device\n${prefix}.11  0x1  0x2  e4:5f:01:00:00:0b  *  eth0\n`;
+      },
+    });
+    expect(reads).toBe(2);
+    expect(result.hosts[0]).toMatchObject({ address: `${prefix}.11`, isPi: true, sshReady: true, ssh: { ubuntuRelease: '24.04' }, sources: ['neighbour-table', 'sweep'] });
+    expect(outsideContacts.size).toBe(0);
+  });
+
   it('matches a node by its pinned host key when the hostname is not readable', async () => {
     const pi2 = servers[1]!;
     const known = new KnownHostsStore(join(dir, 'known_hosts3'));

@@ -76,6 +76,9 @@ export interface DiscoveryResult {
   missing: string[];
 }
 
+/** Connect timeout of the second-chance probe of hosts known to exist. */
+export const PATIENT_CONNECT_TIMEOUT_MS = 3000;
+
 function score(h: DiscoveredHost): number {
   return (h.plannedNode ? 8 : 0) + (h.isPi ? 4 : 0) + (h.ssh?.os === 'ubuntu' ? 2 : 0) + (h.sshReady ? 1 : 0);
 }
@@ -132,8 +135,8 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
     options.onUpdate?.(rankHosts(list));
   };
 
-  // 1. Neighbour table: instant, no packets sent.
-  if (options.readNeighbourTable) {
+  const readNeighbours = async () => {
+    if (!options.readNeighbourTable) return;
     const text = await options.readNeighbourTable().catch(() => '');
     for (const e of parseNeighbourTable(text)) {
       if (!inScope(e.ip) || options.exclude?.includes(e.ip)) continue;
@@ -142,8 +145,11 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
       h.isPi = isRaspberryPiMac(e.mac);
       addSource(h, 'neighbour-table');
     }
-    if (hosts.size) publish();
-  }
+  };
+
+  // 1. Neighbour table: instant, no packets sent.
+  await readNeighbours();
+  if (hosts.size) publish();
 
   // 2. Port sweep with banners. 3. Identity over SSH as soon as each host answers.
   const identifications: Promise<void>[] = [];
@@ -166,26 +172,36 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
     }
     publish();
   };
-  try {
-    await sweepSsh({
-      ...options.sweep,
-      targets: [...options.subnets, ...extra],
-      port,
-      exclude: options.exclude,
-      signal: options.signal,
-      onProgress: options.onSweepProgress,
-      onFound: (found) => {
-        const h = host(found.address);
-        if (found.ssh) h.ssh = found.ssh;
-        h.sshReady = !!found.ssh;
-        addSource(h, 'sweep');
-        publish();
-        identifications.push(learnIdentity(h));
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof SweepError && err.code === 'ABORTED')) throw err;
-  }
+  const sweep = async (targets: string[], overrides: DiscoveryOptions['sweep'] = {}, onProgress?: SweepOptions['onProgress']) => {
+    try {
+      await sweepSsh({
+        ...options.sweep,
+        ...overrides,
+        targets,
+        port,
+        exclude: options.exclude,
+        signal: options.signal,
+        onProgress,
+        onFound: (found) => {
+          const h = host(found.address);
+          if (found.ssh) h.ssh = found.ssh;
+          h.sshReady = !!found.ssh;
+          addSource(h, 'sweep');
+          publish();
+          identifications.push(learnIdentity(h));
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof SweepError && err.code === 'ABORTED')) throw err;
+    }
+  };
+  await sweep([...options.subnets, ...extra], {}, options.onSweepProgress);
+
+  // Second chance: hosts the sweep just made the OS resolve (now in the neighbour table) but whose
+  // SSH port did not answer within the short sweep timeout (slow Wi-Fi) get one patient probe.
+  await readNeighbours();
+  const slow = [...hosts.values()].filter((h) => !h.sources.includes('sweep')).map((h) => h.address);
+  if (slow.length && !options.signal?.aborted) await sweep(slow, { connectTimeoutMs: PATIENT_CONNECT_TIMEOUT_MS });
   await Promise.all(identifications);
   const list = [...hosts.values()];
   matchPlannedNodes(list, planned, reverseNames);

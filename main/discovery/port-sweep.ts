@@ -22,7 +22,11 @@ export interface SweepOptions {
   maxNewConnectionsPerSecond?: number;
   /** Default 1024; a bigger subnet is refused unless this is widened. */
   maxAddressesPerSubnet?: number;
-  /** How long one connection attempt may take. Default 1000 ms (LAN round trips are far shorter). */
+  /**
+   * How long one connection attempt may take. Default 500 ms: LAN round trips are a few ms, and with
+   * 128 sockets a 500 ms timeout keeps the sweep at its 250/s rate instead of waiting on absent hosts.
+   * Discovery re-probes slow hosts the neighbour table shows to exist with a longer timeout.
+   */
   connectTimeoutMs?: number;
   /** How long to wait for the banner once connected. Default 3000 ms. */
   bannerTimeoutMs?: number;
@@ -55,7 +59,7 @@ export const SWEEP_DEFAULTS = {
   maxConcurrent: 128,
   maxNewConnectionsPerSecond: 250,
   maxAddressesPerSubnet: 1024,
-  connectTimeoutMs: 1000,
+  connectTimeoutMs: 500,
   bannerTimeoutMs: 3000,
 } as const;
 
