@@ -233,6 +233,8 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   const seen = new Set<string>();
   const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  // Clients (client-go's reflector) wait for the response headers before they consider the watch started.
+  res.flushHeaders();
   const write = (type: string, o: KubeObject) => {
     const object = asTable ? toTable(r.t.kind, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o;
     res.write(JSON.stringify({ type, object }) + '\n');
