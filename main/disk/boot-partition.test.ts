@@ -197,3 +197,12 @@ describe('openBootPartition errors', () => {
     expect(toDiskError(Object.assign(new Error('x'), { code: 'ENOMEDIUM' }), '/dev/sdb').code).toBe('DEVICE_GONE');
   });
 });
+
+describe('loading balena-image-fs', () => {
+  it('leaves no process-wide error listeners behind (ext2fs installs rethrowing ones)', async () => {
+    const { imageFs } = await import('./image-fs');
+    await imageFs();
+    expect(process.listeners('uncaughtException').filter((l) => String(l).includes('ExitStatus'))).toEqual([]);
+    expect(process.listeners('unhandledRejection').filter((l) => String(l).includes('throw reason'))).toEqual([]);
+  });
+});

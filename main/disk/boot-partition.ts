@@ -17,10 +17,10 @@
  * for fsck.fat and for the Pi's kernel.
  */
 import type * as NodeFs from 'node:fs';
-import { interact } from 'balena-image-fs';
 import { BlockDevice } from './block-device';
 import { DiskError, toDiskError } from './disk-errors';
 import { FatTables } from './fat-directory';
+import { imageFs } from './image-fs';
 import { parseFatBootSector } from './fat-layout';
 import type { FatGeometry } from './fat-layout';
 import { FAT_PARTITION_TYPES, parseMbr, SECTOR_SIZE } from './mbr';
@@ -189,6 +189,7 @@ class RawBootPartition implements BootPartition {
   async #withFs<T>(name: string, fn: (fs: typeof NodeFs) => Promise<T>): Promise<T> {
     if (this.#closed) throw new DiskError('IO_ERROR', `${this.location} is already closed`);
     try {
+      const { interact } = await imageFs();
       return await interact(this.#device, this.partition.index, fn);
     } catch (error) {
       throw fatfsError(error, name, this.location, this.#device.isRawDevice);
