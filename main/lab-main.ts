@@ -15,7 +15,6 @@ import { imageCard } from './lab/pi/card-reader';
 import { createVirtualCard } from './lab/cards/virtual-card-image';
 import type { UbuntuRelease } from './lab/pi/ubuntu-releases';
 import type { VirtualPi } from './lab/pi/virtual-pi';
-import { startLabKubeApi } from './lab/kube/kube-api-server';
 
 const { values } = parseArgs({
   options: {
@@ -76,10 +75,8 @@ ssh_authorized_keys:
 
 const creds = labCredentials();
 const lab = new Lab({ dataDir: join(dataDir, 'pis'), speed });
-const kube = await startLabKubeApi({ clock: lab.clock, cluster: lab.cluster, host: '127.0.0.10', port: 16443, dataDir: join(dataDir, 'kube') }).catch(() =>
-  startLabKubeApi({ clock: lab.clock, cluster: lab.cluster, host: '127.0.0.10', port: 0, dataDir: join(dataDir, 'kube') }),
-);
-lab.cluster.kubeApi = kube;
+const kubeDir = join(dataDir, 'kube');
+const kube = await lab.startKubeApi({ port: 16443, dataDir: kubeDir }).catch(() => lab.startKubeApi({ port: 0, dataDir: kubeDir }));
 writeFileSync(join(dataDir, 'kubeconfig'), kube.kubeconfig());
 
 console.log(`Practice lab: ${count} virtual Raspberry Pi 4 (Ubuntu ${release}), lab speed ${speed}x. Data: ${dataDir}`);
@@ -97,7 +94,6 @@ console.log('Ctrl-C stops the lab.');
 process.on('SIGINT', () => {
   void (async () => {
     await lab.stop();
-    await kube.stop();
     process.exit(0);
   })();
 });

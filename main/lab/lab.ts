@@ -18,6 +18,8 @@ import type { LabNetwork } from './pi/virtual-pi';
 import type { UbuntuRelease } from './pi/ubuntu-releases';
 import { LabCluster } from './microk8s/lab-cluster';
 import type { KubeApiEndpoint } from './microk8s/kube-api-endpoint';
+import { startLabKubeApi } from './kube/kube-api-server';
+import type { LabKubeApi } from './kube/kube-api-server';
 
 export interface LabOptions {
   /** Where each Pi keeps its root filesystem and host key (one folder per Pi). */
@@ -47,6 +49,7 @@ export class Lab implements LabNetwork {
   readonly cluster: LabCluster;
   readonly pis: VirtualPi[] = [];
   #leases = new Map<string, string>();
+  #kubeApi: LabKubeApi | undefined;
 
   constructor(private readonly options: LabOptions) {
     this.clock = options.clock ?? new LabClock({ speed: options.speed ?? 1 });
@@ -115,9 +118,18 @@ export class Lab implements LabNetwork {
     return this.cluster.portOpen(target, port) ? 'open' : 'refused';
   }
 
+  /** Start the lab's Kubernetes API server (main/lab/kube) for this cluster; `microk8s config` uses it. */
+  async startKubeApi(options: { host?: string; port?: number; dataDir?: string } = {}): Promise<LabKubeApi> {
+    const api = await startLabKubeApi({ clock: this.clock, cluster: this.cluster, host: options.host ?? `${this.options.loopbackBase ?? '127.0.0'}.10`, port: options.port ?? 0, dataDir: options.dataDir });
+    this.#kubeApi = api;
+    this.cluster.kubeApi = api;
+    return api;
+  }
+
   /** Power everything off and release every server and timer. */
   async stop(): Promise<void> {
     await Promise.all(this.pis.map((p) => p.powerOff()));
+    await this.#kubeApi?.stop();
     this.cluster.stop();
   }
 }

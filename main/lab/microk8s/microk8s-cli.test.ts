@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { LabKubeApi } from '../kube/kube-api-server';
 import { Lab } from '../lab';
 import { folderCard } from '../pi/card-reader';
 import type { VirtualPi } from '../pi/virtual-pi';
@@ -21,6 +26,7 @@ const network = (ip: string) => `network:\n  version: 2\n  ethernets:\n    eth0:
 const hosts = '192.168.1.21 node-a\n      192.168.1.22 node-b\n      192.168.1.23 node-c';
 let lab: Lab;
 let pis: VirtualPi[];
+let api: LabKubeApi;
 
 async function run(pi: VirtualPi, command: string) {
   const c = await connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', privateKey: key.privateKey });
@@ -39,6 +45,7 @@ beforeAll(async () => {
   pis = cards.map((dir) => lab.addPi({ card: folderCard(dir) }));
   await Promise.all(pis.map((p) => p.powerOn()));
   await Promise.all(pis.map((p) => p.whenReady()));
+  api = await lab.startKubeApi();
 });
 afterAll(() => lab.stop());
 
@@ -101,5 +108,56 @@ describe('MicroK8s on three virtual Pis over SSH', () => {
     expect((await run(a, 'microk8s kubectl get nodes')).stdout).toMatch(/^node-c\s+NotReady\s/m);
     expect(await run(a, 'microk8s remove-node node-c')).toMatchObject({ code: 0, stdout: '' });
     expect(lab.cluster.nodes().map((n) => n.name)).toEqual(['node-a', 'node-b']);
+  });
+
+  it('rejoins as a worker: the worker paragraph, and status/kubectl point to the control plane', async () => {
+    const [a, , c] = pis as [VirtualPi, VirtualPi, VirtualPi];
+    const t = (await run(a, 'microk8s add-node --token-ttl 3600 --format token-check')).stdout.trim();
+    const joined = await run(c, `microk8s join 192.168.1.21:25000/${t} --worker`);
+    expect(joined.code).toBe(0);
+    expect(joined.stdout).toContain('Contacting cluster at 192.168.1.21\n\nThe node has joined the cluster and will appear in the nodes list in a few seconds.\n');
+    expect(await run(c, 'microk8s status')).toMatchObject({ code: 0, stdout: 'This MicroK8s deployment is acting as a node in a cluster.\nPlease use the control plane node.\n' });
+    await lab.clock.sleep(31_000);
+    expect((await run(a, 'microk8s kubectl get nodes -o wide')).stdout).toMatch(/^node-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\s+192\.168\.1\.23\s+<none>\s+Ubuntu 24\.04\.1 LTS\s+6\.8\.0-1012-raspi\s+containerd:\/\/1\.6\.28$/m);
+    expect(lab.cluster.nodes().find((n) => n.name === 'node-c')?.role).toBe('worker');
+  });
+
+  it('add-node formats and token checks', async () => {
+    const [a] = pis as [VirtualPi];
+    expect(await run(a, 'microk8s add-node -t 1234')).toMatchObject({ code: 1, stderr: 'Invalid token size.  It must be 32 characters long.\n' });
+    expect((await run(a, 'microk8s add-node --format token')).stdout).toMatch(/^[0-9a-f]{32}\n$/);
+    const yaml = parseYaml((await run(a, 'microk8s add-node --format yaml')).stdout) as { token: string; urls: string[] };
+    expect(yaml.urls).toEqual([`192.168.1.21:25000/${yaml.token}`]);
+    expect(await run(a, 'microk8s join 192.168.1.21/abc')).toMatchObject({ code: 1, stdout: 'Invalid connection: Expected format: <master_IP>:<master_PORT>/<token>[/<fingerprint>]\n' });
+  });
+
+  it('addons: enable/disable with their texts; status --format yaml', async () => {
+    const [a] = pis as [VirtualPi];
+    expect(await run(a, 'microk8s enable dns')).toMatchObject({ code: 0, stderr: 'Infer repository core for addon dns\n', stdout: 'Addon core/dns is already enabled\n' });
+    const metallb = await run(a, 'microk8s enable metallb:192.168.1.240-192.168.1.250');
+    expect(metallb.stdout).toMatch(/^Enabling MetalLB\n[\s\S]*MetalLB is enabled\n$/);
+    const status = parseYaml((await run(a, 'microk8s status --format yaml')).stdout) as { microk8s: { running: boolean }; 'high-availability': { enabled: boolean; nodes: { address: string; role: string }[] }; addons: { name: string; status: string }[] };
+    expect(status.microk8s.running).toBe(true);
+    expect(status['high-availability'].nodes).toEqual([
+      { address: '192.168.1.21:19001', role: 'voter' },
+      { address: '192.168.1.22:19001', role: 'voter' },
+    ]);
+    expect(status.addons.find((x) => x.name === 'metallb')?.status).toBe('enabled');
+    expect((await run(a, 'microk8s disable metallb')).stdout).toMatch(/^Disabling MetalLB\nMetalLB is disabled\n$/);
+  });
+
+  it('microk8s config: a kubeconfig real kubectl uses against the lab API', async () => {
+    const [a] = pis as [VirtualPi];
+    const text = (await run(a, 'microk8s config')).stdout;
+    const cfg = parseYaml(text) as { clusters: { name: string; cluster: { server: string } }[]; users: { name: string }[]; contexts: { name: string }[] };
+    expect(cfg.clusters[0]).toMatchObject({ name: 'microk8s-cluster', cluster: { server: 'https://192.168.1.21:16443' } });
+    expect(cfg.users[0]!.name).toBe('admin');
+    expect(cfg.contexts[0]!.name).toBe('microk8s');
+    const path = join(tempDir('kube'), 'config');
+    writeFileSync(path, text.replace('https://192.168.1.21:16443', api.url));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('/usr/bin/kubectl', ['--kubeconfig', path, 'get', 'nodes', '-o', 'name'], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+    );
+    expect(out.split('\n').filter(Boolean).sort()).toEqual(['node/node-a', 'node/node-b', 'node/node-c']);
   });
 });

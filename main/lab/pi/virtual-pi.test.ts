@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
 import { Lab } from '../lab';
-import { folderCard } from './card-reader';
+import { join } from 'node:path';
+import { folderCard, imageCard } from './card-reader';
+import { createVirtualCard } from '../cards/virtual-card-image';
 import { clientKey, connect, exec, interactive, randomLoopbackBase, seedFolder, tempDir } from './testing/pi-fixtures';
 
 const labs: Lab[] = [];
@@ -26,15 +28,27 @@ function firstLine(host: string, port: number): Promise<string> {
 }
 
 describe('VirtualPi booting the card Ubuntu ships', () => {
-  it('24.04: hostname ubuntu, Ubuntu banner, no password SSH', async () => {
+  it('24.04 card image: hostname ubuntu, Ubuntu banner, no password SSH', async () => {
     const lab = newLab();
-    const pi = lab.addPi({ card: folderCard(await seedFolder('24.04')) });
+    const path = join(tempDir('img'), 'card.img');
+    await createVirtualCard(path, { os: 'ubuntu', release: '24.04' }, { sizeBytes: 300 * 1024 * 1024, bootBytes: 40 * 1024 * 1024 });
+    const pi = lab.addPi({ card: imageCard(path) });
     await pi.powerOn();
     await pi.whenReady();
     expect(pi.hostname).toBe('ubuntu');
     expect(pi.address).toMatch(/^192\.168\.1\.\d+$/);
     expect(await firstLine(pi.loopback, pi.sshPort)).toBe('SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5');
     await expect(connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', password: 'ubuntu' })).rejects.toThrow(/authentication methods failed/);
+  });
+
+  it('a card without a boot partition does not boot', async () => {
+    const lab = newLab();
+    const path = join(tempDir('img'), 'blank.img');
+    await createVirtualCard(path, { os: 'blank' }, { sizeBytes: 64 * 1024 * 1024 });
+    const pi = lab.addPi({ card: imageCard(path) });
+    await pi.powerOn();
+    expect(pi.state).toBe('no-boot');
+    await expect(pi.whenReady()).rejects.toThrow(/did not boot/);
   });
 
   it('22.04: password ubuntu works, and is expired (forced change with a terminal)', async () => {
@@ -120,5 +134,39 @@ write_files:
     await pi.powerOn();
     await pi.whenReady();
     expect(pi.hostname).toBe('pi-renamed');
+  });
+});
+
+describe('interactive shell', () => {
+  it('prompts, echoes, asks sudo for the password without echo, and logs out', async () => {
+    const key = clientKey();
+    const lab = newLab();
+    const pi = lab.addPi({
+      card: folderCard(
+        await seedFolder('24.04', {
+          'user-data': `#cloud-config
+hostname: pi-term
+users:
+  - name: ubuntu
+    sudo: ALL=(ALL:ALL) ALL
+    lock_passwd: false
+    plain_text_passwd: term-pass
+    ssh_authorized_keys: ['${key.publicKey}']
+`,
+        }),
+      ),
+    });
+    await pi.powerOn();
+    await pi.whenReady();
+    const c = await connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', privateKey: key.privateKey });
+    const out = await interactive(c, [
+      ['ubuntu@pi-term:~$ ', 'sudo whoami\r'],
+      ['[sudo] password for ubuntu: ', 'term-pass\r'],
+      ['ubuntu@pi-term:~$ ', 'exit\r'],
+    ]);
+    c.end();
+    expect(out).toContain('Welcome to Ubuntu 24.04.1 LTS (GNU/Linux 6.8.0-1012-raspi aarch64)');
+    expect(out).toContain('ubuntu@pi-term:~$ sudo whoami\r\n[sudo] password for ubuntu: \r\nroot\r\nubuntu@pi-term:~$ exit\r\nlogout\r\n');
+    expect(out).not.toContain('term-pass');
   });
 });
