@@ -85,6 +85,12 @@ export class Lab implements LabNetwork {
     return this.pis.find((p) => p.id === key || p.address === key || p.hostname === key);
   }
 
+  /** Where to SSH for a Pi's LAN address (or hostname): its loopback address and sshd port. */
+  sshEndpoint(address: string): { host: string; port: number } | undefined {
+    const pi = this.pi(address);
+    return pi && pi.state === 'running' ? { host: pi.loopback, port: pi.sshPort } : undefined;
+  }
+
   dhcpLease(mac: string): { address: string; prefix: number; gateway: string } {
     let address = this.#leases.get(mac);
     if (!address) {

@@ -160,4 +160,37 @@ describe('MicroK8s on three virtual Pis over SSH', () => {
     );
     expect(out.split('\n').filter(Boolean).sort()).toEqual(['node/node-a', 'node/node-b', 'node/node-c']);
   });
+
+  it('a powered-off node turns NotReady; the last control plane cannot leave', async () => {
+    const [a, b] = pis as [VirtualPi, VirtualPi];
+    await b.powerOff();
+    expect(lab.cluster.nodes().find((n) => n.name === 'node-b')).toMatchObject({ ready: false, notReadyReason: 'Kubelet stopped posting node status.' });
+    expect((await run(a, 'microk8s status')).stdout).toContain('high-availability: no\n');
+    expect(await run(a, 'microk8s remove-node node-b --force')).toMatchObject({ code: 0 });
+    expect(await run(a, 'microk8s leave')).toMatchObject({ code: 3, stdout: 'This node currently holds the only copy of the Kubernetes database so it cannot leave the cluster.\n' });
+  });
+});
+
+describe('MicroK8s up to 1.27 checks that the joining hostname resolves', () => {
+  it('refuses the join until the control plane\'s /etc/hosts knows the joining node', async () => {
+    const lab2 = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
+    try {
+      const cards = await Promise.all(
+        ['x', 'y'].map((n, i) => seedFolder('22.04', { 'user-data': userData(`old-${n}`, ''), 'network-config': network(`192.168.1.4${i + 1}`), 'cmdline.txt': cmdline })),
+      );
+      const [x, y] = cards.map((dir) => lab2.addPi({ card: folderCard(dir) })) as [VirtualPi, VirtualPi];
+      await Promise.all([x.powerOn(), y.powerOn()]);
+      await Promise.all([x.whenReady(), y.whenReady()]);
+      for (const p of [x, y]) expect((await run(p, 'sudo snap install microk8s --classic --channel=1.27/stable && sudo microk8s status --wait-ready > /dev/null')).code).toBe(0);
+      const t = (await run(x, 'sudo microk8s add-node --format token-check')).stdout.trim();
+      expect((await run(y, `sudo microk8s join 192.168.1.41:25000/${t}`)).stdout).toBe(
+        'Contacting cluster at 192.168.1.41\nConnection failed. The hostname (old-y) of the joining node does not resolve to the IP "192.168.1.42". Refusing join (400).\n',
+      );
+      expect((await run(x, 'echo "192.168.1.42 old-y" | sudo tee -a /etc/hosts > /dev/null')).code).toBe(0);
+      const t2 = (await run(x, 'sudo microk8s add-node --format token-check')).stdout.trim();
+      expect((await run(y, `sudo microk8s join 192.168.1.41:25000/${t2}`)).code).toBe(0);
+    } finally {
+      await lab2.stop();
+    }
+  });
 });

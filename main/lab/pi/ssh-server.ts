@@ -63,7 +63,8 @@ export class PiSshServer {
     try {
       this.#port = await tryPort(this.options.port);
     } catch (e) {
-      if (this.options.port !== 22 || (e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (this.options.port !== 22 || (code !== 'EACCES' && code !== 'EADDRINUSE')) throw e;
       this.#port = await tryPort(0);
     }
   }
