@@ -15,6 +15,7 @@ electronApp.whenReady().then(async () => {
   const app = await createApp({
     dataDir,
     host: 'electron',
+    appPaths: [electronApp.getAppPath(), process.execPath],
     onInternalError: (method, error) => console.error(`[internal] ${method}:`, error instanceof Error ? error.stack : error),
   });
   const win = createMainWindow({ rendererDir: path.resolve(here, '../renderer'), preloadPath: path.resolve(here, '../preload/electron-preload.cjs') });

@@ -6,6 +6,7 @@ import type { AppState, StepId, StepStatus } from '../../preload/contract/app';
 import { STEP_IDS } from '../../preload/contract/app';
 import { ErrorCode } from '../../preload/contract/errors';
 import { AppError } from '../router/app-error';
+import { CardsService } from '../cards/cards-handlers';
 import { JobManager } from '../jobs/job-manager';
 import { PlanService } from '../plan/plan-service';
 import { PracticeService } from '../practice/practice-service';
@@ -15,7 +16,7 @@ import { StateStore } from '../state/state-store';
 import { EventBus } from './event-bus';
 
 /** Steps a user can enter today; the others show what they will do. */
-export const AVAILABLE_STEPS: StepId[] = ['plan'];
+export const AVAILABLE_STEPS: StepId[] = ['plan', 'cards'];
 
 export interface App {
   router: Router;
@@ -24,12 +25,17 @@ export interface App {
   jobs: JobManager;
   plans: PlanService;
   practice: PracticeService;
+  cards: CardsService;
   close(): Promise<void>;
 }
 
 export interface CreateAppOptions {
   dataDir: string;
   host: 'electron' | 'browser';
+  /** Paths of the running app: the drive holding them is never offered for writing. */
+  appPaths?: string[];
+  /** Watch drives every second (off in unit tests that do not need it). */
+  watchDrives?: boolean;
   onInternalError?: (method: string, error: unknown) => void;
 }
 
@@ -43,6 +49,15 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const plans = new PlanService(store);
   const practice = new PracticeService(store, (view) => events.emit('practice.changed', view));
   await practice.restore();
+  const cards = new CardsService({
+    store,
+    jobs,
+    plan: () => plans.stored(),
+    practice,
+    appPaths: options.appPaths ?? [process.execPath, process.cwd()],
+    onDrives: (drives) => events.emit('cards.drives', { drives }),
+  });
+  if (options.watchDrives !== false) cards.start();
 
   const appState = (): AppState => {
     const s = store.state;
@@ -84,6 +99,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'practice.ejectCard': ({ id }) => practice.ejectCard(id),
     'practice.lockCard': ({ id, locked }) => practice.lockCard(id, locked),
     'practice.deleteCard': ({ id }) => practice.deleteCard(id),
+    ...cards.handlers(),
   };
 
   return {
@@ -93,6 +109,10 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     jobs,
     plans,
     practice,
-    close: () => jobs.shutdown(),
+    cards,
+    close: async () => {
+      cards.stop();
+      await jobs.shutdown();
+    },
   };
 }

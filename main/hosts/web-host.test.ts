@@ -19,7 +19,7 @@ async function start(): Promise<WebHost> {
   await mkdir(rendererDir);
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Pi Cluster Wizard</title>');
   await writeFile(path.join(dir, 'secret.txt'), 'do not serve');
-  const app = await createApp({ dataDir: path.join(dir, 'data'), host: 'browser' });
+  const app = await createApp({ dataDir: path.join(dir, 'data'), host: 'browser', watchDrives: false });
   host = await startWebHost({ app, rendererDir });
   return host;
 }

@@ -9,7 +9,7 @@ import { createRouter } from './router';
 import type { Handlers } from './router';
 
 async function app() {
-  return createApp({ dataDir: await mkdtemp(path.join(tmpdir(), 'pcw-router-')), host: 'browser' });
+  return createApp({ dataDir: await mkdtemp(path.join(tmpdir(), 'pcw-router-')), host: 'browser', watchDrives: false });
 }
 
 /** Values of every JSON type that no method accepts as its params object or inside it. */

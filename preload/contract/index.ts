@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { appMethods } from './app';
+import { cardsEvents, cardsMethods } from './cards';
 import { jobEvents, jobMethods } from './jobs';
 import { planMethods } from './plan';
 import { practiceEvents, practiceMethods } from './practice';
@@ -13,11 +14,13 @@ export const methods = {
   ...planMethods,
   ...jobMethods,
   ...practiceMethods,
+  ...cardsMethods,
 };
 
 export const events = {
   ...jobEvents,
   ...practiceEvents,
+  ...cardsEvents,
 };
 
 export type Methods = typeof methods;

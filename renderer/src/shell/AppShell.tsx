@@ -6,6 +6,7 @@ import { useT } from '../i18n/use-t';
 import { JobPanel } from '../jobs/JobPanel';
 import { PracticePanel } from '../practice/PracticePanel';
 import { useAppStore } from '../store/app-store';
+import { CardsStep } from '../steps/cards/CardsStep';
 import { PlanStep } from '../steps/plan/PlanStep';
 import { StepRail } from './StepRail';
 
@@ -87,6 +88,7 @@ export function AppShell() {
         <StepRail state={state} onSelect={(id) => void setPreferences({ currentStep: id })} />
         <main className="content" id="content" tabIndex={-1}>
           {step === 'plan' && <PlanStep />}
+          {step === 'cards' && <CardsStep />}
         </main>
       </div>
       <JobPanel />
