@@ -31,7 +31,7 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
     await chmod(dir, 0o755);
     const pair = await generateKeyPair(dir, 'cluster_ed25519');
     key = pair.privateKeyPath;
-    user = await createTestUser({ sudo: !sudoUnavailable(), homeDir: dir });
+    user = await createTestUser({ sudo: 'password', homeDir: dir });
     lab = createNetnsLab([11, 23, 42, 77]);
     for (const [i, h] of lab.hosts.slice(0, 3).entries()) {
       sshds.push(await startSshd({ listenAddress: h.address, netns: h.netns, hostname: `pi-${i + 1}`, authorizedKeys: pair.publicKey, dir }));

@@ -127,6 +127,20 @@ describe('discovery', () => {
     expect(outsideContacts.size).toBe(0);
   });
 
+  it('probes hosts the user added by name or address, and nothing else', async () => {
+    const result = await discoverOnce({
+      subnets: [],
+      extraHosts: ['vm-node-1', `${prefix}.10`, 'no-such-vm'],
+      port: PORT,
+      resolveName: async (name) => {
+        if (name === 'vm-node-1') return [`${prefix}.9`];
+        throw new Error('ENOTFOUND');
+      },
+    });
+    expect(result.hosts.map((h) => h.address)).toEqual([`${prefix}.9`, `${prefix}.10`]);
+    expect(outsideContacts.size).toBe(0);
+  });
+
   it('matches a node by its pinned host key when the hostname is not readable', async () => {
     const pi2 = servers[1]!;
     const known = new KnownHostsStore(join(dir, 'known_hosts3'));

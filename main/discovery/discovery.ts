@@ -5,6 +5,7 @@
  * them to the planned nodes and can keep watching until every planned node is up.
  * Only the subnets and addresses given explicitly are ever contacted.
  */
+import { lookup } from 'node:dns/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseNeighbourTable } from './neighbour-table';
 import { isRaspberryPiMac } from './pi-mac';
@@ -47,8 +48,10 @@ export interface HostIdentity {
 export interface DiscoveryOptions {
   /** Subnets to search (CIDR). Nothing outside these and `extraHosts` is contacted. */
   subnets: readonly string[];
-  /** Single addresses the user added (VMs, Pis on another subnet). */
+  /** Single hosts the user added by address or name (VMs, Pis on another subnet). */
   extraHosts?: readonly string[];
+  /** Resolves an added host name to IPv4 addresses. Default: the OS resolver (hosts file, DNS, mDNS where the OS has it). */
+  resolveName?: (name: string) => Promise<string[]>;
   /** SSH port (22 on real Pis; the practice lab uses its own). */
   port?: number;
   plannedNodes?: readonly PlannedNode[];
@@ -112,11 +115,21 @@ export function matchPlannedNodes(hosts: DiscoveredHost[], planned: readonly Pla
   for (const n of planned) assign(n, 'reverse-dns', (h) => (reverseNames.get(h.address) ?? []).some((r) => shortName(r) === n.hostname.toLowerCase()));
 }
 
+async function systemResolve(name: string): Promise<string[]> {
+  return (await lookup(name, { family: 4, all: true })).map((a) => a.address);
+}
+
+/** Addresses stay as they are; names are resolved (a name that does not resolve is skipped this pass). */
+async function resolveExtraHosts(hosts: readonly string[], resolve: (name: string) => Promise<string[]>): Promise<string[]> {
+  const resolved = await Promise.all(hosts.map((h) => (isIpv4(h) ? [h] : resolve(h).then((a) => a.filter(isIpv4), () => []))));
+  return [...new Set(resolved.flat())];
+}
+
 /** One discovery pass over the given subnets. */
 export async function discoverOnce(options: DiscoveryOptions): Promise<DiscoveryResult> {
   const port = options.port ?? 22;
   const subnets = options.subnets.map(parseCidr);
-  const extra = (options.extraHosts ?? []).filter(isIpv4);
+  const extra = await resolveExtraHosts(options.extraHosts ?? [], options.resolveName ?? systemResolve);
   const inScope = (ip: string) => subnets.some((s) => subnetContains(s, ip)) || extra.includes(ip);
   const hosts = new Map<string, DiscoveredHost>();
   const reverseNames = new Map<string, string[]>();

@@ -37,28 +37,30 @@ interface Line {
 }
 
 export class KnownHostsStore {
-  private lines: Line[] | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private loaded: Promise<Line[]> | undefined;
+  /** Mutations run one after another, each reading the result of the previous one. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
-  private async load(): Promise<Line[]> {
-    if (this.lines) return this.lines;
-    let text = '';
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    this.lines = text
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .filter((f) => f.length >= 3 && !f[0]!.startsWith('#'))
-      .map(([label, keyType, b64]) => ({ label: label!, keyType: keyType!, blob: Buffer.from(b64!, 'base64') }));
-    return this.lines;
+  private load(): Promise<Line[]> {
+    this.loaded ??= readFile(this.path, 'utf8')
+      .catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      })
+      .then((text) =>
+        text
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((f) => f.length >= 3 && !f[0]!.startsWith('#'))
+          .map(([label, keyType, b64]) => ({ label: label!, keyType: keyType!, blob: Buffer.from(b64!, 'base64') })),
+      );
+    return this.loaded;
   }
 
   async check(host: string, port: number, keyBlob: Buffer): Promise<HostKeyCheck> {
+    await this.queue;
     const label = hostLabel(host, port);
     const keyType = keyTypeOf(keyBlob);
     const pinned = (await this.load()).filter((l) => l.label === label);
@@ -69,36 +71,36 @@ export class KnownHostsStore {
   }
 
   /** Pins the key for host:port, replacing any earlier key of that host. */
-  async pin(host: string, port: number, keyBlob: Buffer): Promise<void> {
+  pin(host: string, port: number, keyBlob: Buffer): Promise<void> {
     const label = hostLabel(host, port);
-    const lines = (await this.load()).filter((l) => l.label !== label);
-    lines.push({ label, keyType: keyTypeOf(keyBlob), blob: keyBlob });
-    await this.save(lines);
+    return this.mutate((lines) => [...lines.filter((l) => l.label !== label), { label, keyType: keyTypeOf(keyBlob), blob: keyBlob }]);
   }
 
   /** Forgets the host's key (after the user confirms the Pi was re-installed). */
-  async forget(host: string, port: number): Promise<void> {
+  forget(host: string, port: number): Promise<void> {
     const label = hostLabel(host, port);
-    await this.save((await this.load()).filter((l) => l.label !== label));
+    return this.mutate((lines) => lines.filter((l) => l.label !== label));
   }
 
   async list(): Promise<PinnedHostKey[]> {
+    await this.queue;
     return (await this.load()).map((l) => {
       const m = /^\[(.+)\]:(\d+)$/.exec(l.label);
       return { host: m ? m[1]! : l.label, port: m ? Number(m[2]) : 22, keyType: l.keyType, fingerprint: fingerprintOf(l.blob) };
     });
   }
 
-  private save(lines: Line[]): Promise<void> {
-    this.lines = lines;
-    const text = lines.map((l) => `${l.label} ${l.keyType} ${l.blob.toString('base64')}\n`).join('');
-    const write = this.writing.then(async () => {
+  private mutate(change: (lines: Line[]) => Line[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      const lines = change(await this.load());
+      const text = lines.map((l) => `${l.label} ${l.keyType} ${l.blob.toString('base64')}\n`).join('');
       await mkdir(dirname(this.path), { recursive: true });
       const tmp = `${this.path}.${randomBytes(6).toString('hex')}.tmp`;
       await writeFile(tmp, text, { mode: 0o600 });
       await rename(tmp, this.path);
+      this.loaded = Promise.resolve(lines);
     });
-    this.writing = write.catch(() => undefined); // one failed write must not block later ones
-    return write;
+    this.queue = run.catch(() => undefined); // one failed write must not block later ones
+    return run;
   }
 }

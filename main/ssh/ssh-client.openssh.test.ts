@@ -37,6 +37,8 @@ describe.skipIf(!!skipReason)('SSH client against real OpenSSH', () => {
   let sshd: RunningSshd;
   let user: TestUser;
   let expiredUser: TestUser;
+  let nopasswdUser: TestUser;
+  let plainUser: TestUser;
   let clusterKey: string;
   let strangerKey: string;
   let knownHosts: KnownHostsStore;
@@ -48,8 +50,10 @@ describe.skipIf(!!skipReason)('SSH client against real OpenSSH', () => {
     const cluster = await generateKeyPair(dir, 'cluster_ed25519');
     clusterKey = cluster.privateKeyPath;
     strangerKey = (await generateKeyPair(dir, 'stranger_ed25519')).privateKeyPath;
-    user = await createTestUser({ sudo: !sudoUnavailable(), homeDir: dir });
+    user = await createTestUser({ sudo: 'password', homeDir: dir });
     expiredUser = await createTestUser({ expired: true, homeDir: dir });
+    nopasswdUser = await createTestUser({ sudo: 'nopasswd', homeDir: dir });
+    plainUser = await createTestUser({ homeDir: dir });
     sshd = await startSshd({ listenAddress: address, port: await freeLoopbackPort(address), authorizedKeys: cluster.publicKey, dir });
     knownHosts = new KnownHostsStore(join(dir, 'app-data', 'known_hosts'));
   });
@@ -58,6 +62,8 @@ describe.skipIf(!!skipReason)('SSH client against real OpenSSH', () => {
     await sshd?.stop();
     await user?.remove();
     await expiredUser?.remove();
+    await nopasswdUser?.remove();
+    await plainUser?.remove();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -123,6 +129,28 @@ describe.skipIf(!!skipReason)('SSH client against real OpenSSH', () => {
       expect(missing.code).toBe('SUDO_PASSWORD_REQUIRED');
       const wrong = await rejection(conn.exec('id -u', { sudo: { password: 'not-the-password' } }));
       expect(wrong.code).toBe('SUDO_PASSWORD_WRONG');
+    } finally {
+      conn.close();
+    }
+  });
+
+  it.skipIf(!!sudoUnavailable())('never feeds the password to the command when sudo does not ask for it', async () => {
+    const conn = await connectSsh(opts({ username: nopasswdUser.name }));
+    try {
+      // NOPASSWD sudo: the command's stdin must hold only the caller's data, not the password.
+      const r = await conn.exec('id -u; cat', { sudo: { password: nopasswdUser.password }, stdin: 'only this\n' });
+      expect(r).toMatchObject({ exitCode: 0, stdout: '0\nonly this\n' });
+    } finally {
+      conn.close();
+    }
+  });
+
+  it.skipIf(!!sudoUnavailable())('explains when the user may not use sudo at all', async () => {
+    const conn = await connectSsh(opts({ username: plainUser.name }));
+    try {
+      const err = await rejection(conn.exec('id -u', { sudo: { password: plainUser.password } }));
+      expect(err.code).toBe('SUDO_NOT_ALLOWED');
+      expect(err.message).not.toContain(plainUser.password);
     } finally {
       conn.close();
     }

@@ -170,6 +170,9 @@ export class SshConnection {
         ch.on('close', () => {
           emitOut(outDecoder.decode());
           emitErr((session ? session.filterStderr(errDecoder.decode()) + session.flush() : errDecoder.decode()));
+          if (session && !session.started && /sudoers|not allowed to (run|execute)|may not run sudo/i.test(stderr)) {
+            return finish(new SshError('SUDO_NOT_ALLOWED', `${this.label}: the user may not use sudo (${stderr.trim().split('\n').pop()}). Log in as the user created on first boot (ubuntu on Ubuntu images), which is in the sudo group.`, this.label));
+          }
           finish(sawExit ? undefined : lostError(this.label));
         });
         if (!session) sendStdin();

@@ -158,25 +158,37 @@ export interface TestUser {
   remove(): Promise<void>;
 }
 
-/** Creates a system user with a password, optionally allowed to sudo (with password) or with an expired password. */
-export async function createTestUser(options: { sudo?: boolean; expired?: boolean; homeDir: string }): Promise<TestUser> {
+/** Runs a shadow-utils command, retrying while another test process holds the /etc/passwd lock. */
+async function withPasswdLock(file: string, args: string[], input?: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      execFileSync(file, args, { input, stdio: ['pipe', 'ignore', 'pipe'] });
+      return;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
+ * Creates a system user with a password; `sudo: 'password'` lets it sudo with its password,
+ * `sudo: 'nopasswd'` without one; `expired` forces a password change at the next login.
+ */
+export async function createTestUser(options: { sudo?: 'password' | 'nopasswd'; expired?: boolean; homeDir: string }): Promise<TestUser> {
   const name = `pcw${randomBytes(4).toString('hex')}`;
   const password = `Pw-${randomBytes(9).toString('base64url')}`;
-  execFileSync('/usr/sbin/useradd', ['-M', '-d', options.homeDir, '-s', '/bin/sh', name]);
-  execFileSync('/usr/sbin/chpasswd', { input: `${name}:${password}\n` });
-  if (options.expired) execFileSync('/usr/bin/chage', ['-d', '0', name]);
+  await withPasswdLock('/usr/sbin/useradd', ['-M', '-d', options.homeDir, '-s', '/bin/sh', name]);
+  await withPasswdLock('/usr/sbin/chpasswd', [], `${name}:${password}\n`);
+  if (options.expired) await withPasswdLock('/usr/bin/chage', ['-d', '0', name]);
   const sudoers = `/etc/sudoers.d/${name}`;
-  if (options.sudo) await writeFile(sudoers, `${name} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
+  if (options.sudo) await writeFile(sudoers, `${name} ALL=(ALL:ALL) ${options.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`, { mode: 0o440 });
   return {
     name,
     password,
     async remove() {
       await rm(sudoers, { force: true });
-      try {
-        execFileSync('/usr/sbin/userdel', [name], { stdio: 'ignore' });
-      } catch {
-        // already gone
-      }
+      await withPasswdLock('/usr/sbin/userdel', [name]).catch(() => undefined); // already gone
     },
   };
 }
