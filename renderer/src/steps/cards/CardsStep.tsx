@@ -4,8 +4,9 @@
  * them, and writes a node's card only after a confirmation that names the drive. "Prepare all"
  * walks the nodes in order, asking for the next card after each one.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
+import { call } from '../../api/client';
 import { useAppStore } from '../../store/app-store';
 import { callCards, onDrivesChanged } from './cards-api';
 import { useCardTexts } from './cards-messages';
@@ -25,6 +26,11 @@ export function CardsStep() {
   const [confirmed, setConfirmed] = useState(false);
   const [running, setRunning] = useState<Running | null>(null);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
+
+  useEffect(() => {
+    if (confirm && dialog.current && !dialog.current.open) dialog.current.showModal();
+  }, [confirm]);
 
   useEffect(() => {
     let live = true;
@@ -44,6 +50,8 @@ export function CardsStep() {
     if (!running || !job || job.state === 'running') return;
     const host = running.host;
     setRunning(null);
+    // The step's status (in the rail) changed in main: re-read the app state.
+    void call('app.getState', {}).then((state) => useAppStore.getState().setState(state)).catch(() => undefined);
     void callCards('cards.reports', {}).then((r) => {
       setReports(r.reports);
       if (job.state === 'succeeded') {
@@ -197,7 +205,7 @@ export function CardsStep() {
       )}
 
       {confirm && target && (
-        <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+        <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title" onClose={() => setConfirm(null)}>
           <h2 id="confirm-title">{tx('confirmTitle')}</h2>
           <p>{tx('confirmText', { host: target, drive: confirm.description || confirm.device, device: confirm.device, size: formatBytes(confirm.size) })}</p>
           <label className="check">
@@ -212,7 +220,7 @@ export function CardsStep() {
               {tx('cancel')}
             </button>
           </div>
-        </div>
+        </dialog>
       )}
 
       {reports.length > 0 && (
