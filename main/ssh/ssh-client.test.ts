@@ -60,6 +60,13 @@ describe('SSH client (in-process server)', () => {
     expect((await rejection(connectSsh(target(s, { password: 'nope' })))).code).toBe('AUTH_FAILED');
   });
 
+  it('returns output verbatim even when it contains the login password (default hostname ubuntu)', async () => {
+    const s = await server(10, { password: 'ubuntu', onExec: (cmd) => (cmd === 'hostname' ? { stdout: 'ubuntu\n' } : undefined) });
+    const conn = await connectSsh(target(s, { password: 'ubuntu' }));
+    expect((await conn.exec('hostname')).stdout).toBe('ubuntu\n');
+    conn.close();
+  });
+
   it('answers a PAM-style password change during keyboard-interactive login', async () => {
     const s = await server(2, { kbdPrompts: ['Current password: ', 'New password: ', 'Retype new password: '] });
     const conn = await connectSsh(target(s, { password: 'ubuntu', newPassword: 'Better-Pass-42' }));

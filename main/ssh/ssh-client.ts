@@ -5,8 +5,9 @@
  *   caller supplies the new password.
  * - Host keys trusted on first use (fingerprint shown as OpenSSH does) and pinned in a KnownHostsStore;
  *   a changed key refuses with HOST_KEY_CHANGED.
- * - `exec` streams output, runs under sudo without echoing the password, redacts secrets, honours
- *   timeouts and AbortSignals.
+ * - `exec` streams output, runs under sudo without echoing the password (and redacts it should a
+ *   command print it; login passwords are never sent into a command, and redacting them would mangle
+ *   output such as the default hostname `ubuntu`), and honours timeouts and AbortSignals.
  */
 import { readFile, stat } from 'node:fs/promises';
 import ssh2 from 'ssh2'; // CommonJS: default import works under both Node ESM and bundlers
@@ -79,7 +80,6 @@ export class SshConnection {
     readonly authMethod: AuthMethodUsed,
     /** True when this login changed an expired password to `newPassword`. */
     readonly passwordChanged: boolean,
-    private readonly secrets: readonly string[],
   ) {
     // Late errors (keepalive timeout, reset) end in 'close', which marks the connection closed.
     client.on('error', () => undefined);
@@ -97,16 +97,11 @@ export class SshConnection {
     return !this.closedFlag;
   }
 
-  private redact(text: string, extra: readonly string[] = []): string {
-    let out = text;
-    for (const s of [...this.secrets, ...extra]) if (s) out = out.split(s).join(REDACTED);
-    return out;
-  }
 
   /** Runs a command (built with the quoting helper). Non-zero exit codes are returned, not thrown. */
   exec(cmd: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { sudo, signal, timeoutMs } = options;
-    const extraSecrets = sudo?.password ? [sudo.password] : [];
+    const redact = (text: string) => (sudo?.password ? text.split(sudo.password).join(REDACTED) : text);
     return new Promise<ExecResult>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError(this.label));
       if (this.closedFlag) return reject(lostError(this.label));
@@ -134,13 +129,13 @@ export class SshConnection {
         ? setTimeout(() => finish(new SshError('TIMEOUT', `The command on ${this.label} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`, this.label)), timeoutMs)
         : undefined;
       const emitOut = (text: string) => {
-        const safe = this.redact(text, extraSecrets);
+        const safe = redact(text);
         if (!safe) return;
         stdout += safe;
         options.onStdout?.(safe);
       };
       const emitErr = (text: string) => {
-        const safe = this.redact(text, extraSecrets);
+        const safe = redact(text);
         if (!safe) return;
         stderr += safe;
         options.onStderr?.(safe);
@@ -319,10 +314,9 @@ async function passwordExpired(client: Client): Promise<boolean> {
 export async function connectSsh(options: SshConnectOptions): Promise<SshConnection> {
   const label = hostLabel(options.host, options.port ?? 22);
   const key = options.privateKeyPath ? await readPrivateKey(options.privateKeyPath) : undefined;
-  const secrets = [options.password, options.newPassword].filter((s): s is string => !!s);
   const first = await login(options, key, options.password);
   if (!(await passwordExpired(first.client))) {
-    return new SshConnection(first.client, first.hostKey, first.authMethod, false, secrets);
+    return new SshConnection(first.client, first.hostKey, first.authMethod, false);
   }
   if (!options.newPassword || options.password === undefined) {
     first.client.end();
@@ -331,5 +325,5 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
   await changeExpiredPassword(first.client, label, options.password, options.newPassword);
   // The server disconnects after the change; log in again with the new password.
   const second = await login({ ...options, password: options.newPassword }, key, options.newPassword);
-  return new SshConnection(second.client, second.hostKey, second.authMethod, true, secrets);
+  return new SshConnection(second.client, second.hostKey, second.authMethod, true);
 }
