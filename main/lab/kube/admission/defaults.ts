@@ -11,6 +11,10 @@ function defaultContainer(c: Container): void {
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
   c.resources ??= {};
+  // Requests default to the limits the container sets.
+  for (const [res, q] of Object.entries(c.resources.limits ?? {})) {
+    if (c.resources.requests?.[res] === undefined) (c.resources.requests ??= {})[res] = q;
+  }
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';
 }
 
@@ -97,6 +101,16 @@ export function applyDefaults(kind: string, o: KubeObject): void {
       o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
       break;
     }
+    case 'LimitRange':
+      for (const item of ((o as Json).spec as { limits?: Record<string, Record<string, unknown> | string>[] } | undefined)?.limits ?? []) {
+        if (item.type !== 'Container') continue;
+        const defaults = (item.default ??= {}) as Record<string, unknown>;
+        const requests = (item.defaultRequest ??= {}) as Record<string, unknown>;
+        for (const [k, v] of Object.entries((item.max ?? {}) as Record<string, unknown>)) defaults[k] ??= v;
+        for (const [k, v] of Object.entries(defaults)) requests[k] ??= v;
+        for (const [k, v] of Object.entries((item.min ?? {}) as Record<string, unknown>)) requests[k] ??= v;
+      }
+      break;
     case 'Secret':
       (o as Json).type ??= 'Opaque';
       break;

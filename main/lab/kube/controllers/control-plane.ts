@@ -4,6 +4,8 @@
  */
 import type { LabClock } from '../../lab-clock';
 import type { LabClusterView } from '../../lab-cluster';
+import { LimitRanger } from '../admission/limit-ranger';
+import { ResourceQuotaAdmission } from '../admission/resource-quota';
 import { ServiceAllocator } from '../admission/service-allocator';
 import { eventsV1Conversion } from '../api/event-conversion';
 import { KubeApi } from '../api/kube-api';
@@ -16,6 +18,7 @@ import { GarbageCollector } from './garbage-collector';
 import { Kubelet } from './kubelet';
 import { NodeController } from './node-controller';
 import { ReplicaSetController } from './replicaset-controller';
+import { ResourceQuotaController } from './resource-quota-controller';
 import { Scheduler } from './scheduler';
 
 export class LabControlPlane {
@@ -33,7 +36,7 @@ export class LabControlPlane {
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
-    this.api.admission.push(new ServiceAllocator());
+    this.api.admission.push(new ServiceAllocator(), new LimitRanger(), new ResourceQuotaAdmission());
     this.events = new EventRecorder(this.api);
     this.nodes = new NodeController(this.api, clock, cluster, this.events);
     this.kubelet = new Kubelet(this.api, clock, cluster, this.events);
@@ -45,6 +48,7 @@ export class LabControlPlane {
       new DeploymentController(this.api, clock, this.events),
       new EndpointsController(this.api, clock),
       new GarbageCollector(this.api, clock),
+      new ResourceQuotaController(this.api, clock),
     ];
     this.#bootstrap();
   }

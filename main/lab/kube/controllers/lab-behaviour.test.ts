@@ -1,0 +1,155 @@
+/**
+ * Controller behaviour a learner meets in the lab: quota and LimitRange admission, pods blocked
+ * by a missing ConfigMap or an unknown image tag, services with endpoints, and a Pi that fails.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { resourceForKind } from '../api/resource-registry';
+import { StatusError } from '../api/status-errors';
+import type { Deployment, EventObject, KubeObject, NodeObject, Pod, Service } from '../api/types';
+import { startControlPlane } from '../testing/control-plane-fixture';
+import { until } from '../testing/lab-fixture';
+import type { LabControlPlane } from './control-plane';
+
+let plane: LabControlPlane | undefined;
+afterEach(() => plane?.stop());
+
+const pod = (name: string, spec: Partial<Pod['spec']> = {}, image = 'nginx:1.16.1'): Pod =>
+  ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: name } }, spec: { containers: [{ name: 'nginx', image }], ...spec } }) as Pod;
+
+function events(p: LabControlPlane, name: string): EventObject[] {
+  return p.api.objects<EventObject>('Event', 'default').filter((e) => e.involvedObject.name === name);
+}
+
+function getPod(p: LabControlPlane, name: string): Pod | undefined {
+  return p.api.tryGet<Pod>(resourceForKind('Pod'), 'default', name);
+}
+
+function forbiddenMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 403) return e.message;
+    throw e;
+  }
+  throw new Error('not rejected');
+}
+
+describe('quota and limits', () => {
+  it('LimitRange fills in defaults and ResourceQuota rejects the pod over the limit', async () => {
+    const lab = startControlPlane(['pi-01', 'pi-02']);
+    plane = lab.plane;
+    lab.create({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'limits' }, spec: { limits: [{ type: 'Container', default: { cpu: '500m', memory: '128Mi' }, max: { cpu: '1' } }] } } as KubeObject);
+    lab.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute' }, spec: { hard: { pods: '2', 'limits.cpu': '1' } } } as KubeObject);
+    const a = lab.create(pod('a'));
+    expect(a.spec.containers[0]!.resources).toEqual({ limits: { cpu: '500m', memory: '128Mi' }, requests: { cpu: '500m', memory: '128Mi' } });
+    expect(a.metadata.annotations?.['kubernetes.io/limit-ranger']).toBe('LimitRanger plugin set: cpu, memory request for container nginx; cpu, memory limit for container nginx');
+    lab.create(pod('b'));
+    expect(forbiddenMessage(() => lab.create(pod('c')))).toBe('pods "c" is forbidden: exceeded quota: compute, requested: limits.cpu=500m,pods=1, used: limits.cpu=1,pods=2, limited: limits.cpu=1,pods=2');
+    const big = pod('d');
+    big.spec.containers[0]!.resources = { limits: { cpu: '2' } };
+    expect(forbiddenMessage(() => lab.create(big))).toBe('pods "d" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+    const quota = await until('quota status', () => {
+      const q = lab.plane.api.objects('ResourceQuota', 'default')[0]!;
+      return (q.status as { used?: Record<string, string> } | undefined)?.used?.pods === '2' && q;
+    });
+    expect(quota.status).toEqual({ hard: { pods: '2', 'limits.cpu': '1' }, used: { pods: '2', 'limits.cpu': '1' } });
+  });
+
+  it('a ReplicaSet over quota records FailedCreate', async () => {
+    const lab = startControlPlane(['pi-01']);
+    plane = lab.plane;
+    lab.create({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } } as KubeObject);
+    lab.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.16.1' }] } } },
+    } as Deployment);
+    const failed = await until('FailedCreate', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.reason === 'FailedCreate'));
+    expect(failed.message).toMatch(/^Error creating: pods "web-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1$/);
+    expect(failed.involvedObject.kind).toBe('ReplicaSet');
+  });
+});
+
+describe('kubelet', () => {
+  it('an unknown tag ends in ErrImagePull then ImagePullBackOff', async () => {
+    const lab = startControlPlane(['pi-01']);
+    plane = lab.plane;
+    lab.create(pod('bad', {}, 'nginx:9.9.9'));
+    const backoff = await until('ImagePullBackOff', () => {
+      const s = getPod(lab.plane, 'bad')?.status?.containerStatuses?.[0]?.state.waiting as { reason?: string; message?: string } | undefined;
+      return s?.reason === 'ImagePullBackOff' && s;
+    });
+    expect(backoff.message).toBe('Back-off pulling image "nginx:9.9.9"');
+    const messages = events(lab.plane, 'bad').map((e) => `${e.reason}: ${e.message}`);
+    expect(messages).toContain('Failed: Failed to pull image "nginx:9.9.9": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:9.9.9": failed to resolve reference "docker.io/library/nginx:9.9.9": docker.io/library/nginx:9.9.9: not found');
+    expect(messages).toContain('Failed: Error: ErrImagePull');
+    expect(messages).toContain('BackOff: Back-off pulling image "nginx:9.9.9"');
+    expect(getPod(lab.plane, 'bad')?.status?.phase).toBe('Pending');
+  });
+
+  it('a missing ConfigMap blocks the pod until it exists', async () => {
+    const lab = startControlPlane(['pi-01']);
+    plane = lab.plane;
+    const p = pod('cfg');
+    p.spec.containers[0]!.env = [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'greeting' } } }];
+    lab.create(p);
+    await until('CreateContainerConfigError', () => (getPod(lab.plane, 'cfg')?.status?.containerStatuses?.[0]?.state.waiting as { reason?: string } | undefined)?.reason === 'CreateContainerConfigError');
+    expect(getPod(lab.plane, 'cfg')?.status?.containerStatuses?.[0]?.state.waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'configmap "settings" not found' });
+    expect(events(lab.plane, 'cfg').map((e) => e.message)).toContain('Error: configmap "settings" not found');
+    lab.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { greeting: 'hello' } } as KubeObject);
+    await until('Running', () => getPod(lab.plane, 'cfg')?.status?.phase === 'Running');
+  });
+
+  it('a Service gets a MicroK8s ClusterIP, a NodePort and the ready pods as endpoints', async () => {
+    const lab = startControlPlane(['pi-01']);
+    plane = lab.plane;
+    lab.create(pod('web'));
+    const svc = lab.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }] } } as Service);
+    expect(svc.spec.clusterIP).toMatch(/^10\.152\.183\.\d+$/);
+    expect(svc.spec.ports![0]!.nodePort).toBeGreaterThanOrEqual(30000);
+    expect(svc.spec.ports![0]!.nodePort).toBeLessThanOrEqual(32767);
+    const ep = await until('endpoints', () => {
+      const e = lab.plane.api.tryGet(resourceForKind('Endpoints'), 'default', 'web') as (KubeObject & { subsets?: { addresses?: { ip: string }[]; ports: { port: number }[] }[] }) | undefined;
+      return e?.subsets?.[0]?.addresses?.length && e;
+    });
+    expect(ep.subsets![0]!.addresses![0]!.ip).toBe(getPod(lab.plane, 'web')!.status!.podIP);
+    expect(ep.subsets![0]!.ports).toEqual([{ port: 80, protocol: 'TCP' }]);
+  });
+});
+
+describe('node failure', () => {
+  it('a powered-off Pi turns NotReady, gets the unreachable taints, and its pods are replaced after 300 s', async () => {
+    const lab = startControlPlane(['pi-01', 'pi-02'], 1000);
+    plane = lab.plane;
+    lab.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.16.1' }] } } },
+    } as Deployment);
+    const onPi2 = await until('a pod on pi-02', () => {
+      const pods = lab.plane.api.objects<Pod>('Pod', 'default');
+      return pods.filter((p) => p.status?.phase === 'Running').length === 2 && pods.find((p) => p.spec.nodeName === 'pi-02');
+    });
+    const start = lab.clock.now();
+    lab.cluster.setReady('pi-02', false);
+    const node = await until('pi-02 NotReady', () => {
+      const n = lab.plane.api.tryGet<NodeObject>(resourceForKind('Node'), undefined, 'pi-02');
+      return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && n;
+    });
+    expect(node.spec.taints?.map((t) => `${t.key}:${t.effect}`)).toEqual(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
+    const evicted = await until('eviction', () => getPod(lab.plane, onPi2.metadata.name!)?.metadata.deletionTimestamp !== undefined, 30_000);
+    expect(evicted).toBe(true);
+    expect(lab.clock.now() - start).toBeGreaterThanOrEqual(300_000);
+    expect(events(lab.plane, onPi2.metadata.name!).map((e) => e.message)).toContain(`Marking for deletion Pod default/${onPi2.metadata.name}`);
+    const replacement = await until('replacement running on pi-01', () =>
+      lab.plane.api.objects<Pod>('Pod', 'default').find((p) => p.metadata.name !== onPi2.metadata.name && p.spec.nodeName === 'pi-01' && p.status?.phase === 'Running' && p.metadata.creationTimestamp! > onPi2.metadata.creationTimestamp!),
+    );
+    expect(replacement).toBeTruthy();
+    // The evicted pod stays Terminating until its kubelet is back, as upstream.
+    expect(getPod(lab.plane, onPi2.metadata.name!)).toBeDefined();
+    lab.cluster.setReady('pi-02', true);
+    await until('terminated pod removed', () => getPod(lab.plane, onPi2.metadata.name!) === undefined);
+  });
+});
