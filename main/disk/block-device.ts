@@ -26,10 +26,11 @@ export class BlockDevice extends Disk {
   readonly isRawDevice: boolean;
   #handle: FileHandle;
   #capacity: number;
-  #inode: number;
+  /** Inode of the path at open; undefined where stat cannot identify it (Windows physical drives). */
+  #inode: number | undefined;
   #fat: { start: number; end: number; copies: number; bytes: number } | undefined;
 
-  private constructor(path: string, handle: FileHandle, capacity: number, inode: number, isRawDevice: boolean, writable: boolean) {
+  private constructor(path: string, handle: FileHandle, capacity: number, inode: number | undefined, isRawDevice: boolean, writable: boolean) {
     super(!writable, false, false, false);
     this.path = path;
     this.#handle = handle;
@@ -49,7 +50,8 @@ export class BlockDevice extends Disk {
       const info = await handle.stat();
       const isRawDevice = !info.isFile();
       const capacity = info.isFile() ? info.size : (options.sizeBytes ?? (await linuxBlockDeviceSize(path)) ?? 0);
-      return new BlockDevice(path, handle, capacity, info.ino, isRawDevice, options.writable);
+      const inode = await stat(path).then((s) => s.ino || undefined, () => undefined);
+      return new BlockDevice(path, handle, capacity, inode, isRawDevice, options.writable);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw toDiskError(error, path);
@@ -120,6 +122,7 @@ export class BlockDevice extends Disk {
   }
 
   async #checkPresent(): Promise<void> {
+    if (this.#inode === undefined) return;
     let inode: number | undefined;
     try {
       inode = (await stat(this.path)).ino;

@@ -43,8 +43,7 @@ export class FatTables {
   }
 
   async getEntry(cluster: number): Promise<number> {
-    const buffer = Buffer.alloc(this.#entryBytes);
-    await this.#disk.read(buffer, 0, buffer.length, this.#fatPosition(cluster));
+    const buffer = await this.#readAligned(this.#fatPosition(cluster), this.#entryBytes);
     return this.#g.type === 'FAT32' ? buffer.readUInt32LE(0) & 0x0fffffff : buffer.readUInt16LE(0);
   }
 
@@ -53,8 +52,8 @@ export class FatTables {
     const position = this.#fatPosition(cluster);
     const buffer = Buffer.alloc(this.#entryBytes);
     if (this.#g.type === 'FAT32') {
-      await this.#disk.read(buffer, 0, 4, position);
-      buffer.writeUInt32LE(((buffer.readUInt32LE(0) & 0xf0000000) | (value & 0x0fffffff)) >>> 0, 0);
+      const current = (await this.#readAligned(position, 4)).readUInt32LE(0);
+      buffer.writeUInt32LE(((current & 0xf0000000) | (value & 0x0fffffff)) >>> 0, 0);
     } else {
       buffer.writeUInt16LE(value & 0xffff, 0);
     }
@@ -149,8 +148,7 @@ export class FatTables {
 
   /** Point a root entry at another first cluster and set its size (the FAT chain is not touched). */
   async setClusterAndSize(entry: RootEntry, cluster: number, size: number): Promise<void> {
-    const short = Buffer.alloc(32);
-    await this.#disk.read(short, 0, 32, entry.position);
+    const short = await this.#readAligned(entry.position, 32);
     short.writeUInt16LE(cluster >>> 16, 20);
     short.writeUInt16LE(cluster & 0xffff, 26);
     short.writeUInt32LE(size >>> 0, 28);
@@ -188,7 +186,19 @@ export class FatTables {
     return this.#g.type === 'FAT32' ? fat.readUInt32LE(cluster * 4) & 0x0fffffff : fat.readUInt16LE(cluster * 2);
   }
 
-  /** Raw devices (macOS rdisk, Windows) accept whole sectors only: read-modify-write the sector. */
+  /**
+   * Raw devices (macOS /dev/rdisk, Windows \\.\PhysicalDrive) accept whole, aligned sectors only:
+   * read the covering sectors and return a copy of the wanted bytes.
+   */
+  async #readAligned(position: number, length: number): Promise<Buffer> {
+    const start = Math.floor(position / SECTOR_SIZE) * SECTOR_SIZE;
+    const end = Math.ceil((position + length) / SECTOR_SIZE) * SECTOR_SIZE;
+    const sectors = Buffer.alloc(end - start);
+    await this.#disk.read(sectors, 0, sectors.length, start);
+    return Buffer.from(sectors.subarray(position - start, position - start + length));
+  }
+
+  /** Write `data` at `position` by read-modify-write of the covering sector (aligned I/O only). */
   async #writeSectorAligned(position: number, data: Buffer): Promise<void> {
     const start = Math.floor(position / SECTOR_SIZE) * SECTOR_SIZE;
     const sector = Buffer.alloc(SECTOR_SIZE);
