@@ -99,6 +99,11 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'practice.ejectCard': ({ id }) => practice.ejectCard(id),
     'practice.lockCard': ({ id, locked }) => practice.lockCard(id, locked),
     'practice.deleteCard': ({ id }) => practice.deleteCard(id),
+    'practice.addPi': () => practice.addPi(),
+    'practice.plugCard': ({ id, pi }) => practice.plugCard(id, pi),
+    'practice.unplugCard': ({ pi }) => practice.unplugCard(pi),
+    'practice.power': ({ pi, on }) => practice.power(pi, on),
+    'practice.setSpeed': ({ speed }) => practice.setSpeed(speed),
     ...cards.handlers(),
   };
 
@@ -113,6 +118,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     close: async () => {
       cards.stop();
       await jobs.shutdown();
+      await practice.close();
     },
   };
 }

@@ -78,3 +78,47 @@ describe('PracticeService', () => {
     await expect(practice.ejectCard(id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
+
+describe('PracticeService virtual Pis', () => {
+  it('boots a Pi from a card on the shelf, reachable over SSH on its own loopback address', async () => {
+    const { practice } = await start();
+    await practice.setEnabled(true);
+    await practice.setSpeed(2000);
+    try {
+      const id = (await practice.newCard('ubuntu-24.04', 2)).cards[0]?.id ?? '';
+      let view = await practice.addPi();
+      expect(view.pis).toEqual([{ id: 'pi-1', state: 'off' }]);
+
+      view = await practice.power('pi-1', true);
+      await expect.poll(() => practice.view().pis[0]?.state).toBe('no-boot');
+      expect(practice.view().pis[0]?.bootError).toMatch(/no SD card/);
+
+      await practice.plugCard(id, 'pi-1');
+      expect(practice.view().cards[0]?.pi).toBe('pi-1');
+      await expect(practice.insertCard(id, 1)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/in pi-1/) });
+
+      await practice.power('pi-1', true);
+      await expect.poll(() => practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
+      const pi = practice.view().pis[0];
+      expect(pi?.hostname).toBe('ubuntu'); // the card as imaged: Ubuntu's defaults
+      expect(pi?.ssh?.host).toMatch(/^127\.0\.0\.\d+$/);
+      const { connect } = await import('node:net');
+      const banner = await new Promise<string>((resolve, reject) => {
+        const socket = connect(pi?.ssh?.port ?? 0, pi?.ssh?.host ?? '127.0.0.1');
+        socket.once('data', (d) => {
+          resolve(d.toString());
+          socket.destroy();
+        });
+        socket.once('error', reject);
+      });
+      expect(banner).toMatch(/^SSH-2\.0-OpenSSH_9\.6p1 Ubuntu-3ubuntu13/);
+
+      await expect(practice.unplugCard('pi-1')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/Power pi-1 off/) });
+      await practice.power('pi-1', false);
+      await practice.unplugCard('pi-1');
+      expect(practice.view().cards[0]?.pi).toBeUndefined();
+    } finally {
+      await practice.close();
+    }
+  });
+});

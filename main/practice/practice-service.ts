@@ -8,7 +8,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode } from '../../preload/contract/errors';
 import { practiceCard } from '../../preload/contract/practice';
-import type { PracticeCard, PracticeCardContent, PracticeView } from '../../preload/contract/practice';
+import type { PracticeCard, PracticeCardContent, PracticePi, PracticeView } from '../../preload/contract/practice';
+import { Lab } from '../lab/lab';
+import { imageCard } from '../lab/pi/card-reader';
+import type { VirtualPi } from '../lab/pi/virtual-pi';
 import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import type { VirtualCardContent } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
@@ -18,8 +21,12 @@ import type { StateStore } from '../state/state-store';
 export const PRACTICE_READERS = 2;
 const GB = 1_000_000_000;
 
-const savedCards = z.array(practiceCard.omit({ reader: true, device: true }).extend({ reader: z.number().int().optional() }));
+export const MAX_PRACTICE_PIS = 20;
+const DEFAULT_SPEED = 10;
+
+const savedCards = z.array(practiceCard.omit({ device: true }));
 type SavedCard = z.infer<typeof savedCards>[number];
+const savedPis = z.array(z.object({ id: z.string() }));
 
 function toContent(content: PracticeCardContent): VirtualCardContent {
   switch (content) {
@@ -37,13 +44,17 @@ function toContent(content: PracticeCardContent): VirtualCardContent {
 export class PracticeService {
   readonly readers: VirtualCardReaders;
   readonly #cardsDir: string;
+  readonly #labDir: string;
   #cards: SavedCard[] = [];
+  #lab: Lab | undefined;
+  #labStarting: Promise<Lab> | undefined;
 
   constructor(
     private readonly store: StateStore,
     private readonly onChange: (view: PracticeView) => void,
   ) {
     const labDir = path.join(store.dataDir, 'lab');
+    this.#labDir = labDir;
     this.#cardsDir = path.join(labDir, 'cards');
     this.readers = new VirtualCardReaders({ dir: path.join(labDir, 'readers'), readers: PRACTICE_READERS });
     // Card preparation ejects cards itself: whatever left a reader is back on the shelf.
@@ -67,16 +78,130 @@ export class PracticeService {
     return this.store.state.records.practice === true;
   }
 
+  get speed(): number {
+    const speed = this.store.state.records.practiceSpeed;
+    return typeof speed === 'number' ? speed : DEFAULT_SPEED;
+  }
+
   view(): PracticeView {
     const devices = new Map(this.readers.slots().flatMap((s) => (s.card ? [[s.reader, s.card.device] as const] : [])));
     return {
       enabled: this.enabled,
+      speed: this.speed,
       readers: PRACTICE_READERS,
       cards: this.#cards.map((c): PracticeCard => {
         const device = c.reader === undefined ? undefined : devices.get(c.reader);
         return { ...c, ...(device ? { device } : {}) };
       }),
+      pis: this.#savedPis().map((id) => this.#piView(id)),
     };
+  }
+
+  #savedPis(): string[] {
+    const saved = savedPis.safeParse(this.store.state.records.practicePis ?? []);
+    return saved.success ? saved.data.map((p) => p.id) : [];
+  }
+
+  #piView(id: string): PracticePi {
+    const pi = this.#lab?.pi(id);
+    if (!pi) return { id, state: 'off' };
+    const running = pi.state === 'running';
+    return {
+      id,
+      state: pi.state,
+      ...(pi.bootError ? { bootError: pi.bootError } : {}),
+      ...(running && pi.hostname ? { hostname: pi.hostname } : {}),
+      ...(running && pi.address ? { address: pi.address } : {}),
+      ...(running && pi.sshPort ? { ssh: { host: pi.loopback, port: pi.sshPort } } : {}),
+    };
+  }
+
+  /** The running practice lab (virtual Pis, cluster, Kubernetes API), started on first use. */
+  async lab(): Promise<Lab> {
+    if (this.#lab) return this.#lab;
+    this.#labStarting ??= (async () => {
+      const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed });
+      await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') });
+      for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
+      this.#lab = lab;
+      return lab;
+    })();
+    try {
+      return await this.#labStarting;
+    } finally {
+      this.#labStarting = undefined;
+    }
+  }
+
+  #cardFor(piId: string) {
+    const card = this.#cards.find((c) => c.pi === piId);
+    return card ? imageCard(this.#imagePath(card.id)) : null;
+  }
+
+  #attach(pi: VirtualPi): void {
+    pi.on('state', () => this.onChange(this.view()));
+  }
+
+  async addPi(): Promise<PracticeView> {
+    this.#requireEnabled();
+    const ids = this.#savedPis();
+    if (ids.length >= MAX_PRACTICE_PIS) throw new AppError(ErrorCode.CONFLICT, `The practice lab holds at most ${MAX_PRACTICE_PIS} Pis.`);
+    const lab = await this.lab();
+    const pi = lab.addPi({ card: null });
+    this.#attach(pi);
+    await this.store.update((s) => ({ ...s, records: { ...s.records, practicePis: [...ids.map((id) => ({ id })), { id: pi.id }] } }));
+    return this.#changed();
+  }
+
+  async plugCard(id: string, piId: string): Promise<PracticeView> {
+    this.#requireEnabled();
+    const card = this.#card(id);
+    const pi = await this.#pi(piId);
+    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is in practice reader ${card.reader}: eject it first.`);
+    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is already in ${card.pi}.`);
+    if (pi.state !== 'off' && pi.state !== 'no-boot') throw new AppError(ErrorCode.CONFLICT, `Power ${piId} off before changing its card.`);
+    if (this.#cards.some((c) => c.pi === piId)) throw new AppError(ErrorCode.CONFLICT, `${piId} already has a card: take it out first.`);
+    card.pi = piId;
+    pi.card = imageCard(this.#imagePath(id));
+    await this.#persist();
+    return this.#changed();
+  }
+
+  async unplugCard(piId: string): Promise<PracticeView> {
+    const pi = await this.#pi(piId);
+    if (pi.state !== 'off' && pi.state !== 'no-boot') throw new AppError(ErrorCode.CONFLICT, `Power ${piId} off before taking its card out.`);
+    for (const card of this.#cards) if (card.pi === piId) delete card.pi;
+    pi.card = null;
+    await this.#persist();
+    return this.#changed();
+  }
+
+  async power(piId: string, on: boolean): Promise<PracticeView> {
+    this.#requireEnabled();
+    const pi = await this.#pi(piId);
+    if (on) await pi.powerOn();
+    else await pi.powerOff({ abrupt: true });
+    return this.#changed();
+  }
+
+  async setSpeed(speed: number): Promise<PracticeView> {
+    await this.store.update((s) => ({ ...s, records: { ...s.records, practiceSpeed: speed } }));
+    this.#lab?.clock.setSpeed(speed);
+    return this.#changed();
+  }
+
+  async #pi(piId: string): Promise<VirtualPi> {
+    if (!this.#savedPis().includes(piId)) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice Pi ${piId}.`);
+    const pi = (await this.lab()).pi(piId);
+    if (!pi) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice Pi ${piId}.`);
+    return pi;
+  }
+
+  /** Power every Pi off and stop the lab's servers. */
+  async close(): Promise<void> {
+    const lab = this.#lab;
+    this.#lab = undefined;
+    await lab?.stop();
   }
 
   /** Load the shelf and put back the cards that were in readers when the app closed. */
@@ -91,6 +216,7 @@ export class PracticeService {
       }
       const { reader, ...rest } = card;
       this.#cards.push(rest);
+      if (rest.pi !== undefined && !this.#savedPis().includes(rest.pi)) delete rest.pi;
       if (this.enabled && reader !== undefined && reader <= PRACTICE_READERS) {
         await this.readers.insert(reader, this.#imagePath(card.id), { locked: card.locked });
       }
@@ -99,7 +225,10 @@ export class PracticeService {
 
   async setEnabled(enabled: boolean): Promise<PracticeView> {
     await this.store.update((s) => ({ ...s, records: { ...s.records, practice: enabled } }));
-    if (!enabled) for (const slot of this.readers.slots()) if (slot.card) await this.readers.eject(slot.reader);
+    if (!enabled) {
+      for (const slot of this.readers.slots()) if (slot.card) await this.readers.eject(slot.reader);
+      await this.close();
+    }
     const view = this.view();
     this.onChange(view);
     return view;
@@ -122,6 +251,7 @@ export class PracticeService {
     const card = this.#card(id);
     if (reader > PRACTICE_READERS) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice reader ${reader}: the lab has readers 1-${PRACTICE_READERS}.`);
     if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is already in reader ${card.reader}.`);
+    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is in ${card.pi}: power it off and take the card out first.`);
     if (this.readers.slots()[reader - 1]?.card) throw new AppError(ErrorCode.CONFLICT, `Practice reader ${reader} already holds a card: eject it first.`);
     await this.readers.insert(reader, this.#imagePath(id), { locked: card.locked });
     await this.#persist();
@@ -146,6 +276,7 @@ export class PracticeService {
   async deleteCard(id: string): Promise<PracticeView> {
     const card = this.#card(id);
     if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `Take the card out of reader ${card.reader} before throwing it away.`);
+    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `Take the card out of ${card.pi} before throwing it away.`);
     this.#cards = this.#cards.filter((c) => c.id !== id);
     await rm(this.#imagePath(id), { force: true });
     await this.#persist();

@@ -19,17 +19,37 @@ export const practiceCard = z.object({
   reader: z.number().int().optional(),
   /** The device path while it is in a reader. */
   device: z.string().optional(),
+  /** The virtual Pi it is plugged into. */
+  pi: z.string().optional(),
 });
 export type PracticeCard = z.infer<typeof practiceCard>;
 
+export const practicePi = z.object({
+  id: z.string(),
+  state: z.enum(['off', 'booting', 'running', 'shutting-down', 'no-boot']),
+  /** Why it did not boot (no card, no boot partition). */
+  bootError: z.string().optional(),
+  hostname: z.string().optional(),
+  /** The LAN address the Pi reports (from its card's network-config or its DHCP lease). */
+  address: z.string().optional(),
+  /** Where this computer reaches its SSH server. */
+  ssh: z.object({ host: z.string(), port: z.number().int() }).optional(),
+});
+export type PracticePi = z.infer<typeof practicePi>;
+
 export const practiceView = z.object({
   enabled: z.boolean(),
+  /** Lab time runs this many times faster than real time (boots, installs). */
+  speed: z.number(),
   readers: z.number().int(),
   cards: z.array(practiceCard),
+  pis: z.array(practicePi),
 });
 export type PracticeView = z.infer<typeof practiceView>;
 
 const cardId = z.string().regex(/^card-[0-9a-z-]{1,40}$/, 'a practice card id such as card-1');
+const piId = z.string().regex(/^pi-\d{1,2}$/, 'a practice Pi id such as pi-1');
+export const PRACTICE_SPEEDS = [1, 10, 60] as const;
 
 export const practiceMethods = {
   'practice.get': method(z.object({}).strict(), practiceView, 'The practice lab as it is now.'),
@@ -43,6 +63,11 @@ export const practiceMethods = {
   'practice.ejectCard': method(z.object({ id: cardId }).strict(), practiceView, 'Take a card out of its reader and put it on the shelf.'),
   'practice.lockCard': method(z.object({ id: cardId, locked: z.boolean() }).strict(), practiceView, "Slide a card's write-protect switch."),
   'practice.deleteCard': method(z.object({ id: cardId }).strict(), practiceView, 'Throw away a card from the shelf.'),
+  'practice.addPi': method(z.object({}).strict(), practiceView, 'Add a virtual Raspberry Pi 4 (powered off, no card) to the lab.'),
+  'practice.plugCard': method(z.object({ id: cardId, pi: piId }).strict(), practiceView, "Put a card from the shelf into a powered-off Pi's slot."),
+  'practice.unplugCard': method(z.object({ pi: piId }).strict(), practiceView, "Take the card out of a powered-off Pi and put it on the shelf."),
+  'practice.power': method(z.object({ pi: piId, on: z.boolean() }).strict(), practiceView, 'Power a virtual Pi on, or pull its power.'),
+  'practice.setSpeed': method(z.object({ speed: z.union([z.literal(1), z.literal(10), z.literal(60)]) }).strict(), practiceView, 'How fast lab time runs.'),
 };
 
 export const practiceEvents = {

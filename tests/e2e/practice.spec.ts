@@ -28,3 +28,29 @@ test.describe('Practice mode', () => {
     await expect(again.getByRole('list', { name: 'Card shelf' }).getByRole('listitem')).toHaveCount(0);
   });
 });
+
+test.describe('Practice Pis', () => {
+  test('a virtual Pi without a card does not boot; with a card it comes up and answers SSH', async ({ app }) => {
+    const page = await app.start();
+    await page.getByRole('switch', { name: 'Practice mode' }).check();
+    const lab = page.getByRole('region', { name: 'Practice lab' });
+    await lab.getByLabel('Lab speed').selectOption('60');
+    await lab.getByRole('button', { name: 'Make card' }).click();
+    await lab.getByRole('button', { name: 'Add a Pi' }).click();
+    const pi = lab.locator('[data-pi="pi-1"]');
+    await expect(pi).toContainText('no card');
+
+    await pi.getByRole('button', { name: 'Power on Pi 1' }).click();
+    await expect(pi).toContainText('did not boot');
+    await expect(pi).toContainText('no SD card inserted');
+
+    await pi.getByLabel('Insert a card Pi 1').selectOption({ label: 'Card 1' });
+    await expect(pi).toContainText('card 1 in the slot');
+    await pi.getByRole('button', { name: 'Power on Pi 1' }).click();
+    await expect(pi).toContainText('running', { timeout: 30_000 });
+    await expect(pi).toContainText('ubuntu');
+    await expect(pi).toContainText(/ssh ubuntu@127\.0\.0\.\d+/);
+    await pi.getByRole('button', { name: 'Pull the power Pi 1' }).click();
+    await expect(pi.locator('.pi-state')).toHaveText('off');
+  });
+});

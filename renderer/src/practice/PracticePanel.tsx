@@ -3,7 +3,7 @@
  * labelled as simulated; cards in a reader show up in "Prepare SD cards" like real ones.
  */
 import { useState } from 'react';
-import type { PracticeCard, PracticeCardContent } from '../../../preload/contract/practice';
+import type { PracticeCard, PracticeCardContent, PracticePi, PracticeView } from '../../../preload/contract/practice';
 import { call } from '../api/client';
 import { useT } from '../i18n/use-t';
 import { useAppStore } from '../store/app-store';
@@ -37,6 +37,16 @@ export function PracticePanel() {
       <header>
         <h2>{t('practice.title')}</h2>
         <span className="badge sim">{t('practice.simulated')}</span>
+        <label>
+          {t('practice.speed')}{' '}
+          <select value={practice.speed} disabled={busy} onChange={(e) => run(() => call('practice.setSpeed', { speed: Number(e.target.value) as 1 | 10 | 60 }))}>
+            {[1, 10, 60].map((speed) => (
+              <option key={speed} value={speed}>
+                {speed === 1 ? t('practice.realTime') : `${speed}×`}
+              </option>
+            ))}
+          </select>
+        </label>
       </header>
       <div className="practice-row">
         <div className="readers">
@@ -78,6 +88,7 @@ export function PracticePanel() {
           </ul>
         </div>
       </div>
+      <PiRow practice={practice} busy={busy} run={run} />
       {error && (
         <p className="field-error" role="alert">
           {error}
@@ -109,6 +120,64 @@ function ShelfCard({ card, index, busy, run, freeReaders }: { card: PracticeCard
           {t('practice.delete')}
         </button>
       )}
+    </li>
+  );
+}
+
+function PiRow({ practice, busy, run }: { practice: PracticeView; busy: boolean; run: (a: () => Promise<unknown>) => void }) {
+  const { t } = useT();
+  const shelf = practice.cards.filter((c) => c.reader === undefined && c.pi === undefined);
+  return (
+    <div className="pis">
+      <h3>{t('practice.pis')}</h3>
+      <ul aria-label={t('practice.pis')}>
+        {practice.pis.map((pi) => (
+          <PiItem key={pi.id} pi={pi} card={practice.cards.find((c) => c.pi === pi.id)} cardIndex={practice.cards.findIndex((c) => c.pi === pi.id)} shelf={shelf} allCards={practice.cards} busy={busy} run={run} />
+        ))}
+      </ul>
+      <button type="button" disabled={busy} onClick={() => run(() => call('practice.addPi', {}))}>
+        {t('practice.addPi')}
+      </button>
+    </div>
+  );
+}
+
+function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: PracticePi; card?: PracticeCard; cardIndex: number; shelf: PracticeCard[]; allCards: PracticeCard[]; busy: boolean; run: (a: () => Promise<unknown>) => void }) {
+  const { t } = useT();
+  const off = pi.state === 'off' || pi.state === 'no-boot';
+  const label = `${t('practice.pi')} ${pi.id.replace('pi-', '')}`;
+  return (
+    <li className={`pi pi-${pi.state}`} data-pi={pi.id}>
+      <strong>{label}</strong>
+      <span className={`pi-state`}>{t(`practice.state.${pi.state}`)}</span>
+      {pi.hostname && <span className="mono">{pi.hostname}</span>}
+      {pi.address && <span className="mono">{pi.address}</span>}
+      {pi.ssh && <span className="mono hint">ssh ubuntu@{pi.ssh.host}{pi.ssh.port === 22 ? '' : ` -p ${pi.ssh.port}`}</span>}
+      {pi.bootError && <span className="field-error">{pi.bootError}</span>}
+      <span className="hint">{card ? t('practice.piCard', { n: cardIndex + 1 }) : t('practice.piNoCard')}</span>
+      {off && card && (
+        <button type="button" disabled={busy} onClick={() => run(() => call('practice.unplugCard', { pi: pi.id }))}>
+          {t('practice.unplug')}
+        </button>
+      )}
+      {off && !card && shelf.length > 0 && (
+        <select
+          aria-label={`${t('practice.plug')} ${label}`}
+          value=""
+          disabled={busy}
+          onChange={(e) => e.target.value && run(() => call('practice.plugCard', { id: e.target.value, pi: pi.id }))}
+        >
+          <option value="">{t('practice.plug')}</option>
+          {shelf.map((c) => (
+            <option key={c.id} value={c.id}>
+              {t('practice.card', { n: allCards.indexOf(c) + 1 })}
+            </option>
+          ))}
+        </select>
+      )}
+      <button type="button" disabled={busy} onClick={() => run(() => call('practice.power', { pi: pi.id, on: off }))} aria-label={`${off ? t('practice.powerOn') : t('practice.powerOff')} ${label}`}>
+        {off ? t('practice.powerOn') : t('practice.powerOff')}
+      </button>
     </li>
   );
 }
