@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { chmod, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBootPartition } from './boot-partition';
@@ -187,6 +188,27 @@ describe('openBootPartition errors', () => {
     const boot = await openBootPartition(image);
     await expectDiskError(boot.writeFile('x', 'y'), 'READ_ONLY');
     await boot.close();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as an ordinary user: a root-only device needs admin rights, a root-only image is refused', async () => {
+    await chmod(dir, 0o755); // the folder is open to everyone, the files are not
+    const image = join(dir, 'root-only.img');
+    await makeFat32Image(image);
+    await chmod(image, 0o600);
+    const device = join(dir, 'root-only-device');
+    await run('mknod', ['-m', '600', device, 'c', '1', '3']); // a character device only root may open
+    const script = `
+      import { openBootPartition } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'boot-partition.ts')).href)};
+      const codes = [];
+      for (const path of process.argv.slice(1)) codes.push(await openBootPartition(path, { writable: true }).then(() => 'OPENED', (e) => e.code));
+      console.log(JSON.stringify(codes));`;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, image, device], {
+      uid: 65534,
+      gid: 65534,
+      cwd: process.cwd(),
+      env: { ...process.env, HOME: dir },
+    });
+    expect(JSON.parse(stdout)).toEqual(['PERMISSION_DENIED', 'NEEDS_ADMIN']);
   });
 
   it('maps permission errors on raw devices to NEEDS_ADMIN and on files to PERMISSION_DENIED', () => {
