@@ -6,9 +6,10 @@
  *   missing from /proc/cmdline); MicroK8s nodes stay NotReady, `microk8s inspect` warns.
  * - duplicateHostname: the Pi keeps (or is given) another Pi's hostname, e.g. Ubuntu's `ubuntu`;
  *   both kubelets register the same Node.
- * - clockUnsynchronised: no RTC and no NTP: the clock sits at the image's build time, timedatectl
- *   says `System clock synchronized: no`, a join fails with x509 "certificate has expired or is not
- *   yet valid".
+ * - clockUnsynchronised: no RTC and NTP off: the clock sits at the image's build time, timedatectl
+ *   says `System clock synchronized: no` / `NTP service: inactive`, a join fails with x509
+ *   "certificate has expired or is not yet valid". `sudo timedatectl set-ntp true` repairs it
+ *   (synchronised 10 s later), as on a Pi with network access.
  * - port25000Blocked: a firewall drops the cluster agent's port: `nc -z` times out, joins to this
  *   Pi end in a TimeoutError traceback.
  * - sshSlowMs / sshDropped: every new SSH connection waits that long / is reset, and open ones

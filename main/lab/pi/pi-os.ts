@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { encrypt, verify } from 'unixcrypt';
 import type { LabClock } from '../lab-clock';
 import type { CommandFn } from '../shell/shell';
@@ -69,6 +70,8 @@ export interface PiOsHooks {
   tcpProbe(host: string, port: number): ReturnType<ShellMachine['tcpProbe']>;
   reboot(kind: 'reboot' | 'poweroff'): void;
   ntpSynchronized(): boolean;
+  ntpEnabled(): boolean;
+  setNtp(enabled: boolean): void;
   /** Offset of this Pi's clock from lab time (negative when it never synchronised). */
   clockOffsetMs(): number;
   extraCommand(name: string): CommandFn | undefined;
@@ -167,6 +170,13 @@ export class PiOs implements ShellMachine {
       return `${up.toFixed(2)} ${(up * 3.7).toFixed(2)}\n`;
     });
     this.fs.defineDynamic('/etc/os-release', () => this.release.osRelease);
+    const bootId = randomUUID();
+    this.fs.defineDynamic('/proc/sys/kernel/random/boot_id', () => `${bootId}\n`);
+    this.fs.defineDynamic('/proc/cgroups', () => {
+      const memory = this.memoryCgroupEnabled() ? 1 : 0;
+      const rows = ['cpuset', 'cpu', 'cpuacct', 'blkio', 'memory', 'devices', 'freezer', 'net_cls', 'perf_event', 'net_prio', 'pids', 'rdma', 'misc'];
+      return '#subsys_name\thierarchy\tnum_cgroups\tenabled\n' + rows.map((r) => `${r}\t0\t97\t${r === 'memory' ? memory : 1}`).join('\n') + '\n';
+    });
   }
 
   /** The first line of cmdline.txt as the firmware read it at power-on (edits count from the next boot). */
@@ -213,6 +223,14 @@ export class PiOs implements ShellMachine {
 
   ntpSynchronized(): boolean {
     return this.#hooks.ntpSynchronized();
+  }
+
+  ntpEnabled(): boolean {
+    return this.#hooks.ntpEnabled();
+  }
+
+  setNtp(enabled: boolean): void {
+    this.#hooks.setNtp(enabled);
   }
 
   localTime(): number {

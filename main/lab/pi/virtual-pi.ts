@@ -72,6 +72,7 @@ export class VirtualPi extends EventEmitter {
   #bootError: string | undefined;
   #cardWrites: Promise<void> = Promise.resolve();
   #address = '';
+  #ntpOff = false;
 
   constructor(private readonly options: VirtualPiOptions) {
     super();
@@ -170,6 +171,8 @@ export class VirtualPi extends EventEmitter {
         tcpProbe: (host, port) => this.options.network.tcpProbe(this, host, port),
         reboot: (kind) => this.#shutdown(kind),
         ntpSynchronized: () => !this.faults.settings.clockUnsynchronised,
+        ntpEnabled: () => !this.faults.settings.clockUnsynchronised && !this.#ntpOff,
+        setNtp: (enabled) => this.#setNtp(enabled),
         clockOffsetMs: () => (this.faults.settings.clockUnsynchronised ? UNSYNCHRONISED_CLOCK - bootedAt : 0),
         extraCommand: (name) => this.options.software?.command(this, name),
         snapInstalled: (info) => this.options.software?.snapInstalled(this, info),
@@ -250,6 +253,14 @@ export class VirtualPi extends EventEmitter {
     let line = cardLine.replace('console=serial0,115200', 'console=ttyS0,115200').trim();
     if (this.faults.settings.cgroupFlagsMissing) line = line.replace(/\s*\bcgroup_(enable=memory|memory=1)\b/g, '').trim();
     return `${FIRMWARE_PREFIX} smsc95xx.macaddr=${this.mac.toUpperCase()} vc_mem.mem_base=0x3ec00000 vc_mem.mem_size=0x40000000  ${line}`;
+  }
+
+  /** `timedatectl set-ntp`: with NTP on, timesyncd reaches the lab's time server and the clock is right 10 s later. */
+  #setNtp(enabled: boolean): void {
+    this.#ntpOff = !enabled;
+    if (enabled && this.faults.settings.clockUnsynchronised) {
+      this.#timers.push(this.clock.after(10_000, () => this.faults.set('clockUnsynchronised', false)));
+    }
   }
 
   #installStarted(): void {

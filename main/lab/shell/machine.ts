@@ -56,6 +56,10 @@ export interface ShellMachine {
   hostname: string;
   setHostname(name: string): void;
   ntpSynchronized(): boolean;
+  /** systemd-timesyncd on (NTP=yes). */
+  ntpEnabled(): boolean;
+  /** `timedatectl set-ntp`: turning it on synchronises the clock shortly after. */
+  setNtp(enabled: boolean): void;
   user(name: string): UserAccount | undefined;
   checkPassword(user: string, password: string): boolean;
   setPassword(user: string, password: string): void;

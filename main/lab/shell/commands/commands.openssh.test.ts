@@ -81,6 +81,9 @@ describe('sudo', () => {
     expect(await ssh(jammy, 'sudo -n true')).toEqual({ stdout: '', stderr: 'sudo: a password is required\n', code: 1 });
     expect(await ssh(jammy, 'sudo whoami')).toMatchObject({ code: 1, stderr: expect.stringContaining('sudo: a terminal is required to read the password') });
     expect(await ssh(jammy, 'sudo -S whoami', 'pi-secret\n')).toEqual({ stdout: 'root\n', stderr: '[sudo] password for ubuntu: ', code: 0 });
+    // The app's form: its own prompt marker, then a ready marker on stderr.
+    const app = await ssh(jammy, `sudo -S -p '[pcw-p]' -- sh -c 'printf '"'"'%s\\n'"'"' '"'"'[pcw-r]'"'"' >&2; id -u'`, 'pi-secret\n');
+    expect(app).toEqual({ stdout: '0\n', stderr: '[pcw-p][pcw-r]\n', code: 0 });
     const wrong = await ssh(jammy, 'sudo -S whoami', 'nope\n');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('Sorry, try again.');
@@ -108,6 +111,12 @@ describe('packages and modules', () => {
     expect((await ssh(jammy, 'sudo -S apt-get install -y linux-modules-extra-raspi', 'pi-secret\n')).code).toBe(0);
     expect((await ssh(jammy, 'modinfo vxlan | grep ^name')).stdout).toBe('name:           vxlan\n');
     expect((await ssh(noble, 'modinfo vxlan >/dev/null && echo present')).stdout).toBe('present\n');
+  });
+
+  it('facts the wizard reads: cgroups, snap list NAME, snap info', async () => {
+    expect((await ssh(jammy, 'grep ^memory /proc/cgroups')).stdout).toBe('memory\t0\t97\t0\n');
+    expect(await ssh(noble, 'snap list microk8s')).toEqual({ stdout: '', stderr: 'error: no matching snaps installed\n', code: 1 });
+    expect((await ssh(noble, 'snap info microk8s')).stdout).toMatch(/^channels:\n {2}latest\/stable: +v1\.32\.3 +\(7964\) 168MB classic$/m);
   });
 
   it('snap list shows the preinstalled snaps in snapd\'s table', async () => {

@@ -1,6 +1,7 @@
 /** Software on the Pi: snap (list/install), apt-get/apt install, modinfo. */
 import type { CommandContext, CommandFn } from '../shell';
 import type { SnapInfo } from '../machine';
+import { MICROK8S_LATEST, MICROK8S_VERSIONS } from '../../pi/ubuntu-releases';
 
 /** snapd's verified-publisher mark: `✓` on a terminal, `**` otherwise. */
 function verified(ctx: CommandContext): string {
@@ -13,9 +14,14 @@ function snapTable(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('')).join('\n') + '\n';
 }
 
-function snapList(ctx: CommandContext): number {
+function snapList(ctx: CommandContext, names: string[]): number {
   const rows = [['Name', 'Version', 'Rev', 'Tracking', 'Publisher', 'Notes']];
-  for (const s of [...ctx.machine.snaps()].sort((a, b) => a.name.localeCompare(b.name))) {
+  const shown = ctx.machine.snaps().filter((s) => names.length === 0 || names.includes(s.name));
+  if (shown.length === 0) {
+    ctx.stderr(names.length ? `error: no matching snaps installed\n` : 'No snaps are installed yet. Try \'snap install hello-world\'.\n');
+    return 1;
+  }
+  for (const s of [...shown].sort((a, b) => a.name.localeCompare(b.name))) {
     rows.push([s.name, s.version, s.rev, s.tracking, s.publisher === 'canonical' ? `canonical${verified(ctx)}` : s.publisher, s.notes]);
   }
   ctx.stdout(snapTable(rows));
@@ -69,7 +75,8 @@ async function snapInstall(ctx: CommandContext, args: string[]): Promise<number>
 
 const snap: CommandFn = async (ctx) => {
   const [verb, ...rest] = ctx.argv.slice(1);
-  if (verb === 'list') return snapList(ctx);
+  if (verb === 'list') return snapList(ctx, rest.filter((a) => !a.startsWith('-')));
+  if (verb === 'info') return snapInfo(ctx, rest[0]);
   if (verb === 'install') return snapInstall(ctx, rest);
   if (verb === 'version') {
     ctx.stdout(`snap    2.65.3+24.04\nsnapd   2.65.3+24.04\nseries  16\nubuntu  ${ctx.machine.release.version}\nkernel  ${ctx.machine.release.kernelRelease}\n`);
@@ -78,6 +85,49 @@ const snap: CommandFn = async (ctx) => {
   ctx.stderr(`error: unknown command "${verb ?? ''}", see 'snap help'.\n`);
   return 1;
 };
+
+/** `snap info microk8s`: the store's answer (the lab's store is always reachable). */
+function snapInfo(ctx: CommandContext, name: string | undefined): number {
+  if (name !== 'microk8s') {
+    ctx.stderr(`error: no snap found for "${name ?? ''}"\n`);
+    return 1;
+  }
+  const installed = ctx.machine.snaps().find((s) => s.name === 'microk8s');
+  const channels = Object.entries(MICROK8S_VERSIONS).map(([track, v]) => `  ${`${track}/stable:`.padEnd(18)}${v.version.padEnd(9)} (${v.rev}) 168MB classic`);
+  const latest = MICROK8S_VERSIONS[MICROK8S_LATEST]!;
+  ctx.stdout(
+    [
+      'name:      microk8s',
+      'summary:   Kubernetes for workstations and appliances',
+      `publisher: Canonical${verified(ctx)}`,
+      'store-url: https://snapcraft.io/microk8s',
+      'contact:   https://github.com/canonical/microk8s',
+      'license:   Apache-2.0',
+      'description: |',
+      '  MicroK8s is a small, fast, secure, single node Kubernetes that installs on',
+      '  just about any Linux box. Use it for offline development, prototyping,',
+      '  testing, or use it on a VM as a small, cheap, reliable k8s for CI/CD. It\'s',
+      '  also a great k8s for appliances - develop your IoT apps for k8s and deploy',
+      '  them to MicroK8s on your boxes.',
+      'commands:',
+      '  - microk8s.add-node',
+      '  - microk8s.config',
+      '  - microk8s.join',
+      '  - microk8s.kubectl',
+      '  - microk8s.leave',
+      '  - microk8s.remove-node',
+      '  - microk8s.status',
+      '  - microk8s',
+      'snap-id:      EaXqgt1lyCaxKaQCU349mlodBkDCXRcg',
+      ...(installed ? [`tracking:     ${installed.tracking}`, `installed:    ${installed.version.padEnd(9)} (${installed.rev}) 168MB classic`] : []),
+      'channels:',
+      `  ${'latest/stable:'.padEnd(18)}${latest.version.padEnd(9)} (${latest.rev}) 168MB classic`,
+      ...channels,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
 
 const KNOWN_DEBS = new Set(['linux-modules-extra-raspi', 'curl', 'nfs-common', 'open-iscsi', 'avahi-daemon', 'git', 'htop', 'jq', 'vim']);
 

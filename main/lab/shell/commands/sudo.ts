@@ -7,7 +7,7 @@ import type { CommandContext, CommandFn } from '../shell';
 
 const TIMESTAMP_MS = 15 * 60_000;
 
-async function authenticate(ctx: CommandContext, fromStdin: boolean, nonInteractive: boolean): Promise<boolean> {
+async function authenticate(ctx: CommandContext, fromStdin: boolean, nonInteractive: boolean, customPrompt?: string): Promise<boolean> {
   const s = ctx.session;
   const name = s.user.name;
   if (s.user.sudo === 'nopasswd' || (s.tty && s.sudoUntil > ctx.machine.clock.now())) return true;
@@ -21,7 +21,7 @@ async function authenticate(ctx: CommandContext, fromStdin: boolean, nonInteract
   }
   let failures = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const prompt = `[sudo] password for ${name}: `;
+    const prompt = customPrompt !== undefined ? customPrompt.replace(/%[up]/g, name).replace(/%[hH]/g, ctx.machine.hostname).replace(/%%/g, '%') : `[sudo] password for ${name}: `;
     if (fromStdin) ctx.stderr(prompt);
     else ctx.stdout(prompt);
     const password = await ctx.stdin.readLine({ echo: false });
@@ -45,6 +45,7 @@ export const sudo: CommandFn = async (ctx) => {
   const args = ctx.argv.slice(1);
   let fromStdin = false;
   let nonInteractive = false;
+  let prompt: string | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -53,7 +54,8 @@ export const sudo: CommandFn = async (ctx) => {
       break;
     }
     if (!a.startsWith('-')) break;
-    if (a === '-u') {
+    if (a === '-u' || a === '-p') {
+      if (a === '-p') prompt = args[i + 1];
       i++;
       continue;
     }
@@ -64,15 +66,15 @@ export const sudo: CommandFn = async (ctx) => {
   const command = args.slice(i);
   const account = ctx.session.user;
   if (account.sudo === 'none') {
-    if (!(await authenticate(ctx, fromStdin, nonInteractive))) return 1;
+    if (!(await authenticate(ctx, fromStdin, nonInteractive, prompt))) return 1;
     ctx.stderr(`${account.name} is not in the sudoers file.\n`);
     return 1;
   }
   if (command.length === 0) {
-    if (args.includes('-v')) return (await authenticate(ctx, fromStdin, nonInteractive)) ? 0 : 1;
+    if (args.includes('-v')) return (await authenticate(ctx, fromStdin, nonInteractive, prompt)) ? 0 : 1;
     ctx.stderr('usage: sudo -h | -K | -k | -V\n');
     return 1;
   }
-  if (!(await authenticate(ctx, fromStdin, nonInteractive))) return 1;
+  if (!(await authenticate(ctx, fromStdin, nonInteractive, prompt))) return 1;
   return ctx.run(command, true);
 };

@@ -141,7 +141,7 @@ const timedatectl: CommandFn = (ctx) => {
       Timezone: 'Etc/UTC',
       LocalRTC: 'no',
       CanNTP: 'yes',
-      NTP: 'yes',
+      NTP: ctx.machine.ntpEnabled() ? 'yes' : 'no',
       NTPSynchronized: synced ? 'yes' : 'no',
       TimeUSec: timedatectlText(ctx.machine.localTime()),
       RTCTimeUSec: 'n/a',
@@ -158,9 +158,10 @@ const timedatectl: CommandFn = (ctx) => {
   }
   if (args[0] && args[0] !== 'status') {
     if (ctx.user !== 'root') {
-      ctx.stderr('Failed to set time zone: Access denied\n');
+      ctx.stderr(`Failed to set ${args[0] === 'set-ntp' ? 'ntp' : 'time zone'}: Interactive authentication required.\n`);
       return 1;
     }
+    if (args[0] === 'set-ntp') ctx.machine.setNtp(['true', 'yes', '1', 'on'].includes(args[1] ?? ''));
     return 0;
   }
   const t = timedatectlText(ctx.machine.localTime());
@@ -171,7 +172,7 @@ const timedatectl: CommandFn = (ctx) => {
       `                 RTC time: n/a`,
       `                Time zone: Etc/UTC (UTC, +0000)`,
       `System clock synchronized: ${synced ? 'yes' : 'no'}`,
-      `              NTP service: active`,
+      `              NTP service: ${ctx.machine.ntpEnabled() ? 'active' : 'inactive'}`,
       `          RTC in local TZ: no`,
       '',
     ].join('\n'),
@@ -337,9 +338,11 @@ const ip: CommandFn = (ctx) => {
     }
     const net = `${network(n.address, n.prefix)}/${n.prefix}`;
     const metric = n.dhcp ? ' metric 100' : '';
+    const wanted = args.slice(1).filter((a) => a !== 'show' && a !== 'list');
     const lines = [`default via ${n.gateway} dev ${n.iface} proto ${proto}${n.dhcp ? ` src ${n.address}` : ''}${metric}`, `${net} dev ${n.iface} proto kernel scope link src ${n.address}${metric}`];
     if (n.dhcp) lines.push(`${n.gateway} dev ${n.iface} proto dhcp scope link src ${n.address}${metric}`);
-    ctx.stdout(lines.join('\n') + '\n');
+    const shown = wanted[0] === 'default' ? lines.slice(0, 1) : lines;
+    ctx.stdout(shown.join('\n') + '\n');
     return 0;
   }
   ctx.stderr(`Object "${obj}" is unknown, try "ip help".\n`);
@@ -512,6 +515,37 @@ const usermod: CommandFn = (ctx) => {
   return 0;
 };
 
+const chown: CommandFn = (ctx) => {
+  const args = ctx.argv.slice(1).filter((a) => !a.startsWith('-'));
+  const recursive = ctx.argv.includes('-R');
+  const [owner = '', ...paths] = args;
+  const user = owner.split(':')[0]!;
+  if (!ctx.machine.user(user) && user !== 'root') {
+    ctx.stderr(`chown: invalid user: '${owner}'\n`);
+    return 1;
+  }
+  let status = 0;
+  for (const p of paths) {
+    const path = p.startsWith('/') ? p : `${ctx.session.cwd}/${p}`;
+    if (!ctx.machine.fs.exists(path)) {
+      ctx.stderr(`chown: cannot access '${p}': No such file or directory\n`);
+      status = 1;
+      continue;
+    }
+    if (ctx.user !== 'root') {
+      ctx.stderr(`chown: changing ownership of '${p}': Operation not permitted\n`);
+      status = 1;
+      continue;
+    }
+    const visit = (at: string) => {
+      ctx.machine.fs.chown(at, user);
+      if (recursive && ctx.machine.fs.isDir(at)) for (const child of ctx.machine.fs.list(at)) visit(`${at}/${child}`);
+    };
+    visit(path);
+  }
+  return status;
+};
+
 const newgrp: CommandFn = (ctx) => {
   const g = ctx.argv[1] ?? ctx.session.user.name;
   if (!ctx.machine.user(ctx.session.user.name)?.groups.includes(g)) {
@@ -639,6 +673,7 @@ export const systemCommands: Record<string, CommandFn> = {
   poweroff: (ctx) => powerCommand(ctx, 'poweroff'),
   shutdown,
   usermod,
+  chown,
   newgrp,
   passwd: (ctx) => changePassword(ctx),
   command,

@@ -65,6 +65,28 @@ const tee: CommandFn = async (ctx) => {
   return status;
 };
 
+/** bash's printf: %s %d %i %x %% and backslash escapes; the format repeats for extra arguments. */
+const printf: CommandFn = (ctx) => {
+  const [format = '', ...args] = ctx.argv.slice(1);
+  const fmt = unescapeEcho(format);
+  let out = '';
+  let rest = args;
+  do {
+    let used = 0;
+    out += fmt.replace(/%([sdix%])/g, (_m, c: string) => {
+      if (c === '%') return '%';
+      const v = rest[used++] ?? '';
+      if (c === 's') return v;
+      const n = Number.parseInt(v || '0', 10);
+      return c === 'x' ? n.toString(16) : String(n);
+    });
+    rest = rest.slice(used);
+    if (used === 0) break;
+  } while (rest.length > 0);
+  ctx.stdout(out);
+  return 0;
+};
+
 function unescapeEcho(s: string): string {
   return s.replace(/\\(n|t|\\|0[0-7]{0,3})/g, (_m, c: string) =>
     c === 'n' ? '\n' : c === 't' ? '\t' : c === '\\' ? '\\' : String.fromCharCode(parseInt(c, 8)),
@@ -425,6 +447,7 @@ export const textCommands: Record<string, CommandFn> = {
   cat,
   tee,
   echo,
+  printf,
   grep,
   sed,
   head,
