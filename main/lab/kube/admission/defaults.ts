@@ -101,6 +101,21 @@ export function applyDefaults(kind: string, o: KubeObject): void {
       o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
       break;
     }
+    case 'HorizontalPodAutoscaler': {
+      const spec = ((o as Json).spec ??= {}) as Json;
+      spec.minReplicas ??= 1;
+      const behavior = (spec.behavior ??= {}) as Json;
+      behavior.scaleUp ??= {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: 'Max',
+        policies: [
+          { type: 'Pods', value: 4, periodSeconds: 15 },
+          { type: 'Percent', value: 100, periodSeconds: 15 },
+        ],
+      };
+      behavior.scaleDown ??= { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] };
+      break;
+    }
     case 'LimitRange':
       for (const item of ((o as Json).spec as { limits?: Record<string, Record<string, unknown> | string>[] } | undefined)?.limits ?? []) {
         if (item.type !== 'Container') continue;

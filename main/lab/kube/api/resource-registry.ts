@@ -81,6 +81,13 @@ export const RESOURCES: ResourceType[] = [
     subresources: ['status'],
     hasGeneration: true,
   }),
+  r('autoscaling', 'v1', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, {
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: ['status'],
+    hasGeneration: true,
+    model: 'V1HorizontalPodAutoscaler',
+  }),
   r('metrics.k8s.io', 'v1beta1', 'PodMetrics', 'pods', true, { readOnly: true, bucket: 'metrics/pods' }),
   r('metrics.k8s.io', 'v1beta1', 'NodeMetrics', 'nodes', false, { readOnly: true, bucket: 'metrics/nodes' }),
 ];

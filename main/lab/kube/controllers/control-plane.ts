@@ -8,6 +8,7 @@ import { LimitRanger } from '../admission/limit-ranger';
 import { ResourceQuotaAdmission } from '../admission/resource-quota';
 import { ServiceAllocator } from '../admission/service-allocator';
 import { eventsV1Conversion } from '../api/event-conversion';
+import { hpaV1Conversion } from '../api/hpa-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
@@ -15,7 +16,9 @@ import { DeploymentController } from './deployment-controller';
 import { EndpointsController } from './endpoints-controller';
 import { EventRecorder } from './event-recorder';
 import { GarbageCollector } from './garbage-collector';
+import { HpaController } from './hpa-controller';
 import { Kubelet } from './kubelet';
+import { MetricsServer } from './metrics-server';
 import { NodeController } from './node-controller';
 import { ReplicaSetController } from './replicaset-controller';
 import { ResourceQuotaController } from './resource-quota-controller';
@@ -27,7 +30,7 @@ export class LabControlPlane {
   readonly events: EventRecorder;
   readonly nodes: NodeController;
   readonly kubelet: Kubelet;
-  readonly metrics = { setLoad: (_ns: string, _d: string, _m: number) => {} };
+  readonly metrics: MetricsServer;
   readonly #controllers: { start(): void; stop(): void }[];
 
   constructor(
@@ -36,10 +39,12 @@ export class LabControlPlane {
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
+    this.api.conversions.set(RESOURCES.find((t) => t.group === 'autoscaling' && t.version === 'v1')!, hpaV1Conversion);
     this.api.admission.push(new ServiceAllocator(), new LimitRanger(), new ResourceQuotaAdmission());
     this.events = new EventRecorder(this.api);
     this.nodes = new NodeController(this.api, clock, cluster, this.events);
     this.kubelet = new Kubelet(this.api, clock, cluster, this.events);
+    this.metrics = new MetricsServer(this.api, clock, this.kubelet);
     this.#controllers = [
       this.nodes,
       new Scheduler(this.api, clock, this.events),
@@ -49,6 +54,8 @@ export class LabControlPlane {
       new EndpointsController(this.api, clock),
       new GarbageCollector(this.api, clock),
       new ResourceQuotaController(this.api, clock),
+      this.metrics,
+      new HpaController(this.api, clock, this.events, this.metrics),
     ];
     this.#bootstrap();
   }

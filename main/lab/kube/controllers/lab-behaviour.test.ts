@@ -3,7 +3,7 @@
  * by a missing ConfigMap or an unknown image tag, services with endpoints, and a Pi that fails.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { resourceForKind } from '../api/resource-registry';
+import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { StatusError } from '../api/status-errors';
 import type { Deployment, EventObject, KubeObject, NodeObject, Pod, Service } from '../api/types';
 import { startControlPlane } from '../testing/control-plane-fixture';
@@ -115,6 +115,41 @@ describe('kubelet', () => {
     });
     expect(ep.subsets![0]!.addresses![0]!.ip).toBe(getPod(lab.plane, 'web')!.status!.podIP);
     expect(ep.subsets![0]!.ports).toEqual([{ port: 80, protocol: 'TCP' }]);
+  });
+});
+
+describe('autoscaling', () => {
+  it('the HPA follows the CPU load metrics-server reports', async () => {
+    const lab = startControlPlane(['pi-01', 'pi-02'], 1000);
+    plane = lab.plane;
+    lab.create({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.16.1', resources: { requests: { cpu: '100m' } } }] } },
+      },
+    } as Deployment);
+    lab.create({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+    } as KubeObject);
+    await until('pod running', () => lab.plane.api.objects<Pod>('Pod', 'default').some((p) => p.status?.phase === 'Running'));
+    lab.plane.metrics.setLoad('default', 'web', 300);
+    const up = await until('scale up', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.reason === 'SuccessfulRescale'));
+    expect(up.message).toBe('New size: 5; reason: cpu resource utilization (percentage of request) above target');
+    const podMetrics = lab.plane.api.list(RESOURCES.find((t) => t.kind === 'PodMetrics')!, 'default').items as (KubeObject & { containers: { usage: { cpu: string } }[] })[];
+    expect(podMetrics.length).toBeGreaterThan(0);
+    expect(podMetrics.reduce((n, m) => n + parseInt(m.containers[0]!.usage.cpu, 10) / 1e6, 0)).toBeCloseTo(300, -1);
+    lab.plane.metrics.setLoad('default', 'web', 0);
+    const down = await until('scale down', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.message === 'New size: 1; reason: All metrics below target'));
+    expect(down.involvedObject.kind).toBe('HorizontalPodAutoscaler');
+    const hpa = lab.plane.api.objects('HorizontalPodAutoscaler', 'default')[0]!;
+    expect((hpa.status as { conditions: { type: string; reason: string }[] }).conditions.map((c) => `${c.type}=${c.reason}`)).toContain('ScalingActive=ValidMetricFound');
   });
 });
 
