@@ -88,17 +88,18 @@ export async function installOnNode(node: NodeSession, options: InstallOptions):
   }
 }
 
-/** Puts the login user into the microk8s group and logs in again so the group applies. */
+/**
+ * Puts the login user into the microk8s group and logs in again so the group applies (an SSH
+ * connection keeps the groups it logged in with, whatever its later channels would say).
+ */
 async function joinMicrok8sGroup(node: NodeSession): Promise<void> {
   const user = node.username;
   const members = (await node.run(command(['id', '-Gn', user]), { quiet: true })).stdout.trim().split(/\s+/);
-  if (!members.includes('microk8s')) {
-    await node.expect(command(['usermod', '-a', '-G', 'microk8s', user]), 'Adding the user to the microk8s group', { sudo: true });
-  }
+  const added = !members.includes('microk8s');
+  if (added) await node.expect(command(['usermod', '-a', '-G', 'microk8s', user]), 'Adding the user to the microk8s group', { sudo: true });
   const kube = `${(await node.expect('echo "$HOME"', 'Reading the home folder', { quiet: true })).stdout.trim()}/.kube`;
   await node.expect(sh`test ! -d ${kube} || chown -R ${user} ${kube}`, 'Giving the user its ~/.kube folder', { sudo: true });
-  const session = (await node.run('id -Gn', { quiet: true })).stdout.trim().split(/\s+/);
-  if (!session.includes('microk8s')) {
+  if (added || !(await node.run('id -Gn', { quiet: true })).stdout.trim().split(/\s+/).includes('microk8s')) {
     node.log('logging in again so the microk8s group applies');
     await node.reconnect();
   }

@@ -79,7 +79,7 @@ const RULES: Rule[] = [
   },
   {
     kind: 'agent-unreachable',
-    match: /(TimeoutError|NewConnectionError|Failed to establish a new connection)/,
+    match: /TimeoutError|ConnectTimeout/,
     retry: 'new-token',
     explain: (c) =>
       `${c.node} could not reach port 25000 on ${c.controlPlaneAddress}: the connection timed out, which means a firewall between the nodes drops it (ufw on ${c.controlPlane}, the router, or a VM host). Allow TCP 25000, 16443, 19001, 10250 and UDP 4789 between the nodes.`,

@@ -61,6 +61,8 @@ export interface PreflightOptions {
   release?: UbuntuRelease;
   /** For the hosts block's marker line. */
   clusterName: string;
+  /** The plan's MicroK8s snap channel, checked against what the store offers. */
+  channel?: string;
   /** Check TCP ports between nodes (default true). */
   checkPorts?: boolean;
 }
@@ -284,6 +286,13 @@ const defaultRoute: Evaluate = (input) => {
 
 async function snapStore(input: CheckInput): Promise<PreflightCheck> {
   const r = await input.node.run('snap info microk8s', { quiet: true, timeoutMs: 60_000 });
+  const channel = input.options.channel;
+  if (r.code === 0 && channel && !r.stdout.split('\n').some((l) => l.trim().startsWith(`${channel}:`))) {
+    return result(input, 'snap-store', 'warn', 'snap store reachable', {
+      problem: `The snap store does not offer MicroK8s on the channel ${channel} for this node.`,
+      why: 'The install would fail; choose a channel the store lists (e.g. 1.32/stable) in the plan.',
+    });
+  }
   if (r.code === 0 && /^channels:/m.test(r.stdout)) return result(input, 'snap-store', 'pass', 'snap store reachable');
   if (/unknown command "info"/.test(r.stderr)) {
     return result(input, 'snap-store', 'skipped', 'not checked', { problem: "This system's snap cannot ask the store about MicroK8s, so the store was not checked; the install will show whether it is reachable." });

@@ -17,7 +17,7 @@ import { ubuntuBootFiles } from '../../cards/ubuntu-boot-assets';
 import { Lab } from '../../lab/lab';
 import { folderCard } from '../../lab/pi/card-reader';
 import type { VirtualPi } from '../../lab/pi/virtual-pi';
-import { startLabKubeApi, type LabKubeApi } from '../../lab/kube/kube-api-server';
+import type { LabKubeApi } from '../../lab/kube/kube-api-server';
 import { ClusterKey } from '../../plan/cluster-key';
 import { KnownHostsStore } from '../../ssh/known-hosts';
 import type { NodeLogin, NodeTarget, OperationContext } from '../node-session';
@@ -63,8 +63,7 @@ export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: n
     savedAt: Date.now(),
   };
   const lab = new Lab({ dataDir: join(dataDir, 'pis'), speed: options.speed ?? 2000, loopbackBase: `127.${randomInt(1, 255)}.${randomInt(0, 256)}`, sshPort: 0 });
-  const kube = await startLabKubeApi({ clock: lab.clock, cluster: lab.cluster, host: '127.0.0.1', port: 0, dataDir: certDir });
-  lab.cluster.kubeApi = kube;
+  const kube = await lab.startKubeApi({ dataDir: certDir });
   const pis: VirtualPi[] = [];
   for (const spec of options.nodes) {
     const release = spec.release ?? plan.ubuntuRelease;
@@ -99,9 +98,6 @@ export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: n
     lines,
     dataDir,
     apiServer: kube.url,
-    async stop() {
-      await lab.stop();
-      await kube.stop();
-    },
+    stop: () => lab.stop(),
   };
 }
