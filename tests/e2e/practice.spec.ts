@@ -15,7 +15,7 @@ test.describe('Practice mode', () => {
     await expect(shelf).toContainText('Card 1: Ubuntu Server 22.04 (as imaged) (32 GB)');
     await expect(shelf).toContainText('on the shelf');
 
-    await shelf.getByRole('button', { name: 'Insert into reader 2' }).click();
+    await shelf.getByLabel('Put into… Card 1').selectOption({ label: 'Practice reader 2' });
     await expect(lab.locator('[data-reader="2"]')).toContainText('Ubuntu Server 22.04');
     await expect(shelf).toContainText('in reader 2');
 

@@ -16,6 +16,7 @@ export function PracticePanel() {
   const [content, setContent] = useState<PracticeCardContent>('ubuntu-24.04');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState(true);
   if (!practice?.enabled) return null;
 
   const run = async (action: () => Promise<unknown>) => {
@@ -35,6 +36,9 @@ export function PracticePanel() {
   return (
     <section className="practice" aria-label={t('practice.title')} aria-busy={busy}>
       <header>
+        <button type="button" className="disclosure" aria-expanded={open} onClick={() => setOpen(!open)}>
+          {open ? '▾' : '▸'}
+        </button>
         <h2>{t('practice.title')}</h2>
         <span className="badge sim">{t('practice.simulated')}</span>
         <label>
@@ -48,6 +52,8 @@ export function PracticePanel() {
           </select>
         </label>
       </header>
+      {open && (
+        <>
       <div className="practice-row">
         <div className="readers">
           {Array.from({ length: practice.readers }, (_, i) => i + 1).map((reader) => {
@@ -83,12 +89,22 @@ export function PracticePanel() {
           </div>
           <ul aria-label={t('practice.shelf')}>
             {practice.cards.map((card, index) => (
-              <ShelfCard key={card.id} card={card} index={index} busy={busy} run={run} freeReaders={Array.from({ length: practice.readers }, (_, i) => i + 1).filter((r) => !inReader(r))} />
+              <ShelfCard
+                key={card.id}
+                card={card}
+                index={index}
+                busy={busy}
+                run={run}
+                freeReaders={Array.from({ length: practice.readers }, (_, i) => i + 1).filter((r) => !inReader(r))}
+                freePis={practice.pis.filter((pi) => (pi.state === 'off' || pi.state === 'no-boot') && !practice.cards.some((c) => c.pi === pi.id)).map((pi) => pi.id)}
+              />
             ))}
           </ul>
         </div>
       </div>
       <PiRow practice={practice} busy={busy} run={run} />
+        </>
+      )}
       {error && (
         <p className="field-error" role="alert">
           {error}
@@ -98,24 +114,44 @@ export function PracticePanel() {
   );
 }
 
-function ShelfCard({ card, index, busy, run, freeReaders }: { card: PracticeCard; index: number; busy: boolean; run: (a: () => Promise<unknown>) => void; freeReaders: number[] }) {
+function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: PracticeCard; index: number; busy: boolean; run: (a: () => Promise<unknown>) => void; freeReaders: number[]; freePis: string[] }) {
   const { t } = useT();
   const name = `${t('practice.card', { n: index + 1 })}: ${t(`practice.content.${card.content}`)} (${Math.round(card.sizeBytes / 1e9)} GB)`;
+  const where = card.reader ? t('practice.inReader', { n: card.reader }) : card.pi ? t('practice.inPi', { n: card.pi.replace('pi-', '') }) : t('practice.onShelf');
+  const onShelf = !card.reader && !card.pi;
   return (
     <li className="card" data-card={card.id}>
       <span>{name}</span>
-      <span className="hint">{card.reader ? t('practice.inReader', { n: card.reader }) : t('practice.onShelf')}</span>
+      <span className="hint">{where}</span>
       <label className="check">
         <input type="checkbox" checked={card.locked} disabled={busy} onChange={(e) => run(() => call('practice.lockCard', { id: card.id, locked: e.target.checked }))} />
         {t('practice.lock')}
       </label>
-      {!card.reader &&
-        freeReaders.map((r) => (
-          <button key={r} type="button" disabled={busy} onClick={() => run(() => call('practice.insertCard', { id: card.id, reader: r }))}>
-            {t('practice.insert', { n: r })}
-          </button>
-        ))}
-      {!card.reader && (
+      {onShelf && (freeReaders.length > 0 || freePis.length > 0) && (
+        <select
+          aria-label={`${t('practice.putInto')} ${t('practice.card', { n: index + 1 })}`}
+          value=""
+          disabled={busy}
+          onChange={(e) => {
+            const [kind, target] = e.target.value.split(':');
+            if (kind === 'reader') run(() => call('practice.insertCard', { id: card.id, reader: Number(target) }));
+            if (kind === 'pi' && target) run(() => call('practice.plugCard', { id: card.id, pi: target }));
+          }}
+        >
+          <option value="">{t('practice.putInto')}</option>
+          {freeReaders.map((r) => (
+            <option key={`r${r}`} value={`reader:${r}`}>
+              {t('practice.reader', { n: r })}
+            </option>
+          ))}
+          {freePis.map((id) => (
+            <option key={id} value={`pi:${id}`}>
+              {`${t('practice.pi')} ${id.replace('pi-', '')}`}
+            </option>
+          ))}
+        </select>
+      )}
+      {onShelf && (
         <button type="button" disabled={busy} onClick={() => run(() => call('practice.deleteCard', { id: card.id }))} aria-label={`${t('practice.delete')} ${name}`}>
           {t('practice.delete')}
         </button>

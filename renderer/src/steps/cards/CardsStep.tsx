@@ -2,7 +2,8 @@
  * Step 2: prepare one SD card per node. Shows the plan's nodes and whether each card is ready,
  * the cards in this computer (live: inserting or pulling a card shows at once) with what is on
  * them, and writes a node's card only after a confirmation that names the drive. "Prepare all"
- * walks the nodes in order, asking for the next card after each one.
+ * writes every inserted Ubuntu card at once when several readers hold one (one confirmation
+ * listing each node and drive), otherwise walks the nodes in order, asking for each card.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
@@ -10,7 +11,8 @@ import { call } from '../../api/client';
 import { useAppStore } from '../../store/app-store';
 import { callCards, onDrivesChanged } from './cards-api';
 import { useCardTexts } from './cards-messages';
-import { formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import type { Assignment } from './card-step-model';
 
 type Running = { host: string; jobId: string };
 
@@ -22,9 +24,9 @@ export function CardsStep() {
   const [reports, setReports] = useState<CardReport[]>([]);
   const [target, setTarget] = useState<string | null>(null);
   const [batch, setBatch] = useState(false);
-  const [confirm, setConfirm] = useState<CardDrive | null>(null);
+  const [confirm, setConfirm] = useState<Assignment[] | null>(null);
   const [confirmed, setConfirmed] = useState(false);
-  const [running, setRunning] = useState<Running | null>(null);
+  const [running, setRunning] = useState<Running[]>([]);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
 
@@ -44,27 +46,28 @@ export function CardsStep() {
   }, []);
 
   const rows = plan ? nodeRows(plan.nodes, reports) : [];
-  const job = running ? jobs[running.jobId] : undefined;
+  const busy = running.length > 0;
+  const finished = busy && running.every((r) => jobs[r.jobId] && jobs[r.jobId]!.state !== 'running');
 
   useEffect(() => {
-    if (!running || !job || job.state === 'running') return;
-    const host = running.host;
-    setRunning(null);
+    if (!finished) return;
+    const results = running.map((r) => ({ ...r, job: jobs[r.jobId]! }));
+    setRunning([]);
     // The step's status (in the rail) changed in main: re-read the app state.
     void call('app.getState', {}).then((state) => useAppStore.getState().setState(state)).catch(() => undefined);
     void callCards('cards.reports', {}).then((r) => {
       setReports(r.reports);
-      if (job.state === 'succeeded') {
-        const report = r.reports.find((x) => x.hostname === host);
-        setNotice({ kind: 'ok', text: tx('done', { host, eject: report?.eject.message ?? '' }) });
-        const next = batch ? nextNode(nodeRows(plan?.nodes ?? [], r.reports)) : undefined;
-        setTarget(next?.hostname ?? null);
-        if (!next) setBatch(false);
-      } else {
-        setNotice({ kind: 'error', text: job.error?.message ?? job.phase });
-      }
+      const failed = results.filter((x) => x.job.state !== 'succeeded');
+      const texts = results
+        .filter((x) => x.job.state === 'succeeded')
+        .map((x) => tx('done', { host: x.host, eject: r.reports.find((rep) => rep.hostname === x.host)?.eject.message ?? '' }));
+      if (failed.length > 0) setNotice({ kind: 'error', text: [...failed.map((x) => `${x.host}: ${x.job.error?.message ?? x.job.phase}`), ...texts].join(' ') });
+      else setNotice({ kind: 'ok', text: texts.join(' ') });
+      const next = batch ? nextNode(nodeRows(plan?.nodes ?? [], r.reports)) : undefined;
+      setTarget(next?.hostname ?? null);
+      if (!next) setBatch(false);
     });
-  }, [running, job, batch, plan, tx]);
+  }, [finished, running, jobs, batch, plan, tx]);
 
   if (!plan) {
     return (
@@ -82,21 +85,34 @@ export function CardsStep() {
   const startBatch = () => {
     setBatch(true);
     setNotice(null);
-    setTarget(nextNode(rows)?.hostname ?? null);
+    const parallel = batchAssignments(rows, drives);
+    if (parallel.length >= 2) {
+      setTarget(null);
+      setConfirm(parallel);
+      setConfirmed(false);
+    } else {
+      setTarget(nextNode(rows)?.hostname ?? null);
+    }
   };
 
   const write = async () => {
-    if (!confirm || !target) return;
-    const drive = confirm;
+    if (!confirm) return;
+    const assignments = confirm;
     setConfirm(null);
     setConfirmed(false);
     setNotice(null);
-    try {
-      const { jobId } = await callCards('cards.prepare', { hostname: target, device: drive.device, confirmDevice: drive.device });
-      setRunning({ host: target, jobId });
-    } catch (e) {
-      setNotice({ kind: 'error', text: (e as Error).message });
+    const started: Running[] = [];
+    const errors: string[] = [];
+    for (const { hostname, drive } of assignments) {
+      try {
+        const { jobId } = await callCards('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
+        started.push({ host: hostname, jobId });
+      } catch (e) {
+        errors.push(`${hostname}: ${(e as Error).message}`);
+      }
     }
+    setRunning(started);
+    if (errors.length > 0) setNotice({ kind: 'error', text: errors.join(' ') });
   };
 
   const download = () => {
@@ -133,7 +149,7 @@ export function CardsStep() {
                 {row.report ? tx('ready', { release: row.report.release, time: new Date(row.report.finishedAt).toLocaleString() }) : tx('notReady')}
               </td>
               <td>
-                <button type="button" disabled={Boolean(running)} onClick={() => (setTarget(row.hostname), setBatch(false), setNotice(null))}>
+                <button type="button" disabled={busy} onClick={() => (setTarget(row.hostname), setBatch(false), setNotice(null))}>
                   {row.report ? tx('prepareAgain') : tx('prepare')}
                 </button>
               </td>
@@ -142,7 +158,7 @@ export function CardsStep() {
         </tbody>
       </table>
       <div className="actions">
-        <button type="button" className="primary" disabled={Boolean(running) || !nextNode(rows)} onClick={startBatch}>
+        <button type="button" className="primary" disabled={busy || !nextNode(rows)} onClick={startBatch}>
           {tx('prepareAll')}
         </button>
       </div>
@@ -152,14 +168,14 @@ export function CardsStep() {
           {notice.text}
         </p>
       )}
-      {running && (
-        <div role="status" className="banner">
-          <span>{tx('writing', { host: running.host })}</span>
-          <progress max={1} value={job?.progress ?? undefined} aria-label={tx('writing', { host: running.host })} />
+      {running.map((r) => (
+        <div key={r.jobId} role="status" className="banner">
+          <span>{tx('writing', { host: r.host })}</span>
+          <progress max={1} value={jobs[r.jobId]?.progress ?? undefined} aria-label={tx('writing', { host: r.host })} />
         </div>
-      )}
-      {!running && target && <p className="banner" role="status">{tx('nextCard', { host: target })}</p>}
-      {!running && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{tx('allReady')}</p>}
+      ))}
+      {!busy && target && <p className="banner" role="status">{tx('nextCard', { host: target })}</p>}
+      {!busy && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{tx('allReady')}</p>}
 
       <h2>{tx('drives')}</h2>
       {offered.length === 0 && <p className="hint">{tx('noDrives')}</p>}
@@ -184,7 +200,7 @@ export function CardsStep() {
               </p>
             ))}
             {target && (
-              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || Boolean(running)} onClick={() => (setConfirm(d), setConfirmed(false))}>
+              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => (setConfirm([{ hostname: target, drive: d }]), setConfirmed(false))}>
                 {tx('choose', { host: target })}
               </button>
             )}
@@ -204,13 +220,17 @@ export function CardsStep() {
         </details>
       )}
 
-      {confirm && target && (
+      {confirm && (
         <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title" onClose={() => setConfirm(null)}>
-          <h2 id="confirm-title">{tx('confirmTitle')}</h2>
-          <p>{tx('confirmText', { host: target, drive: confirm.description || confirm.device, device: confirm.device, size: formatBytes(confirm.size) })}</p>
+          <h2 id="confirm-title">{confirm.length > 1 ? tx('confirmManyTitle', { count: confirm.length }) : tx('confirmTitle')}</h2>
+          <ul>
+            {confirm.map(({ hostname, drive }) => (
+              <li key={drive.device}>{tx('confirmText', { host: hostname, drive: drive.description || drive.device, device: drive.device, size: formatBytes(drive.size) })}</li>
+            ))}
+          </ul>
           <label className="check">
             <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
-            {tx('confirmCheck', { device: confirm.device, host: target })}
+            {confirm.length > 1 ? tx('confirmManyCheck') : tx('confirmCheck', { device: confirm[0]!.drive.device, host: confirm[0]!.hostname })}
           </label>
           <div className="actions">
             <button type="button" className="primary" disabled={!confirmed} onClick={() => void write()}>

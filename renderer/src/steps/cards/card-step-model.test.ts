@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
-import { formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 
 function drive(device: string, change: Partial<CardDrive> = {}): CardDrive {
   return {
@@ -30,6 +30,22 @@ describe('card step model', () => {
     expect(suggestedDrive(drives, 'pi-02')?.device).toBe('/dev/sdf');
     expect(suggestedDrive(drives, 'pi-01')?.device).toBe('/dev/sde');
     expect(suggestedDrive([drives[2]!], 'pi-02')).toBeUndefined();
+  });
+
+  it('pairs the nodes still to do with the inserted Ubuntu cards for a parallel batch', () => {
+    const rows = nodeRows([{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }, { hostname: 'pi-03', role: 'worker' }], [report('pi-01')]);
+    const drives = [
+      drive('/dev/sdb'),
+      drive('/dev/sdc', { content: { kind: 'ubuntu', release: '22.04', summary: 'x', preparedFor: 'pi-03' } }),
+      drive('/dev/sdd', { writable: false }),
+      drive('/dev/sde', { content: { kind: 'other', summary: 'Raspberry Pi OS' } }),
+    ];
+    expect(batchAssignments(rows, drives).map((a) => [a.hostname, a.drive.device])).toEqual([
+      ['pi-02', '/dev/sdb'],
+      ['pi-03', '/dev/sdc'],
+    ]);
+    expect(batchAssignments(rows, [drive('/dev/sdb')]).map((a) => a.hostname)).toEqual(['pi-02']);
+    expect(batchAssignments(rows, [])).toEqual([]);
   });
 
   it('formats sizes and exports reports as JSON', () => {

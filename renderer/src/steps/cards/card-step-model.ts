@@ -34,6 +34,30 @@ export function suggestedDrive(drives: readonly CardDrive[], hostname: string): 
   return usable.find((d) => d.content?.preparedFor === hostname) ?? usable.find((d) => !d.content?.preparedFor) ?? usable[0];
 }
 
+export interface Assignment {
+  hostname: string;
+  drive: CardDrive;
+}
+
+/**
+ * "Prepare all" with several readers: the nodes still without a card, in plan order, paired with
+ * the writable Ubuntu cards inserted now (a card already prepared for one of them stays with it).
+ */
+export function batchAssignments(rows: readonly NodeRow[], drives: readonly CardDrive[]): Assignment[] {
+  const pending = rows.filter((r) => !r.report).map((r) => r.hostname);
+  const usable = targetDrives(drives).filter((d) => d.writable && d.content?.kind === 'ubuntu' && d.content.release);
+  const assignments: Assignment[] = [];
+  const taken = new Set<string>();
+  for (const hostname of pending) {
+    const own = usable.find((d) => d.content?.preparedFor === hostname && !taken.has(d.device));
+    const free = own ?? usable.find((d) => !taken.has(d.device) && !pending.includes(d.content?.preparedFor ?? ''));
+    if (!free) break;
+    taken.add(free.device);
+    assignments.push({ hostname, drive: free });
+  }
+  return assignments;
+}
+
 export function formatBytes(bytes: number | null): string {
   if (!bytes) return '—';
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(bytes >= 1e11 ? 0 : 1)} GB`;

@@ -28,20 +28,29 @@ test.describe('Prepare SD cards', () => {
     await expect(drives.getByRole('listitem')).toHaveCount(2);
     await expect(drives).toContainText('Ubuntu Server 24.04 LTS (noble) for Raspberry Pi');
 
+    // Two readers hold Ubuntu cards: "Prepare all" writes both at once after one confirmation.
     await page.getByRole('button', { name: 'Prepare all cards' }).click();
-    for (const [host, reader] of [['pi-01', 1], ['pi-02', 2]] as const) {
-      await expect(page.getByText(`Next: insert a card for ${host}`)).toBeVisible();
-      await drives.getByRole('listitem').filter({ hasText: `Practice SD card reader ${reader}` }).getByRole('button', { name: `Choose for ${host}` }).click();
-      const dialog = page.getByRole('dialog', { name: 'Write to this card?' });
-      await expect(dialog).toContainText(`Practice SD card reader ${reader}`);
-      await expect(dialog.getByRole('button', { name: 'Write and verify' })).toBeDisabled();
-      await dialog.getByRole('checkbox').check();
-      await dialog.getByRole('button', { name: 'Write and verify' }).click();
-      await expect(page.getByTestId(`card-status-${host}`)).toContainText('Ready (24.04', { timeout: 30_000 });
-    }
+    const batch = page.getByRole('dialog', { name: 'Write 2 cards at once?' });
+    await expect(batch).toContainText('pi-01 will be written to Practice SD card reader 1');
+    await expect(batch).toContainText('pi-02 will be written to Practice SD card reader 2');
+    await expect(batch.getByRole('button', { name: 'Write and verify' })).toBeDisabled();
+    await batch.getByRole('checkbox').check();
+    await batch.getByRole('button', { name: 'Write and verify' }).click();
+    for (const host of ['pi-01', 'pi-02']) await expect(page.getByTestId(`card-status-${host}`)).toContainText('Ready (24.04', { timeout: 30_000 });
     await expect(page.getByText('Every card is ready.')).toBeVisible();
     await expect(lab.locator('[data-reader="1"]')).toContainText('Empty');
     await expect(page.locator('[data-report="pi-02"]')).toContainText('Ubuntu 24.04');
     await expect(page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ })).toContainText('Done');
+
+    // Re-preparing one card later: put it back, choose it for its node, confirm naming the drive.
+    await shelf.getByRole('listitem').nth(0).getByRole('button', { name: 'Insert into reader 1' }).click();
+    await expect(drives).toContainText('prepared for pi-01');
+    await page.locator('[data-node="pi-01"]').getByRole('button', { name: 'Prepare again' }).click();
+    await expect(page.getByText('Next: insert a card for pi-01')).toBeVisible();
+    await drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: 'Choose for pi-01' }).click();
+    const single = page.getByRole('dialog', { name: 'Write to this card?' });
+    await single.getByRole('checkbox', { name: /practice-reader-1\.img is the card for pi-01/ }).check();
+    await single.getByRole('button', { name: 'Write and verify' }).click();
+    await expect(page.getByText('The card for pi-01 is ready and verified.')).toBeVisible({ timeout: 30_000 });
   });
 });
