@@ -8,7 +8,7 @@ import { chmod, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaptopJob } from '../../tests/netns/laptop-runner';
-import { createNetnsLab, netnsUnavailable, REPO_ROOT, type NetnsLab } from '../../tests/netns/netns-lab';
+import { createNetnsLab, netnsUnavailable, piMac, REPO_ROOT, type NetnsLab } from '../../tests/netns/netns-lab';
 import { createTestUser, generateKeyPair, makeTempDir, realSshdUnavailable, startSshd, sudoUnavailable, type RunningSshd, type TestUser } from '../../tests/netns/sshd';
 
 const skipReason = netnsUnavailable() ?? realSshdUnavailable();
@@ -62,10 +62,14 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
     for (const h of found) expect(h.ssh).toMatchObject({ banner: expect.stringMatching(/^SSH-2\.0-OpenSSH_\S+ Debian-/), os: 'debian' });
 
     expect(discovery).toMatchObject({ ok: true });
-    const result = (discovery as { value: { found: Record<string, string>; missing: string[]; hosts: { address: string; hostKeyFingerprint?: string }[] } }).value;
+    const result = (discovery as { value: { found: Record<string, string>; missing: string[]; hosts: { address: string; mac?: string; isPi: boolean; sshReady: boolean; hostKeyFingerprint?: string }[] } }).value;
     expect(result.found).toEqual({ 'pi-1': lab.hosts[0]!.address, 'pi-2': lab.hosts[1]!.address, 'pi-3': lab.hosts[2]!.address });
     expect(result.missing).toEqual(['pi-4']);
-    expect(result.hosts.map((h) => h.hostKeyFingerprint)).toEqual(sshds.map((s) => s.fingerprint()));
+    // Pi MACs come from the laptop's real kernel neighbour table; .77 is a Pi whose SSH is not up yet.
+    expect(result.hosts.map((h) => [h.address, h.mac, h.isPi, h.sshReady, h.hostKeyFingerprint])).toEqual([
+      ...lab.hosts.slice(0, 3).map((h, i) => [h.address, piMac(Number(h.address.split('.')[3])), true, true, sshds[i]!.fingerprint()]),
+      [lab.hosts[3]!.address, piMac(77), true, false, undefined],
+    ]);
   });
 
   it('runs commands with the cluster key, pins the host key, and runs sudo without the password in any output', async () => {

@@ -65,7 +65,9 @@ afterAll(async () => {
 
 describe('discovery', () => {
   it('combines neighbour table, sweep and SSH identity, ranks Pis first and matches planned nodes', async () => {
-    const identify = sshIdentifier({ username: 'ubuntu', password: 'ubuntu', knownHosts: new KnownHostsStore(join(dir, 'known_hosts')), connectTimeoutMs: 5_000 });
+    const login = sshIdentifier({ username: 'ubuntu', password: 'ubuntu', knownHosts: new KnownHostsStore(join(dir, 'known_hosts')), connectTimeoutMs: 5_000 });
+    const asked: string[] = [];
+    const identify = (address: string, port: number) => (asked.push(address), login(address, port));
     const updates: DiscoveredHost[][] = [];
     const result = await discoverOnce({
       subnets: [SUBNET],
@@ -77,8 +79,8 @@ describe('discovery', () => {
     });
     const summary = result.hosts.map((h) => [h.address.split('.')[3], h.plannedNode ?? '-', h.isPi, h.sshReady, h.ssh?.os ?? '-']);
     expect(summary).toEqual([
-      ['9', 'pi-1', true, true, 'other'],
-      ['10', 'pi-2', true, true, 'other'],
+      ['9', 'pi-1', true, true, 'ubuntu'],
+      ['10', 'pi-2', true, true, 'ubuntu'],
       ['14', '-', true, false, '-'],
       ['12', '-', false, true, 'debian'],
     ]);
@@ -89,6 +91,7 @@ describe('discovery', () => {
     // The neighbour table's Pis were reported before any SSH answer.
     expect(updates[0]!.map((h) => h.address)).toEqual([`${prefix}.9`, `${prefix}.10`, `${prefix}.14`]);
     expect(outsideContacts.size).toBe(0);
+    expect(asked.sort()).toEqual([`${prefix}.10`, `${prefix}.9`]); // never the Debian box
   });
 
   it('keeps watching until every planned node is up, still only inside the subnet', async () => {

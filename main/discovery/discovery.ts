@@ -59,7 +59,11 @@ export interface DiscoveryOptions {
   exclude?: readonly string[];
   /** Returns the OS neighbour table as text (/proc/net/arp or `arp -a` output). */
   readNeighbourTable?: () => Promise<string>;
-  /** Logs in to an SSH-ready host and reads its hostname and host key (see sshIdentifier). */
+  /**
+   * Logs in to an SSH-ready host and reads its hostname and host key (see sshIdentifier). Only called
+   * for likely nodes (Pi MAC, Ubuntu banner, or added by the user), so credentials are not offered
+   * to every SSH server on the network.
+   */
   identify?: (address: string, port: number) => Promise<HostIdentity | undefined>;
   /** Reverse DNS of a found address (optional; many home routers answer with the DHCP hostname). */
   reverseDns?: (address: string) => Promise<string[]>;
@@ -166,8 +170,12 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
 
   // 2. Port sweep with banners. 3. Identity over SSH as soon as each host answers.
   const identifications: Promise<void>[] = [];
+  const attempted = new Set<DiscoveredHost>();
+  // Credentials only go to likely cluster nodes: a Pi MAC, an Ubuntu banner, or a host the user named.
+  const isCandidate = (h: DiscoveredHost) => h.sshReady && (h.isPi || h.ssh?.os === 'ubuntu' || extra.includes(h.address));
   const learnIdentity = async (h: DiscoveredHost) => {
-    if (options.identify && h.sshReady) {
+    attempted.add(h);
+    if (options.identify && isCandidate(h)) {
       const id = await options.identify(h.address, port).catch(() => undefined);
       if (id) {
         h.hostname = id.hostname;
@@ -215,6 +223,8 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
   await readNeighbours();
   const slow = [...hosts.values()].filter((h) => !h.sources.includes('sweep')).map((h) => h.address);
   if (slow.length && !options.signal?.aborted) await sweep(slow, { connectTimeoutMs: PATIENT_CONNECT_TIMEOUT_MS });
+  // Hosts that only now show a Pi MAC become candidates for identification.
+  for (const h of hosts.values()) if (!attempted.has(h) && isCandidate(h)) identifications.push(learnIdentity(h));
   await Promise.all(identifications);
   const list = [...hosts.values()];
   matchPlannedNodes(list, planned, reverseNames);

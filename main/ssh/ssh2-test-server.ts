@@ -16,6 +16,8 @@ export interface TestServerOptions {
   address: string;
   /** Default: any free port. */
   port?: number;
+  /** Software part of the banner. Default: Ubuntu 24.04's OpenSSH, as a real Pi would send. */
+  ident?: string;
   /** Accepted password for "password" auth; omit to refuse that method. */
   password?: string;
   /** Keyboard-interactive prompts (answers are recorded); omit to refuse that method. */
@@ -50,7 +52,8 @@ export class Ssh2TestServer {
   }
 
   private listen(): Promise<void> {
-    this.server = new ssh2.Server({ hostKeys: [this.hostKey] }, (client) => this.accept(client));
+    const ident = this.options.ident ?? 'OpenSSH_9.6p1 Ubuntu-3ubuntu13.5';
+    this.server = new ssh2.Server({ hostKeys: [this.hostKey], ident }, (client) => this.accept(client));
 
     return new Promise((resolve) => this.server.listen(this.port, this.options.address, () => {
       this.port = (this.server.address() as { port: number }).port;

@@ -5,6 +5,7 @@
 import { discoverOnce, type PlannedNode } from '../../main/discovery/discovery';
 import { sweepSsh } from '../../main/discovery/port-sweep';
 import { sshIdentifier } from '../../main/discovery/ssh-identify';
+import { readSystemNeighbourTable } from '../../main/discovery/system-neighbour-table';
 import { KnownHostsStore } from '../../main/ssh/known-hosts';
 import { connectSsh } from '../../main/ssh/ssh-client';
 
@@ -33,7 +34,8 @@ async function run(job: LaptopJob): Promise<unknown> {
     case 'discover': {
       const { knownHostsPath, ...ssh } = job.ssh;
       const identify = sshIdentifier({ ...ssh, knownHosts: new KnownHostsStore(knownHostsPath) });
-      return discoverOnce({ subnets: job.subnets, port: job.port, exclude: job.exclude, plannedNodes: job.plannedNodes, identify });
+      // The laptop namespace's own kernel neighbour table (/proc/net/arp), as the app reads it.
+      return discoverOnce({ subnets: job.subnets, port: job.port, exclude: job.exclude, plannedNodes: job.plannedNodes, identify, readNeighbourTable: readSystemNeighbourTable });
     }
     case 'exec': {
       const { knownHostsPath, ...target } = job.target;

@@ -1,7 +1,7 @@
 /**
  * Test helper: an isolated lab network made of Linux network namespaces. A "switch" namespace holds a
  * bridge; the "laptop" and every host get their own namespace, joined to the bridge by veth pairs, on
- * a 10.250.X.0/24 subnet that exists only inside these namespaces (nothing is routed from the root
+ * a 10.250.X.0/24 subnet that exists only inside these namespaces (hosts carry Pi MACs) (nothing is routed from the root
  * namespace). Code under test runs inside the laptop namespace via `runInLaptop`. Names are unique
  * per lab so parallel runs do not clash; `destroy()` removes everything (deleting a namespace removes
  * its veths).
@@ -44,6 +44,11 @@ export interface NetnsLab {
   /** Runs `node --import tsx <script> <args>` inside the laptop namespace; resolves with stdout. */
   runInLaptop(script: string, args: string[], stdin?: string): Promise<string>;
   destroy(): void;
+}
+
+/** Hosts get Raspberry Pi 4 MACs (dc:a6:32 block), so the kernel's neighbour table looks like a Pi LAN. */
+export function piMac(octet: number): string {
+  return `dc:a6:32:fa:00:${octet.toString(16).padStart(2, '0')}`;
 }
 
 /** Creates the lab with hosts at the given last octets (2-254; the laptop is .1). */
@@ -101,6 +106,7 @@ export function createNetnsLab(hostOctets: readonly number[]): NetnsLab {
       const ns = `pcw-${id}-h${i}`;
       addNs(ns);
       attach(ns, `h${i}`, `${prefix}.${octet}`);
+      ip('-n', ns, 'link', 'set', 'eth0', 'address', piMac(octet));
       lab.hosts.push({ netns: ns, address: `${prefix}.${octet}` });
     });
   } catch (err) {
