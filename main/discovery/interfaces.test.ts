@@ -27,6 +27,8 @@ describe('candidate subnets', () => {
       zt7nnig26: [v4('10.147.17.5', 24)],
       tailscale0: [v4('100.101.102.103', 32)],
       'vEthernet (WSL)': [v4('172.29.80.1', 20)],
+      bridge100: [v4('192.168.64.1', 24)],
+      ppp0: [v4('10.64.0.9', 24)],
       'Wi-Fi': [v4('169.254.10.20', 16)],
     });
     expect(result.map((s) => [s.interfaceName, s.cidr, s.localAddress])).toEqual([

@@ -18,6 +18,7 @@ export interface CandidateSubnet extends Subnet {
 export const SKIPPED_INTERFACE_PREFIXES: readonly string[] = [
   'lo', 'docker', 'br-', 'veth', 'virbr', 'vmnet', 'vboxnet', 'tun', 'tap', 'wg', 'utun', 'zt',
   'tailscale', 'vethernet', 'cni', 'flannel', 'cali', 'vxlan', 'lxc', 'lxdbr', 'podman', 'kube',
+  'bridge', 'ppp', 'ipsec', 'nordlynx', 'gpd', 'cscotun', 'feth',
 ];
 
 /** The widest subnet swept by default (/22 = 1022 hosts, within the 1024-address limit). */

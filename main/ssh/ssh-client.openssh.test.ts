@@ -174,6 +174,11 @@ describe.skipIf(!!skipReason)('SSH client against real OpenSSH', () => {
     const expired = { username: expiredUser.name, privateKeyPath: undefined, password: expiredUser.password };
     const err = await rejection(connectSsh(opts(expired)));
     expect(err.code).toBe('PASSWORD_EXPIRED');
+    // passwd refuses a weak password; its own reason is passed on, the passwords are not.
+    const weak = await rejection(connectSsh(opts({ ...expired, newPassword: 'abc' })));
+    expect(weak.code).toBe('PASSWORD_CHANGE_FAILED');
+    expect(weak.message).toMatch(/longer|short|simple|BAD PASSWORD/i);
+    expect(weak.message).not.toContain(expiredUser.password);
     const newPassword = 'Kube-Pi-Cluster-2026!';
     const conn = await connectSsh(opts({ ...expired, newPassword }));
     expect(conn.passwordChanged).toBe(true);
