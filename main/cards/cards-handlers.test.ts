@@ -50,8 +50,13 @@ describe('CardsService', () => {
     expect(refused).toMatchObject({ state: 'failed', error: { code: 'CONFIRMATION_REQUIRED' } });
     expect(service.reports()).toEqual([]);
 
+    // Both cards at once (two readers), but never two jobs on one card.
+    const started = [];
     for (const [hostname, drive] of [['pi-01', practiceDrives[0]!], ['pi-02', practiceDrives[1]!]] as const) {
-      const { jobId } = await handlers['cards.prepare']({ hostname, device: drive.device, confirmDevice: drive.device });
+      started.push({ hostname, ...(await handlers['cards.prepare']({ hostname, device: drive.device, confirmDevice: drive.device })) });
+    }
+    await expect(handlers['cards.prepare']({ hostname: 'pi-02', device: practiceDrives[0]!.device, confirmDevice: practiceDrives[0]!.device })).rejects.toMatchObject({ code: 'CONFLICT' });
+    for (const { jobId } of started) {
       const done = await jobs.settled(jobId);
       expect(done, JSON.stringify(done.error)).toMatchObject({ state: 'succeeded', progress: 1 });
       expect(jobs.log(jobId).lines.join('\n')).toMatch(/6 files written and verified by SHA-256/);

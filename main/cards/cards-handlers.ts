@@ -51,8 +51,10 @@ const PHASE_TEXT: Record<PreparePhase, string> = { checking: 'checking the card'
 export class CardsService {
   readonly scanner: DriveScanner;
   readonly #options: CardsServiceOptions;
-  /** Identification per device, valid while the drive's description is unchanged. */
+  /** Identification per device, valid while the same card is in it (see #signature). */
   readonly #contents = new Map<string, { signature: string; content: CardContent }>();
+  /** Devices a job is writing now: one job per card at a time. */
+  readonly #busy = new Set<string>();
   #view: CardDrive[] = [];
   #unsubscribe: (() => void) | undefined;
 
@@ -103,6 +105,8 @@ export class CardsService {
     const plan = this.#options.plan();
     if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.');
     if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`);
+    if (this.#busy.has(device)) throw new AppError('CONFLICT', `${device} is being written already; wait for that job to finish.`);
+    this.#busy.add(device);
     const job = this.#options.jobs.start({
       kind: 'prepare-card',
       title: `Prepare the SD card for ${hostname}`,
@@ -132,6 +136,7 @@ export class CardsService {
         return report;
       },
     });
+    void this.#options.jobs.settled(job.id).finally(() => this.#busy.delete(device));
     return job.id;
   }
 
@@ -206,13 +211,21 @@ export class CardsService {
     let identified = false;
     for (const a of assessments) {
       if (!a.offered) continue;
-      const signature = JSON.stringify(a.drive);
+      const signature = this.#signature(a.drive);
       if (this.#contents.get(a.drive.device)?.signature === signature) continue;
       const content = await identifyCard(a.drive);
+      // Keep it only if that very card is still there (it may have been pulled meanwhile).
+      if (!this.scanner.current().some((d) => d.device === a.drive.device && this.#signature(d) === signature)) continue;
       this.#contents.set(a.drive.device, { signature, content });
       identified = true;
     }
     if (identified) this.#publish(view());
+  }
+
+  /** Identifies the card in a drive: the drive as listed, plus the image in a practice reader. */
+  #signature(drive: DriveInfo): string {
+    const slot = this.#options.practice?.readers.slots().find((s) => s.card?.device === drive.device);
+    return JSON.stringify([drive, slot?.card?.imagePath ?? null]);
   }
 
   #publish(view: CardDrive[]): void {
