@@ -33,6 +33,8 @@ export function kbdInteractiveAnswer(prompt: string, password: string, newPasswo
 }
 
 const SUCCESS = /password updated successfully|all authentication tokens updated successfully/i;
+/** passwd's explanations of a refused password (pam_unix, pam_pwquality). */
+const REFUSAL = /BAD PASSWORD|must choose|too (short|simple|similar)|unchanged|do not match|palindrome|dictionary|Authentication token/i;
 
 /** Answers passwd's questions in a terminal session; resolves once the password was changed. */
 export function changeExpiredPassword(client: Client, label: string, current: string, next: string): Promise<void> {
@@ -56,12 +58,10 @@ export function changeExpiredPassword(client: Client, label: string, current: st
         client.end();
         if (SUCCESS.test(transcript)) return resolve();
         // passwd explains itself (e.g. "BAD PASSWORD: The password is shorter than 8 characters").
-        const reason = transcript
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => /BAD PASSWORD|passwd:|must|too|short|simple|unchanged|match|Authentication token/i.test(l) && !l.includes(current) && !l.includes(next))
-          .join(' ');
-        reject(new SshError('PASSWORD_CHANGE_FAILED', `${label} did not accept the new password${reason ? `: ${reason}` : ''}. Choose a longer password that is not based on a dictionary word and try again.`, label));
+        const lines = transcript.split('\n').map((l) => l.trim());
+        const reasons = lines.filter((l) => REFUSAL.test(l) && !/change your password now/i.test(l) && !l.includes(current) && !l.includes(next));
+        const reason = [...new Set(reasons)].join(' ');
+        reject(new SshError('PASSWORD_CHANGE_FAILED', `${label} did not accept the new password${reason ? `: ${reason}` : ''}. Choose a different, longer password (passwd refuses short, simple or unchanged ones) and try again.`, label));
       });
     });
   });
