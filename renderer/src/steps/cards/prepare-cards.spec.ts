@@ -19,7 +19,7 @@ test.describe('Prepare SD cards', () => {
       await lab.getByLabel('What is on the new card').selectOption('ubuntu-24.04');
       await lab.getByRole('button', { name: 'Make card' }).click();
       await expect(shelf.getByRole('listitem')).toHaveCount(reader);
-      await shelf.getByRole('listitem').nth(reader - 1).getByRole('button', { name: `Insert into reader ${reader}` }).click();
+      await shelf.getByLabel(`Put into… Card ${reader}`).selectOption({ label: `Practice reader ${reader}` });
       await expect(lab.locator(`[data-reader="${reader}"]`)).toContainText('Ubuntu Server 24.04');
     }
 
@@ -43,7 +43,7 @@ test.describe('Prepare SD cards', () => {
     await expect(page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ })).toContainText('Done');
 
     // Re-preparing one card later: put it back, choose it for its node, confirm naming the drive.
-    await shelf.getByRole('listitem').nth(0).getByRole('button', { name: 'Insert into reader 1' }).click();
+    await shelf.getByLabel('Put into… Card 1').selectOption({ label: 'Practice reader 1' });
     await expect(drives).toContainText('prepared for pi-01');
     await page.locator('[data-node="pi-01"]').getByRole('button', { name: 'Prepare again' }).click();
     await expect(page.getByText('Next: insert a card for pi-01')).toBeVisible();
