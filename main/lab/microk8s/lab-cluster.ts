@@ -43,6 +43,18 @@ export interface ClusterRecord {
   joinBusyUntil: number;
 }
 
+/** What a Pi remembers of its cluster (saved with its root filesystem, read after a lab restart). */
+interface SavedMembership {
+  clusterId: string;
+  clusterCreatedAt: number;
+  certCheck: string;
+  version: string;
+  addons: string[];
+  role: LabNodeRole;
+  name: string;
+  joinedAt: number;
+}
+
 export interface LabClusterOptions {
   clock: LabClock;
   /** Name resolution as seen from a Pi (its /etc/hosts); undefined when it does not resolve. */
@@ -91,8 +103,33 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
   #start(pi: VirtualPi): void {
     const at = this.clock.now() + DURATIONS.microk8sStart;
     this.#startedAt.set(pi, at);
-    if (!this.#membership.has(pi)) this.#newCluster(pi);
+    if (!this.#membership.has(pi) && !this.#restore(pi)) this.#newCluster(pi);
     this.#changedAt(at);
+  }
+
+  /** After a lab restart: put the Pi back into the cluster it had joined. */
+  #restore(pi: VirtualPi): ClusterRecord | undefined {
+    const saved = pi.os?.state.software.microk8s as SavedMembership | undefined;
+    if (!saved) return undefined;
+    let record = this.#clusters.get(saved.clusterId);
+    if (!record) {
+      record = { id: saved.clusterId, createdAt: saved.clusterCreatedAt, certCheck: saved.certCheck, members: [], addons: new Set(saved.addons), tokens: new Map(), version: saved.version, joinBusyUntil: 0 };
+      this.#clusters.set(record.id, record);
+    }
+    record.members.push({ pi, name: saved.name, address: pi.address, role: saved.role, joinedAt: saved.joinedAt, readyAt: this.#startedAt.get(pi) ?? 0, left: false });
+    this.#membership.set(pi, record);
+    return record;
+  }
+
+  /** Save every member's view of `record` on its Pi. */
+  persist(record: ClusterRecord): void {
+    for (const m of record.members) {
+      const os = m.pi.os;
+      if (!os || m.left || this.#membership.get(m.pi) !== record) continue;
+      const saved: SavedMembership = { clusterId: record.id, clusterCreatedAt: record.createdAt, certCheck: record.certCheck, version: record.version, addons: [...record.addons], role: m.role, name: m.name, joinedAt: m.joinedAt };
+      os.state.software.microk8s = saved;
+      os.save();
+    }
   }
 
   #newCluster(pi: VirtualPi): ClusterRecord {
@@ -112,6 +149,7 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
     record.members.push(this.#member(pi, 'control-plane', this.#startedAt.get(pi) ?? now));
     this.#clusters.set(id, record);
     this.#membership.set(pi, record);
+    this.persist(record);
     return record;
   }
 
@@ -210,6 +248,7 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
     record.members.push(member);
     this.#membership.set(pi, record);
     if (role === 'control-plane') record.joinBusyUntil = member.readyAt;
+    this.persist(record);
     this.#changedAt(member.readyAt);
   }
 

@@ -194,3 +194,38 @@ describe('MicroK8s up to 1.27 checks that the joining hostname resolves', () => 
     }
   });
 });
+
+describe('a lab restarted on the same data dir', () => {
+  it('brings the Pis back into the cluster they had formed, addons included', async () => {
+    const dataDir = tempDir('lab');
+    const cards = await Promise.all(['p', 'q'].map((n, i) => seedFolder('24.04', { 'user-data': userData(`keep-${n}`, ''), 'network-config': network(`192.168.1.5${i + 1}`), 'cmdline.txt': cmdline })));
+    const boot = async () => {
+      const l = new Lab({ dataDir, speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
+      const ps = cards.map((dir) => l.addPi({ card: folderCard(dir) })) as [VirtualPi, VirtualPi];
+      await Promise.all(ps.map((p) => p.powerOn()));
+      await Promise.all(ps.map((p) => p.whenReady()));
+      return { l, ps };
+    };
+    const first = await boot();
+    try {
+      const [p, q] = first.ps;
+      for (const pi of [p, q]) expect((await run(pi, 'sudo snap install microk8s --classic && sudo microk8s status --wait-ready > /dev/null')).code).toBe(0);
+      const t = (await run(p, 'sudo microk8s add-node --format token-check')).stdout.trim();
+      expect((await run(q, `sudo microk8s join 192.168.1.51:25000/${t} --worker`)).code).toBe(0);
+      expect((await run(p, 'sudo microk8s enable metrics-server')).code).toBe(0);
+    } finally {
+      await first.l.stop();
+    }
+    const second = await boot();
+    try {
+      await second.l.clock.sleep(61_000);
+      expect(second.l.cluster.nodes().map((n) => [n.name, n.role, n.ready])).toEqual([
+        ['keep-p', 'control-plane', true],
+        ['keep-q', 'worker', true],
+      ]);
+      expect((await run(second.ps[0], 'sudo microk8s status -a metrics-server')).stdout).toBe('enabled\n');
+    } finally {
+      await second.l.stop();
+    }
+  });
+});

@@ -429,6 +429,7 @@ async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
       ctx.stdout(`Disabling ${info.title}\n`);
       await cluster.clock.sleep(5_000, ctx.signal);
       record.addons.delete(name);
+      cluster.persist(record);
       ctx.stdout(`${info.title} is disabled\n`);
       continue;
     }
@@ -450,6 +451,7 @@ async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
       ctx.stdout(step + '\n');
     }
     record.addons.add(name);
+    cluster.persist(record);
     ctx.stdout(`${info.title} is enabled\n`);
   }
   return status;

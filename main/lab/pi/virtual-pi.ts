@@ -156,6 +156,7 @@ export class VirtualPi extends EventEmitter {
       this.#setState('no-boot');
       return;
     }
+    if ((this.#state as PiPowerState) !== 'booting') return; // switched off while the card was read
     const text = (name: string) => files.get(name)?.toString('utf8');
     const cmdline = text('cmdline.txt') ?? '';
     const bootedAt = this.clock.now();

@@ -78,6 +78,16 @@ export interface RunIo {
   signal: AbortSignal;
 }
 
+/** Snaps Ubuntu's command-not-found suggests for their commands. */
+const SNAP_COMMANDS: Record<string, string> = { microk8s: 'microk8s', kubectl: 'kubectl', helm: 'helm' };
+
+/** What an interactive bash on Ubuntu (with command-not-found) prints for an unknown command. */
+function commandNotFound(name: string): string {
+  const snap = SNAP_COMMANDS[name];
+  if (snap) return `Command '${name}' not found, but can be installed with:\nsudo snap install ${snap}\n`;
+  return `${name}: command not found\n`;
+}
+
 export class Shell {
   constructor(
     readonly machine: ShellMachine,
@@ -250,7 +260,7 @@ export class Shell {
     const name = argv[0]!;
     const fn = this.commands.get(name) ?? this.machine.extraCommand(name);
     if (!fn) {
-      io.stderr(this.interactive ? `${name}: command not found\n` : `bash: line 1: ${name}: command not found\n`);
+      io.stderr(this.interactive ? commandNotFound(name) : `bash: line 1: ${name}: command not found\n`);
       return 127;
     }
     const ctx: CommandContext = {
