@@ -115,6 +115,15 @@ export function CardsStep() {
     if (errors.length > 0) setNotice({ kind: 'error', text: errors.join(' ') });
   };
 
+  const eject = async (device: string) => {
+    try {
+      const result = await callCards('cards.eject', { device });
+      setNotice({ kind: result.ejected ? 'ok' : 'error', text: result.message });
+    } catch (e) {
+      setNotice({ kind: 'error', text: (e as Error).message });
+    }
+  };
+
   const download = () => {
     const file = reportsExport(plan.clusterName, reports);
     const url = URL.createObjectURL(new Blob([file.text], { type: 'application/json' }));
@@ -184,7 +193,8 @@ export function CardsStep() {
           <li key={d.device} className={`drive ${d.device === suggestion?.device ? 'suggested' : ''}`} data-device={d.device}>
             <div>
               <strong>{d.description || d.device}</strong> {d.practice && <span className="badge sim">{tx('practice')}</span>}
-              <span className="mono"> {d.device}</span> · {formatBytes(d.size)}
+              <span className="mono"> {d.device}</span> · {formatBytes(d.size)} · {tx('bus', { bus: d.busType })} ·{' '}
+              {d.mountpoints.length > 0 ? tx('mountedAt', { paths: d.mountpoints.map((m) => m.path).join(', ') }) : tx('notMounted')}
             </div>
             <div>
               {tx('content')}: {d.content ? d.content.summary : tx('looking')}
@@ -203,7 +213,10 @@ export function CardsStep() {
               <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => (setConfirm([{ hostname: target, drive: d }]), setConfirmed(false))}>
                 {tx('choose', { host: target })}
               </button>
-            )}
+            )}{' '}
+            <button type="button" disabled={busy} onClick={() => void eject(d.device)}>
+              {tx('eject')}
+            </button>
           </li>
         ))}
       </ul>
