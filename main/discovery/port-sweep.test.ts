@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepAddresses, sweepSsh, type SweepProgress } from './port-sweep';
+import { connectionSpacer, sweepAddresses, sweepSsh, type SweepProgress } from './port-sweep';
 
 const prefix = `127.${randomInt(1, 255)}.${randomInt(0, 256)}`;
 const PORT = 2200 + randomInt(0, 5000);
@@ -66,6 +66,17 @@ describe('SSH port sweep', () => {
     ac.abort();
     await expect(sweep).rejects.toMatchObject({ code: 'ABORTED' });
     expect([...contacts.values()].reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('spaces connection starts so no second holds more than the rate, even after an idle spell', () => {
+    const wait = connectionSpacer(250);
+    // 300 starts requested at once (t=0): start times every 4 ms.
+    const starts = Array.from({ length: 300 }, () => wait(0));
+    expect(starts.slice(0, 3)).toEqual([0, 4, 8]);
+    expect(starts.filter((t) => t < 1000)).toHaveLength(250);
+    // Idle until t=5000, then another burst of requests: still 4 ms apart, no catch-up burst.
+    const later = Array.from({ length: 3 }, () => wait(5000));
+    expect(later).toEqual([0, 4, 8]);
   });
 
   it('refuses subnets over the limit unless widened, and rejects invalid targets', () => {

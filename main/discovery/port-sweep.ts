@@ -63,6 +63,21 @@ export const SWEEP_DEFAULTS = {
   bannerTimeoutMs: 3000,
 } as const;
 
+/**
+ * Spaces connection starts: each start is at least 1000/perSecond ms after the previous one, so no
+ * one-second window ever holds more than `perSecond` starts (an idle spell does not allow a burst).
+ * Returns, for a start requested at `now`, how long to wait before starting.
+ */
+export function connectionSpacer(perSecond: number): (now: number) => number {
+  const spacingMs = 1000 / perSecond;
+  let nextSlot = -Infinity;
+  return (now) => {
+    const at = Math.max(now, nextSlot);
+    nextSlot = at + spacingMs;
+    return at - now;
+  };
+}
+
 /** Expands targets into the exact, de-duplicated list of addresses to probe. */
 export function sweepAddresses(targets: readonly string[], exclude: readonly string[] = [], maxAddressesPerSubnet: number = SWEEP_DEFAULTS.maxAddressesPerSubnet): string[] {
   const out = new Set<string>();
@@ -128,19 +143,13 @@ export async function sweepSsh(options: SweepOptions): Promise<SweptHost[]> {
   const cfg = { ...SWEEP_DEFAULTS, ...definedOnly(options) };
   const addresses = sweepAddresses(options.targets, options.exclude, cfg.maxAddressesPerSubnet);
   const found: SweptHost[] = [];
-  const spacingMs = 1000 / cfg.maxNewConnectionsPerSecond;
-  let nextSlot = 0;
+  const nextStart = connectionSpacer(cfg.maxNewConnectionsPerSecond);
   let probed = 0;
   let next = 0;
   const { signal } = options;
-
-  // Token spacing: each new connection starts at least `spacingMs` after the previous one,
-  // so no one-second window ever holds more than maxNewConnectionsPerSecond starts.
   const waitForSlot = async () => {
-    const now = performance.now();
-    const at = Math.max(now, nextSlot);
-    nextSlot = at + spacingMs;
-    if (at > now) await sleep(at - now, undefined, { signal }).catch(() => undefined); // abort ends the wait
+    const wait = nextStart(performance.now());
+    if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined); // abort ends the wait
   };
 
   const worker = async () => {
