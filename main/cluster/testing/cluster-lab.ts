@@ -21,6 +21,7 @@ import type { LabKubeApi } from '../../lab/kube/kube-api-server';
 import { ClusterKey } from '../../plan/cluster-key';
 import { KnownHostsStore } from '../../ssh/known-hosts';
 import type { NodeLogin, NodeTarget, OperationContext } from '../node-session';
+import { planTargets } from '../plan-targets';
 
 export interface LabNodeSpec {
   hostname: string;
@@ -83,16 +84,8 @@ export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: n
     kube,
     plan,
     pis,
-    // The lab's sshd gets a new ephemeral port at every boot: read it at each connect.
-    targets: options.nodes.map((n, i) => ({
-      hostname: n.hostname,
-      role: n.role,
-      host: pis[i]!.loopback,
-      address: plan.nodes[i]!.address,
-      get port() {
-        return pis[i]!.sshPort;
-      },
-    })),
+    // The wizard's mapping: LAN address -> the lab Pi's loopback sshd (its port changes at every boot).
+    targets: planTargets(plan, new Map(), (address) => lab.sshEndpoint(address)),
     login: { username: 'ubuntu', privateKeyPath: key.privateKeyPath, knownHosts: new KnownHostsStore(join(dataDir, 'known_hosts')), connectTimeoutMs: 10_000 },
     ctx: { pace: lab.clock, log: (l) => lines.push(l) },
     lines,
