@@ -157,11 +157,6 @@ export class CardsService {
     });
   }
 
-  /** The current list as the window sees it. */
-  drives(): CardDrive[] {
-    return this.#view;
-  }
-
   #safety(): SafetyContext {
     const readers = this.#options.practice?.readers;
     const practiceDevices = new Set(readers ? readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])) : []);

@@ -39,10 +39,6 @@ export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [
     this.#practice = source;
   }
 
-  get practice(): PracticeDriveSource | undefined {
-    return this.#practice;
-  }
-
   /** The last list seen. */
   current(): DriveInfo[] {
     return this.#drives;
