@@ -221,6 +221,8 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   };
 }
 
+const serialised = new WeakMap<StoreEvent, string>();
+
 /** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
 function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
   const q = url.searchParams;
@@ -239,23 +241,32 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
     const object = asTable ? toTable(r.t.kind, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o;
     res.write(JSON.stringify({ type, object }) + '\n');
   };
+  const conversion = api.conversions.get(r.t);
   const convert = (e: StoreEvent): KubeObject => {
-    const o = structuredClone(e.object);
-    const converted = api.conversions.get(r.t)?.toView(o) ?? o;
+    if (!conversion) return e.object;
+    const converted = conversion.toView(structuredClone(e.object));
     converted.apiVersion = apiVersionOf(r.t);
     converted.kind = r.t.kind;
     return converted;
+  };
+  /** Watchers of the same resource share one serialisation per event. */
+  const line = (type: string, e: StoreEvent, o: KubeObject): string => {
+    if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t.kind, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o });
+    let json = serialised.get(e);
+    if (json === undefined) serialised.set(e, (json = JSON.stringify(e.object)));
+    return `{"type":"${type}","object":${json}}`;
   };
   const onEvent = (e: StoreEvent) => {
     const o = convert(e);
     const k = keyOf(o);
     const now = matches(o);
+    const send = (type: string) => res.write(line(type, e, o) + '\n');
     if (e.type === 'DELETED') {
-      if (seen.delete(k) || now) write('DELETED', o);
+      if (seen.delete(k) || now) send('DELETED');
     } else if (now) {
-      write(seen.has(k) ? 'MODIFIED' : 'ADDED', o);
+      send(seen.has(k) ? 'MODIFIED' : 'ADDED');
       seen.add(k);
-    } else if (seen.delete(k)) write('DELETED', o);
+    } else if (seen.delete(k)) send('DELETED');
   };
   let unsubscribe: () => void = () => {};
   try {

@@ -113,6 +113,7 @@ export class KubeApi {
     return o && (this.#view(t, o) as T);
   }
 
+  /** List with selectors. Items are read-only (stored objects unless converted): serialise, don't mutate. */
   list(
     t: ResourceType,
     namespace: string | undefined,
@@ -121,15 +122,24 @@ export class KubeApi {
     const byLabel = labelSelectorFilter(options.labelSelector);
     const byField = fieldSelectorFilter(options.fieldSelector);
     const virtual = this.virtualLists.get(t.bucket);
-    const all = virtual ? virtual(namespace) : this.store.list(t.bucket, namespace);
-    const items = all.map((o) => this.#view(t, o)).filter((o) => byLabel(o) && byField(o));
+    const all = virtual ? virtual(namespace) : this.store.scan(t.bucket, namespace);
+    const items = all.filter((o) => byLabel(o) && byField(o)).map((o) => this.#readView(t, o));
     return { items, resourceVersion: String(this.store.resourceVersion) };
   }
 
-  /** Typed list for controllers (stored shape, no selectors). */
-  objects<T extends KubeObject>(kind: string, namespace?: string): T[] {
-    const t = resourceForKind(kind);
-    return this.store.list(t.bucket, namespace).map((o) => this.#view(t, o) as T);
+  /** Read-only view of a stored object: the object itself unless another API version's shape is needed. */
+  #readView(t: ResourceType, o: KubeObject): KubeObject {
+    const c = this.conversions.get(t);
+    if (!c) return o;
+    return this.#view(t, structuredClone(o));
+  }
+
+  /**
+   * Objects of a kind for controllers' read-only scans: the stored objects themselves, not copies.
+   * Never mutate them; write through update/mutate.
+   */
+  objects<T extends KubeObject>(kind: string, namespace?: string): readonly T[] {
+    return this.store.scan(resourceForKind(kind).bucket, namespace) as readonly T[];
   }
 
   #checkWritable(t: ResourceType): void {
@@ -202,8 +212,8 @@ export class KubeApi {
     return this.#replace(t, oldStored, o, options) as T;
   }
 
-  #replace(t: ResourceType, oldStored: KubeObject, incoming: KubeObject, options: WriteOptions): KubeObject {
-    const old = structuredClone(oldStored);
+  /** `oldStored` must be the caller's own copy (from store.get). */
+  #replace(t: ResourceType, old: KubeObject, incoming: KubeObject, options: WriteOptions): KubeObject {
     let o: KubeObject;
     const sub = options.subresource;
     if (sub === 'status') {

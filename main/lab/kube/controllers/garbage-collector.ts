@@ -36,7 +36,7 @@ export class GarbageCollector {
   }
 
   #all(): { t: ResourceType; o: KubeObject }[] {
-    return STORED.flatMap((t) => this.api.store.list(t.bucket).map((o) => ({ t, o })));
+    return STORED.flatMap((t) => this.api.store.scan(t.bucket).map((o) => ({ t, o })));
   }
 
   #sync(_key: string): void {

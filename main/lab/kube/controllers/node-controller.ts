@@ -67,14 +67,16 @@ export class NodeController {
     const names = new Set(lab.map((n) => n.name));
     for (const n of lab) this.#syncNode(n);
     const nodeType = resourceForKind('Node');
-    for (const node of this.api.objects<NodeObject>('Node')) {
-      if (!names.has(node.metadata.name!)) this.api.delete(nodeType, undefined, node.metadata.name!);
-    }
+    const removed = this.api.objects<NodeObject>('Node').filter((node) => !names.has(node.metadata.name!));
+    for (const node of removed) this.api.delete(nodeType, undefined, node.metadata.name!);
     // PodGC: pods bound to nodes that are gone.
-    for (const pod of this.api.objects<Pod>('Pod')) {
-      if (pod.spec.nodeName && !names.has(pod.spec.nodeName)) this.api.forceRemove('Pod', pod.metadata.namespace, pod.metadata.name!);
+    if (removed.length) {
+      for (const pod of this.api.objects<Pod>('Pod')) {
+        if (pod.spec.nodeName && !names.has(pod.spec.nodeName)) this.api.forceRemove('Pod', pod.metadata.namespace, pod.metadata.name!);
+      }
     }
-    this.#syncEvictions();
+    const tainted = this.api.objects<NodeObject>('Node').some((n) => n.spec?.taints?.some((t) => t.effect === 'NoExecute'));
+    if (tainted || this.#evictions.size) this.#syncEvictions();
   }
 
   #conditions(n: LabNodeInfo, old: Condition[] | undefined, state: 'ready' | 'not-ready' | 'unknown'): Condition[] {

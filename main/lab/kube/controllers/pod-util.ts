@@ -30,13 +30,19 @@ export function ownerReferenceTo(owner: KubeObject): OwnerReference {
   return { apiVersion: owner.apiVersion!, kind: owner.kind!, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
 }
 
-/** Sum of container requests: cpu in millicores, memory in bytes. */
+const requestsCache = new WeakMap<Pod, { cpu: number; memory: number }>();
+
+/** Sum of container requests: cpu in millicores, memory in bytes (cached per stored object). */
 export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  const cached = requestsCache.get(pod);
+  if (cached) return cached;
   let cpu = 0;
   let memory = 0;
   for (const c of pod.spec.containers) {
     cpu += milliCpu(c.resources?.requests?.cpu);
     memory += parseQuantity(c.resources?.requests?.memory);
   }
-  return { cpu, memory };
+  const result = { cpu, memory };
+  requestsCache.set(pod, result);
+  return result;
 }

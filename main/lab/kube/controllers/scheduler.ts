@@ -36,6 +36,8 @@ export class Scheduler {
   readonly queue: WorkQueue;
   #unsubscribe: (() => void)[] = [];
   #lastMessage = new Map<string, string>();
+  /** Whether every existing pod's required anti-affinity uses the hostname topology (set per scheduling attempt). */
+  #existingTermsHostnameOnly = true;
 
   constructor(
     private readonly api: KubeApi,
@@ -68,7 +70,7 @@ export class Scheduler {
     }
   }
 
-  #filter(pod: Pod, node: NodeObject, pods: Pod[], nodes: Map<string, NodeObject>): Verdict {
+  #filter(pod: Pod, node: NodeObject, pods: readonly Pod[], byNode: Map<string, Pod[]>, nodes: Map<string, NodeObject>): Verdict {
     if (node.spec.unschedulable) return { reasons: ["node(s) were unschedulable"], unresolvable: true };
     for (const taint of node.spec.taints ?? []) {
       if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
@@ -80,7 +82,7 @@ export class Scheduler {
     for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) {
       if (node.metadata.labels?.[k] !== v) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
     }
-    const onNode = pods.filter((p) => p.spec.nodeName === node.metadata.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const onNode = (byNode.get(node.metadata.name!) ?? []).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
     const alloc = node.status?.allocatable ?? {};
     const reasons: string[] = [];
     if (onNode.length + 1 > parseQuantity(alloc.pods ?? '110')) reasons.push('Too many pods');
@@ -92,8 +94,12 @@ export class Scheduler {
     if (want.cpu > 0 && used.cpu + want.cpu > milliCpu(alloc.cpu)) reasons.push('Insufficient cpu');
     if (want.memory > 0 && used.memory + want.memory > parseQuantity(alloc.memory)) reasons.push('Insufficient memory');
     if (reasons.length) return { reasons, unresolvable: false };
-    // Terminating pods still count for pod (anti-)affinity until they are gone.
-    const placed = pods.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid);
+    // Terminating pods still count for pod (anti-)affinity until they are gone. For the hostname
+    // topology only the node's own pods can share it.
+    const hostnameOnly = (terms: PodAffinityTerm[]) => terms.every((t) => t.topologyKey === 'kubernetes.io/hostname');
+    const own = pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    const candidates = hostnameOnly(own) && this.#existingTermsHostnameOnly ? (byNode.get(node.metadata.name!) ?? []) : pods;
+    const placed = candidates.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid);
     for (const term of pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
       if (placed.some((p) => sameTopology(term, node, nodes.get(p.spec.nodeName!)) && termMatches(term, pod, p))) {
         return { reasons: ["node(s) didn't match pod anti-affinity rules"], unresolvable: false };
@@ -109,13 +115,14 @@ export class Scheduler {
     return { reasons: [], unresolvable: false };
   }
 
-  #score(pod: Pod, node: NodeObject, pods: Pod[], nodes: Map<string, NodeObject>): number {
+  #score(pod: Pod, node: NodeObject, pods: readonly Pod[], byNode: Map<string, Pod[]>, nodes: Map<string, NodeObject>): number {
     let score = 0;
-    const placed = pods.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid);
+    const prefs = pod.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const placed = prefs.length ? pods.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid) : [];
     for (const pref of pod.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
       if (placed.some((p) => sameTopology(pref.podAffinityTerm, node, nodes.get(p.spec.nodeName!)) && termMatches(pref.podAffinityTerm, pod, p))) score -= pref.weight * 100;
     }
-    return score - placed.filter((p) => p.spec.nodeName === node.metadata.name).length;
+    return score - (byNode.get(node.metadata.name!)?.length ?? 0);
   }
 
   #schedule(key: string): void {
@@ -127,11 +134,22 @@ export class Scheduler {
     const nodeList = this.api.objects<NodeObject>('Node');
     const nodes = new Map(nodeList.map((n) => [n.metadata.name!, n]));
     const pods = this.api.objects<Pod>('Pod');
+    const byNode = new Map<string, Pod[]>();
+    this.#existingTermsHostnameOnly = true;
+    for (const p of pods) {
+      if (!p.spec.nodeName || p.metadata.uid === pod.metadata.uid) continue;
+      const list = byNode.get(p.spec.nodeName);
+      if (list) list.push(p);
+      else byNode.set(p.spec.nodeName, [p]);
+      for (const t of p.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+        if (t.topologyKey !== 'kubernetes.io/hostname') this.#existingTermsHostnameOnly = false;
+      }
+    }
     const feasible: NodeObject[] = [];
     const histogram = new Map<string, number>();
     let unresolvable = 0;
     for (const node of nodeList) {
-      const v = this.#filter(pod, node, pods, nodes);
+      const v = this.#filter(pod, node, pods, byNode, nodes);
       if (!v.reasons.length) feasible.push(node);
       else {
         if (v.unresolvable) unresolvable++;
@@ -140,7 +158,7 @@ export class Scheduler {
     }
     if (!feasible.length) return this.#unschedulable(pod, nodeList.length, histogram, unresolvable);
     const best = feasible
-      .map((n) => ({ n, s: this.#score(pod, n, pods, nodes) }))
+      .map((n) => ({ n, s: this.#score(pod, n, pods, byNode, nodes) }))
       .sort((a, b) => b.s - a.s || a.n.metadata.name!.localeCompare(b.n.metadata.name!))[0]!.n;
     this.#lastMessage.delete(key);
     const bound = this.api.mutate<Pod>('Pod', namespace, name, (p) => {

@@ -64,6 +64,16 @@ export class ObjectStore {
     return out.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name!).localeCompare(keyOf(b.metadata.namespace, b.metadata.name!)));
   }
 
+  /**
+   * The stored objects themselves (no copies), for read-only scans by controllers and for
+   * serialising responses. Callers must not mutate them.
+   */
+  scan(bucket: string, namespace?: string): readonly KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const o of this.#bucket(bucket).values()) if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
+    return out;
+  }
+
   count(bucket: string, namespace?: string): number {
     if (namespace === undefined) return this.#bucket(bucket).size;
     let n = 0;
@@ -71,7 +81,7 @@ export class ObjectStore {
     return n;
   }
 
-  /** Insert a new object; the caller has checked it does not exist. Returns the stored clone. */
+  /** Insert a new object; the caller has checked it does not exist. Returns the stored object (read-only). */
   create(bucket: string, object: KubeObject): KubeObject {
     return this.#write(bucket, object, 'ADDED');
   }
@@ -89,7 +99,7 @@ export class ObjectStore {
     const rv = ++this.#rv;
     const object = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } };
     this.#emit({ type: 'DELETED', bucket, object, rv });
-    return structuredClone(object);
+    return object;
   }
 
   #write(bucket: string, object: KubeObject, type: WatchEventType): KubeObject {
@@ -98,7 +108,7 @@ export class ObjectStore {
     stored.metadata.resourceVersion = String(rv);
     this.#bucket(bucket).set(keyOf(stored.metadata.namespace, stored.metadata.name!), stored);
     this.#emit({ type, bucket, object: stored, rv });
-    return structuredClone(stored);
+    return stored;
   }
 
   #emit(event: StoreEvent): void {
