@@ -56,6 +56,7 @@ export class CardsService {
   /** Devices a job is writing now: one job per card at a time. */
   readonly #busy = new Set<string>();
   #view: CardDrive[] = [];
+  #refreshing: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void) | undefined;
 
   constructor(options: CardsServiceOptions) {
@@ -68,7 +69,7 @@ export class CardsService {
         isVirtualDevice: (device) => practice.readers.isVirtualDevice(device),
       });
     }
-    this.scanner.on('change', (drives) => void this.#refresh(drives));
+    this.scanner.on('change', (drives) => void this.#queueRefresh(drives));
     this.scanner.on('error', () => undefined); // a failed scan is retried on the next tick
   }
 
@@ -91,7 +92,7 @@ export class CardsService {
   handlers(): CardsHandlers {
     return {
       'cards.listDrives': async () => {
-        await this.#refresh(await this.scanner.rescan());
+        await this.#queueRefresh(await this.scanner.rescan());
         return { drives: this.#view };
       },
       'cards.prepare': async ({ hostname, device, confirmDevice }) => ({ jobId: this.prepare(hostname, device, confirmDevice) }),
@@ -180,6 +181,12 @@ export class CardsService {
       const done = nodes.length > 0 && nodes.every((n) => reports[n.hostname]);
       return { ...s, records: { ...s.records, [REPORTS_KEY]: reports }, steps: { ...s.steps, cards: done ? 'done' : 'in-progress' } };
     });
+  }
+
+  /** Refreshes run one after another, so an older list never overwrites a newer one. */
+  #queueRefresh(drives: DriveInfo[]): Promise<void> {
+    this.#refreshing = this.#refreshing.then(() => this.#refresh(drives)).catch(() => undefined);
+    return this.#refreshing;
   }
 
   /** Assess, identify what changed, publish. */
