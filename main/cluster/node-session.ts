@@ -143,8 +143,10 @@ export class NodeSession {
     return this.login.username;
   }
 
+  /** Logs a line for this node; the sudo password (the one secret sent into commands) is masked. */
   log(line: string): void {
-    this.ctx.log?.(`${this.name}: ${line}`);
+    const secret = this.login.sudoPassword;
+    this.ctx.log?.(`${this.name}: ${secret ? line.split(secret).join('********') : line}`);
   }
 
   /** Runs a command line built with the quoting helper. Non-zero exits are returned, not thrown. */

@@ -113,4 +113,15 @@ describe('preflight on the practice lab', () => {
     expect(check(other.checks, 'pi-01', 'snap-store').problem).toBe('The snap store does not offer MicroK8s on the channel 1.99/stable for this node.');
     expect(checks.some((c) => c.id === 'ports')).toBe(false);
   });
+
+  it('Ubuntu 22.04 without linux-modules-extra-raspi: vxlan fails, the fix installs the package, reboots and passes', async () => {
+    const { lab, sessions } = await start([{ hostname: 'pi-01', role: 'control-plane', release: '22.04', configuredFor24: true }]);
+    const { checks } = await runPreflight(sessions, { ...options, checkPorts: false });
+    expect(check(checks, 'pi-01', 'ubuntu-release')).toMatchObject({ status: 'warn', problem: 'The plan says Ubuntu 24.04, but this node runs 22.04.' });
+    const vxlan = check(checks, 'pi-01', 'vxlan');
+    expect(vxlan).toMatchObject({ status: 'fail', problem: 'Ubuntu 22.04 for Raspberry Pi ships vxlan in a separate package (linux-modules-extra-raspi).' });
+    expect(await vxlan.fix!.run()).toMatchObject({ status: 'pass', found: 'vxlan module available' });
+    expect(lab.lines).toContain('pi-01: $ sudo apt-get install -y linux-modules-extra-raspi');
+    expect(lab.lines).toContain('pi-01: back after the reboot');
+  });
 });

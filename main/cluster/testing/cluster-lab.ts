@@ -7,7 +7,7 @@
  *   const sessions = await openAll(lab.targets, lab.login, lab.ctx);
  *   ... await lab.stop();
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
@@ -19,6 +19,7 @@ import { folderCard } from '../../lab/pi/card-reader';
 import type { VirtualPi } from '../../lab/pi/virtual-pi';
 import type { LabKubeApi } from '../../lab/kube/kube-api-server';
 import { ClusterKey } from '../../plan/cluster-key';
+import { passwordHash } from '../../plan/secrets';
 import { KnownHostsStore } from '../../ssh/known-hosts';
 import type { NodeLogin, NodeTarget, OperationContext } from '../node-session';
 import { planTargets } from '../plan-targets';
@@ -28,6 +29,8 @@ export interface LabNodeSpec {
   role: NodeRole;
   /** The card as a user prepared it by hand without the cgroup flags. */
   withoutCgroupFlags?: boolean;
+  /** The card's configuration was written for 24.04 (no linux-modules-extra-raspi) although the image is another release. */
+  configuredFor24?: boolean;
   release?: UbuntuRelease;
   memoryBytes?: number;
 }
@@ -50,14 +53,15 @@ export interface ClusterLab {
 
 const certDir = mkdtempSync(join(tmpdir(), 'pcw-cluster-certs-'));
 
-export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: number; clusterName?: string }): Promise<ClusterLab> {
+/** `sudoPassword`: the login user gets this password and sudo asks for it (the wizard's cards make sudo passwordless). */
+export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: number; clusterName?: string; sudoPassword?: string }): Promise<ClusterLab> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pcw-cluster-'));
   const key = await new ClusterKey(dataDir).ensure('pi-cluster-wizard@test');
   const plan: StoredPlan = {
     clusterName: options.clusterName ?? 'home-lab',
     nodes: options.nodes.map((n, i) => ({ hostname: n.hostname, role: n.role, address: `192.168.1.${21 + i}` })),
     network: { kind: 'ethernet', mode: 'static', static: { prefix: 24, gateway: '192.168.1.1', dns: ['192.168.1.1'] } },
-    login: { publicKey: key.publicKey },
+    login: { publicKey: key.publicKey, ...(options.sudoPassword ? { passwordHash: passwordHash(options.sudoPassword) } : {}) },
     microk8sChannel: '1.32/stable',
     ubuntuRelease: '24.04',
     timezone: 'Etc/UTC',
@@ -71,8 +75,9 @@ export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: n
     const dir = mkdtempSync(join(tmpdir(), 'pcw-card-'));
     const shipped = await ubuntuBootFiles(release);
     for (const [name, data] of shipped) writeFileSync(join(dir, name), data);
-    const config = bootConfig(plan, spec.hostname, { release, cmdline: shipped.get('cmdline.txt')!.toString('utf8'), hasCmdlineBackup: false });
+    const config = bootConfig(plan, spec.hostname, { release: spec.configuredFor24 ? '24.04' : release, cmdline: shipped.get('cmdline.txt')!.toString('utf8'), hasCmdlineBackup: false });
     for (const f of config.files) writeFileSync(join(dir, f.name), f.data);
+    if (options.sudoPassword) writeFileSync(join(dir, 'user-data'), readFileSync(join(dir, 'user-data'), 'utf8').replace('NOPASSWD:ALL', 'ALL'));
     if (spec.withoutCgroupFlags) writeFileSync(join(dir, 'cmdline.txt'), shipped.get('cmdline.txt')!);
     pis.push(lab.addPi({ card: folderCard(dir), release, memoryBytes: spec.memoryBytes }));
   }
