@@ -196,19 +196,20 @@ describe('openBootPartition errors', () => {
     await makeFat32Image(image);
     await chmod(image, 0o600);
     const device = join(dir, 'root-only-device');
-    await run('mknod', ['-m', '600', device, 'c', '1', '3']); // a character device only root may open
+    // A character device only root may open (where this machine lets root create device nodes).
+    const canMknod = await run('mknod', ['-m', '600', device, 'c', '1', '3']).then(() => true, () => false);
     const script = `
       import { openBootPartition } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'boot-partition.ts')).href)};
       const codes = [];
       for (const path of process.argv.slice(1)) codes.push(await openBootPartition(path, { writable: true }).then(() => 'OPENED', (e) => e.code));
       console.log(JSON.stringify(codes));`;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, image, device], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, image, ...(canMknod ? [device] : [])], {
       uid: 65534,
       gid: 65534,
       cwd: process.cwd(),
       env: { ...process.env, HOME: dir },
     });
-    expect(JSON.parse(stdout)).toEqual(['PERMISSION_DENIED', 'NEEDS_ADMIN']);
+    expect(JSON.parse(stdout)).toEqual(canMknod ? ['PERMISSION_DENIED', 'NEEDS_ADMIN'] : ['PERMISSION_DENIED']);
   });
 
   it('maps permission errors on raw devices to NEEDS_ADMIN and on files to PERMISSION_DENIED', () => {
