@@ -7,6 +7,7 @@ import { STEP_IDS } from '../../preload/contract/app';
 import { ErrorCode } from '../../preload/contract/errors';
 import { AppError } from '../router/app-error';
 import { CardsService } from '../cards/cards-handlers';
+import { FindNodesService } from '../find-nodes/find-nodes-service';
 import { JobManager } from '../jobs/job-manager';
 import { PlanService } from '../plan/plan-service';
 import { PracticeService } from '../practice/practice-service';
@@ -16,7 +17,7 @@ import { StateStore } from '../state/state-store';
 import { EventBus } from './event-bus';
 
 /** Steps a user can enter today; the others show what they will do. */
-export const AVAILABLE_STEPS: StepId[] = ['plan', 'cards'];
+export const AVAILABLE_STEPS: StepId[] = ['plan', 'cards', 'discover'];
 
 export interface App {
   router: Router;
@@ -26,6 +27,7 @@ export interface App {
   plans: PlanService;
   practice: PracticeService;
   cards: CardsService;
+  findNodes: FindNodesService;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     onDrives: (drives) => events.emit('cards.drives', { drives }),
   });
   if (options.watchDrives !== false) cards.start();
+  const findNodes = new FindNodesService({ store, jobs, plans, practice, onChange: (state) => events.emit('findNodes.changed', state) });
 
   const appState = (): AppState => {
     const s = store.state;
@@ -105,6 +108,10 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'practice.power': ({ pi, on }) => practice.power(pi, on),
     'practice.setSpeed': ({ speed }) => practice.setSpeed(speed),
     ...cards.handlers(),
+    'findNodes.subnets': () => findNodes.subnets(),
+    'findNodes.start': (params) => findNodes.start(params),
+    'findNodes.stop': () => findNodes.stop(),
+    'findNodes.state': () => findNodes.state(),
   };
 
   return {
@@ -115,6 +122,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     plans,
     practice,
     cards,
+    findNodes,
     close: async () => {
       cards.stop();
       await jobs.shutdown();

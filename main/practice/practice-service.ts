@@ -22,6 +22,8 @@ export const PRACTICE_READERS = 2;
 const GB = 1_000_000_000;
 
 export const MAX_PRACTICE_PIS = 20;
+/** The practice lab's own loopback network: Pis get .11, .12, …; its Kubernetes API .10. */
+export const PRACTICE_LOOPBACK = '127.77.0';
 const DEFAULT_SPEED = 10;
 
 const savedCards = z.array(practiceCard.omit({ device: true }));
@@ -120,7 +122,7 @@ export class PracticeService {
   async lab(): Promise<Lab> {
     if (this.#lab) return this.#lab;
     this.#labStarting ??= (async () => {
-      const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed });
+      const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase: PRACTICE_LOOPBACK });
       await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') });
       for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
       this.#lab = lab;
@@ -140,6 +142,25 @@ export class PracticeService {
 
   #attach(pi: VirtualPi): void {
     pi.on('state', () => this.onChange(this.view()));
+  }
+
+  /**
+   * The practice lab as a network to search: its subnet, the SSH port its Pis listen on, and its
+   * neighbour table (in Linux /proc/net/arp form) listing the Pis that are powered on.
+   */
+  labNetwork(): { subnet: string; sshPort: number; neighbourTable(): string } | undefined {
+    if (!this.enabled) return undefined;
+    const lab = this.#lab;
+    const running = () => (lab?.pis ?? []).filter((p) => p.state === 'running' || p.state === 'booting');
+    return {
+      subnet: `${PRACTICE_LOOPBACK}.0/24`,
+      sshPort: running().find((p) => p.sshPort)?.sshPort ?? 22,
+      neighbourTable: () =>
+        [
+          'IP address       HW type     Flags       HW address            Mask     Device',
+          ...running().map((p) => `${p.loopback.padEnd(17)}0x1         0x2         ${p.mac}     *        practice0`),
+        ].join('\n') + '\n',
+    };
   }
 
   async addPi(): Promise<PracticeView> {

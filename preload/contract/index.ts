@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { appMethods } from './app';
 import { cardsEvents, cardsMethods } from './cards';
+import { findNodesEvents, findNodesMethods } from './find-nodes';
 import { jobEvents, jobMethods } from './jobs';
 import { planMethods } from './plan';
 import { practiceEvents, practiceMethods } from './practice';
@@ -15,12 +16,14 @@ export const methods = {
   ...jobMethods,
   ...practiceMethods,
   ...cardsMethods,
+  ...findNodesMethods,
 };
 
 export const events = {
   ...jobEvents,
   ...practiceEvents,
   ...cardsEvents,
+  ...findNodesEvents,
 };
 
 export type Methods = typeof methods;

@@ -1,0 +1,81 @@
+/**
+ * "Boot & discover": find the planned nodes on the network once they are powered on. Only the
+ * subnets and hosts the user chose are ever contacted.
+ */
+import { z } from 'zod';
+import { event, method } from './define';
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const cidr = z
+  .string()
+  .max(18)
+  .refine((s) => {
+    const [ip, prefix] = s.split('/');
+    return !!ip && IPV4.test(ip) && prefix !== undefined && /^\d{1,2}$/.test(prefix) && Number(prefix) >= 16 && Number(prefix) <= 32;
+  }, 'Write a subnet as address/prefix with a prefix from 16 to 32, for example 192.168.1.0/24.');
+/** An IPv4 address or a host name (a VM, or a Pi on another subnet). */
+export const hostOrAddress = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.-]+$/, 'Write a host as an IPv4 address or a name such as pi-01.local.');
+
+export const candidateSubnet = z.object({
+  cidr: z.string(),
+  interfaceName: z.string(),
+  localAddress: z.string(),
+  narrowedFrom: z.string().optional(),
+  /** The practice lab's network (simulated Pis on this computer). */
+  practice: z.boolean(),
+});
+
+export const foundHost = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  mac: z.string().optional(),
+  isPi: z.boolean(),
+  /** From the SSH banner, e.g. "Ubuntu 24.04". */
+  system: z.string().optional(),
+  sshReady: z.boolean(),
+  hostname: z.string().optional(),
+  fingerprint: z.string().optional(),
+  plannedNode: z.string().optional(),
+  matchedBy: z.enum(['hostname', 'host-key', 'reverse-dns']).optional(),
+});
+export type FoundHost = z.infer<typeof foundHost>;
+
+export const foundNode = z.object({ address: z.string(), port: z.number().int(), fingerprint: z.string().optional(), foundAt: z.number() });
+export type FoundNode = z.infer<typeof foundNode>;
+
+export const findNodesState = z.object({
+  /** The running search job, if any. */
+  jobId: z.string().optional(),
+  subnets: z.array(z.string()),
+  hosts: z.array(foundHost),
+  /** Planned hostname -> where it was found (kept across restarts). */
+  found: z.record(z.string(), foundNode),
+  missing: z.array(z.string()),
+});
+export type FindNodesState = z.infer<typeof findNodesState>;
+
+export const findNodesMethods = {
+  'findNodes.subnets': method(z.object({}).strict(), z.object({ subnets: z.array(candidateSubnet) }), 'Networks this computer is on (virtual, VPN and container interfaces left out).'),
+  'findNodes.start': method(
+    z
+      .object({
+        subnets: z.array(cidr).max(8),
+        extraHosts: z.array(hostOrAddress).max(20).default([]),
+        /** Allow subnets of more than 1024 addresses. */
+        widen: z.boolean().default(false),
+      })
+      .strict(),
+    findNodesState,
+    'Search the chosen subnets and hosts until every planned node is found (a job; cancel to stop).',
+  ),
+  'findNodes.stop': method(z.object({}).strict(), findNodesState, 'Stop searching.'),
+  'findNodes.state': method(z.object({}).strict(), findNodesState, 'What has been found so far.'),
+};
+
+export const findNodesEvents = {
+  'findNodes.changed': event(findNodesState, 'Hosts found or matched, or the search stopped.'),
+};
