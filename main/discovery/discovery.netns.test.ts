@@ -32,10 +32,12 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
     const pair = await generateKeyPair(dir, 'cluster_ed25519');
     key = pair.privateKeyPath;
     user = await createTestUser({ sudo: 'password', homeDir: dir });
-    lab = createNetnsLab([11, 23, 42, 77]);
+    lab = createNetnsLab([11, 23, 42, 77, 99]);
     for (const [i, h] of lab.hosts.slice(0, 3).entries()) {
       sshds.push(await startSshd({ listenAddress: h.address, netns: h.netns, hostname: `pi-${i + 1}`, authorizedKeys: pair.publicKey, dir }));
     }
+    // .99: a Pi that will be unplugged (the keepalive test takes its link down).
+    sshds.push(await startSshd({ listenAddress: lab.hosts[4]!.address, netns: lab.hosts[4]!.netns, hostname: 'pi-9', authorizedKeys: pair.publicKey, dir }));
   }, 60_000);
 
   afterAll(async () => {
@@ -58,7 +60,7 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
     ]);
     expect(sweep).toMatchObject({ ok: true });
     const found = (sweep as { value: { found: { address: string; ssh?: { banner: string; os: string } }[] } }).value.found;
-    expect(found.map((h) => h.address)).toEqual(lab.hosts.slice(0, 3).map((h) => h.address));
+    expect(found.map((h) => h.address)).toEqual([0, 1, 2, 4].map((i) => lab.hosts[i]!.address));
     for (const h of found) expect(h.ssh).toMatchObject({ banner: expect.stringMatching(/^SSH-2\.0-OpenSSH_\S+ Debian-/), os: 'debian' });
 
     expect(discovery).toMatchObject({ ok: true });
@@ -67,7 +69,7 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
     expect(result.missing).toEqual(['pi-4']);
     // Pi MACs come from the laptop's real kernel neighbour table; .77 is a Pi whose SSH is not up yet.
     expect(result.hosts.map((h) => [h.address, h.mac, h.isPi, h.sshReady, h.hostKeyFingerprint])).toEqual([
-      ...lab.hosts.slice(0, 3).map((h, i) => [h.address, piMac(Number(h.address.split('.')[3])), true, true, sshds[i]!.fingerprint()]),
+      ...[0, 1, 2, 4].map((i) => lab.hosts[i]!).map((h, i) => [h.address, piMac(Number(h.address.split('.')[3])), true, true, sshds[i]!.fingerprint()]),
       [lab.hosts[3]!.address, piMac(77), true, false, undefined],
     ]);
   });
@@ -84,6 +86,18 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
       expect(JSON.stringify(results[1])).not.toContain('pcw-sudo-'); // prompt/ready markers removed
       expect(JSON.stringify(results[1])).not.toContain(user.password);
     }
+  });
+
+  it('notices through keepalives when a Pi drops off the network', async () => {
+    const [r] = await run([
+      {
+        op: 'keepalive',
+        target: { ...target(4), username: 'root', knownHostsPath: join(dir, 'known_hosts_keepalive') },
+        command: "nohup sh -c 'sleep 0.5; ip link set eth0 down' >/dev/null 2>&1 </dev/null &",
+        keepaliveIntervalMs: 200,
+      },
+    ]);
+    expect(r).toEqual({ ok: true, value: { noticed: true, isOpen: false, after: 'CONNECTION_LOST' } });
   });
 
   it('refuses a host whose key changed after it was pinned', async () => {

@@ -148,7 +148,7 @@ export class SshConnection {
         ? sudoSession(cmd, sudo, this.label, (line) => channel?.write(line), sendStdin, (err) => finish(err))
         : undefined;
 
-      this.client.exec(session ? session.remoteCommand : cmd, (err, ch) => {
+      const onChannel = (err: Error | undefined, ch: ClientChannel) => {
         if (err) return finish(lostError(this.label));
         channel = ch;
         if (settled) return ch.close();
@@ -171,7 +171,12 @@ export class SshConnection {
           finish(sawExit ? undefined : lostError(this.label));
         });
         if (!session) sendStdin();
-      });
+      };
+      try {
+        this.client.exec(session ? session.remoteCommand : cmd, onChannel);
+      } catch {
+        finish(lostError(this.label)); // the socket closed before 'close' was emitted
+      }
     });
   }
 

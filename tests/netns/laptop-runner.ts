@@ -21,7 +21,9 @@ export interface SshTarget {
 export type LaptopJob =
   | { op: 'sweep'; targets: string[]; port: number; exclude?: string[]; maxConcurrent?: number; maxNewConnectionsPerSecond?: number; connectTimeoutMs?: number }
   | { op: 'discover'; subnets: string[]; port: number; exclude?: string[]; plannedNodes: PlannedNode[]; ssh: Omit<SshTarget, 'host' | 'port'> }
-  | { op: 'exec'; target: SshTarget; command: string; sudoPassword?: string; stdin?: string };
+  | { op: 'exec'; target: SshTarget; command: string; sudoPassword?: string; stdin?: string }
+  /** Connects with a short keepalive, runs `command` (which should cut the host off), waits for the drop. */
+  | { op: 'keepalive'; target: SshTarget; command: string; keepaliveIntervalMs: number };
 
 async function run(job: LaptopJob): Promise<unknown> {
   switch (job.op) {
@@ -52,6 +54,15 @@ async function run(job: LaptopJob): Promise<unknown> {
       } finally {
         conn.close();
       }
+    }
+    case 'keepalive': {
+      const { knownHostsPath, ...target } = job.target;
+      const conn = await connectSsh({ ...target, keepaliveIntervalMs: job.keepaliveIntervalMs, knownHosts: new KnownHostsStore(knownHostsPath) });
+      await conn.exec(job.command);
+      const noticed = await Promise.race([conn.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000).unref())]);
+      const after = await conn.exec('true').then(() => 'ran', (err: { code?: string }) => err.code);
+      conn.close();
+      return { noticed, isOpen: conn.isOpen, after };
     }
   }
 }
