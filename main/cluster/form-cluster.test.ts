@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listApiNodes } from './cluster-api';
 import { addNode, removeNode, resetCluster } from './change-cluster';
-import { formCluster, highAvailability } from './form-cluster';
+import { buildCluster } from './build-cluster';
+import { formCluster } from './form-cluster';
 import { installMicroK8s } from './install-microk8s';
 import { mergeKubeconfig, saveClusterKubeconfig } from './kubeconfig';
 import { openAll, type NodeSession } from './node-session';
@@ -100,25 +101,43 @@ describe('forming a cluster on the practice lab', () => {
     expect(names(await listApiNodes(kubeconfig))).toEqual(['pi-01']);
   });
 
-  it('three control planes joined one at a time: high availability', async () => {
-    const { lab, sessions } = await start([
-      { hostname: 'cp-1', role: 'control-plane' },
-      { hostname: 'cp-2', role: 'control-plane' },
-      { hostname: 'cp-3', role: 'control-plane' },
-      { hostname: 'w-1', role: 'worker' },
-    ]);
-    await installMicroK8s(sessions, { channel: '1.32/stable' });
-    expect(await highAvailability(sessions[0]!)).toBe(false);
-    const formed = await formCluster(sessions, { clusterName: 'ha-lab', apiServer: lab.apiServer });
-    expect(formed.highAvailability).toBe(true);
-    expect(formed.nodes.map((n) => [n.name, n.role, n.ready]).sort()).toEqual([
+  it('three control planes joined one at a time: high availability (the whole build as one job)', async () => {
+    lab = await startClusterLab({
+      nodes: [
+        { hostname: 'cp-1', role: 'control-plane' },
+        { hostname: 'cp-2', role: 'control-plane' },
+        { hostname: 'cp-3', role: 'control-plane' },
+        { hostname: 'w-1', role: 'worker' },
+      ],
+    });
+    const phases: string[] = [];
+    let last = 0;
+    const built = await buildCluster({
+      plan: { clusterName: 'ha-lab', microk8sChannel: '1.32/stable' },
+      targets: lab.targets,
+      login: lab.login,
+      dataDir: lab.dataDir,
+      ctx: lab.ctx,
+      apiServer: lab.apiServer,
+      onPhase: (phase, progress) => {
+        if (phases.at(-1) !== phase) phases.push(phase);
+        expect(progress).toBeGreaterThanOrEqual(last);
+        last = progress;
+      },
+    });
+    expect(phases).toEqual(['connecting', 'installing', 'forming', 'saving']);
+    expect(last).toBe(1);
+    expect(built.highAvailability).toBe(true);
+    expect(built.nodes.map((n) => [n.name, n.role, n.ready]).sort()).toEqual([
       ['cp-1', 'control-plane', true],
       ['cp-2', 'control-plane', true],
       ['cp-3', 'control-plane', true],
       ['w-1', 'worker', true],
     ]);
+    expect(built.kubeconfigPath).toBe(join(lab.dataDir, 'clusters', 'ha-lab', 'kubeconfig'));
+    expect(names(await listApiNodes(await readFile(built.kubeconfigPath, 'utf8')))).toEqual(['cp-1', 'cp-2', 'cp-3', 'w-1']);
     // cp-3 was joined only after cp-2 was Ready (no "datastore busy" failure on the way).
-    expect(formed.joins.flatMap((j) => j.failures)).toEqual([]);
+    expect(built.joins.flatMap((j) => j.failures)).toEqual([]);
     const joins = lab.lines.filter((l) => /\$ sudo microk8s join/.test(l) || /joined the cluster as a control plane/.test(l));
     expect(joins.map((l) => l.split(':')[0])).toEqual(['cp-2', 'cp-2', 'cp-3', 'cp-3', 'w-1']);
   });

@@ -18,6 +18,8 @@ export interface InstallProgress {
   phase: InstallPhase;
   /** 0..1 for this node. */
   fraction: number;
+  /** 0..1 over every node of this install (installMicroK8s only). */
+  overall?: number;
 }
 
 export interface InstallOptions {
@@ -107,5 +109,11 @@ async function joinMicrok8sGroup(node: NodeSession): Promise<void> {
 
 /** Installs on every node in parallel; one node failing does not stop the others. */
 export async function installMicroK8s(nodes: readonly NodeSession[], options: InstallOptions): Promise<PromiseSettledResult<NodeInstallResult>[]> {
-  return Promise.allSettled(nodes.map((n) => installOnNode(n, options)));
+  const fractions = new Map(nodes.map((n) => [n.name, 0]));
+  const onProgress = (p: InstallProgress) => {
+    fractions.set(p.node, p.fraction);
+    const overall = [...fractions.values()].reduce((a, b) => a + b, 0) / Math.max(1, fractions.size);
+    options.onProgress?.({ ...p, overall });
+  };
+  return Promise.allSettled(nodes.map((n) => installOnNode(n, { ...options, onProgress })));
 }
