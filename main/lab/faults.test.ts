@@ -42,7 +42,7 @@ async function run(pi: VirtualPi, command: string) {
 
 const INSTALL = 'sudo snap install microk8s --classic --channel=1.32/stable && sudo microk8s status --wait-ready >/dev/null';
 
-describe('faults', () => {
+describe('faults', { timeout: 120_000 }, () => {
   it('cgroup flags missing: /proc/cmdline lacks them, the node is NotReady, inspect warns', async () => {
     const { lab, pis } = await startLab(['pi-a']);
     const pi = pis[0]!;

@@ -117,6 +117,7 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
       this.#clusters.set(record.id, record);
     }
     record.members.push({ pi, name: saved.name, address: pi.address, role: saved.role, joinedAt: saved.joinedAt, readyAt: this.#startedAt.get(pi) ?? 0, left: false });
+    record.members.sort((a, b) => a.joinedAt - b.joinedAt); // join order, whichever Pi boots first
     this.#membership.set(pi, record);
     return record;
   }

@@ -46,10 +46,10 @@ beforeAll(async () => {
   await Promise.all(pis.map((p) => p.powerOn()));
   await Promise.all(pis.map((p) => p.whenReady()));
   api = await lab.startKubeApi();
-});
+}, 120_000);
 afterAll(() => lab.stop());
 
-describe('MicroK8s on three virtual Pis over SSH', () => {
+describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
   it('installs with snapd\'s texts and asks for the microk8s group until a new login', async () => {
     const [a] = pis as [VirtualPi];
     expect(await run(a, 'microk8s status')).toMatchObject({ code: 127, stderr: 'bash: line 1: microk8s: command not found\n' });
@@ -171,7 +171,7 @@ describe('MicroK8s on three virtual Pis over SSH', () => {
   });
 });
 
-describe('MicroK8s up to 1.27 checks that the joining hostname resolves', () => {
+describe('MicroK8s up to 1.27 checks that the joining hostname resolves', { timeout: 120_000 }, () => {
   it('refuses the join until the control plane\'s /etc/hosts knows the joining node', async () => {
     const lab2 = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
     try {
@@ -195,7 +195,7 @@ describe('MicroK8s up to 1.27 checks that the joining hostname resolves', () => 
   });
 });
 
-describe('a lab restarted on the same data dir', () => {
+describe('a lab restarted on the same data dir', { timeout: 120_000 }, () => {
   it('brings the Pis back into the cluster they had formed, addons included', async () => {
     const dataDir = tempDir('lab');
     const cards = await Promise.all(['p', 'q'].map((n, i) => seedFolder('24.04', { 'user-data': userData(`keep-${n}`, ''), 'network-config': network(`192.168.1.5${i + 1}`), 'cmdline.txt': cmdline })));

@@ -31,4 +31,4 @@ it('22.04 as Ubuntu ships it: ubuntu/ubuntu, forced change, then sudo -S with th
   } finally {
     again.close();
   }
-});
+}, 120_000);

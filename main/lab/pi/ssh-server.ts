@@ -206,7 +206,10 @@ export class PiSshServer {
     } catch (e) {
       if (e instanceof ShellExit) code = e.code;
       else if (this.options.os.powerSignal.aborted) return;
-      else throw e;
+      else {
+        io.stderr(`bash: ${(e as Error).message}\n`);
+        code = 1;
+      }
     }
     finish(ch, code);
   }

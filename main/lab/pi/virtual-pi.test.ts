@@ -27,7 +27,7 @@ function firstLine(host: string, port: number): Promise<string> {
   });
 }
 
-describe('VirtualPi booting the card Ubuntu ships', () => {
+describe('VirtualPi booting the card Ubuntu ships', { timeout: 120_000 }, () => {
   it('24.04 card image: hostname ubuntu, Ubuntu banner, no password SSH', async () => {
     const lab = newLab();
     const path = join(tempDir('img'), 'card.img');
@@ -76,7 +76,7 @@ describe('VirtualPi booting the card Ubuntu ships', () => {
   });
 });
 
-describe('VirtualPi first boot from prepared user-data', () => {
+describe('VirtualPi first boot from prepared user-data', { timeout: 120_000 }, () => {
   const key = clientKey();
   const userData = (hostname: string) => `#cloud-config
 hostname: ${hostname}
@@ -137,7 +137,7 @@ write_files:
   });
 });
 
-describe('interactive shell', () => {
+describe('interactive shell', { timeout: 120_000 }, () => {
   it('prompts, echoes, asks sudo for the password without echo, and logs out', async () => {
     const key = clientKey();
     const lab = newLab();

@@ -50,10 +50,10 @@ beforeAll(async () => {
   });
   await Promise.all([noble.powerOn(), jammy.powerOn()]);
   await Promise.all([noble.whenReady(), jammy.whenReady()]);
-});
+}, 120_000);
 afterAll(() => lab.stop());
 
-describe('system facts', () => {
+describe('system facts', { timeout: 120_000 }, () => {
   it('os-release, uname, model, cmdline', async () => {
     const r = await ssh(noble, 'grep -E "^(VERSION_ID|VERSION_CODENAME)=" /etc/os-release; uname -m; uname -r; cat /proc/device-tree/model; echo; cat /proc/cmdline');
     expect(r.code).toBe(0);
@@ -72,7 +72,7 @@ describe('system facts', () => {
   });
 });
 
-describe('sudo', () => {
+describe('sudo', { timeout: 120_000 }, () => {
   it('NOPASSWD for the cloud-init default user', async () => {
     expect((await ssh(noble, 'sudo -n whoami; whoami')).stdout).toBe('root\nubuntu\n');
   });
@@ -90,7 +90,7 @@ describe('sudo', () => {
   });
 });
 
-describe('editing cmdline.txt and /etc/hosts', () => {
+describe('editing cmdline.txt and /etc/hosts', { timeout: 120_000 }, () => {
   it('sed -i on the card file reaches /proc/cmdline after a reboot; tee -a appends hosts', async () => {
     const edit = await ssh(noble, "sudo sed -i '1 s/^/cgroup_enable=memory cgroup_memory=1 /' /boot/firmware/cmdline.txt && grep -o 'cgroup_memory=1' /proc/cmdline | head -n1; echo '192.168.1.22 lab-pi-2' | sudo tee -a /etc/hosts > /dev/null && tail -n1 /etc/hosts");
     // The running kernel keeps the command line it booted with.
@@ -104,7 +104,7 @@ describe('editing cmdline.txt and /etc/hosts', () => {
   });
 });
 
-describe('packages and modules', () => {
+describe('packages and modules', { timeout: 120_000 }, () => {
   it('22.04 lacks vxlan until linux-modules-extra-raspi is installed', async () => {
     expect(await ssh(jammy, 'modinfo vxlan')).toEqual({ stdout: '', stderr: 'modinfo: ERROR: Module vxlan not found.\n', code: 1 });
     expect((await ssh(jammy, 'apt-get install -y linux-modules-extra-raspi')).code).toBe(100);
@@ -129,7 +129,7 @@ describe('packages and modules', () => {
   });
 });
 
-describe('hostname and time', () => {
+describe('hostname and time', { timeout: 120_000 }, () => {
   it('hostnamectl set-hostname needs root and persists', async () => {
     expect((await ssh(noble, 'hostnamectl set-hostname pi-renamed')).code).toBe(1);
     expect((await ssh(noble, 'sudo hostnamectl set-hostname pi-renamed && hostname && hostnamectl | head -n1')).stdout).toBe('pi-renamed\n Static hostname: pi-renamed\n');
