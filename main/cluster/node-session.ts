@@ -116,7 +116,8 @@ export class NodeSession {
     return new NodeSession(target, login, ctx, conn);
   }
 
-  static #connect(target: NodeTarget, login: NodeLogin, ctx: OperationContext): Promise<SshConnection> {
+  /** Async so that a target whose address is not known right now rejects instead of throwing. */
+  static async #connect(target: NodeTarget, login: NodeLogin, ctx: OperationContext): Promise<SshConnection> {
     return connectSsh({
       host: target.host,
       port: target.port,

@@ -1,5 +1,7 @@
 /** Preflight on the practice lab: each fault is found, explained, and (where the app can) fixed. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { joinNode } from './form-cluster';
+import { installMicroK8s } from './install-microk8s';
 import { openAll, type NodeSession } from './node-session';
 import { runPreflight, type PreflightCheck, type PreflightCheckId } from './preflight';
 import { startClusterLab, type ClusterLab, type LabNodeSpec } from './testing/cluster-lab';
@@ -123,5 +125,22 @@ describe('preflight on the practice lab', () => {
     expect(await vxlan.fix!.run()).toMatchObject({ status: 'pass', found: 'vxlan module available' });
     expect(lab.lines).toContain('pi-01: $ sudo apt-get install -y linux-modules-extra-raspi');
     expect(lab.lines).toContain('pi-01: back after the reboot');
+  });
+
+  it('a node that is already a worker of another cluster: fail, and the fix makes it leave', async () => {
+    const { sessions } = await start([
+      { hostname: 'pi-01', role: 'control-plane' },
+      { hostname: 'pi-02', role: 'worker' },
+      { hostname: 'old-cp', role: 'control-plane' },
+    ]);
+    const [, node, stray] = sessions as [NodeSession, NodeSession, NodeSession];
+    await installMicroK8s([node, stray], { channel: '1.32/stable' });
+    await joinNode(stray, node, { node: '192.168.1.22', controlPlane: '192.168.1.23' }, { clusterName: 'old' });
+
+    const { checks } = await runPreflight(sessions.slice(0, 2), { ...options, checkPorts: false });
+    const existing = check(checks, 'pi-02', 'microk8s-existing');
+    expect(existing).toMatchObject({ status: 'fail', found: 'MicroK8s v1.32.3 (1.32/stable) installed, worker of another cluster' });
+    expect(existing.fix?.description).toBe('Make this node leave its current cluster (microk8s leave).');
+    expect(await existing.fix!.run()).toMatchObject({ status: 'pass', found: 'MicroK8s v1.32.3 (1.32/stable) installed, not in another cluster' });
   });
 });
