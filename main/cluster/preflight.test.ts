@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { joinNode } from './form-cluster';
 import { installMicroK8s } from './install-microk8s';
 import { openAll, type NodeSession } from './node-session';
-import { runPreflight, type PreflightCheck, type PreflightCheckId } from './preflight';
+import { checkView, runPreflight, type PreflightCheck, type PreflightCheckId } from './preflight';
 import { startClusterLab, type ClusterLab, type LabNodeSpec } from './testing/cluster-lab';
 
 let lab: ClusterLab | undefined;
@@ -42,6 +42,7 @@ describe('preflight on the practice lab', () => {
     expect(failed.problem).toContain('lacks cgroup_enable=memory cgroup_memory=1');
     expect(failed.why).toContain('controller "memory" not available');
     expect(failed.fix).toMatchObject({ rebootsNode: true });
+    expect(JSON.parse(JSON.stringify(checkView(failed)))).toEqual({ ...checkView(failed), fix: { description: failed.fix!.description, rebootsNode: true } });
     expect(check(report.checks, 'pi-02', 'memory-cgroup').status).toBe('pass');
 
     const fixed = await failed.fix!.run();

@@ -386,6 +386,14 @@ const udp4789: Evaluate = (input) =>
     why: "Pod traffic between nodes (Calico VXLAN) uses UDP 4789; if a firewall drops it, pods on different nodes cannot reach each other. Allow it if you run a firewall (sudo ufw allow 4789/udp).",
   });
 
+/** What the window may see of a check: everything but the fix's function (no secrets are in checks). */
+export type PreflightCheckView = Omit<PreflightCheck, 'fix'> & { fix?: { description: string; rebootsNode: boolean } };
+
+export function checkView(check: PreflightCheck): PreflightCheckView {
+  const { fix: f, ...rest } = check;
+  return f ? { ...rest, fix: { description: f.description, rebootsNode: f.rebootsNode } } : rest;
+}
+
 const LOCAL_CHECKS: Evaluate[] = [architecture, ubuntuRelease, memory, disk, hostname, hostsResolution, memoryCgroup, vxlan, clock, defaultRoute, snapStore, microk8sExisting];
 
 /** Runs every check on every node (in parallel across nodes). */
