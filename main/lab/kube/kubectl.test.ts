@@ -134,4 +134,19 @@ describe.skipIf(!kubectlPath)('real kubectl follows the tutorial', () => {
     expect(rows).toContainEqual(expect.objectContaining({ REASON: 'Pulled', MESSAGE: expect.stringMatching(/^Successfully pulled image "nginx:1\.14\.2" in [\d.]+s \([\d.]+s including waiting\)\. Image size: 44710204 bytes\.$/) }));
     expect(rows).toContainEqual(expect.objectContaining({ REASON: 'Killing', MESSAGE: 'Stopping container nginx' }));
   });
+
+  it('kubectl create configmap / secret / deployment / service (protobuf request bodies)', async () => {
+    expect(await kubectl('create', 'configmap', 'app-config', '--from-literal=greeting=hello')).toBe('configmap/app-config created\n');
+    expect(await kubectl('create', 'secret', 'generic', 'db', '--from-literal=password=s3cret')).toBe('secret/db created\n');
+    expect(await kubectl('create', 'deployment', 'web', '--image=nginx:1.16.1', '--replicas=1', '--port=80')).toBe('deployment.apps/web created\n');
+    expect(await kubectl('create', 'service', 'nodeport', 'web', '--tcp=80:80')).toBe('service/web created\n');
+    expect(Buffer.from(await kubectl('get', 'secret', 'db', '-o', 'jsonpath={.data.password}'), 'base64').toString()).toBe('s3cret');
+    expect(table(await kubectl('get', 'secret', 'db'))[0]).toMatchObject({ TYPE: 'Opaque', DATA: '1' });
+    expect(table(await kubectl('get', 'configmap', 'app-config'))[0]).toMatchObject({ DATA: '1' });
+    const svc = table(await kubectl('get', 'service', 'web'))[0]!;
+    expect(svc).toMatchObject({ TYPE: 'NodePort', 'PORT(S)': expect.stringMatching(/^80:3\d{4}\/TCP$/), 'CLUSTER-IP': expect.stringMatching(/^10\.152\.183\.\d+$/) });
+    await kubectl('rollout', 'status', 'deployment/web');
+    const ep = await until('endpoints', async () => table(await kubectl('get', 'endpoints', 'web'))[0]?.ENDPOINTS?.match(/^10\.1\.\d+\.\d+:80$/));
+    expect(ep).toBeTruthy();
+  });
 });

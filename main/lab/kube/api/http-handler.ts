@@ -17,6 +17,7 @@ import type { ResourceType } from './resource-registry';
 import { findResource, apiVersionOf } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
 import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
+import { decodeKubernetesProtobuf } from './protobuf-decoder';
 import type { KubeObject } from './types';
 
 /** Pod logs, provided by the lab kubelet. */
@@ -44,13 +45,15 @@ function sendError(res: ServerResponse, err: unknown): void {
   send(res, e.code, e.status);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function parseBody(text: string, contentType: string): unknown {
+function parseBody(body: Buffer, contentType: string): unknown {
+  if (contentType === 'application/vnd.kubernetes.protobuf') return body.length ? decodeKubernetesProtobuf(body) : undefined;
+  const text = body.toString('utf8');
   if (!text.trim()) return undefined;
   try {
     return contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
