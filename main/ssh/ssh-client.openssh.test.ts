@@ -159,7 +159,8 @@ describe.skipIf(!!skipReason)('SSH client against real OpenSSH', () => {
   it('stops commands on timeout and on abort', async () => {
     const conn = await connectSsh(opts());
     try {
-      expect((await rejection(conn.exec('sleep 30', { timeoutMs: 200 }))).code).toBe('TIMEOUT');
+      const timedOut = await rejection(conn.exec('sleep 30', { timeoutMs: 200 }));
+      expect(timedOut).toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('200 ms') });
       const ac = new AbortController();
       const p = conn.exec('sleep 30', { signal: ac.signal });
       setTimeout(() => ac.abort(), 100);

@@ -97,8 +97,11 @@ export class SshConnection {
     return !this.closedFlag;
   }
 
-
-  /** Runs a command (built with the quoting helper). Non-zero exit codes are returned, not thrown. */
+  /**
+   * Runs a command (built with the quoting helper). Non-zero exit codes are returned, not thrown.
+   * On timeout or abort the channel is closed; OpenSSH does not kill a command that has no terminal,
+   * so commands that may hang should carry their own limit (e.g. `timeout 600 ...`).
+   */
   exec(cmd: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { sudo, signal, timeoutMs } = options;
     const redact = (text: string) => (sudo?.password ? text.split(sudo.password).join(REDACTED) : text);
@@ -126,7 +129,7 @@ export class SshConnection {
       const onAbort = () => finish(abortError(this.label));
       signal?.addEventListener('abort', onAbort, { once: true });
       const timer = timeoutMs
-        ? setTimeout(() => finish(new SshError('TIMEOUT', `The command on ${this.label} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`, this.label)), timeoutMs)
+        ? setTimeout(() => finish(new SshError('TIMEOUT', `The command on ${this.label} did not finish within ${formatDuration(timeoutMs)}; the app stopped waiting for it.`, this.label)), timeoutMs)
         : undefined;
       const emitOut = (text: string) => {
         const safe = redact(text);
@@ -183,6 +186,10 @@ export class SshConnection {
   close(): void {
     this.client.end();
   }
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 function abortError(label: string): SshError {
