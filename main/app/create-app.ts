@@ -77,6 +77,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     };
   };
 
+  store.on('change', () => events.emit('app.changed', appState()));
+
   const handlers: Handlers = {
     'app.getState': () => appState(),
     'app.setPreferences': async (change) => {

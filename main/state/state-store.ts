@@ -3,6 +3,7 @@
  * atomically; a file that cannot be read or fails the schema is kept aside (renamed, never
  * deleted) and reported, and the app starts from defaults.
  */
+import { EventEmitter } from 'node:events';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -36,13 +37,14 @@ export interface Recovery {
   reason: string;
 }
 
-export class StateStore {
+export class StateStore extends EventEmitter<{ change: [PersistedState] }> {
   readonly file: string;
   #state: PersistedState = defaultState();
   #recovery: Recovery | undefined;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(readonly dataDir: string) {
+    super();
     this.file = path.join(dataDir, 'state.json');
   }
 
@@ -90,6 +92,7 @@ export class StateStore {
     const write = this.#queue.then(() => writeFileAtomic(this.file, JSON.stringify(next, null, 2)));
     this.#queue = write.catch(() => undefined);
     await write;
+    this.emit('change', next);
     return next;
   }
 }

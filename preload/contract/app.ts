@@ -1,6 +1,6 @@
 /** App-wide state: the journey's steps, where the user is, preferences, recovery notices. */
 import { z } from 'zod';
-import { method } from './define';
+import { event, method } from './define';
 import { planView } from './plan';
 
 import { STEP_IDS } from './steps';
@@ -37,4 +37,8 @@ export const appMethods = {
   'app.getState': method(z.object({}).strict(), appState, 'Everything the window needs to draw itself after a (re)load.'),
   'app.setPreferences': method(preferences.partial().strict(), preferences, 'Change language, theme or the current step; persisted.'),
   'app.dismissRecovery': method(z.object({}).strict(), z.object({}), 'Hide the notice about a state file that was kept aside.'),
+};
+
+export const appEvents = {
+  'app.changed': event(appState, 'Saved state changed (a step finished, preferences, the plan).'),
 };

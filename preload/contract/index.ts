@@ -3,7 +3,7 @@
  * this index merges them. Main's router and the renderer's client are both typed from here.
  */
 import type { z } from 'zod';
-import { appMethods } from './app';
+import { appEvents, appMethods } from './app';
 import { cardsEvents, cardsMethods } from './cards';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
 import { jobEvents, jobMethods } from './jobs';
@@ -20,6 +20,7 @@ export const methods = {
 };
 
 export const events = {
+  ...appEvents,
   ...jobEvents,
   ...practiceEvents,
   ...cardsEvents,

@@ -7,6 +7,7 @@ import { JobPanel } from '../jobs/JobPanel';
 import { PracticePanel } from '../practice/PracticePanel';
 import { useAppStore } from '../store/app-store';
 import { CardsStep } from '../steps/cards/CardsStep';
+import { FindNodesStep } from '../steps/find-nodes/FindNodesStep';
 import { PlanStep } from '../steps/plan/PlanStep';
 import { StepRail } from './StepRail';
 
@@ -89,6 +90,7 @@ export function AppShell() {
         <main className="content" id="content" tabIndex={-1}>
           {step === 'plan' && <PlanStep />}
           {step === 'cards' && <CardsStep />}
+          {step === 'discover' && <FindNodesStep />}
         </main>
       </div>
       <JobPanel />

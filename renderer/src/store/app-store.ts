@@ -83,6 +83,7 @@ export function connectStore(): void {
     }),
   );
   onEvent('practice.changed', (practice) => useAppStore.setState({ practice }));
+  onEvent('app.changed', (state) => useAppStore.setState({ state }));
   onConnection((connected) => {
     useAppStore.setState({ connected });
     if (connected) void useAppStore.getState().load();

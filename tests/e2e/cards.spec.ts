@@ -1,9 +1,5 @@
-/**
- * Playwright end-to-end test of this step (issue: "a Playwright test that prepares two virtual
- * cards through the UI"). Playwright runs tests/e2e only: move this file to
- * tests/e2e/cards.spec.ts and import from ./fixtures once the step is wired into the app.
- */
-import { expect, test } from '../../../../tests/e2e/fixtures';
+/** The "Prepare SD cards" step end to end: two practice cards prepared through the UI. */
+import { expect, test } from './fixtures';
 
 test.describe('Prepare SD cards', () => {
   test('prepares two practice cards through the UI, one per node, and shows their reports', async ({ app }) => {

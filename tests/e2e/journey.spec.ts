@@ -1,0 +1,48 @@
+/**
+ * The practice journey as a user walks it: plan, prepare two virtual cards, put them into two
+ * virtual Pis, power them on, and let "Boot & discover" find both planned nodes.
+ */
+import { expect, test } from './fixtures';
+
+test('from a saved plan to both nodes found in the practice lab', async ({ app }) => {
+  test.setTimeout(180_000);
+  const page = await app.start();
+  await page.getByRole('button', { name: 'Save plan' }).click();
+  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
+
+  await page.getByRole('switch', { name: 'Practice mode' }).check();
+  const lab = page.getByRole('region', { name: 'Practice lab' });
+  await lab.getByLabel('Lab speed').selectOption('60');
+  const shelf = lab.getByRole('list', { name: 'Card shelf' });
+  for (const n of [1, 2]) {
+    await lab.getByRole('button', { name: 'Make card' }).click();
+    await expect(shelf.getByRole('listitem')).toHaveCount(n);
+    await shelf.getByLabel(`Put into… Card ${n}`).selectOption({ label: `Practice reader ${n}` });
+  }
+
+  await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
+  await page.getByRole('button', { name: 'Prepare all cards' }).click();
+  const batch = page.getByRole('dialog', { name: 'Write 2 cards at once?' });
+  await batch.getByRole('checkbox').check();
+  await batch.getByRole('button', { name: 'Write and verify' }).click();
+  await expect(page.getByText('Every card is ready.')).toBeVisible({ timeout: 60_000 });
+
+  for (const n of [1, 2]) {
+    await lab.getByRole('button', { name: 'Add a Pi' }).click();
+    const pi = lab.locator(`[data-pi="pi-${n}"]`);
+    await pi.getByLabel(`Insert a card Pi ${n}`).selectOption({ label: `Card ${n}` });
+    await pi.getByRole('button', { name: `Power on Pi ${n}` }).click();
+  }
+
+  await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();
+  await expect(page.getByRole('heading', { name: 'Boot the Pis and find them' })).toBeVisible();
+  await expect(page.getByLabel(/127\.77\.0\.0\/24/)).toBeChecked();
+  await page.getByRole('button', { name: 'Start searching' }).click();
+  for (const node of ['pi-01', 'pi-02']) {
+    await expect(page.locator(`[data-node="${node}"]`)).toContainText('found', { timeout: 90_000 });
+    await expect(page.locator(`[data-node="${node}"]`)).toContainText(/127\.77\.0\.1[12]/);
+    await expect(page.locator(`[data-node="${node}"]`)).toContainText('SHA256:');
+  }
+  await expect(page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ })).toContainText('Done');
+  await expect(page.getByRole('button', { name: 'Start searching' })).toBeVisible({ timeout: 15_000 });
+});
