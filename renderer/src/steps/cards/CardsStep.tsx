@@ -7,9 +7,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
-import { call } from '../../api/client';
+import { call, onEvent } from '../../api/client';
 import { useAppStore } from '../../store/app-store';
-import { callCards, onDrivesChanged } from './cards-api';
 import { useCardTexts } from './cards-messages';
 import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
@@ -36,9 +35,9 @@ export function CardsStep() {
 
   useEffect(() => {
     let live = true;
-    void callCards('cards.listDrives', {}).then((r) => live && setDrives(r.drives)).catch(() => undefined);
-    void callCards('cards.reports', {}).then((r) => live && setReports(r.reports)).catch(() => undefined);
-    const off = onDrivesChanged(({ drives: next }) => setDrives(next));
+    void call('cards.listDrives', {}).then((r) => live && setDrives(r.drives)).catch(() => undefined);
+    void call('cards.reports', {}).then((r) => live && setReports(r.reports)).catch(() => undefined);
+    const off = onEvent('cards.drives', ({ drives: next }) => setDrives(next));
     return () => {
       live = false;
       off();
@@ -55,7 +54,7 @@ export function CardsStep() {
     setRunning([]);
     // The step's status (in the rail) changed in main: re-read the app state.
     void call('app.getState', {}).then((state) => useAppStore.getState().setState(state)).catch(() => undefined);
-    void callCards('cards.reports', {}).then((r) => {
+    void call('cards.reports', {}).then((r) => {
       setReports(r.reports);
       const failed = results.filter((x) => x.job.state !== 'succeeded');
       const texts = results
@@ -105,7 +104,7 @@ export function CardsStep() {
     const errors: string[] = [];
     for (const { hostname, drive } of assignments) {
       try {
-        const { jobId } = await callCards('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
+        const { jobId } = await call('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
         started.push({ host: hostname, jobId });
       } catch (e) {
         errors.push(`${hostname}: ${(e as Error).message}`);
@@ -117,7 +116,7 @@ export function CardsStep() {
 
   const eject = async (device: string) => {
     try {
-      const result = await callCards('cards.eject', { device });
+      const result = await call('cards.eject', { device });
       setNotice({ kind: result.ejected ? 'ok' : 'error', text: result.message });
     } catch (e) {
       setNotice({ kind: 'error', text: (e as Error).message });
