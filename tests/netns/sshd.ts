@@ -188,7 +188,8 @@ export async function createTestUser(options: { sudo?: 'password' | 'nopasswd'; 
     password,
     async remove() {
       await rm(sudoers, { force: true });
-      await withPasswdLock('/usr/sbin/userdel', [name]).catch(() => undefined); // already gone
+      // -f: remove it even while a session of it is still winding down
+      await withPasswdLock('/usr/sbin/userdel', ['-f', name]).catch(() => undefined);
     },
   };
 }
