@@ -192,6 +192,12 @@ describe('API errors as upstream Status objects', () => {
     expect(err.details?.causes?.[1]?.message).toBe('Invalid value: -1: must be greater than or equal to 0');
   });
 
+  it('400 for unknown fields under fieldValidation=Strict (what kubectl apply sends)', async () => {
+    const body = parse(DEPLOYMENT_YAML.replace('replicas: 2', 'replica: 2').replace('nginx-deployment', 'typo')) as V1Deployment;
+    const err = errorBody(await apps.createNamespacedDeployment({ namespace: ns, body, fieldValidation: 'Strict' }).catch((e: unknown) => e));
+    expect(err).toMatchObject({ code: 400, reason: 'BadRequest', message: 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"' });
+  });
+
   it('410 Gone for a watch from a compacted resourceVersion', async () => {
     const events: { type: string; object: { code?: number; reason?: string } }[] = [];
     await new Promise<void>((resolve) => {

@@ -136,6 +136,12 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
   const fieldManager = q.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0];
   const dryRun = q.getAll('dryRun').includes('All');
+  const warnings: string[] = [];
+  const fieldValidation = (q.get('fieldValidation') as 'Strict' | 'Warn' | 'Ignore' | null) ?? 'Warn';
+  const writeOptions = { fieldManager, dryRun, fieldValidation, warnings };
+  const flushWarnings = () => {
+    if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  };
   const { t, namespace, name, subresource } = r;
   const now = api.clock.now();
   const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
@@ -153,7 +159,9 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
     }
     if (method === 'POST') {
       const body = parseBody(await readBody(req), contentType) as KubeObject;
-      return reply(201, api.create(t, namespace, body, { fieldManager, dryRun }));
+      const created = api.create(t, namespace, body, writeOptions);
+      flushWarnings();
+      return reply(201, created);
     }
     if (method === 'DELETE') {
       const { items } = api.list(t, namespace, { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') });
@@ -185,14 +193,16 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
     }
     case 'PUT': {
       const body = parseBody(await readBody(req), contentType) as KubeObject;
-      const o = api.update(t, namespace, name, body, { subresource, fieldManager, dryRun });
+      const o = api.update(t, namespace, name, body, { ...writeOptions, subresource });
+      flushWarnings();
       return subresource === 'scale' ? send(res, 200, o) : reply(200, o);
     }
     case 'PATCH': {
       const type = PATCH_CONTENT_TYPES[contentType];
       const body = parseBody(await readBody(req), contentType);
       const force = q.get('force') === 'true';
-      const o = api.patch(t, namespace, name, type, body, { subresource, fieldManager, dryRun, force, contentType });
+      const o = api.patch(t, namespace, name, type, body, { ...writeOptions, subresource, force, contentType });
+      flushWarnings();
       return subresource === 'scale' ? send(res, 200, o) : reply(200, o);
     }
     case 'DELETE': {

@@ -18,6 +18,7 @@ import type { ResourceType } from './resource-registry';
 import { apiVersionOf, resourceForKind } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './selectors';
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
+import { unknownFields } from './client-models';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -42,6 +43,10 @@ export interface WriteOptions {
   subresource?: string;
   /** Ownership computed by server-side apply for an object it creates. */
   managedFields?: ManagedFieldsEntry[];
+  /** Unknown-field handling of client requests (`fieldValidation`); controllers' writes are not checked. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Collects `Warning` header texts for the response. */
+  warnings?: string[];
 }
 
 export interface DeleteOptions {
@@ -142,6 +147,16 @@ export class KubeApi {
     return this.store.scan(resourceForKind(kind).bucket, namespace) as readonly T[];
   }
 
+  /** fieldValidation: Strict rejects unknown fields as upstream's strict decoder does, Warn reports them. */
+  #checkFields(t: ResourceType, o: unknown, options: WriteOptions): void {
+    const mode = options.fieldValidation;
+    if (!mode || mode === 'Ignore' || !t.model) return;
+    const unknown = unknownFields(t.model, o).map((f) => `unknown field "${f}"`);
+    if (!unknown.length) return;
+    if (mode === 'Strict') throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.join(', ')}`);
+    options.warnings?.push(...unknown);
+  }
+
   #checkWritable(t: ResourceType): void {
     if (t.readOnly) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
@@ -172,6 +187,7 @@ export class KubeApi {
   create<T extends KubeObject = KubeObject>(t: ResourceType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}): T {
     this.#checkWritable(t);
     if (!body || typeof body !== 'object' || !body.metadata) body = { ...body, metadata: {} };
+    this.#checkFields(t, body, options);
     const o = this.#stored(t, structuredClone(body));
     const bodyNs = o.metadata.namespace;
     if (t.namespaced) {
@@ -206,6 +222,7 @@ export class KubeApi {
     if (body?.metadata?.name && body.metadata.name !== name) {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
+    this.#checkFields(t, body, options);
     const o = this.#stored(t, structuredClone(body));
     const rv = o.metadata?.resourceVersion;
     if (rv && rv !== oldStored.metadata.resourceVersion) throw conflict(t, name);
@@ -297,6 +314,7 @@ export class KubeApi {
     const oldStored = this.store.get(t.bucket, ns, name);
     if (!oldStored && type === 'apply') {
       const cfg = patch as KubeObject;
+      this.#checkFields(t, cfg, options);
       const created = applyConfiguration(undefined, cfg, options.fieldManager, options.force ?? false, apiVersionOf(t), this.timestamp());
       return this.create<T>(t, namespace, created, { ...options, managedFields: created.metadata.managedFields });
     }
@@ -314,10 +332,12 @@ export class KubeApi {
         next = strategicMerge(current, patch) as KubeObject;
         break;
       case 'apply': {
+        this.#checkFields(t, patch, options);
         next = applyConfiguration(current, patch as KubeObject, options.fieldManager, options.force ?? false, apiVersionOf(t), this.timestamp());
         return this.#replace(t, oldStored, this.#stored(t, next), { ...options, managedFields: next.metadata.managedFields }) as T;
       }
     }
+    if (options.subresource !== 'scale') this.#checkFields(t, next, options);
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== oldStored.metadata.resourceVersion) throw conflict(t, name);
     if (options.subresource === 'scale') return this.#updateScale(t, oldStored, next, options) as T;
     return this.#replace(t, oldStored, this.#stored(t, next), options) as T;

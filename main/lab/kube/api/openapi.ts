@@ -3,8 +3,8 @@
  * whose paths declare the `fieldValidation` query parameter (kubectl checks it before relying
  * on server-side field validation), plus a `/openapi/v2` document.
  */
-import * as clientModels from '@kubernetes/client-node';
 import { hasRetainKeys, listStrategy } from '../patch/patch-schema';
+import { arrayItemType, mapValueType, modelAttributes } from './client-models';
 import type { ResourceType } from './resource-registry';
 import { KUBE_VERSION } from './discovery';
 import { RESOURCES, apiVersionOf, groupVersions } from './resource-registry';
@@ -34,10 +34,6 @@ function schemaName(t: ResourceType): string {
   return `io.k8s.api.${t.group ? t.group.split('.')[0] : 'core'}.${t.version}.${t.kind}`;
 }
 
-interface ModelClass {
-  attributeTypeMap?: { baseName: string; type: string; format: string }[];
-}
-const MODELS = clientModels as unknown as Record<string, ModelClass | undefined>;
 
 function join(path: string, field: string): string {
   return path ? `${path}.${field}` : field;
@@ -45,9 +41,9 @@ function join(path: string, field: string): string {
 
 /** The schema of a client-node model type at `path`, with the strategic-merge extensions of its list fields. */
 function typeSchema(type: string, format: string, path: string): Record<string, unknown> {
-  const array = /^Array<(.+)>$/.exec(type);
-  if (array) {
-    const schema: Record<string, unknown> = { type: 'array', items: typeSchema(array[1]!, '', `${path}[]`) };
+  const item = arrayItemType(type);
+  if (item) {
+    const schema: Record<string, unknown> = { type: 'array', items: typeSchema(item, '', `${path}[]`) };
     const strategy = listStrategy(path);
     const retain = hasRetainKeys(path) ? ',retainKeys' : '';
     if (typeof strategy === 'object') {
@@ -56,8 +52,8 @@ function typeSchema(type: string, format: string, path: string): Record<string, 
     } else if (strategy === 'merge-primitive') schema['x-kubernetes-patch-strategy'] = 'merge';
     return schema;
   }
-  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
-  if (map) return { type: 'object', additionalProperties: typeSchema(map[1]!, '', `${path}{}`) };
+  const mapValue = mapValueType(type);
+  if (mapValue) return { type: 'object', additionalProperties: typeSchema(mapValue, '', `${path}{}`) };
   switch (type) {
     case 'string':
       return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
@@ -73,10 +69,10 @@ function typeSchema(type: string, format: string, path: string): Record<string, 
     case 'object':
       return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   }
-  const model = MODELS[type];
-  if (!model?.attributeTypeMap) return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  const attrs = modelAttributes(type);
+  if (!attrs) return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const properties: Record<string, unknown> = {};
-  for (const a of model.attributeTypeMap) properties[a.baseName] = typeSchema(a.type, a.format, join(path, a.baseName));
+  for (const a of attrs) properties[a.baseName] = typeSchema(a.type, a.format, join(path, a.baseName));
   const schema: Record<string, unknown> = { type: 'object', properties };
   if (hasRetainKeys(path)) schema['x-kubernetes-patch-strategy'] = 'retainKeys';
   return schema;
