@@ -46,4 +46,12 @@ describe('installing MicroK8s', () => {
     expect(lab.lines).toContain('pi-01: logging in again so the microk8s group applies');
     expect(lab.lines.filter((l) => l.includes('snap install microk8s'))).toHaveLength(1);
   });
+
+  it('cancelling the job stops the install with CANCELLED', async () => {
+    lab = await startClusterLab({ nodes: [{ hostname: 'pi-01', role: 'control-plane' }] });
+    const cancel = new AbortController();
+    sessions = await openAll(lab.targets, lab.login, { ...lab.ctx, signal: cancel.signal });
+    const [result] = await installMicroK8s(sessions, { channel: '1.32/stable', onProgress: (p) => p.phase === 'installing' && cancel.abort() });
+    expect(result).toMatchObject({ status: 'rejected', reason: { code: 'CANCELLED', node: 'pi-01', message: 'The operation on pi-01 was cancelled.' } });
+  });
 });

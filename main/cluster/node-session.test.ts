@@ -33,4 +33,14 @@ describe('node session', () => {
       node.close();
     }
   });
+
+  it('a Pi whose SSH connections are dropped: a stable code and what to check', async () => {
+    lab = await startClusterLab({ nodes: [{ hostname: 'pi-01', role: 'control-plane' }] });
+    lab.pis[0]!.faults.set('sshDropped', true);
+    const err = (await NodeSession.open(lab.targets[0]!, lab.login, lab.ctx).catch((e: unknown) => e)) as ClusterError;
+    expect(err).toBeInstanceOf(ClusterError);
+    expect({ code: err.code, node: err.node }).toEqual({ code: 'SSH', node: 'pi-01' });
+    expect(['HOST_UNREACHABLE', 'CONNECTION_LOST']).toContain(err.sshCode);
+    expect(err.message).toMatch(/^pi-01: (Cannot reach SSH on .*Check that the Pi is powered on|.*closed the connection during the SSH handshake)/);
+  });
 });
