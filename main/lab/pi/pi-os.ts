@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { encrypt, verify } from 'unixcrypt';
 import type { LabClock } from '../lab-clock';
+import { Shell, stringStdin } from '../shell/shell';
 import type { CommandFn } from '../shell/shell';
+import { SHELL_COMMANDS } from '../shell/commands';
 import type { NetworkFacts, ShellMachine, SnapInfo, UserAccount } from '../shell/machine';
 import { VirtualFs } from '../shell/virtual-fs';
 import { GROUP_IDS, memInfo } from '../shell/commands/system-commands';
@@ -365,6 +367,17 @@ export class PiOs implements ShellMachine {
     }
     for (const p of data.packages) if (!this.state.debs.includes(p)) this.state.debs.push(p);
     this.save();
+  }
+
+  /** cloud-init's runcmd: each line through the lab shell as root, output to the (unseen) console log. */
+  async runCommands(commands: string[]): Promise<void> {
+    const root: StoredUser = { name: 'root', uid: 0, home: '/root', groups: [], sudo: 'nopasswd', expired: false, locked: true };
+    const session = { user: root, loginGroups: [], tty: false, cwd: '/', env: { HOME: '/root', USER: 'root' }, lastStatus: 0, sudoUntil: 0 };
+    const shell = new Shell(this, session, SHELL_COMMANDS, false, true);
+    const discard = () => undefined;
+    for (const command of commands) {
+      await shell.run(command, { stdin: stringStdin(''), stdout: discard, stderr: discard, signal: this.#power.signal }).catch(() => undefined);
+    }
   }
 
   /** Per-boot: cloud-init rewrites /etc/hosts when it manages it. */

@@ -93,6 +93,8 @@ ssh_authorized_keys:
 write_files:
   - path: /etc/lab-note
     content: hello from the card
+runcmd:
+  - [sh, -c, 'echo ran > /etc/runcmd-done']
 `;
   const network = `network:
   version: 2
@@ -120,6 +122,7 @@ write_files:
     const r = await exec(c, 'hostname && cat /etc/lab-note && echo && ip -4 addr | grep "inet 192" && grep -c cgroup_enable=memory /proc/cmdline && sudo -n true && echo sudo-ok');
     expect(r.stdout).toBe('pi-one\nhello from the card\n    inet 192.168.1.21/24 brd 192.168.1.255 scope global eth0\n1\nsudo-ok\n');
     expect((await exec(c, 'grep pi-one /etc/hosts')).stdout).toBe('127.0.1.1 pi-one pi-one\n');
+    expect((await exec(c, 'cloud-init status --wait > /dev/null; cloud-init status; cat /etc/runcmd-done')).stdout).toBe('status: done\nran\n');
     c.end();
 
     // Same instance-id: user-data is not applied again.

@@ -193,15 +193,16 @@ export class VirtualPi extends EventEmitter {
     });
     const instanceId = parseInstanceId(text('meta-data'));
     const firstBoot = os.state.instanceId !== instanceId;
+    const userData = parseUserData(text('user-data'));
     if (firstBoot) {
-      os.applyUserData(parseUserData(text('user-data')));
+      os.applyUserData(userData);
       os.state.network = parseNetworkConfig(text('network-config'));
       os.state.instanceId = instanceId;
       os.save();
     }
     this.#configureNetwork(os);
     const bootMs = DURATIONS.boot + (firstBoot ? DURATIONS.firstBootExtra : 0);
-    this.#timers.push(this.clock.after(bootMs, () => void this.#bootComplete(os, firstBoot)));
+    this.#timers.push(this.clock.after(bootMs, () => void this.#bootComplete(os, firstBoot ? userData.runcmd : null)));
   }
 
   #configureNetwork(os: PiOs): void {
@@ -216,7 +217,8 @@ export class VirtualPi extends EventEmitter {
     this.#address = os.network.address;
   }
 
-  async #bootComplete(os: PiOs, firstBoot: boolean): Promise<void> {
+  /** sshd is up; on a first boot cloud-init finishes (runcmd included) a little later. */
+  async #bootComplete(os: PiOs, runcmd: string[] | null): Promise<void> {
     if (this.#os !== os || this.#state !== 'booting') return;
     const forced = this.faults.settings.duplicateHostname;
     if (forced) os.setHostname(forced);
@@ -240,7 +242,7 @@ export class VirtualPi extends EventEmitter {
     if (this.#os !== os) return void ssh.close();
     this.#ssh = ssh;
     this.#setState('running');
-    if (firstBoot) this.#timers.push(this.clock.after(DURATIONS.cloudInit, () => os.markCloudInitDone()));
+    if (runcmd) this.#timers.push(this.clock.after(DURATIONS.cloudInit, () => void os.runCommands(runcmd).then(() => os.markCloudInitDone())));
     else os.markCloudInitDone();
   }
 

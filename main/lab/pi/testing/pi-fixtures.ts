@@ -66,10 +66,14 @@ export function exec(client: InstanceType<typeof Client>, command: string, stdin
       let stdout = '';
       let stderr = '';
       let code: number | null = null;
+      const stuck = setTimeout(() => reject(new Error(`"${command}" did not finish; so far: ${JSON.stringify({ stdout, stderr })}`)), 30_000);
       ch.on('data', (d: Buffer) => (stdout += d.toString()));
       ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       ch.on('exit', (c: number | null) => (code = c));
-      ch.on('close', () => resolve({ stdout, stderr, code }));
+      ch.on('close', () => {
+        clearTimeout(stuck);
+        resolve({ stdout, stderr, code });
+      });
       if (stdin !== undefined) ch.end(stdin);
     });
   });
@@ -83,6 +87,7 @@ export function interactive(client: InstanceType<typeof Client>, steps: [expect:
       let out = '';
       let at = 0;
       let step = 0;
+      const stuck = setTimeout(() => reject(new Error(`waiting for ${JSON.stringify(steps[step]?.[0] ?? 'the end')}; transcript: ${JSON.stringify(out)}`)), 30_000);
       ch.on('data', (d: Buffer) => {
         out += d.toString();
         while (step < steps.length) {
@@ -95,7 +100,10 @@ export function interactive(client: InstanceType<typeof Client>, steps: [expect:
           ch.write(send);
         }
       });
-      ch.on('close', () => resolve(out));
+      ch.on('close', () => {
+        clearTimeout(stuck);
+        resolve(out);
+      });
     });
   });
 }
