@@ -3,8 +3,8 @@
  * bridge; the "laptop" and every host get their own namespace, joined to the bridge by veth pairs, on
  * a 10.250.X.0/24 subnet that exists only inside these namespaces (hosts carry Pi MACs) (nothing is routed from the root
  * namespace). Code under test runs inside the laptop namespace via `runInLaptop`. Names are unique
- * per lab so parallel runs do not clash; `destroy()` removes everything (deleting a namespace removes
- * its veths).
+ * per lab (creating pid + random) so parallel runs do not clash; `destroy()` removes everything
+ * (deleting a namespace removes its veths), and labs of killed test runs are removed on the next run.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -51,13 +51,46 @@ export function piMac(octet: number): string {
   return `dc:a6:32:fa:00:${octet.toString(16).padStart(2, '0')}`;
 }
 
+/** True while the process with this id exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes labs left behind by test processes that were killed before their teardown ran: namespaces
+ * are named after the creating process id, and the processes still inside them (sshd we started) are
+ * ended by id.
+ */
+export function removeStaleLabs(): void {
+  const names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!);
+  for (const ns of names) {
+    const m = /^pcw(\d+)-[0-9a-f]{6}-/.exec(ns);
+    if (!m || processAlive(Number(m[1]))) continue;
+    const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    ip('netns', 'del', ns);
+  }
+}
+
 /** Creates the lab with hosts at the given last octets (2-254; the laptop is .1). */
 export function createNetnsLab(hostOctets: readonly number[]): NetnsLab {
-  const id = randomBytes(3).toString('hex');
+  removeStaleLabs();
+  const id = `${process.pid}-${randomBytes(3).toString('hex')}`;
   const third = randomInt(0, 256);
   const prefix = `10.250.${third}`;
-  const sw = `pcw-${id}-sw`;
-  const laptopNetns = `pcw-${id}-lap`;
+  const sw = `pcw${id}-sw`;
+  const laptopNetns = `pcw${id}-lap`;
   const created: string[] = [];
   const addNs = (name: string) => {
     ip('netns', 'add', name);
@@ -103,7 +136,7 @@ export function createNetnsLab(hostOctets: readonly number[]): NetnsLab {
     addNs(laptopNetns);
     attach(laptopNetns, 'lap', lab.laptopAddress);
     hostOctets.forEach((octet, i) => {
-      const ns = `pcw-${id}-h${i}`;
+      const ns = `pcw${id}-h${i}`;
       addNs(ns);
       attach(ns, `h${i}`, `${prefix}.${octet}`);
       ip('-n', ns, 'link', 'set', 'eth0', 'address', piMac(octet));

@@ -11,6 +11,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './netns-lab';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -171,12 +172,23 @@ async function withPasswdLock(file: string, args: string[], input?: string): Pro
   }
 }
 
+/** Removes test users of test processes that were killed before their teardown ran. */
+async function removeStaleTestUsers(): Promise<void> {
+  const passwd = await readFile('/etc/passwd', 'utf8');
+  for (const m of passwd.matchAll(/^(pcw(\d+)u[0-9a-f]{8}):/gm)) {
+    if (processAlive(Number(m[2]))) continue;
+    await rm(`/etc/sudoers.d/${m[1]}`, { force: true });
+    await withPasswdLock('/usr/sbin/userdel', ['-f', m[1]!]).catch(() => undefined);
+  }
+}
+
 /**
  * Creates a system user with a password; `sudo: 'password'` lets it sudo with its password,
  * `sudo: 'nopasswd'` without one; `expired` forces a password change at the next login.
  */
 export async function createTestUser(options: { sudo?: 'password' | 'nopasswd'; expired?: boolean; homeDir: string }): Promise<TestUser> {
-  const name = `pcw${randomBytes(4).toString('hex')}`;
+  await removeStaleTestUsers();
+  const name = `pcw${process.pid}u${randomBytes(4).toString('hex')}`;
   const password = `Pw-${randomBytes(9).toString('base64url')}`;
   await withPasswdLock('/usr/sbin/useradd', ['-M', '-d', options.homeDir, '-s', '/bin/sh', name]);
   await withPasswdLock('/usr/sbin/chpasswd', [], `${name}:${password}\n`);
