@@ -54,9 +54,11 @@ describe.skipIf(!!skipReason)('discovery and SSH in network namespaces', () => {
   });
 
   it('sweeps the /24 and finds exactly the sshd hosts with their banners, then identifies them over SSH', async () => {
-    const [sweep, discovery] = await run([
-      { op: 'sweep', targets: [lab.subnet], port: 22, exclude: [lab.laptopAddress] },
+    // Discovery first, while the laptop's neighbour table is still empty: the Pi MACs only appear
+    // during the sweep, and the hosts must still be identified over SSH.
+    const [discovery, sweep] = await run([
       { op: 'discover', subnets: [lab.subnet], port: 22, exclude: [lab.laptopAddress], plannedNodes: ['pi-1', 'pi-2', 'pi-3', 'pi-4'].map((hostname) => ({ hostname })), ssh: { username: user.name, privateKeyPath: key, knownHostsPath: join(dir, 'known_hosts_discovery') } },
+      { op: 'sweep', targets: [lab.subnet], port: 22, exclude: [lab.laptopAddress] },
     ]);
     expect(sweep).toMatchObject({ ok: true });
     const found = (sweep as { value: { found: { address: string; ssh?: { banner: string; os: string } }[] } }).value.found;

@@ -170,12 +170,13 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
 
   // 2. Port sweep with banners. 3. Identity over SSH as soon as each host answers.
   const identifications: Promise<void>[] = [];
-  const attempted = new Set<DiscoveredHost>();
+  const identified = new Set<DiscoveredHost>();
+  const reverseLooked = new Set<DiscoveredHost>();
   // Credentials only go to likely cluster nodes: a Pi MAC, an Ubuntu banner, or a host the user named.
   const isCandidate = (h: DiscoveredHost) => h.sshReady && (h.isPi || h.ssh?.os === 'ubuntu' || extra.includes(h.address));
   const learnIdentity = async (h: DiscoveredHost) => {
-    attempted.add(h);
-    if (options.identify && isCandidate(h)) {
+    if (options.identify && isCandidate(h) && !identified.has(h)) {
+      identified.add(h);
       const id = await options.identify(h.address, port).catch(() => undefined);
       if (id) {
         h.hostname = id.hostname;
@@ -183,7 +184,8 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
         addSource(h, 'ssh');
       }
     }
-    if (!h.hostname && options.reverseDns) {
+    if (!h.hostname && options.reverseDns && !reverseLooked.has(h)) {
+      reverseLooked.add(h);
       const names = await options.reverseDns(h.address).catch(() => []);
       if (names.length) {
         reverseNames.set(h.address, names);
@@ -224,7 +226,7 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
   const slow = [...hosts.values()].filter((h) => !h.sources.includes('sweep')).map((h) => h.address);
   if (slow.length && !options.signal?.aborted) await sweep(slow, { connectTimeoutMs: PATIENT_CONNECT_TIMEOUT_MS });
   // Hosts that only now show a Pi MAC become candidates for identification.
-  for (const h of hosts.values()) if (!attempted.has(h) && isCandidate(h)) identifications.push(learnIdentity(h));
+  for (const h of hosts.values()) if (!identified.has(h) && isCandidate(h)) identifications.push(learnIdentity(h));
   await Promise.all(identifications);
   const list = [...hosts.values()];
   matchPlannedNodes(list, planned, reverseNames);
