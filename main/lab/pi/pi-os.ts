@@ -384,10 +384,6 @@ export class PiOs implements ShellMachine {
   refreshEtcHosts(fqdn?: string): void {
     if (this.state.manageEtcHosts) this.fs.write('/etc/hosts', cloudInitHosts(this.hostname, fqdn ?? this.hostname));
   }
-
-  get bootDurationMs(): number {
-    return DURATIONS.boot;
-  }
 }
 
 function randomSalt(): string {

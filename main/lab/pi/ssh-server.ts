@@ -153,7 +153,7 @@ export class PiSshServer {
         session.on('window-change', (accept) => accept?.());
         session.on('exec', (accept, _reject, info) => {
           const ch = accept();
-          void this.#runExec(client, ch, user, info.command, pty);
+          void this.#runExec(ch, user, info.command, pty);
         });
         session.on('shell', (accept) => {
           const ch = accept();
@@ -182,7 +182,7 @@ export class PiSshServer {
     return this.options.os.user(user)?.expired === true;
   }
 
-  async #runExec(client: Connection, ch: ServerChannel, user: string, command: string, tty: boolean): Promise<void> {
+  async #runExec(ch: ServerChannel, user: string, command: string, tty: boolean): Promise<void> {
     const session = this.#session(user, tty);
     if (!session) return finish(ch, 1);
     if (this.#expired(user)) {
