@@ -43,7 +43,7 @@ afterEach(async () => {
   lab = undefined;
 });
 
-async function installed(): Promise<[NodeSession, NodeSession]> {
+async function installed(channel = '1.32/stable'): Promise<[NodeSession, NodeSession]> {
   lab = await startClusterLab({
     nodes: [
       { hostname: 'pi-01', role: 'control-plane' },
@@ -51,7 +51,7 @@ async function installed(): Promise<[NodeSession, NodeSession]> {
     ],
   });
   sessions = await openAll(lab.targets, lab.login, lab.ctx);
-  await installMicroK8s(sessions, { channel: '1.32/stable' });
+  await installMicroK8s(sessions, { channel });
   return sessions as [NodeSession, NodeSession];
 }
 
@@ -90,5 +90,17 @@ describe('joining on the practice lab', () => {
     expect(err.failure.kind).toBe('clock');
     expect(err.message).toContain('timedatectl shows "System clock synchronized: yes"');
     expect(lab!.lines.filter((l) => l.startsWith('pi-02: $ sudo microk8s join'))).toHaveLength(1);
+  });
+
+  it('MicroK8s 1.27 cannot resolve the joining node: the hosts entry is written on the control plane and the join retried', async () => {
+    const [cp, worker] = await installed('1.27/stable');
+    await cp.run("sed -i '/pi-02/d' /etc/hosts", { sudo: true, quiet: true });
+    const report = await joinNode(cp, worker, addresses, { clusterName: 'home-lab' });
+    expect(report.failures.map((f) => [f.kind, f.evidence])).toEqual([
+      ['hostname-not-resolvable', 'Connection failed. The hostname (pi-02) of the joining node does not resolve to the IP "192.168.1.22". Refusing join (400).'],
+    ]);
+    expect(report.attempts).toBe(2);
+    expect((await cp.run('cat /etc/hosts', { quiet: true })).stdout).toMatch(/^192\.168\.1\.22 pi-02$/m);
+    expect(lab!.lines).toContain('pi-02: joined the cluster as a worker and is Ready');
   });
 });
