@@ -128,7 +128,12 @@ export class KubeApi {
     const byField = fieldSelectorFilter(options.fieldSelector);
     const virtual = this.virtualLists.get(t.bucket);
     const all = virtual ? virtual(namespace) : this.store.scan(t.bucket, namespace);
-    const items = all.filter((o) => byLabel(o) && byField(o)).map((o) => this.#readView(t, o));
+    const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    // etcd returns objects in key order: namespace, then name.
+    const items = all
+      .filter((o) => byLabel(o) && byField(o))
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+      .map((o) => this.#readView(t, o));
     return { items, resourceVersion: String(this.store.resourceVersion) };
   }
 
