@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MethodName, Params, Result } from '../../preload/contract';
 import { createApp } from '../app/create-app';
+import { practiceLoopbackBase } from '../practice/practice-service';
 import type { App } from '../app/create-app';
 
 let app: App | undefined;
@@ -49,6 +50,7 @@ describe('finding the planned nodes (practice lab)', () => {
     const { jobId } = await call('cards.prepare', { hostname: 'pi-01', device, confirmDevice: device });
     expect((await app.jobs.settled(jobId)).state).toBe('succeeded');
     expect(app.practice.view().cards[0]?.reader).toBeUndefined(); // ejected after writing
+    await expect.poll(() => app!.practice.view().cards[0]?.preparedFor).toBe('pi-01'); // "labelled"
 
     await call('practice.addPi', {});
     await call('practice.plugCard', { id: card.id, pi: 'pi-1' });
@@ -56,17 +58,18 @@ describe('finding the planned nodes (practice lab)', () => {
     await expect.poll(() => app!.practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
 
     const subnets = await call('findNodes.subnets', {});
-    expect(subnets.subnets[0]).toMatchObject({ cidr: '127.77.0.0/24', practice: true });
+    const base = practiceLoopbackBase(dataDir);
+    expect(subnets.subnets[0]).toMatchObject({ cidr: `${base}.0/24`, practice: true });
 
-    const started = await call('findNodes.start', { subnets: ['127.77.0.0/24'] });
+    const started = await call('findNodes.start', { subnets: [`${base}.0/24`] });
     expect(started.jobId).toBeDefined();
-    await expect.poll(() => app!.findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe('127.77.0.11');
+    await expect.poll(() => app!.findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${base}.11`);
     const state = await call('findNodes.stop', {});
     expect(state.missing).toEqual(['pi-02']);
     const host = state.hosts.find((h) => h.plannedNode === 'pi-01');
     expect(host).toMatchObject({ isPi: true, sshReady: true, hostname: 'pi-01', system: 'Ubuntu 24.04', matchedBy: 'hostname' });
     expect(host?.fingerprint).toMatch(/^SHA256:/);
-    expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).toContain('127.77.0.11');
+    expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).toContain(`${base}.11`);
     const log = await call('jobs.log', { id: started.jobId!, from: 0 });
     expect(log.lines.join('\n')).toMatch(/trusting its ssh-ed25519 host key SHA256:/);
   });

@@ -101,7 +101,7 @@ describe('PracticeService virtual Pis', () => {
       await expect.poll(() => practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
       const pi = practice.view().pis[0];
       expect(pi?.hostname).toBe('ubuntu'); // the card as imaged: Ubuntu's defaults
-      expect(pi?.ssh?.host).toMatch(/^127\.77\.0\.\d+$/);
+      expect(pi?.ssh?.host).toMatch(/^127\.77\.\d+\.11$/);
       const { connect } = await import('node:net');
       const banner = await new Promise<string>((resolve, reject) => {
         const socket = connect(pi?.ssh?.port ?? 0, pi?.ssh?.host ?? '127.0.0.1');

@@ -3,7 +3,9 @@
  * directory), the practice card readers they go into, and — as the lab grows — the virtual Pis
  * they boot. State survives restarts; the window hears about every change.
  */
+import { createHash } from 'node:crypto';
 import { access, mkdir, rm } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode } from '../../preload/contract/errors';
@@ -12,6 +14,8 @@ import type { PracticeCard, PracticeCardContent, PracticePi, PracticeView } from
 import { Lab } from '../lab/lab';
 import { imageCard } from '../lab/pi/card-reader';
 import type { VirtualPi } from '../lab/pi/virtual-pi';
+import { parse as parseYaml } from 'yaml';
+import { openBootPartition } from '../disk/boot-partition';
 import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import type { VirtualCardContent } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
@@ -22,8 +26,31 @@ export const PRACTICE_READERS = 2;
 const GB = 1_000_000_000;
 
 export const MAX_PRACTICE_PIS = 20;
-/** The practice lab's own loopback network: Pis get .11, .12, …; its Kubernetes API .10. */
-export const PRACTICE_LOOPBACK = '127.77.0';
+/**
+ * The practice lab's own loopback network, 127.77.N.0/24 with N taken from the data directory
+ * (so two app instances, or parallel tests, never share addresses): Pis get .11, .12, …, the
+ * lab's Kubernetes API .10.
+ */
+export function practiceLoopbackBase(dataDir: string): string {
+  const n = 1 + (createHash('sha256').update(path.resolve(dataDir)).digest().readUInt16BE(0) % 250);
+  return `127.77.${n}`;
+}
+
+/** SSH ports tried for the practice Pis, in order: all Pis share one so a sweep finds them all. */
+const PRACTICE_SSH_PORTS = [22, 2222, 22222];
+
+/** The first port every Pi address can listen on (22 is taken on machines that run their own sshd). */
+async function choosePracticePort(base: string): Promise<number> {
+  for (const port of PRACTICE_SSH_PORTS) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, `${base}.11`, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return 0;
+}
 const DEFAULT_SPEED = 10;
 
 const savedCards = z.array(practiceCard.omit({ device: true }));
@@ -49,6 +76,7 @@ export class PracticeService {
   readonly #labDir: string;
   #cards: SavedCard[] = [];
   #lab: Lab | undefined;
+  #sshPort = 22;
   #labStarting: Promise<Lab> | undefined;
 
   constructor(
@@ -67,8 +95,10 @@ export class PracticeService {
         const reader = held.get(this.#imagePath(card.id));
         if (card.reader !== reader) {
           moved = true;
-          if (reader === undefined) delete card.reader;
-          else card.reader = reader;
+          if (reader === undefined) {
+            delete card.reader;
+            void this.#readLabel(card);
+          } else card.reader = reader;
         }
       }
       if (moved) void this.#persist();
@@ -122,7 +152,9 @@ export class PracticeService {
   async lab(): Promise<Lab> {
     if (this.#lab) return this.#lab;
     this.#labStarting ??= (async () => {
-      const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase: PRACTICE_LOOPBACK });
+      const loopbackBase = practiceLoopbackBase(this.store.dataDir);
+      this.#sshPort = await choosePracticePort(loopbackBase);
+      const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase, sshPort: this.#sshPort });
       await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') });
       for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
       this.#lab = lab;
@@ -153,8 +185,8 @@ export class PracticeService {
     const lab = this.#lab;
     const running = () => (lab?.pis ?? []).filter((p) => p.state === 'running' || p.state === 'booting');
     return {
-      subnet: `${PRACTICE_LOOPBACK}.0/24`,
-      sshPort: running().find((p) => p.sshPort)?.sshPort ?? 22,
+      subnet: `${practiceLoopbackBase(this.store.dataDir)}.0/24`,
+      sshPort: this.#sshPort,
       neighbourTable: () =>
         [
           'IP address       HW type     Flags       HW address            Mask     Device',
@@ -307,6 +339,27 @@ export class PracticeService {
   /** The image file of a card (for the virtual Pis that boot from it). */
   imagePathOf(id: string): string {
     return this.#imagePath(this.#card(id).id);
+  }
+
+  /** Read which node a card was prepared for (the hostname in its user-data), like a label on it. */
+  async #readLabel(card: SavedCard): Promise<void> {
+    let hostname: string | undefined;
+    try {
+      const boot = await openBootPartition(this.#imagePath(card.id));
+      try {
+        const doc = parseYaml((await boot.readFile('user-data')).toString('utf8')) as { hostname?: unknown } | null;
+        if (typeof doc?.hostname === 'string' && doc.hostname !== 'ubuntu') hostname = doc.hostname;
+      } finally {
+        await boot.close();
+      }
+    } catch {
+      hostname = undefined; // blank or foreign card, or no user-data: no label
+    }
+    if (hostname === card.preparedFor) return;
+    if (hostname) card.preparedFor = hostname;
+    else delete card.preparedFor;
+    await this.#persist();
+    this.onChange(this.view());
   }
 
   #imagePath(id: string): string {

@@ -21,6 +21,8 @@ export const practiceCard = z.object({
   device: z.string().optional(),
   /** The virtual Pi it is plugged into. */
   pi: z.string().optional(),
+  /** The hostname its cloud-init user-data sets (after "Prepare SD cards" wrote it). */
+  preparedFor: z.string().optional(),
 });
 export type PracticeCard = z.infer<typeof practiceCard>;
 

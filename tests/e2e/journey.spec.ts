@@ -30,17 +30,18 @@ test('from a saved plan to both nodes found in the practice lab', async ({ app }
   for (const n of [1, 2]) {
     await lab.getByRole('button', { name: 'Add a Pi' }).click();
     const pi = lab.locator(`[data-pi="pi-${n}"]`);
-    await pi.getByLabel(`Insert a card Pi ${n}`).selectOption({ label: `Card ${n}` });
+    await expect(shelf).toContainText(`Card ${n}: prepared for pi-0${n}`);
+    await pi.getByLabel(`Insert a card Pi ${n}`).selectOption({ label: `Card ${n} (pi-0${n})` });
     await pi.getByRole('button', { name: `Power on Pi ${n}` }).click();
   }
 
   await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();
   await expect(page.getByRole('heading', { name: 'Boot the Pis and find them' })).toBeVisible();
-  await expect(page.getByLabel(/127\.77\.0\.0\/24/)).toBeChecked();
+  await expect(page.getByLabel(/127\.77\.\d+\.0\/24/)).toBeChecked();
   await page.getByRole('button', { name: 'Start searching' }).click();
   for (const node of ['pi-01', 'pi-02']) {
     await expect(page.locator(`[data-node="${node}"]`)).toContainText('found', { timeout: 90_000 });
-    await expect(page.locator(`[data-node="${node}"]`)).toContainText(/127\.77\.0\.1[12]/);
+    await expect(page.locator(`[data-node="${node}"]`)).toContainText(/127\.77\.\d+\.1[12]/);
     await expect(page.locator(`[data-node="${node}"]`)).toContainText('SHA256:');
   }
   await expect(page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ })).toContainText('Done');

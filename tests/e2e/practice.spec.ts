@@ -49,7 +49,7 @@ test.describe('Practice Pis', () => {
     await pi.getByRole('button', { name: 'Power on Pi 1' }).click();
     await expect(pi).toContainText('running', { timeout: 30_000 });
     await expect(pi).toContainText('ubuntu');
-    await expect(pi).toContainText(/ssh ubuntu@127\.77\.0\.\d+/);
+    await expect(pi).toContainText(/ssh ubuntu@127\.77\.\d+\.11/);
     await pi.getByRole('button', { name: 'Pull the power Pi 1' }).click();
     await expect(pi.locator('.pi-state')).toHaveText('off');
   });

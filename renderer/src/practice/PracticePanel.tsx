@@ -116,7 +116,7 @@ export function PracticePanel() {
 
 function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: PracticeCard; index: number; busy: boolean; run: (a: () => Promise<unknown>) => void; freeReaders: number[]; freePis: string[] }) {
   const { t } = useT();
-  const name = `${t('practice.card', { n: index + 1 })}: ${t(`practice.content.${card.content}`)} (${Math.round(card.sizeBytes / 1e9)} GB)`;
+  const name = `${t('practice.card', { n: index + 1 })}: ${card.preparedFor ? t('practice.preparedFor', { host: card.preparedFor }) : t(`practice.content.${card.content}`)} (${Math.round(card.sizeBytes / 1e9)} GB)`;
   const where = card.reader ? t('practice.inReader', { n: card.reader }) : card.pi ? t('practice.inPi', { n: card.pi.replace('pi-', '') }) : t('practice.onShelf');
   const onShelf = !card.reader && !card.pi;
   return (
@@ -207,6 +207,7 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
           {shelf.map((c) => (
             <option key={c.id} value={c.id}>
               {t('practice.card', { n: allCards.indexOf(c) + 1 })}
+              {c.preparedFor ? ` (${c.preparedFor})` : ''}
             </option>
           ))}
         </select>
