@@ -77,6 +77,22 @@ function endpointsText(o: KubeObject): string {
   return list.length > 3 ? `${list.slice(0, 3).join(',')} + ${list.length - 3} more...` : list.join(',');
 }
 
+/** events.k8s.io/v1 field names over the core/v1 ones (both print with the same columns). */
+function asCoreEvent(o: KubeObject): EventObject {
+  const v = o as EventObject & Record<string, unknown>;
+  if (v.involvedObject) return v;
+  return {
+    ...v,
+    involvedObject: (v.regarding ?? {}) as EventObject['involvedObject'],
+    message: String(v.note ?? ''),
+    count: v.deprecatedCount as number | undefined,
+    source: v.deprecatedSource as EventObject['source'],
+    firstTimestamp: v.deprecatedFirstTimestamp as string | undefined,
+    lastTimestamp: v.deprecatedLastTimestamp as string | undefined,
+    reportingComponent: v.reportingController as string | undefined,
+  };
+}
+
 function eventCells(e: EventObject, now: number): Cell[] {
   const first = e.firstTimestamp ? since(e.firstTimestamp, now) : since(e.eventTime, now);
   const last = e.lastTimestamp ? since(e.lastTimestamp, now) : first;
@@ -157,7 +173,7 @@ const PRINTERS: Record<string, Printer> = {
   },
   Event: {
     columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message'), col('First Seen', 'string', 1), col('Count', 'integer', 1), col('Name', 'string', 1, 'name')],
-    cells: (o, now) => eventCells(o as EventObject, now),
+    cells: (o, now) => eventCells(asCoreEvent(o), now),
   },
   Namespace: {
     columns: [NAME, col('Status'), AGE],
