@@ -7,6 +7,7 @@ import { STEP_IDS } from '../../preload/contract/app';
 import { ErrorCode } from '../../preload/contract/errors';
 import { AppError } from '../router/app-error';
 import { CardsService } from '../cards/cards-handlers';
+import { ClusterService } from '../cluster-step/cluster-service';
 import { FindNodesService } from '../find-nodes/find-nodes-service';
 import { JobManager } from '../jobs/job-manager';
 import { PlanService } from '../plan/plan-service';
@@ -17,7 +18,7 @@ import { StateStore } from '../state/state-store';
 import { EventBus } from './event-bus';
 
 /** Steps a user can enter today; the others show what they will do. */
-export const AVAILABLE_STEPS: StepId[] = ['plan', 'cards', 'discover'];
+export const AVAILABLE_STEPS: StepId[] = ['plan', 'cards', 'discover', 'install', 'cluster'];
 
 export interface App {
   router: Router;
@@ -28,6 +29,7 @@ export interface App {
   practice: PracticeService;
   cards: CardsService;
   findNodes: FindNodesService;
+  cluster: ClusterService;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   });
   if (options.watchDrives !== false) cards.start();
   const findNodes = new FindNodesService({ store, jobs, plans, practice, onChange: (state) => events.emit('findNodes.changed', state) });
+  const cluster = new ClusterService({ store, jobs, plans, findNodes, practice, onChange: (state) => events.emit('cluster.changed', state) });
 
   const appState = (): AppState => {
     const s = store.state;
@@ -114,6 +117,11 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'findNodes.start': (params) => findNodes.start(params),
     'findNodes.stop': () => findNodes.stop(),
     'findNodes.state': () => findNodes.state(),
+    'cluster.state': () => cluster.state(),
+    'cluster.preflight': () => cluster.preflight(),
+    'cluster.fix': ({ node, id }) => cluster.fix(node, id),
+    'cluster.build': () => cluster.build(),
+    'cluster.mergeKubeconfig': () => cluster.mergeKubeconfig(),
   };
 
   return {
@@ -125,8 +133,10 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     practice,
     cards,
     findNodes,
+    cluster,
     close: async () => {
       cards.stop();
+      cluster.close();
       await jobs.shutdown();
       await practice.close();
     },

@@ -12,6 +12,7 @@ import { ErrorCode } from '../../preload/contract/errors';
 import { practiceCard } from '../../preload/contract/practice';
 import type { PracticeCard, PracticeCardContent, PracticePi, PracticeView } from '../../preload/contract/practice';
 import { Lab } from '../lab/lab';
+import type { LabClock } from '../lab/lab-clock';
 import { imageCard } from '../lab/pi/card-reader';
 import type { VirtualPi } from '../lab/pi/virtual-pi';
 import { parse as parseYaml } from 'yaml';
@@ -77,6 +78,7 @@ export class PracticeService {
   #cards: SavedCard[] = [];
   #lab: Lab | undefined;
   #sshPort = 22;
+  #kubeUrl: string | undefined;
   #labStarting: Promise<Lab> | undefined;
 
   constructor(
@@ -155,7 +157,7 @@ export class PracticeService {
       const loopbackBase = practiceLoopbackBase(this.store.dataDir);
       this.#sshPort = await choosePracticePort(loopbackBase);
       const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase, sshPort: this.#sshPort });
-      await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') });
+      this.#kubeUrl = (await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') })).url;
       for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
       this.#lab = lab;
       return lab;
@@ -174,6 +176,16 @@ export class PracticeService {
 
   #attach(pi: VirtualPi): void {
     pi.on('state', () => this.onChange(this.view()));
+  }
+
+  /** The lab's Kubernetes API while practice mode runs (kubeconfigs point here instead of a Pi's LAN address). */
+  kubeApiUrl(): string | undefined {
+    return this.enabled && this.#lab ? this.#kubeUrl : undefined;
+  }
+
+  /** The lab clock while practice mode runs (long waits follow lab time). */
+  labClock(): LabClock | undefined {
+    return this.enabled ? this.#lab?.clock : undefined;
   }
 
   /**

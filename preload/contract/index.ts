@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { appEvents, appMethods } from './app';
 import { cardsEvents, cardsMethods } from './cards';
+import { clusterEvents, clusterMethods } from './cluster';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
 import { jobEvents, jobMethods } from './jobs';
 import { planMethods } from './plan';
@@ -17,6 +18,7 @@ export const methods = {
   ...practiceMethods,
   ...cardsMethods,
   ...findNodesMethods,
+  ...clusterMethods,
 };
 
 export const events = {
@@ -25,6 +27,7 @@ export const events = {
   ...practiceEvents,
   ...cardsEvents,
   ...findNodesEvents,
+  ...clusterEvents,
 };
 
 export type Methods = typeof methods;

@@ -1,0 +1,48 @@
+/**
+ * "Install MicroK8s" and "Form the cluster": checks per node (with fixes), then installing on
+ * every node in parallel and joining them, as jobs. The result names every node as the
+ * Kubernetes API lists it, and where the kubeconfig was saved.
+ */
+import { z } from 'zod';
+import { event, method } from './define';
+
+export const preflightCheck = z.object({
+  id: z.string(),
+  node: z.string(),
+  status: z.enum(['pass', 'warn', 'fail', 'skipped']),
+  found: z.string(),
+  problem: z.string().optional(),
+  why: z.string().optional(),
+  fix: z.object({ description: z.string(), rebootsNode: z.boolean() }).optional(),
+});
+export type PreflightCheckView = z.infer<typeof preflightCheck>;
+
+export const clusterState = z.object({
+  /** The running preflight, fix or build job. */
+  jobId: z.string().optional(),
+  preflight: z.object({ checks: z.array(preflightCheck), ok: z.boolean(), at: z.number() }).optional(),
+  built: z
+    .object({
+      controlPlane: z.string(),
+      nodes: z.array(z.object({ name: z.string(), ready: z.boolean(), role: z.enum(['control-plane', 'worker']), internalIP: z.string().optional() })),
+      highAvailability: z.boolean(),
+      kubeconfigPath: z.string(),
+      at: z.number(),
+    })
+    .optional(),
+});
+export type ClusterState = z.infer<typeof clusterState>;
+
+const nodeName = z.string().min(1).max(63);
+
+export const clusterMethods = {
+  'cluster.state': method(z.object({}).strict(), clusterState, 'Last preflight report and the cluster formed, if any.'),
+  'cluster.preflight': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Connect to every found node and check it (a job).'),
+  'cluster.fix': method(z.object({ node: nodeName, id: z.string().min(1).max(40) }).strict(), z.object({ jobId: z.string() }), 'Run the fix a failed check offers, then check again (a job).'),
+  'cluster.build': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Install MicroK8s on every node in parallel and form the cluster (a job).'),
+  'cluster.mergeKubeconfig': method(z.object({}).strict(), z.object({ path: z.string(), backupPath: z.string().optional() }), 'Add the cluster to ~/.kube/config (the old file is backed up first).'),
+};
+
+export const clusterEvents = {
+  'cluster.changed': event(clusterState, 'A check, fix or build finished.'),
+};
