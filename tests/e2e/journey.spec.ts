@@ -4,8 +4,8 @@
  */
 import { expect, test } from './fixtures';
 
-test('from a saved plan to both nodes found in the practice lab', async ({ app }) => {
-  test.setTimeout(180_000);
+test('from a saved plan to a formed cluster in the practice lab', async ({ app }) => {
+  test.setTimeout(300_000);
   const page = await app.start();
   await page.getByRole('button', { name: 'Save plan' }).click();
   await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
@@ -46,4 +46,18 @@ test('from a saved plan to both nodes found in the practice lab', async ({ app }
   }
   await expect(page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ })).toContainText('Done');
   await expect(page.getByRole('button', { name: 'Start searching' })).toBeVisible({ timeout: 15_000 });
+
+  await page.getByRole('navigation').getByRole('button', { name: /4\. Install MicroK8s/ }).click();
+  await page.getByRole('button', { name: 'Check the nodes' }).click();
+  await expect(page.getByText('Every node is ready for MicroK8s.')).toBeVisible({ timeout: 90_000 });
+  await expect(page.locator('[data-checks="pi-01"] [data-check="memory-cgroup"]')).toContainText('✓');
+  await page.getByRole('button', { name: 'Install MicroK8s and form the cluster' }).click();
+  await expect(page.getByRole('navigation').getByRole('button', { name: /5\. Form the cluster/ })).toContainText('Done', { timeout: 120_000 });
+
+  await page.getByRole('navigation').getByRole('button', { name: /5\. Form the cluster/ }).click();
+  await expect(page.getByRole('heading', { name: 'Your cluster' })).toBeVisible();
+  await expect(page.locator('[data-cluster-node="pi-01"]')).toContainText('Control plane');
+  await expect(page.locator('[data-cluster-node="pi-01"]')).toContainText('✓ Ready');
+  await expect(page.locator('[data-cluster-node="pi-02"]')).toContainText('Worker');
+  await expect(page.getByTestId('kubeconfig-path')).toContainText('clusters');
 });

@@ -7,6 +7,8 @@ import { JobPanel } from '../jobs/JobPanel';
 import { PracticePanel } from '../practice/PracticePanel';
 import { useAppStore } from '../store/app-store';
 import { CardsStep } from '../steps/cards/CardsStep';
+import { ClusterStep } from '../steps/cluster/ClusterStep';
+import { InstallStep } from '../steps/cluster/InstallStep';
 import { FindNodesStep } from '../steps/find-nodes/FindNodesStep';
 import { PlanStep } from '../steps/plan/PlanStep';
 import { StepRail } from './StepRail';
@@ -91,6 +93,8 @@ export function AppShell() {
           {step === 'plan' && <PlanStep />}
           {step === 'cards' && <CardsStep />}
           {step === 'discover' && <FindNodesStep />}
+          {step === 'install' && <InstallStep />}
+          {step === 'cluster' && <ClusterStep />}
         </main>
       </div>
       <JobPanel />
