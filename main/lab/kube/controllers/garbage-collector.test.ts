@@ -20,6 +20,17 @@ async function running(p: LabControlPlane, n: number, namespace = 'default') {
   await until(`${n} running`, () => p.api.objects<Pod>('Pod', namespace).filter((x) => x.status?.phase === 'Running').length === n);
 }
 
+describe('event TTL', () => {
+  it('events older than an hour of lab time disappear', async () => {
+    const lab = startControlPlane(['pi-01'], 20_000);
+    plane = lab.plane;
+    await until('node events', () => lab.plane.api.objects('Event', 'default').length > 0);
+    const first = lab.plane.api.objects('Event', 'default')[0]!.metadata.name;
+    await until('expired', () => !lab.plane.api.objects('Event', 'default').some((e) => e.metadata.name === first), 10_000);
+    expect(lab.clock.now() - Date.parse(String(lab.plane.api.objects('Node')[0]!.metadata.creationTimestamp))).toBeGreaterThan(3_600_000);
+  });
+});
+
 describe('deletion propagation', () => {
   it('Background: the ReplicaSet and its pods follow the Deployment', async () => {
     const lab = startControlPlane(['pi-01']);

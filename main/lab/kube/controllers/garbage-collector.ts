@@ -1,24 +1,28 @@
 /**
  * Garbage collector and namespace controller: dependents of a deleted owner are deleted
  * (Background), owners deleted in Foreground wait for their dependents, Orphan strips the
- * ownerReferences; a Terminating namespace is emptied and then removed.
+ * ownerReferences; a Terminating namespace is emptied and then removed. Events expire after
+ * an hour (the API server's --event-ttl).
  */
-import type { LabClock } from '../../lab-clock';
+import type { LabClock, LabTimer } from '../../lab-clock';
 import type { KubeApi } from '../api/kube-api';
 import { RESOURCES } from '../api/resource-registry';
 import type { ResourceType } from '../api/resource-registry';
 import type { KubeObject } from '../api/types';
 import { WorkQueue } from './work-queue';
 
+export const EVENT_TTL_MS = 3_600_000;
+
 const STORED = RESOURCES.filter((t) => !t.readOnly && t.bucket === `${t.group || 'core'}/${t.plural}`);
 
 export class GarbageCollector {
   readonly queue: WorkQueue;
   #unsubscribe?: () => void;
+  #ttlTimer?: LabTimer;
 
   constructor(
     private readonly api: KubeApi,
-    clock: LabClock,
+    private readonly clock: LabClock,
   ) {
     this.queue = new WorkQueue('garbage-collector', clock, (key) => this.#sync(key));
   }
@@ -28,9 +32,11 @@ export class GarbageCollector {
       if (e.type === 'DELETED' || e.object.metadata.deletionTimestamp || e.object.kind === 'Namespace') this.queue.add('all');
     });
     this.queue.add('all');
+    this.#ttlTimer = this.clock.every(60_000, () => this.#expireEvents());
   }
 
   stop(): void {
+    this.#ttlTimer?.cancel();
     this.#unsubscribe?.();
     this.queue.stop();
   }
@@ -76,6 +82,14 @@ export class GarbageCollector {
       const inside = objects.filter((x) => x.t.namespaced && x.o.metadata.namespace === ns);
       for (const x of inside) if (!x.o.metadata.deletionTimestamp || x.t.kind !== 'Pod') this.#tryDelete(x.t, x.o, 'Background');
       if (!inside.length) this.api.store.remove('core/namespaces', undefined, ns);
+    }
+  }
+
+  #expireEvents(): void {
+    const cutoff = this.clock.now() - EVENT_TTL_MS;
+    for (const e of this.api.store.scan('core/events')) {
+      const last = (e.lastTimestamp ?? e.metadata.creationTimestamp) as string | undefined;
+      if (last && Date.parse(last) < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
     }
   }
 
