@@ -4,7 +4,7 @@
  */
 import type { KubeApi } from '../api/kube-api';
 import { formatQuantity, milliCpu, parseQuantity } from '../api/quantity';
-import { RESOURCES, resourceForKind } from '../api/resource-registry';
+import { RESOURCES } from '../api/resource-registry';
 import type { KubeObject, Pod, Service } from '../api/types';
 
 /** Legacy object-count names and the kinds they count. */
@@ -69,5 +69,3 @@ export function showQuantity(resource: string, value: number): string {
 export function hardValue(resource: string, q: string | number): number {
   return /(^|\.)cpu$/.test(resource) ? milliCpu(q) : parseQuantity(q);
 }
-
-export const quotaType = () => resourceForKind('ResourceQuota');
