@@ -3,59 +3,65 @@
  * a virtual Pi -> power on -> the search finds the planned node at the lab address, identified
  * over SSH with the cluster key and its host key pinned.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MethodName, Params, Result } from '../../preload/contract';
-import { createApp } from '../app/create-app';
 import { practiceLoopbackBase } from '../practice/practice-service';
 import type { App } from '../app/create-app';
+import { startTestApp } from '../app/testing/test-app';
+import type { TestApp } from '../app/testing/test-app';
 
 let app: App | undefined;
+let call: TestApp['call'];
 afterEach(async () => {
   await app?.close();
   app = undefined;
 });
 
-async function call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-  const envelope = await app!.router.dispatch(method, params);
-  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.code} ${envelope.error.message}`);
-  return envelope.result as Result<M>;
+/** The app of the running test. */
+function running(): App {
+  if (!app) throw new Error('start() first');
+  return app;
+}
+
+async function start(): Promise<string> {
+  const started = await startTestApp('pcw-find-');
+  app = started.app;
+  call = started.call;
+  return started.dataDir;
 }
 
 describe('finding the planned nodes (practice lab)', () => {
   it('refuses to search without a plan or without a network, and never picks one itself', async () => {
-    app = await createApp({ dataDir: await mkdtemp(path.join(tmpdir(), 'pcw-find-')), host: 'browser', watchDrives: false });
-    expect(await app.router.dispatch('findNodes.start', { subnets: ['127.77.0.0/24'] })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    await start();
+    expect(await running().router.dispatch('findNodes.start', { subnets: ['127.77.0.0/24'] })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     await call('plan.save', {
       draft: { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
     });
-    expect(await app.router.dispatch('findNodes.start', { subnets: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS', message: expect.stringMatching(/Choose at least one network/) } });
-    expect(await app.router.dispatch('findNodes.start', { subnets: ['10.0.0.0/8'] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
-    expect(await app.router.dispatch('findNodes.start', { subnets: ['127.77.0.0/24; rm -rf /'] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
-    expect(app.jobs.list()).toEqual([]);
+    expect(await running().router.dispatch('findNodes.start', { subnets: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS', message: expect.stringMatching(/Choose at least one network/) } });
+    expect(await running().router.dispatch('findNodes.start', { subnets: ['10.0.0.0/8'] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+    expect(await running().router.dispatch('findNodes.start', { subnets: ['127.77.0.0/24; rm -rf /'] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+    expect(running().jobs.list()).toEqual([]);
   });
 
   it('finds a Pi booted from a card the app prepared, by its planned hostname', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'pcw-find-'));
-    app = await createApp({ dataDir, host: 'browser', watchDrives: false });
+    const dataDir = await start();
     await call('plan.save', {
       draft: { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
     });
     await call('practice.setEnabled', { enabled: true });
-    await app.practice.setSpeed(2000);
+    await running().practice.setSpeed(2000);
     const card = (await call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[0]!;
     const device = (await call('practice.insertCard', { id: card.id, reader: 1 })).cards[0]!.device!;
     const { jobId } = await call('cards.prepare', { hostname: 'pi-01', device, confirmDevice: device });
-    expect((await app.jobs.settled(jobId)).state).toBe('succeeded');
-    expect(app.practice.view().cards[0]?.reader).toBeUndefined(); // ejected after writing
-    await expect.poll(() => app!.practice.view().cards[0]?.preparedFor).toBe('pi-01'); // "labelled"
+    expect((await running().jobs.settled(jobId)).state).toBe('succeeded');
+    expect(running().practice.view().cards[0]?.reader).toBeUndefined(); // ejected after writing
+    await expect.poll(() => running().practice.view().cards[0]?.preparedFor).toBe('pi-01'); // "labelled"
 
     await call('practice.addPi', {});
     await call('practice.plugCard', { id: card.id, pi: 'pi-1' });
     await call('practice.power', { pi: 'pi-1', on: true });
-    await expect.poll(() => app!.practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
+    await expect.poll(() => running().practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
 
     const subnets = await call('findNodes.subnets', {});
     const base = practiceLoopbackBase(dataDir);
@@ -63,7 +69,7 @@ describe('finding the planned nodes (practice lab)', () => {
 
     const started = await call('findNodes.start', { subnets: [`${base}.0/24`] });
     expect(started.jobId).toBeDefined();
-    await expect.poll(() => app!.findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${base}.11`);
+    await expect.poll(() => running().findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${base}.11`);
     const state = await call('findNodes.stop', {});
     expect(state.missing).toEqual(['pi-02']);
     const host = state.hosts.find((h) => h.plannedNode === 'pi-01');
