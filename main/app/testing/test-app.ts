@@ -2,6 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import type { MethodName, Params, Result } from '../../../preload/contract';
 import { createApp } from '../create-app';
 import type { App } from '../create-app';
@@ -24,5 +25,25 @@ export async function startTestApp(prefix = 'pcw-app-'): Promise<TestApp> {
       if (!envelope.ok) throw new Error(`${method}: ${envelope.error.code} ${envelope.error.message}`);
       return envelope.result as never;
     },
+  };
+}
+
+/** One fresh app per test, closed after it: `const t = appPerTest(); const { dataDir } = await t.start();`. */
+export function appPerTest(prefix?: string): { start(): Promise<TestApp>; readonly app: App; call: TestApp['call'] } {
+  let current: TestApp | undefined;
+  afterEach(async () => {
+    await current?.app.close();
+    current = undefined;
+  });
+  const running = (): TestApp => {
+    if (!current) throw new Error('call start() first');
+    return current;
+  };
+  return {
+    start: async () => (current = await startTestApp(prefix)),
+    get app() {
+      return running().app;
+    },
+    call: (method, params) => running().call(method, params),
   };
 }
