@@ -25,3 +25,14 @@ test('a running job survives a reload of the window and can be cancelled from th
   await expect(again.locator('pre.log')).toContainText('Cancelled.');
   await expect(page.getByRole('button', { name: 'Start searching' })).toBeVisible();
 });
+
+test('a subnet typed in with a too-wide prefix is refused with what to write instead, and nothing is searched', async ({ app }) => {
+  const page = await app.start();
+  await page.getByRole('button', { name: 'Save plan' }).click();
+  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
+  await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();
+  await page.getByLabel(/Also search these hosts or networks/).fill('203.0.113.0/8');
+  await page.getByRole('button', { name: 'Start searching' }).click();
+  await expect(page.getByRole('alert')).toContainText('Write a subnet as address/prefix with a prefix from 16 to 32');
+  await expect(page.getByRole('region', { name: 'Jobs' })).toHaveCount(0);
+});

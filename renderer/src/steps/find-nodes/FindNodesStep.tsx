@@ -31,13 +31,16 @@ export function FindNodesStep() {
 
   if (!plan) return <p>{t('find.needPlan')}</p>;
   const running = Boolean(state?.jobId);
-  const extraHosts = extra.split(/[\s,]+/).filter(Boolean);
+  const extraEntries = extra.split(/[\s,]+/).filter(Boolean);
+  // "192.168.50.0/24" is a subnet to search; anything else is a host (address or name).
+  const extraSubnets = extraEntries.filter((e) => e.includes('/'));
+  const extraHosts = extraEntries.filter((e) => !e.includes('/'));
   const toggle = (cidr: string, on: boolean) => setChosen((c) => (on ? [...c, cidr] : c.filter((x) => x !== cidr)));
 
   const start = async () => {
     setError(null);
     try {
-      setState(await call('findNodes.start', { subnets: chosen, extraHosts, widen }));
+      setState(await call('findNodes.start', { subnets: [...new Set([...chosen, ...extraSubnets])], extraHosts, widen }));
     } catch (e) {
       setError((e as Error).message);
     }
@@ -60,7 +63,7 @@ export function FindNodesStep() {
         ))}
         <div className="field">
           <label htmlFor="find-extra">{t('find.extra')}</label>
-          <input id="find-extra" value={extra} disabled={running} placeholder="192.168.1.50, ubuntu-vm.local" onChange={(e) => setExtra(e.target.value)} />
+          <input id="find-extra" value={extra} disabled={running} placeholder="192.168.1.50, ubuntu-vm.local, 192.168.50.0/24" onChange={(e) => setExtra(e.target.value)} />
         </div>
         <label className="check">
           <input type="checkbox" checked={widen} disabled={running} onChange={(e) => setWiden(e.target.checked)} />
