@@ -121,6 +121,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'cluster.preflight': () => cluster.preflight(),
     'cluster.fix': ({ node, id }) => cluster.fix(node, id),
     'cluster.build': () => cluster.build(),
+    'cluster.removeNode': ({ node }) => cluster.removeNode(node),
+    'cluster.reset': () => cluster.reset(),
     'cluster.mergeKubeconfig': () => cluster.mergeKubeconfig(),
   };
 

@@ -54,5 +54,15 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     expect(state.steps.cluster).toBe('done');
     const log = (await t.call('jobs.log', { id: build.id, from: 0 })).lines.join('\n');
     expect(log).not.toMatch(/:25000\/[0-9a-f]{32}/); // join tokens never reach the log
+
+    // Changing it later, the tutorial's way: pi-02 leaves, then the whole cluster is reset.
+    expect(await t.app.router.dispatch('cluster.removeNode', { node: 'pi-01' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const removed = await t.app.jobs.settled((await t.call('cluster.removeNode', { node: 'pi-02' })).jobId);
+    expect(removed.error).toBeUndefined();
+    expect((await t.call('cluster.state', {})).built?.nodes.map((n) => n.name)).toEqual(['pi-01']);
+    const reset = await t.app.jobs.settled((await t.call('cluster.reset', {})).jobId);
+    expect(reset.error).toBeUndefined();
+    expect((await t.call('cluster.state', {})).built).toBeUndefined();
+    expect((await t.call('app.getState', {})).steps.cluster).toBe('not-started');
   }, 180_000);
 });

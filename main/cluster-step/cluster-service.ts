@@ -10,6 +10,7 @@ import type { ClusterState } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { StoredPlan } from '../../preload/contract/plan';
 import { buildCluster } from '../cluster/build-cluster';
+import { removeNode, resetCluster } from '../cluster/change-cluster';
 import { defaultKubeconfigPath, mergeKubeconfig } from '../cluster/kubeconfig';
 import { openAll, realPace } from '../cluster/node-session';
 import type { NodeLogin, NodeSession, NodeTarget, OperationContext } from '../cluster/node-session';
@@ -112,6 +113,59 @@ export class ClusterService {
       await this.options.store.update((s) => ({ ...s, records: { ...s.records, [BUILT_KEY]: record }, steps: { ...s.steps, install: 'done', cluster: 'done' } }));
       job.log(`Every node is Ready${result.highAvailability ? '; high availability is on' : ''}. kubeconfig: ${result.kubeconfigPath}`);
       return { nodes: record.nodes.length, highAvailability: record.highAvailability };
+    });
+  }
+
+  removeNode(name: string): { jobId: string } {
+    const plan = this.#plan();
+    const saved = this.state().built;
+    if (!saved?.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the cluster.`);
+    if (name === saved.controlPlane) throw new AppError(ErrorCode.CONFLICT, `${name} runs the cluster's first control plane: reset the cluster instead.`);
+    const targets = this.#targets(plan);
+    const cpTarget = targets.find((t) => t.hostname === saved.controlPlane);
+    const nodeTarget = targets.find((t) => t.hostname === name);
+    if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`);
+    return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, async (job) => {
+      this.#closeSessions();
+      const [cp] = await openAll([cpTarget], this.#login(job), this.#ctx(job));
+      let node: NodeSession | undefined;
+      try {
+        node = nodeTarget ? (await openAll([nodeTarget], this.#login(job), this.#ctx(job)))[0] : undefined;
+      } catch (error) {
+        job.log(`${name} cannot be reached (${(error as Error).message}): removing it with --force.`);
+      }
+      try {
+        await removeNode(cp!, name, node);
+      } finally {
+        cp?.close();
+        node?.close();
+      }
+      await this.options.store.update((s) => {
+        const record = built.parse(s.records[BUILT_KEY]);
+        return { ...s, records: { ...s.records, [BUILT_KEY]: { ...record, nodes: record.nodes.filter((n) => n.name !== name) } } };
+      });
+      job.log(`${name} left the cluster.`);
+      return { removed: name };
+    });
+  }
+
+  reset(): { jobId: string } {
+    const plan = this.#plan();
+    if (!this.state().built) throw new AppError(ErrorCode.UNAVAILABLE, 'There is no cluster to reset yet.');
+    return this.#start('cluster.reset', 'Reset the cluster', async (job) => {
+      this.#closeSessions();
+      const sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
+      try {
+        await resetCluster(sessions);
+      } finally {
+        for (const s of sessions) s.close();
+      }
+      await this.options.store.update((s) => {
+        const { [BUILT_KEY]: _gone, ...records } = s.records;
+        return { ...s, records, steps: { ...s.steps, cluster: 'not-started' } };
+      });
+      job.log('Every node is a standalone MicroK8s again.');
+      return { reset: true };
     });
   }
 

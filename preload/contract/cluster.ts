@@ -40,6 +40,8 @@ export const clusterMethods = {
   'cluster.preflight': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Connect to every found node and check it (a job).'),
   'cluster.fix': method(z.object({ node: nodeName, id: z.string().min(1).max(40) }).strict(), z.object({ jobId: z.string() }), 'Run the fix a failed check offers, then check again (a job).'),
   'cluster.build': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Install MicroK8s on every node in parallel and form the cluster (a job).'),
+  'cluster.removeNode': method(z.object({ node: nodeName }).strict(), z.object({ jobId: z.string() }), 'Remove a node as the tutorial does: leave on the node, remove-node on the control plane (--force when the node is unreachable).'),
+  'cluster.reset': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Take the cluster apart: every other node leaves and is removed; MicroK8s stays installed.'),
   'cluster.mergeKubeconfig': method(z.object({}).strict(), z.object({ path: z.string(), backupPath: z.string().optional() }), 'Add the cluster to ~/.kube/config (the old file is backed up first).'),
 };
 

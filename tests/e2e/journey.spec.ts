@@ -60,4 +60,10 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
   await expect(page.locator('[data-cluster-node="pi-01"]')).toContainText('✓ Ready');
   await expect(page.locator('[data-cluster-node="pi-02"]')).toContainText('Worker');
   await expect(page.getByTestId('kubeconfig-path')).toContainText('clusters');
+
+  await page.locator('[data-cluster-node="pi-02"]').getByRole('button', { name: 'Remove…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove pi-02 from the cluster?' });
+  await expect(dialog).toContainText('microk8s remove-node pi-02');
+  await dialog.getByRole('button', { name: 'Remove…' }).click();
+  await expect(page.locator('[data-cluster-node="pi-02"]')).toHaveCount(0, { timeout: 60_000 });
 });

@@ -9,7 +9,16 @@ export function ClusterStep() {
   const state = useClusterState();
   const [merged, setMerged] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'remove'; node: string } | { kind: 'reset' } | null>(null);
   const built = state?.built;
+  const running = Boolean(state?.jobId);
+  const act = () => {
+    const c = confirm;
+    setConfirm(null);
+    if (!c) return;
+    const request = c.kind === 'remove' ? call('cluster.removeNode', { node: c.node }) : call('cluster.reset', {});
+    void request.catch((e: Error) => setError(e.message));
+  };
   if (!built) return <p>{t('cluster.notYet')}</p>;
   return (
     <section className="cluster">
@@ -22,6 +31,7 @@ export function ClusterStep() {
             <th scope="col">{t('plan.role')}</th>
             <th scope="col">{t('cluster.status')}</th>
             <th scope="col">{t('find.address')}</th>
+            <th scope="col" />
           </tr>
         </thead>
         <tbody>
@@ -31,6 +41,13 @@ export function ClusterStep() {
               <td>{t(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
               <td>{n.ready ? '✓ Ready' : 'NotReady'}</td>
               <td className="mono">{n.internalIP ?? ''}</td>
+              <td>
+                {n.name !== built.controlPlane && (
+                  <button type="button" disabled={running} onClick={() => setConfirm({ kind: 'remove', node: n.name })}>
+                    {t('cluster.remove')}
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -54,7 +71,25 @@ export function ClusterStep() {
           {t('cluster.merge')}
         </button>
         {merged && <span role="status">{merged}</span>}
+        <button type="button" disabled={running} onClick={() => setConfirm({ kind: 'reset' })}>
+          {t('cluster.reset')}
+        </button>
+        {running && <span role="status">{t('install.running')}</span>}
       </div>
+      {confirm && (
+        <div className="dialog" role="dialog" aria-modal="true" aria-label={confirm.kind === 'remove' ? t('cluster.removeTitle', { node: confirm.node }) : t('cluster.resetTitle')} onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}>
+          <h3>{confirm.kind === 'remove' ? t('cluster.removeTitle', { node: confirm.node }) : t('cluster.resetTitle')}</h3>
+          <p>{confirm.kind === 'remove' ? t('cluster.removeExplain', { node: confirm.node, cp: built.controlPlane }) : t('cluster.resetExplain')}</p>
+          <div className="actions">
+            <button type="button" className="primary" autoFocus onClick={act}>
+              {confirm.kind === 'remove' ? t('cluster.remove') : t('cluster.reset')}
+            </button>
+            <button type="button" onClick={() => setConfirm(null)}>
+              {t('install.cancel')}
+            </button>
+          </div>
+        </div>
+      )}
       {error && (
         <p className="field-error" role="alert">
           {error}
