@@ -64,6 +64,6 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
   await page.locator('[data-cluster-node="pi-02"]').getByRole('button', { name: 'Remove…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Remove pi-02 from the cluster?' });
   await expect(dialog).toContainText('microk8s remove-node pi-02');
-  await dialog.getByRole('button', { name: 'Remove…' }).click();
+  await dialog.getByRole('button', { name: 'Remove pi-02' }).click();
   await expect(page.locator('[data-cluster-node="pi-02"]')).toHaveCount(0, { timeout: 60_000 });
 });

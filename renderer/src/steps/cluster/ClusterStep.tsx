@@ -82,7 +82,7 @@ export function ClusterStep() {
           <p>{confirm.kind === 'remove' ? t('cluster.removeExplain', { node: confirm.node, cp: built.controlPlane }) : t('cluster.resetExplain')}</p>
           <div className="actions">
             <button type="button" className="primary" autoFocus onClick={act}>
-              {confirm.kind === 'remove' ? t('cluster.remove') : t('cluster.reset')}
+              {confirm.kind === 'remove' ? t('cluster.removeNow', { node: confirm.node }) : t('cluster.resetNow')}
             </button>
             <button type="button" onClick={() => setConfirm(null)}>
               {t('install.cancel')}
