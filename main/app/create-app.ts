@@ -111,6 +111,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'practice.plugCard': ({ id, pi }) => practice.plugCard(id, pi),
     'practice.unplugCard': ({ pi }) => practice.unplugCard(pi),
     'practice.power': ({ pi, on }) => practice.power(pi, on),
+    'practice.setFault': ({ pi, fault, on }) => practice.setFault(pi, fault, on),
     'practice.setSpeed': ({ speed }) => practice.setSpeed(speed),
     ...cards.handlers(),
     'findNodes.subnets': () => findNodes.subnets(),

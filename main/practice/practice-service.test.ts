@@ -87,7 +87,7 @@ describe('PracticeService virtual Pis', () => {
     try {
       const id = (await practice.newCard('ubuntu-24.04', 2)).cards[0]?.id ?? '';
       let view = await practice.addPi();
-      expect(view.pis).toEqual([{ id: 'pi-1', state: 'off' }]);
+      expect(view.pis).toEqual([{ id: 'pi-1', state: 'off', faults: [] }]);
 
       view = await practice.power('pi-1', true);
       await expect.poll(() => practice.view().pis[0]?.state).toBe('no-boot');
@@ -112,6 +112,20 @@ describe('PracticeService virtual Pis', () => {
         socket.once('error', reject);
       });
       expect(banner).toMatch(/^SSH-2\.0-OpenSSH_9\.6p1 Ubuntu-3ubuntu13/);
+
+      // A fault switched on from the panel shows up on the wire: new SSH connections are reset.
+      expect((await practice.setFault('pi-1', 'sshDropped', true)).pis[0]?.faults).toEqual(['sshDropped']);
+      const dropped = await new Promise<string>((resolve) => {
+        const socket = connect(pi?.ssh?.port ?? 0, pi?.ssh?.host ?? '127.0.0.1');
+        socket.once('data', (d) => {
+          resolve(d.toString());
+          socket.destroy();
+        });
+        socket.once('error', (e) => resolve(`error: ${e.message}`));
+        socket.once('close', () => resolve('closed'));
+      });
+      expect(dropped).not.toMatch(/^SSH-2\.0/);
+      await practice.setFault('pi-1', 'sshDropped', false);
 
       await expect(practice.unplugCard('pi-1')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/Power pi-1 off/) });
       await practice.power('pi-1', false);

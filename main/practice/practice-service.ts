@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode } from '../../preload/contract/errors';
 import { practiceCard } from '../../preload/contract/practice';
-import type { PracticeCard, PracticeCardContent, PracticePi, PracticeView } from '../../preload/contract/practice';
+import type { PracticeCard, PracticeCardContent, PracticeFault, PracticePi, PracticeView } from '../../preload/contract/practice';
 import { Lab } from '../lab/lab';
 import type { LabClock } from '../lab/lab-clock';
 import { imageCard } from '../lab/pi/card-reader';
@@ -138,11 +138,20 @@ export class PracticeService {
 
   #piView(id: string): PracticePi {
     const pi = this.#lab?.pi(id);
-    if (!pi) return { id, state: 'off' };
+    if (!pi) return { id, state: 'off', faults: [] };
     const running = pi.state === 'running';
+    const f = pi.faults.settings;
+    const faults: PracticeFault[] = [];
+    if (f.cgroupFlagsMissing) faults.push('cgroupFlagsMissing');
+    if (f.clockUnsynchronised) faults.push('clockUnsynchronised');
+    if (f.port25000Blocked) faults.push('port25000Blocked');
+    if (f.sshSlowMs > 0) faults.push('sshSlow');
+    if (f.sshDropped) faults.push('sshDropped');
+    if (f.powerLossDuringInstall) faults.push('powerLossDuringInstall');
     return {
       id,
       state: pi.state,
+      faults,
       ...(pi.bootError ? { bootError: pi.bootError } : {}),
       ...(running && pi.hostname ? { hostname: pi.hostname } : {}),
       ...(running && pi.address ? { address: pi.address } : {}),
@@ -246,6 +255,14 @@ export class PracticeService {
     const pi = await this.#pi(piId);
     if (on) await pi.powerOn();
     else await pi.powerOff({ abrupt: true });
+    return this.#changed();
+  }
+
+  async setFault(piId: string, fault: PracticeFault, on: boolean): Promise<PracticeView> {
+    this.#requireEnabled();
+    const faults = (await this.#pi(piId)).faults;
+    if (fault === 'sshSlow') faults.set('sshSlowMs', on ? 3000 : 0);
+    else faults.set(fault, on);
     return this.#changed();
   }
 

@@ -26,6 +26,10 @@ export const practiceCard = z.object({
 });
 export type PracticeCard = z.infer<typeof practiceCard>;
 
+/** Faults users really meet, switchable per practice Pi. */
+export const practiceFault = z.enum(['cgroupFlagsMissing', 'clockUnsynchronised', 'port25000Blocked', 'sshSlow', 'sshDropped', 'powerLossDuringInstall']);
+export type PracticeFault = z.infer<typeof practiceFault>;
+
 export const practicePi = z.object({
   id: z.string(),
   state: z.enum(['off', 'booting', 'running', 'shutting-down', 'no-boot']),
@@ -36,6 +40,8 @@ export const practicePi = z.object({
   address: z.string().optional(),
   /** Where this computer reaches its SSH server. */
   ssh: z.object({ host: z.string(), port: z.number().int() }).optional(),
+  /** Faults switched on for this Pi. */
+  faults: z.array(practiceFault).default([]),
 });
 export type PracticePi = z.infer<typeof practicePi>;
 
@@ -69,6 +75,7 @@ export const practiceMethods = {
   'practice.plugCard': method(z.object({ id: cardId, pi: piId }).strict(), practiceView, "Put a card from the shelf into a powered-off Pi's slot."),
   'practice.unplugCard': method(z.object({ pi: piId }).strict(), practiceView, "Take the card out of a powered-off Pi and put it on the shelf."),
   'practice.power': method(z.object({ pi: piId, on: z.boolean() }).strict(), practiceView, 'Power a virtual Pi on, or pull its power.'),
+  'practice.setFault': method(z.object({ pi: piId, fault: practiceFault, on: z.boolean() }).strict(), practiceView, 'Switch a fault on a practice Pi (simulated problems real Pis have).'),
   'practice.setSpeed': method(z.object({ speed: z.union([z.literal(1), z.literal(10), z.literal(60)]) }).strict(), practiceView, 'How fast lab time runs.'),
 };
 

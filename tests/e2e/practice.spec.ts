@@ -50,6 +50,9 @@ test.describe('Practice Pis', () => {
     await expect(pi).toContainText('running', { timeout: 30_000 });
     await expect(pi).toContainText('ubuntu');
     await expect(pi).toContainText(/ssh ubuntu@127\.77\.\d+\.11/);
+    await pi.getByText('Faults').click();
+    await pi.getByLabel('Port 25000 blocked Pi 1').check();
+    await expect(pi.locator('summary')).toHaveText('Faults (1)');
     await pi.getByRole('button', { name: 'Pull the power Pi 1' }).click();
     await expect(pi.locator('.pi-state')).toHaveText('off');
   });

@@ -3,12 +3,13 @@
  * labelled as simulated; cards in a reader show up in "Prepare SD cards" like real ones.
  */
 import { useState } from 'react';
-import type { PracticeCard, PracticeCardContent, PracticePi, PracticeView } from '../../../preload/contract/practice';
+import type { PracticeCard, PracticeCardContent, PracticeFault, PracticePi, PracticeView } from '../../../preload/contract/practice';
 import { call } from '../api/client';
 import { useT } from '../i18n/use-t';
 import { useAppStore } from '../store/app-store';
 
 const CONTENTS: PracticeCardContent[] = ['ubuntu-24.04', 'ubuntu-22.04', 'raspios', 'blank'];
+const FAULTS: PracticeFault[] = ['cgroupFlagsMissing', 'clockUnsynchronised', 'port25000Blocked', 'sshSlow', 'sshDropped', 'powerLossDuringInstall'];
 
 export function PracticePanel() {
   const practice = useAppStore((s) => s.practice);
@@ -215,6 +216,24 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
       <button type="button" disabled={busy} onClick={() => run(() => call('practice.power', { pi: pi.id, on: off }))} aria-label={`${off ? t('practice.powerOn') : t('practice.powerOff')} ${label}`}>
         {off ? t('practice.powerOn') : t('practice.powerOff')}
       </button>
+      <details className="faults">
+        <summary>
+          {t('practice.faults')}
+          {pi.faults.length > 0 ? ` (${pi.faults.length})` : ''}
+        </summary>
+        {FAULTS.map((fault) => (
+          <label key={fault} className="check">
+            <input
+              type="checkbox"
+              checked={pi.faults.includes(fault)}
+              disabled={busy}
+              aria-label={`${t(`practice.fault.${fault}`)} ${label}`}
+              onChange={(e) => run(() => call('practice.setFault', { pi: pi.id, fault, on: e.target.checked }))}
+            />
+            {t(`practice.fault.${fault}`)}
+          </label>
+        ))}
+      </details>
     </li>
   );
 }
