@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
 import { call, onEvent } from '../../api/client';
+import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
 import { useCardTexts } from './cards-messages';
 import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
@@ -19,6 +20,7 @@ export function CardsStep() {
   const plan = useAppStore((s) => s.state?.plan ?? null);
   const jobs = useAppStore((s) => s.jobs);
   const tx = useCardTexts();
+  const { t } = useT();
   const [drives, setDrives] = useState<CardDrive[]>([]);
   const [reports, setReports] = useState<CardReport[]>([]);
   const [target, setTarget] = useState<string | null>(null);
@@ -152,7 +154,7 @@ export function CardsStep() {
           {rows.map((row) => (
             <tr key={row.hostname} data-node={row.hostname} aria-current={target === row.hostname ? 'step' : undefined}>
               <td className="mono">{row.hostname}</td>
-              <td>{row.role}</td>
+              <td>{t(row.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
               <td data-testid={`card-status-${row.hostname}`}>
                 {row.report ? tx('ready', { release: row.report.release, time: new Date(row.report.finishedAt).toLocaleString() }) : tx('notReady')}
               </td>
