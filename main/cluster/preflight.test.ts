@@ -1,25 +1,12 @@
 /** Preflight on the practice lab: each fault is found, explained, and (where the app can) fixed. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { joinNode } from './form-cluster';
 import { installMicroK8s } from './install-microk8s';
-import { openAll, type NodeSession } from './node-session';
+import type { NodeSession } from './node-session';
 import { checkView, runPreflight, type PreflightCheck, type PreflightCheckId } from './preflight';
-import { startClusterLab, type ClusterLab, type LabNodeSpec } from './testing/cluster-lab';
+import { clusterLabPerTest } from './testing/cluster-lab-per-test';
 
-let lab: ClusterLab | undefined;
-let sessions: NodeSession[] = [];
-afterEach(async () => {
-  for (const s of sessions) s.close();
-  sessions = [];
-  await lab?.stop();
-  lab = undefined;
-});
-
-async function start(nodes: LabNodeSpec[]): Promise<{ lab: ClusterLab; sessions: NodeSession[] }> {
-  lab = await startClusterLab({ nodes });
-  sessions = await openAll(lab.targets, lab.login, lab.ctx);
-  return { lab, sessions };
-}
+const start = clusterLabPerTest();
 
 function check(checks: PreflightCheck[], node: string, id: PreflightCheckId): PreflightCheck {
   const c = checks.find((x) => x.node === node && x.id === id);

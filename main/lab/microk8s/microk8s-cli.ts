@@ -118,6 +118,19 @@ function isWorker(cli: Cli): boolean {
   return cli.cluster.memberOf(cli.pi)?.role === 'worker';
 }
 
+/** Commands that need this node's control plane: on a worker or a stopped node they print why and exit 1. */
+function refusedOffControlPlane(cli: Cli): number | undefined {
+  if (isWorker(cli)) {
+    cli.ctx.stdout(WORKER_TEXT);
+    return 1;
+  }
+  if (!cli.cluster.running(cli.pi)) {
+    cli.ctx.stdout(NOT_RUNNING);
+    return 1;
+  }
+  return undefined;
+}
+
 async function status(cli: Cli): Promise<number> {
   const { ctx, args, cluster, pi } = cli;
   const wait = args.includes('--wait-ready') || args.includes('-w');
@@ -176,14 +189,8 @@ async function status(cli: Cli): Promise<number> {
 
 function addNode(cli: Cli): number {
   const { ctx, args, cluster, pi } = cli;
-  if (isWorker(cli)) {
-    ctx.stdout(WORKER_TEXT);
-    return 1;
-  }
-  if (!cluster.running(pi)) {
-    ctx.stdout(NOT_RUNNING);
-    return 1;
-  }
+  const refused = refusedOffControlPlane(cli);
+  if (refused !== undefined) return refused;
   const record = cluster.clusterOf(pi)!;
   const token = flagValue(args, '--token', '-t') ?? randomBytes(16).toString('hex');
   if (token.length < 32) {
@@ -380,14 +387,8 @@ function removeNode(cli: Cli): number {
 
 function config(cli: Cli): number {
   const { ctx, cluster, pi } = cli;
-  if (isWorker(cli)) {
-    ctx.stdout(WORKER_TEXT);
-    return 1;
-  }
-  if (!cluster.running(pi)) {
-    ctx.stdout(NOT_RUNNING);
-    return 1;
-  }
+  const refused = refusedOffControlPlane(cli);
+  if (refused !== undefined) return refused;
   if (!cluster.kubeApi) {
     ctx.stderr('The lab has no Kubernetes API server running.\n');
     return 1;
@@ -398,14 +399,8 @@ function config(cli: Cli): number {
 
 async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
   const { ctx, args, cluster, pi } = cli;
-  if (isWorker(cli)) {
-    ctx.stdout(WORKER_TEXT);
-    return 1;
-  }
-  if (!cluster.running(pi)) {
-    ctx.stdout(NOT_RUNNING);
-    return 1;
-  }
+  const refused = refusedOffControlPlane(cli);
+  if (refused !== undefined) return refused;
   const record = cluster.clusterOf(pi)!;
   let status = 0;
   for (const arg of args.filter((a) => !a.startsWith('-'))) {
