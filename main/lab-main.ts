@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { generateEd25519 } from './ssh/keygen';
 import { Lab } from './lab/lab';
 import { imageCard } from './lab/pi/card-reader';
 import { createVirtualCard } from './lab/cards/virtual-card-image';
@@ -37,7 +37,7 @@ mkdirSync(dataDir, { recursive: true });
 function labCredentials(): { keyPath: string; publicKey: string; password: string } {
   const keyPath = join(dataDir, 'lab_ed25519');
   if (!existsSync(keyPath)) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pi-cluster-wizard-lab' });
+    const pair = generateEd25519('pi-cluster-wizard-lab');
     writeFileSync(keyPath, pair.private, { mode: 0o600 });
     writeFileSync(`${keyPath}.pub`, pair.public + '\n');
     writeFileSync(join(dataDir, 'lab_password'), randomBytes(6).toString('base64url') + '\n', { mode: 0o600 });

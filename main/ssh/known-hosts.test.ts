@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
+import { generateEd25519 } from './keygen';
 import { fingerprintOf, keyTypeOf, KnownHostsStore } from './known-hosts';
 
 let dir: string;
@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 function publicBlob(): { blob: Buffer; line: string } {
-  const { public: line } = ssh2.utils.generateKeyPairSync('ed25519');
+  const { public: line } = generateEd25519();
   return { blob: Buffer.from(line.split(' ')[1]!, 'base64'), line };
 }
 

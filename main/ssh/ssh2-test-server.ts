@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, Server, ServerChannel } from 'ssh2';
+import { generateEd25519 } from './keygen';
 
 export interface ExecReply {
   stdout?: string;
@@ -31,7 +32,7 @@ export interface TestServerOptions {
 export class Ssh2TestServer {
   private server!: Server;
   private readonly clients = new Set<Connection>();
-  private readonly hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+  private readonly hostKey = generateEd25519().private;
   port = 0;
   bootId = randomUUID();
   connections = 0;

@@ -15,6 +15,7 @@ import type { RunIo, Session } from '../shell/shell';
 import { SHELL_COMMANDS } from '../shell/commands';
 import type { PiOs } from './pi-os';
 import { StreamInput, TerminalInput } from './terminal';
+import { generateEd25519 } from '../../ssh/keygen';
 
 const { Server, utils } = ssh2;
 
@@ -290,5 +291,5 @@ function motd(os: PiOs): string {
 
 /** A new ed25519 host key in OpenSSH format. */
 export function generateHostKey(): string {
-  return utils.generateKeyPairSync('ed25519').private;
+  return generateEd25519().private;
 }

@@ -17,6 +17,7 @@ import type { BootCard } from './card-reader';
 import { parseInstanceId, parseNetworkConfig, parseUserData } from './cloud-init';
 import { PiOs } from './pi-os';
 import { generateHostKey, PiSshServer } from './ssh-server';
+import { isUsableKey } from '../../ssh/keygen';
 import { DURATIONS, RELEASES } from './ubuntu-releases';
 import type { UbuntuRelease } from './ubuntu-releases';
 
@@ -223,16 +224,17 @@ export class VirtualPi extends EventEmitter {
     const forced = this.faults.settings.duplicateHostname;
     if (forced) os.setHostname(forced);
     os.refreshEtcHosts();
-    const ssh = new PiSshServer({
-      clock: this.clock,
-      host: this.loopback,
-      port: this.options.sshPort ?? 22,
-      hostKey: this.#hostKey(),
-      ident: RELEASES[os.state.release].sshIdent,
-      os,
-      faults: () => ({ delayMs: this.faults.settings.sshSlowMs, drop: this.faults.settings.sshDropped }),
-    });
+    let ssh: PiSshServer;
     try {
+      ssh = new PiSshServer({
+        clock: this.clock,
+        host: this.loopback,
+        port: this.options.sshPort ?? 22,
+        hostKey: this.#hostKey(),
+        ident: RELEASES[os.state.release].sshIdent,
+        os,
+        faults: () => ({ delayMs: this.faults.settings.sshSlowMs, drop: this.faults.settings.sshDropped }),
+      });
       await ssh.listen();
     } catch (e) {
       this.#bootError = `sshd could not listen on ${this.loopback}: ${(e as Error).message}`;
@@ -248,7 +250,9 @@ export class VirtualPi extends EventEmitter {
 
   #hostKey(): string {
     const path = join(this.options.dataDir, 'ssh_host_ed25519_key');
-    if (!existsSync(path)) writeFileSync(path, generateHostKey(), { mode: 0o600 });
+    // A key saved by an older lab that ssh2 cannot read (see ssh/keygen.ts) is replaced, as
+    // `ssh-keygen -A` would on a Pi whose key file was damaged.
+    if (!existsSync(path) || !isUsableKey(readFileSync(path, 'utf8'))) writeFileSync(path, generateHostKey(), { mode: 0o600 });
     return readFileSync(path, 'utf8');
   }
 

@@ -6,10 +6,11 @@ import { randomInt } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
+import { generateEd25519 } from '../../../ssh/keygen';
 import { ubuntuBootFiles } from '../../../cards/ubuntu-boot-assets';
 import type { UbuntuRelease } from '../ubuntu-releases';
 
-const { Client, utils } = ssh2;
+const { Client } = ssh2;
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -25,7 +26,7 @@ export async function seedFolder(release: UbuntuRelease, overrides: Record<strin
 
 /** An ed25519 key pair: OpenSSH private key file path and the public line. */
 export function clientKey(): { privateKey: string; publicKey: string; path: string } {
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'lab@test' });
+  const pair = generateEd25519('lab@test');
   const path = join(tempDir('key'), 'id_ed25519');
   writeFileSync(path, pair.private, { mode: 0o600 });
   return { privateKey: pair.private, publicKey: pair.public, path };
