@@ -34,6 +34,8 @@ export class ClusterError extends Error {
     readonly node?: string,
     /** The SSH layer's code when `code` is 'SSH'. */
     readonly sshCode?: SshError['code'],
+    /** The SSH error itself when `code` is 'SSH' (e.g. the host key change to show). */
+    readonly sshError?: SshError,
   ) {
     super(message);
   }
@@ -45,7 +47,7 @@ export function toClusterError(err: unknown, node: string): ClusterError {
   if (err instanceof SshError) {
     if (err.code === 'ABORTED') return new ClusterError('CANCELLED', `The operation on ${node} was cancelled.`, node);
     if (err.code === 'SUDO_PASSWORD_REQUIRED') return new ClusterError('SUDO_PASSWORD_REQUIRED', err.message, node);
-    return new ClusterError('SSH', `${node}: ${err.message}`, node, err.code);
+    return new ClusterError('SSH', `${node}: ${err.message}`, node, err.code, err);
   }
   if ((err as { name?: string } | null)?.name === 'AbortError') return new ClusterError('CANCELLED', `The operation on ${node} was cancelled.`, node);
   return new ClusterError('COMMAND_FAILED', `${node}: ${(err as Error)?.message ?? String(err)}`, node);

@@ -59,4 +59,54 @@ describe('finding the planned nodes (practice lab)', () => {
     const log = await t.call('jobs.log', { id: started.jobId!, from: 0 });
     expect(log.lines.join('\n')).toMatch(/trusting its ssh-ed25519 host key SHA256:/);
   });
+
+  it('a re-prepared card gives the Pi a new host key: the search stops at it, explains, and trusts exactly the new key once the user agrees', async () => {
+    const { dataDir } = await t.start();
+    await t.call('plan.save', {
+      draft: { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
+    });
+    await t.call('practice.setEnabled', { enabled: true });
+    await t.app.practice.setSpeed(2000);
+    const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[0]!;
+    const prepare = async () => {
+      const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards.find((c) => c.id === card.id)!.device!;
+      const { jobId } = await t.call('cards.prepare', { hostname: 'pi-01', device, confirmDevice: device });
+      expect((await t.app.jobs.settled(jobId)).state).toBe('succeeded');
+    };
+    const boot = async () => {
+      await t.call('practice.plugCard', { id: card.id, pi: 'pi-1' });
+      await t.call('practice.power', { pi: 'pi-1', on: true });
+      await expect.poll(() => t.app.practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
+    };
+    await prepare();
+    await t.call('practice.addPi', {});
+    await boot();
+    const subnet = `${practiceLoopbackBase(dataDir)}.0/24`;
+    await t.call('findNodes.start', { subnets: [subnet] });
+    await expect.poll(() => t.app.findNodes.state().found['pi-01']?.fingerprint, { timeout: 30_000 }).toMatch(/^SHA256:/);
+    await t.call('findNodes.stop', {});
+    const first = t.app.findNodes.state().found['pi-01']!.fingerprint!;
+
+    // The user re-prepares pi-01's card and boots it again: cloud-init makes new host keys.
+    await t.call('practice.power', { pi: 'pi-1', on: false });
+    await t.call('practice.unplugCard', { pi: 'pi-1' });
+    await prepare();
+    await boot();
+    const again = await t.call('findNodes.start', { subnets: [subnet] });
+    await expect.poll(() => t.app.findNodes.state().hostKeyChanges.length, { timeout: 30_000 }).toBe(1);
+    const change = t.app.findNodes.state().hostKeyChanges[0]!;
+    expect(change).toMatchObject({ node: 'pi-01', pinnedFingerprint: first, keyType: 'ssh-ed25519', cardPreparedAt: expect.any(String) });
+    expect(change.presentedFingerprint).not.toBe(first);
+    const log = (await t.call('jobs.log', { id: again.jobId!, from: 0 })).lines.join('\n');
+    expect(log).toContain(`has changed: it was ${first} and is now ${change.presentedFingerprint}`);
+
+    // Only exactly the key the user was shown can be trusted.
+    const wrong = await t.app.router.dispatch('findNodes.trustNewHostKey', { host: change.host, port: change.port, fingerprint: first });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).toContain(change.host);
+    expect((await t.call('findNodes.trustNewHostKey', { host: change.host, port: change.port, fingerprint: change.presentedFingerprint })).hostKeyChanges).toEqual([]);
+    await expect.poll(() => t.app.findNodes.state().found['pi-01']?.fingerprint, { timeout: 30_000 }).toBe(change.presentedFingerprint);
+    await t.call('findNodes.stop', {});
+    expect((await t.call('jobs.log', { id: again.jobId!, from: 0 })).lines.join('\n')).toMatch(/trusting the new ssh-ed25519 host key SHA256:\S+ you approved/);
+  });
 });

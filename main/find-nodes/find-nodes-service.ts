@@ -9,7 +9,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ErrorCode } from '../../preload/contract/errors';
 import { foundNode } from '../../preload/contract/find-nodes';
-import type { FindNodesState, FoundHost, FoundNode } from '../../preload/contract/find-nodes';
+import type { FindNodesState, FoundHost, FoundNode, HostKeyChangeView } from '../../preload/contract/find-nodes';
+import { cardReport } from '../../preload/contract/cards';
 import { discoverUntilAllFound } from '../discovery/discovery';
 import type { DiscoveredHost, HostIdentity } from '../discovery/discovery';
 import { candidateSubnets } from '../discovery/interfaces';
@@ -20,6 +21,8 @@ import type { PlanService } from '../plan/plan-service';
 import type { PracticeService } from '../practice/practice-service';
 import { AppError } from '../router/app-error';
 import { KnownHostsStore } from '../ssh/known-hosts';
+import type { HostKeyInfo } from '../ssh/ssh-client';
+import { hostLabel, SshError, type HostKeyChange } from '../ssh/ssh-errors';
 import type { StateStore } from '../state/state-store';
 
 const FOUND_KEY = 'foundNodes';
@@ -58,6 +61,10 @@ export class FindNodesService {
   #jobId: string | undefined;
   #subnets: string[] = [];
   #hosts: FoundHost[] = [];
+  /** Refused hosts by `host`/`[host]:port` label. */
+  #hostKeyChanges = new Map<string, HostKeyChangeView>();
+  /** New keys the user approved after a change: only exactly these are trusted on the next contact. */
+  #approvedKeys = new Map<string, string>();
 
   constructor(private readonly options: FindNodesOptions) {
     this.knownHosts = new KnownHostsStore(path.join(options.store.dataDir, 'known_hosts'));
@@ -91,7 +98,68 @@ export class FindNodesService {
       hosts: this.#hosts,
       found,
       missing: (plan?.nodes ?? []).map((n) => n.hostname).filter((n) => !found[n]),
+      hostKeyChanges: [...this.#hostKeyChanges.values()],
     };
+  }
+
+  /**
+   * The trust decision for a host key seen for the first time (also used by the install and
+   * cluster jobs): trust on first use, except right after a change the user approved, where only
+   * the exact key they were shown is accepted.
+   */
+  acceptNewHostKey(key: HostKeyInfo, log: (line: string) => void): boolean {
+    const label = hostLabel(key.host, key.port);
+    const approved = this.#approvedKeys.get(label);
+    if (approved !== undefined) {
+      if (approved !== key.fingerprint) {
+        log(`${label} now presents ${key.fingerprint}, not the key ${approved} you approved: refused.`);
+        return false;
+      }
+      this.#approvedKeys.delete(label);
+      log(`${label}: trusting the new ${key.keyType} host key ${key.fingerprint} you approved, and remembering it.`);
+      return true;
+    }
+    log(`First contact with ${label}: trusting its ${key.keyType} host key ${key.fingerprint} and remembering it.`);
+    return true;
+  }
+
+  /** Records a refused host (from discovery or any job) so the window can ask the user about it. */
+  reportHostKeyChange(change: HostKeyChange): void {
+    const label = hostLabel(change.host, change.port);
+    const node = Object.entries(this.found()).find(([, f]) => f.address === change.host && f.port === change.port);
+    let cardPreparedAt: string | undefined;
+    if (node) {
+      const report = cardReport.safeParse((this.options.store.state.records.cardReports as Record<string, unknown> | undefined)?.[node[0]]);
+      if (report.success && Date.parse(report.data.finishedAt) > node[1].foundAt) cardPreparedAt = report.data.finishedAt;
+    }
+    const previous = this.#hostKeyChanges.get(label);
+    if (previous?.presentedFingerprint === change.presentedFingerprint) return;
+    this.#hostKeyChanges.set(label, {
+      host: change.host,
+      port: change.port,
+      ...(node ? { node: node[0] } : {}),
+      keyType: change.keyType,
+      pinnedFingerprint: change.pinnedFingerprint,
+      presentedFingerprint: change.presentedFingerprint,
+      ...(cardPreparedAt ? { cardPreparedAt } : {}),
+      seenAt: Date.now(),
+    });
+    this.#emit();
+  }
+
+  /** The user confirmed the host was re-installed: forget the old key, accept exactly the new one. */
+  async trustNewHostKey(host: string, port: number, fingerprint: string): Promise<FindNodesState> {
+    const label = hostLabel(host, port);
+    const change = this.#hostKeyChanges.get(label);
+    if (!change) throw new AppError(ErrorCode.NOT_FOUND, `No changed host key is waiting for a decision at ${label}: search again to see it.`);
+    if (change.presentedFingerprint !== fingerprint) {
+      throw new AppError(ErrorCode.CONFLICT, `${label} presented ${change.presentedFingerprint}, not ${fingerprint}: nothing was trusted. Look at the key again.`);
+    }
+    await this.knownHosts.forget(host, port);
+    this.#approvedKeys.set(label, fingerprint);
+    this.#hostKeyChanges.delete(label);
+    this.#emit();
+    return this.state();
   }
 
   start(params: { subnets: string[]; extraHosts: string[]; widen: boolean }): FindNodesState {
@@ -119,15 +187,13 @@ export class FindNodesService {
           privateKeyPath,
           knownHosts: this.knownHosts,
           connectTimeoutMs: 8000,
-          onNewHostKey: (key) => {
-            ctx.log(`First contact with ${key.host}: trusting its ${key.keyType} host key ${key.fingerprint} and remembering it.`);
-            return true;
-          },
+          onNewHostKey: (key) => this.acceptNewHostKey(key, (line) => ctx.log(line)),
         });
         const identify = async (address: string, port: number): Promise<HostIdentity | undefined> => {
           try {
             return await base(address, port);
           } catch (error) {
+            if (error instanceof SshError && error.hostKeyChange) this.reportHostKeyChange(error.hostKeyChange);
             ctx.log(`${address}: ${(error as Error).message}`);
             return undefined;
           }

@@ -297,7 +297,13 @@ async function verifyHostKey(options: SshConnectOptions, presented: HostKeyInfo,
   const label = hostLabel(presented.host, presented.port);
   if (check.status === 'trusted') return;
   if (check.status === 'changed') {
-    throw new SshError('HOST_KEY_CHANGED', hostKeyChangedMessage(label, check.pinnedFingerprint, presented.fingerprint, options.knownHosts.path), label);
+    throw new SshError('HOST_KEY_CHANGED', hostKeyChangedMessage(label, check.pinnedFingerprint, presented.fingerprint, options.knownHosts.path), label, {
+      host: presented.host,
+      port: presented.port,
+      pinnedFingerprint: check.pinnedFingerprint,
+      presentedFingerprint: presented.fingerprint,
+      keyType: presented.keyType,
+    });
   }
   const accepted = options.onNewHostKey ? await options.onNewHostKey(presented) : true;
   if (!accepted) {

@@ -19,12 +19,22 @@ export type SshErrorCode =
   | 'KEY_FILE_UNREADABLE'
   | 'CONNECTION_LOST';
 
+/** For HOST_KEY_CHANGED: the pinned and the presented key, so the app can ask the user. */
+export interface HostKeyChange {
+  host: string;
+  port: number;
+  pinnedFingerprint: string;
+  presentedFingerprint: string;
+  keyType: string;
+}
+
 export class SshError extends Error {
   override readonly name = 'SshError';
   constructor(
     readonly code: SshErrorCode,
     message: string,
     readonly host?: string,
+    readonly hostKeyChange?: HostKeyChange,
   ) {
     super(message);
   }

@@ -47,6 +47,21 @@ export type FoundHost = z.infer<typeof foundHost>;
 export const foundNode = z.object({ address: z.string(), port: z.number().int(), fingerprint: z.string().optional(), foundAt: z.number() });
 export type FoundNode = z.infer<typeof foundNode>;
 
+/** A host whose SSH key differs from the one pinned earlier: nothing is sent to it until the user decides. */
+export const hostKeyChange = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  /** The planned node last found at this address. */
+  node: z.string().optional(),
+  keyType: z.string(),
+  pinnedFingerprint: z.string(),
+  presentedFingerprint: z.string(),
+  /** When a card was prepared for that node after it was first found (a fresh system makes new host keys). */
+  cardPreparedAt: z.string().optional(),
+  seenAt: z.number(),
+});
+export type HostKeyChangeView = z.infer<typeof hostKeyChange>;
+
 export const findNodesState = z.object({
   /** The running search job, if any. */
   jobId: z.string().optional(),
@@ -55,6 +70,8 @@ export const findNodesState = z.object({
   /** Planned hostname -> where it was found (kept across restarts). */
   found: z.record(z.string(), foundNode),
   missing: z.array(z.string()),
+  /** Hosts refused because their SSH host key changed. */
+  hostKeyChanges: z.array(hostKeyChange),
 });
 export type FindNodesState = z.infer<typeof findNodesState>;
 
@@ -74,6 +91,18 @@ export const findNodesMethods = {
   ),
   'findNodes.stop': method(z.object({}).strict(), findNodesState, 'Stop searching.'),
   'findNodes.state': method(z.object({}).strict(), findNodesState, 'What has been found so far.'),
+  'findNodes.trustNewHostKey': method(
+    z
+      .object({
+        host: z.string().min(1).max(253),
+        port: z.number().int().min(1).max(65535),
+        /** The new key the user was shown; only exactly this key will be trusted. */
+        fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.'),
+      })
+      .strict(),
+    findNodesState,
+    'After the user confirms the host was re-installed: forget its old key and trust exactly the new one on the next connection.',
+  ),
 };
 
 export const findNodesEvents = {

@@ -7,7 +7,7 @@
  *   pi.address  // the LAN address the card asked for (or its DHCP lease); pi.sshPort
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabClock, LabTimer } from '../lab-clock';
 import { PiFaults, UNSYNCHRONISED_CLOCK } from '../faults';
@@ -196,6 +196,9 @@ export class VirtualPi extends EventEmitter {
     const firstBoot = os.state.instanceId !== instanceId;
     const userData = parseUserData(text('user-data'));
     if (firstBoot) {
+      // cloud-init's ssh module (ssh_deletekeys: true) deletes the host keys on a new instance
+      // and sshd makes new ones: a re-prepared card gives the Pi a new SSH identity.
+      rmSync(join(this.options.dataDir, 'ssh_host_ed25519_key'), { force: true });
       os.applyUserData(userData);
       os.state.network = parseNetworkConfig(text('network-config'));
       os.state.instanceId = instanceId;

@@ -11,6 +11,7 @@ import { ClusterStep } from '../steps/cluster/ClusterStep';
 import { InstallStep } from '../steps/cluster/InstallStep';
 import { FindNodesStep } from '../steps/find-nodes/FindNodesStep';
 import { PlanStep } from '../steps/plan/PlanStep';
+import { HostKeyChangedDialog } from './HostKeyChangedDialog';
 import { StepRail } from './StepRail';
 
 function useThemeAndLanguage(theme: Theme | undefined, language: Language | undefined) {
@@ -98,6 +99,7 @@ export function AppShell() {
         </main>
       </div>
       <JobPanel />
+      <HostKeyChangedDialog />
     </div>
   );
 }
