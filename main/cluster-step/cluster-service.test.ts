@@ -6,9 +6,43 @@
 import { readFile, stat } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { appPerTest } from '../app/testing/test-app';
+import { listApiNodes } from '../cluster/cluster-api';
 import { practiceLoopbackBase } from '../practice/practice-service';
 
 const t = appPerTest('pcw-cluster-');
+
+type PlanDraft = Parameters<typeof t.call<'plan.save'>>[1]['draft'];
+const draft = (hostnames: string[]): PlanDraft => ({
+  clusterName: 'home-lab',
+  nodes: hostnames.map((hostname, i) => ({ hostname, role: i === 0 ? 'control-plane' : 'worker' })),
+  network: { kind: 'ethernet', mode: 'dhcp' },
+  microk8sChannel: '1.32/stable',
+  ubuntuRelease: '24.04',
+  timezone: 'UTC',
+});
+
+/** Prepares a practice card for node `n` (pi-0n), plugs it into a new virtual Pi and powers it on. */
+async function bootPracticePi(n: number): Promise<void> {
+  const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[n - 1]!;
+  const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards[n - 1]!.device!;
+  const { jobId } = await t.call('cards.prepare', { hostname: `pi-0${n}`, device, confirmDevice: device });
+  expect((await t.app.jobs.settled(jobId)).state).toBe('succeeded');
+  await t.call('practice.addPi', {});
+  await t.call('practice.plugCard', { id: card.id, pi: `pi-${n}` });
+  await t.call('practice.power', { pi: `pi-${n}`, on: true });
+}
+
+/** Searches the practice network until `missing` is all that is left to find. */
+async function findAll(dataDir: string, missing: string[] = []): Promise<void> {
+  await t.call('findNodes.start', { subnets: [`${practiceLoopbackBase(dataDir)}.0/24`] });
+  await expect.poll(() => t.app.findNodes.state().missing, { timeout: 60_000 }).toEqual(missing);
+  await t.call('findNodes.stop', {});
+}
+
+const refused = async (node: string) => {
+  const envelope = await t.app.router.dispatch('cluster.addNode', { node });
+  return envelope.ok ? { ok: true } : { code: envelope.error.code, message: envelope.error.message };
+};
 
 describe('installing MicroK8s and forming the cluster (practice lab)', () => {
   it('checks, installs and joins two found nodes; every node Ready through the API', async () => {
@@ -64,5 +98,65 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     expect(reset.error).toBeUndefined();
     expect((await t.call('cluster.state', {})).built).toBeUndefined();
     expect((await t.call('app.getState', {})).steps.cluster).toBe('not-started');
+  }, 180_000);
+
+  it('adds a planned third node to the formed cluster; removing it and adding it back works too', async () => {
+    const { dataDir } = await t.start();
+    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02']) });
+    await t.call('practice.setEnabled', { enabled: true });
+    await t.app.practice.setSpeed(2000);
+    expect(await refused('pi-03')).toEqual({ code: 'UNAVAILABLE', message: 'There is no cluster to add pi-03 to yet: form the cluster first (steps 4 and 5).' });
+    for (const n of [1, 2]) await bootPracticePi(n);
+    await findAll(dataDir);
+    expect((await t.app.jobs.settled((await t.call('cluster.build', {})).jobId)).error).toBeUndefined();
+    expect((await t.call('cluster.state', {})).notInCluster).toEqual([]);
+
+    // pi-03 is not planned yet; pi-02 is a member already.
+    expect(await refused('pi-03')).toEqual({ code: 'NOT_FOUND', message: 'pi-03 is not in the plan: add it in step 1 and prepare its card first.' });
+    expect(await refused('pi-02')).toEqual({ code: 'CONFLICT', message: 'pi-02 is already in the cluster.' });
+
+    // Planned, card not prepared, not found: the state says so, and adding it is refused.
+    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02', 'pi-03', 'pi-04']) });
+    expect((await t.call('cluster.state', {})).notInCluster).toEqual([
+      { name: 'pi-03', role: 'worker', cardPrepared: false },
+      { name: 'pi-04', role: 'worker', cardPrepared: false },
+    ]);
+    expect(await refused('pi-03')).toEqual({ code: 'UNAVAILABLE', message: 'pi-03 has not been found yet: power it on and search in step 3.' });
+
+    // pi-04 stays off: adding pi-03 needs only the members and pi-03 to be found.
+    await bootPracticePi(3);
+    await findAll(dataDir, ['pi-04']);
+    const waiting = (await t.call('cluster.state', {})).notInCluster;
+    expect(waiting).toEqual([
+      { name: 'pi-03', role: 'worker', cardPrepared: true, found: { address: expect.any(String), port: 22 } },
+      { name: 'pi-04', role: 'worker', cardPrepared: false },
+    ]);
+
+    const added = await t.app.jobs.settled((await t.call('cluster.addNode', { node: 'pi-03' })).jobId);
+    expect(added.error).toBeUndefined();
+    expect(added.state).toBe('succeeded');
+    expect(added.kind).toBe('cluster.addNode');
+    const state = await t.call('cluster.state', {});
+    expect(state.jobId).toBeUndefined();
+    expect(state.notInCluster?.map((n) => n.name)).toEqual(['pi-04']);
+    expect(state.built?.nodes.map((n) => `${n.name}:${n.role}:${n.ready}`)).toEqual(['pi-01:control-plane:true', 'pi-02:worker:true', 'pi-03:worker:true']);
+    expect(state.built?.nodes.find((n) => n.name === 'pi-03')?.internalIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/); // the node's LAN address, as the API lists it
+    // The Kubernetes API (through the saved kubeconfig) lists three Ready nodes.
+    const api = await listApiNodes(await readFile(state.built!.kubeconfigPath, 'utf8'));
+    expect(api.map((n) => `${n.name}:${n.ready}`).sort()).toEqual(['pi-01:true', 'pi-02:true', 'pi-03:true']);
+    const log = (await t.call('jobs.log', { id: added.id, from: 0 })).lines.join('\n');
+    expect(log).toMatch(/pi-03: .*microk8s join .*--worker/);
+    expect(log).toMatch(/pi-02: .*\/etc\/hosts|pi-02: \$ .*hosts/);
+    expect(log).not.toMatch(/:25000\/[0-9a-f]{32}/); // join tokens never reach the log
+    expect(await refused('pi-03')).toMatchObject({ code: 'CONFLICT' });
+
+    // The tutorial's round trip: pi-03 leaves, then joins again.
+    expect((await t.app.jobs.settled((await t.call('cluster.removeNode', { node: 'pi-03' })).jobId)).error).toBeUndefined();
+    expect((await t.call('cluster.state', {})).notInCluster?.map((n) => n.name)).toEqual(['pi-03', 'pi-04']);
+    const again = await t.app.jobs.settled((await t.call('cluster.addNode', { node: 'pi-03' })).jobId);
+    expect(again.error).toBeUndefined();
+    expect((await t.call('cluster.state', {})).built?.nodes.map((n) => `${n.name}:${n.ready}`)).toEqual(['pi-01:true', 'pi-02:true', 'pi-03:true']);
+    const apiAgain = await listApiNodes(await readFile(state.built!.kubeconfigPath, 'utf8'));
+    expect(apiAgain.map((n) => `${n.name}:${n.ready}`).sort()).toEqual(['pi-01:true', 'pi-02:true', 'pi-03:true']);
   }, 180_000);
 });

@@ -10,8 +10,10 @@ import type { ClusterState } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { StoredPlan } from '../../preload/contract/plan';
 import { buildCluster } from '../cluster/build-cluster';
-import { removeNode, resetCluster } from '../cluster/change-cluster';
-import { defaultKubeconfigPath, mergeKubeconfig } from '../cluster/kubeconfig';
+import { waitForNodesReady } from '../cluster/cluster-api';
+import { addNode, removeNode, resetCluster } from '../cluster/change-cluster';
+import { highAvailability } from '../cluster/form-cluster';
+import { defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig } from '../cluster/kubeconfig';
 import { openAll, realPace } from '../cluster/node-session';
 import type { NodeLogin, NodeSession, NodeTarget, OperationContext } from '../cluster/node-session';
 import { checkView, runPreflight } from '../cluster/preflight';
@@ -24,6 +26,8 @@ import { AppError } from '../router/app-error';
 import type { StateStore } from '../state/state-store';
 
 const BUILT_KEY = 'clusterBuilt';
+/** Where the cards step keeps each node's last card report (records.cardReports, by hostname). */
+const CARD_REPORTS_KEY = 'cardReports';
 const built = z.object({
   controlPlane: z.string(),
   nodes: z.array(z.object({ name: z.string(), ready: z.boolean(), role: z.enum(['control-plane', 'worker']), internalIP: z.string().optional() })),
@@ -55,8 +59,23 @@ export class ClusterService {
     return {
       ...(this.#jobId ? { jobId: this.#jobId } : {}),
       ...(this.#preflight ? { preflight: this.#preflight } : {}),
-      ...(saved.success ? { built: saved.data } : {}),
+      ...(saved.success ? { built: saved.data, notInCluster: this.#notInCluster(saved.data) } : {}),
     };
+  }
+
+  /** The planned nodes the formed cluster does not have, with what the earlier steps know about them. */
+  #notInCluster(cluster: z.infer<typeof built>): NonNullable<ClusterState['notInCluster']> {
+    const plan = this.options.plans.stored();
+    if (!plan) return [];
+    const found = this.options.findNodes.found();
+    const reports = this.options.store.state.records[CARD_REPORTS_KEY];
+    const prepared = (name: string) => typeof reports === 'object' && reports !== null && name in reports;
+    return plan.nodes
+      .filter((n) => !cluster.nodes.some((m) => m.name === n.hostname))
+      .map((n) => {
+        const at = found[n.hostname];
+        return { name: n.hostname, role: n.role, cardPrepared: prepared(n.hostname), ...(at ? { found: { address: at.address, port: at.port } } : {}) };
+      });
   }
 
   preflight(): { jobId: string } {
@@ -116,14 +135,74 @@ export class ClusterService {
     });
   }
 
+  /**
+   * Adds a planned node to the formed cluster: installs MicroK8s on it, writes hosts entries on
+   * every node, joins it as its planned role, then records it as the Kubernetes API lists it.
+   * Only the control plane, the members and the new node need to have been found.
+   */
+  addNode(name: string): { jobId: string } {
+    const plan = this.options.plans.stored();
+    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
+    const saved = this.state().built;
+    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, `There is no cluster to add ${name} to yet: form the cluster first (steps 4 and 5).`);
+    const planned = plan.nodes.find((n) => n.hostname === name);
+    if (!planned) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the plan: add it in step 1 and prepare its card first.`);
+    if (saved.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.CONFLICT, `${name} is already in the cluster.`);
+    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
+    const found = this.options.findNodes.found();
+    if (!found[name]) throw new AppError(ErrorCode.UNAVAILABLE, `${name} has not been found yet: power it on and search in step 3.`);
+    const members = [saved.controlPlane, ...saved.nodes.map((n) => n.name).filter((n) => n !== saved.controlPlane)];
+    const lost = members.filter((m) => !found[m]);
+    if (lost.length > 0) {
+      throw new AppError(ErrorCode.UNAVAILABLE, `${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} in the cluster but not found: search in step 3 so every node can get hosts entries for ${name}.`);
+    }
+    const targets = [...members, name].map((n) => this.#memberTarget(plan, saved, n)!);
+    const as = planned.role === 'control-plane' ? 'control plane' : 'worker';
+    return this.#start('cluster.addNode', `Add ${name} to the cluster`, async (job) => {
+      this.#closeSessions();
+      job.phase('connecting', null);
+      const ctx = this.#ctx(job);
+      const sessions = await openAll(targets, this.#login(job), ctx);
+      try {
+        const controlPlane = sessions[0]!;
+        const node = sessions[sessions.length - 1]!;
+        job.log(`${name}: installing MicroK8s (${plan.microk8sChannel}), then joining as a ${as} through ${controlPlane.name}`);
+        job.phase('installing and joining', null);
+        const report = await addNode(controlPlane, sessions.slice(0, -1), node, { clusterName: plan.clusterName, channel: plan.microk8sChannel });
+        if (report.failures.length > 0) job.log(`${name}: joined after ${report.attempts} attempts (${report.failures.map((f) => f.kind).join(', ')})`);
+        job.phase('checking', null);
+        const apiServer = this.options.practice.kubeApiUrl();
+        const kubeconfig = await fetchKubeconfig(controlPlane, { clusterName: plan.clusterName, ...(apiServer ? { server: apiServer } : {}) });
+        const names = sessions.map((s) => s.name);
+        const listed = await waitForNodesReady(kubeconfig, names, ctx);
+        const ha = await highAvailability(controlPlane);
+        const nodes = names.map((n) => {
+          const api = listed.find((x) => x.name === n)!;
+          return { name: n, ready: api.ready, role: api.role, ...(api.internalIP ? { internalIP: api.internalIP } : {}) };
+        });
+        await this.options.store.update((s) => {
+          const record = built.parse(s.records[BUILT_KEY]);
+          return { ...s, records: { ...s.records, [BUILT_KEY]: { ...record, nodes, highAvailability: ha, at: Date.now() } } };
+        });
+        for (const n of nodes) job.log(`${n.name}: ${n.ready ? 'Ready' : 'NotReady'} (${n.role}${n.internalIP ? `, ${n.internalIP}` : ''})`);
+        job.log(`${name} joined the cluster as a ${as}; ${nodes.length} nodes are Ready${ha ? '; high availability is on' : ''}.`);
+        return { added: name, nodes: nodes.length, highAvailability: ha };
+      } finally {
+        for (const s of sessions) s.close();
+      }
+    });
+  }
+
   removeNode(name: string): { jobId: string } {
-    const plan = this.#plan();
+    // Only the control plane (and, for a clean leave, the node) need to have been found, not every planned node.
+    const plan = this.options.plans.stored();
+    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
+    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
     const saved = this.state().built;
     if (!saved?.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the cluster.`);
     if (name === saved.controlPlane) throw new AppError(ErrorCode.CONFLICT, `${name} runs the cluster's first control plane: reset the cluster instead.`);
-    const targets = this.#targets(plan);
-    const cpTarget = targets.find((t) => t.hostname === saved.controlPlane);
-    const nodeTarget = targets.find((t) => t.hostname === name);
+    const cpTarget = this.#memberTarget(plan, saved, saved.controlPlane);
+    const nodeTarget = this.#memberTarget(plan, saved, name);
     if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`);
     return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, async (job) => {
       this.#closeSessions();
@@ -187,6 +266,15 @@ export class ClusterService {
     if (missing.length > 0) throw new AppError(ErrorCode.UNAVAILABLE, `Find every node first (step 3): ${missing.join(', ')} not found yet.`);
     if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
     return plan;
+  }
+
+  /** Where to reach a planned node or cluster member (its role from the plan, else from the cluster); undefined when it has not been found. */
+  #memberTarget(plan: StoredPlan, cluster: z.infer<typeof built>, hostname: string): NodeTarget | undefined {
+    const at = this.options.findNodes.found()[hostname];
+    const planned = plan.nodes.find((n) => n.hostname === hostname);
+    const role = planned?.role ?? cluster.nodes.find((n) => n.name === hostname)?.role;
+    if (!at || !role) return undefined;
+    return { hostname, role, host: at.address, port: at.port, ...(planned?.address ? { address: planned.address } : {}) };
   }
 
   /** Where to reach each node: the first control plane first; the node reports its own LAN address. */

@@ -30,6 +30,19 @@ export const clusterState = z.object({
       at: z.number(),
     })
     .optional(),
+  /** With a cluster formed: the planned nodes that are not in it (yet), in plan order. */
+  notInCluster: z
+    .array(
+      z.object({
+        name: z.string(),
+        role: z.enum(['control-plane', 'worker']),
+        /** A card was prepared for it (step 2). */
+        cardPrepared: z.boolean(),
+        /** Where "Boot & discover" found it (step 3). */
+        found: z.object({ address: z.string(), port: z.number().int() }).optional(),
+      }),
+    )
+    .optional(),
 });
 export type ClusterState = z.infer<typeof clusterState>;
 
@@ -40,11 +53,16 @@ export const clusterMethods = {
   'cluster.preflight': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Connect to every found node and check it (a job).'),
   'cluster.fix': method(z.object({ node: nodeName, id: z.string().min(1).max(40) }).strict(), z.object({ jobId: z.string() }), 'Run the fix a failed check offers, then check again (a job).'),
   'cluster.build': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Install MicroK8s on every node in parallel and form the cluster (a job).'),
+  'cluster.addNode': method(
+    z.object({ node: nodeName }).strict(),
+    z.object({ jobId: z.string() }),
+    'Add a planned, found node to the formed cluster: install MicroK8s on it, write hosts entries on every node, join it as its planned role (a job).',
+  ),
   'cluster.removeNode': method(z.object({ node: nodeName }).strict(), z.object({ jobId: z.string() }), 'Remove a node as the tutorial does: leave on the node, remove-node on the control plane (--force when the node is unreachable).'),
   'cluster.reset': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Take the cluster apart: every other node leaves and is removed; MicroK8s stays installed.'),
   'cluster.mergeKubeconfig': method(z.object({}).strict(), z.object({ path: z.string(), backupPath: z.string().optional() }), 'Add the cluster to ~/.kube/config (the old file is backed up first).'),
 };
 
 export const clusterEvents = {
-  'cluster.changed': event(clusterState, 'A check, fix or build finished.'),
+  'cluster.changed': event(clusterState, 'A check, fix, build or cluster change started or finished.'),
 };

@@ -1,7 +1,9 @@
 /** Step 5, "Form the cluster": the nodes as the Kubernetes API lists them and the kubeconfig for this computer. */
-import { useState } from 'react';
-import { call } from '../../api/client';
+import { useEffect, useState } from 'react';
+import type { FindNodesState } from '../../../../preload/contract/find-nodes';
+import { call, onEvent } from '../../api/client';
 import { useT } from '../../i18n/use-t';
+import { useAppStore } from '../../store/app-store';
 import { useClusterState } from './use-cluster-state';
 
 export function ClusterStep() {
@@ -9,16 +11,35 @@ export function ClusterStep() {
   const state = useClusterState();
   const [merged, setMerged] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<{ kind: 'remove'; node: string } | { kind: 'reset' } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'remove' | 'add'; node: string } | { kind: 'reset' } | null>(null);
+  /** Where "Boot & discover" found each node, kept live while a search runs in the background. */
+  const [found, setFound] = useState<FindNodesState['found'] | null>(null);
+  const setPreferences = useAppStore((s) => s.setPreferences);
+  useEffect(() => onEvent('findNodes.changed', (s) => setFound(s.found)), []);
   const built = state?.built;
   const running = Boolean(state?.jobId);
+  const pending = (state?.notInCluster ?? []).map((n) => {
+    const at = found ? found[n.name] : n.found;
+    return { ...n, address: at?.address };
+  });
   const act = () => {
     const c = confirm;
     setConfirm(null);
     if (!c) return;
-    const request = c.kind === 'remove' ? call('cluster.removeNode', { node: c.node }) : call('cluster.reset', {});
+    setError(null);
+    const request = c.kind === 'remove' ? call('cluster.removeNode', { node: c.node }) : c.kind === 'add' ? call('cluster.addNode', { node: c.node }) : call('cluster.reset', {});
     void request.catch((e: Error) => setError(e.message));
   };
+  const title = (c: NonNullable<typeof confirm>) =>
+    c.kind === 'remove' ? t('cluster.removeTitle', { node: c.node }) : c.kind === 'add' ? t('cluster.addTitle', { node: c.node }) : t('cluster.resetTitle');
+  const explain = (c: NonNullable<typeof confirm>) => {
+    if (c.kind === 'remove') return t('cluster.removeExplain', { node: c.node, cp: built?.controlPlane ?? '' });
+    if (c.kind === 'reset') return t('cluster.resetExplain');
+    const role = pending.find((n) => n.name === c.node)?.role ?? 'worker';
+    return t('cluster.addExplain', { node: c.node, cp: built?.controlPlane ?? '', role: t(role === 'control-plane' ? 'role.control-plane' : 'role.worker') });
+  };
+  const confirmLabel = (c: NonNullable<typeof confirm>) =>
+    c.kind === 'remove' ? t('cluster.removeNow', { node: c.node }) : c.kind === 'add' ? t('cluster.addNow', { node: c.node }) : t('cluster.resetNow');
   if (!built) return <p>{t('cluster.notYet')}</p>;
   return (
     <section className="cluster">
@@ -52,6 +73,49 @@ export function ClusterStep() {
           ))}
         </tbody>
       </table>
+      {pending.length > 0 && (
+        <section className="pending-nodes" aria-labelledby="pending-heading">
+          <h3 id="pending-heading">{t('cluster.pendingHeading')}</h3>
+          <p className="hint">{t('cluster.pendingIntro')}</p>
+          <ul>
+            {pending.map((n) => {
+              const reason = running ? t('cluster.addBusy') : !n.address ? t('cluster.addNotFound', { node: n.name }) : null;
+              return (
+                <li key={n.name} data-pending-node={n.name}>
+                  <span className="mono">{n.name}</span> ({t(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}){' '}
+                  {n.address ? (
+                    <span>{t('cluster.pendingFound', { address: n.address })}</span>
+                  ) : n.cardPrepared ? (
+                    <>
+                      <span>{t('cluster.pendingNotFound')}</span>{' '}
+                      <button type="button" className="link" onClick={() => void setPreferences({ currentStep: 'discover' })}>
+                        {t('cluster.goFind')}
+                      </button>
+                    </>
+                  ) : (
+                    <>
+                      <span>{t('cluster.pendingNoCard')}</span>{' '}
+                      <button type="button" className="link" onClick={() => void setPreferences({ currentStep: 'cards' })}>
+                        {t('cluster.goCards')}
+                      </button>
+                    </>
+                  )}
+                  <div className="actions">
+                    <button type="button" disabled={reason !== null} aria-describedby={reason ? `add-reason-${n.name}` : undefined} onClick={() => setConfirm({ kind: 'add', node: n.name })}>
+                      {t('cluster.add', { node: n.name })}
+                    </button>
+                    {reason && (
+                      <span className="hint" id={`add-reason-${n.name}`}>
+                        {reason}
+                      </span>
+                    )}
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
       <h3>{t('cluster.kubeconfig')}</h3>
       <p className="mono" data-testid="kubeconfig-path">
         {built.kubeconfigPath}
@@ -77,12 +141,12 @@ export function ClusterStep() {
         {running && <span role="status">{t('install.running')}</span>}
       </div>
       {confirm && (
-        <div className="dialog" role="dialog" aria-modal="true" aria-label={confirm.kind === 'remove' ? t('cluster.removeTitle', { node: confirm.node }) : t('cluster.resetTitle')} onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}>
-          <h3>{confirm.kind === 'remove' ? t('cluster.removeTitle', { node: confirm.node }) : t('cluster.resetTitle')}</h3>
-          <p>{confirm.kind === 'remove' ? t('cluster.removeExplain', { node: confirm.node, cp: built.controlPlane }) : t('cluster.resetExplain')}</p>
+        <div className="dialog" role="dialog" aria-modal="true" aria-label={title(confirm)} onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}>
+          <h3>{title(confirm)}</h3>
+          <p>{explain(confirm)}</p>
           <div className="actions">
             <button type="button" className="primary" autoFocus onClick={act}>
-              {confirm.kind === 'remove' ? t('cluster.removeNow', { node: confirm.node }) : t('cluster.resetNow')}
+              {confirmLabel(confirm)}
             </button>
             <button type="button" onClick={() => setConfirm(null)}>
               {t('install.cancel')}
