@@ -1,6 +1,7 @@
 /**
  * The practice journey as a user walks it: plan, prepare two virtual cards, put them into two
- * virtual Pis, power them on, and let "Boot & discover" find both planned nodes.
+ * virtual Pis, power them on, and let "Boot & discover" find both planned nodes; form the
+ * cluster, then remove pi-02 and add it back, as the tutorial does.
  */
 import { expect, test } from './fixtures';
 
@@ -66,4 +67,17 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
   await expect(dialog).toContainText('microk8s remove-node pi-02');
   await dialog.getByRole('button', { name: 'Remove pi-02' }).click();
   await expect(page.locator('[data-cluster-node="pi-02"]')).toHaveCount(0, { timeout: 60_000 });
+
+  // The tutorial joins it again: pi-02 is planned and found but not in the cluster.
+  const pending = page.getByRole('region', { name: 'Planned but not in the cluster' });
+  await expect(pending.locator('[data-pending-node="pi-02"]')).toContainText(/found at 127\.77\.\d+\.12/);
+  await pending.getByRole('button', { name: 'Add pi-02 to the cluster' }).click();
+  const add = page.getByRole('dialog', { name: 'Add pi-02 to the cluster?' });
+  await expect(add).toContainText('MicroK8s is installed on pi-02');
+  await expect(add).toContainText('joins as a Worker');
+  await add.getByRole('button', { name: 'Add pi-02' }).click();
+  await expect(page.locator('[data-job-kind="cluster.addNode"]')).toContainText('Add pi-02 to the cluster');
+  await expect(page.locator('[data-cluster-node="pi-02"]')).toContainText('✓ Ready', { timeout: 120_000 });
+  await expect(page.locator('[data-cluster-node="pi-02"]')).toContainText('Worker');
+  await expect(pending).toHaveCount(0);
 });
