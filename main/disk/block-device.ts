@@ -21,14 +21,54 @@ export interface OpenBlockDeviceOptions {
   sizeBytes?: number | null;
 }
 
-export class BlockDevice extends Disk {
+/**
+ * What boot-partition.ts needs from an opened device: a BlockDevice, or an ElevatedDevice
+ * (main/disk/elevated/) whose sector I/O goes through the administrator helper.
+ */
+export interface RawDisk extends Disk {
+  readonly path: string;
+  readonly isRawDevice: boolean;
+  /** Capacity in bytes; 0 when unknown. */
+  readonly sizeBytes: number;
+  protectFat32(start: number, bytes: number, copies: number): void;
+  close(): Promise<void>;
+}
+
+/** FAT32 tables declared with `protectFat32`. */
+export interface Fat32Tables {
+  start: number;
+  end: number;
+  copies: number;
+  bytes: number;
+}
+
+/**
+ * The writes that store `length` bytes of `buffer` at `fileOffset` on a device whose FAT32 tables
+ * are `fat`: the data itself (free markers fixed inside the first table) and its copies into the
+ * other tables. Shared by BlockDevice and ElevatedDevice.
+ */
+export function fat32Writes(fat: Fat32Tables | undefined, buffer: Buffer, bufferOffset: number, length: number, fileOffset: number): { data: Buffer; position: number }[] {
+  let data = buffer.subarray(bufferOffset, bufferOffset + length);
+  if (!fat) return [{ data, position: fileOffset }];
+  const from = Math.max(fileOffset, fat.start);
+  const to = Math.min(fileOffset + length, fat.end);
+  if (from >= to) return [{ data, position: fileOffset }];
+  data = fixFreeMarkers(data, fileOffset, from, to, fat.start);
+  const writes = [{ data, position: fileOffset }];
+  for (let copy = 1; copy < fat.copies; copy++) {
+    writes.push({ data: data.subarray(from - fileOffset, to - fileOffset), position: from + copy * fat.bytes });
+  }
+  return writes;
+}
+
+export class BlockDevice extends Disk implements RawDisk {
   readonly path: string;
   readonly isRawDevice: boolean;
   #handle: FileHandle;
   #capacity: number;
   /** Inode of the path at open; undefined where stat cannot identify it (Windows physical drives). */
   #inode: number | undefined;
-  #fat: { start: number; end: number; copies: number; bytes: number } | undefined;
+  #fat: Fat32Tables | undefined;
 
   private constructor(path: string, handle: FileHandle, capacity: number, inode: number | undefined, isRawDevice: boolean, writable: boolean) {
     super(!writable, false, false, false);
@@ -90,17 +130,9 @@ export class BlockDevice extends Disk {
 
   protected async _write(buffer: Buffer, bufferOffset: number, length: number, fileOffset: number): Promise<WriteResult> {
     try {
-      const fat = this.#fat;
-      const from = fat ? Math.max(fileOffset, fat.start) : 0;
-      const to = fat ? Math.min(fileOffset + length, fat.end) : 0;
-      let data = buffer.subarray(bufferOffset, bufferOffset + length);
-      if (fat && from < to) data = fixFreeMarkers(data, fileOffset, from, to, fat.start);
-      const { bytesWritten } = await this.#handle.write(data, 0, length, fileOffset);
-      if (fat && from < to) {
-        for (let copy = 1; copy < fat.copies; copy++) {
-          await this.#handle.write(data, from - fileOffset, to - from, from + copy * fat.bytes);
-        }
-      }
+      const [first, ...mirrors] = fat32Writes(this.#fat, buffer, bufferOffset, length, fileOffset);
+      const { bytesWritten } = await this.#handle.write(first!.data, 0, length, fileOffset);
+      for (const mirror of mirrors) await this.#handle.write(mirror.data, 0, mirror.data.length, mirror.position);
       await this.#checkPresent();
       return { bytesWritten, buffer };
     } catch (error) {

@@ -18,6 +18,7 @@
  */
 import type * as NodeFs from 'node:fs';
 import { BlockDevice } from './block-device';
+import type { RawDisk } from './block-device';
 import { DiskError, toDiskError } from './disk-errors';
 import { FatTables } from './fat-directory';
 import { imageFs } from './image-fs';
@@ -55,10 +56,16 @@ export interface OpenBootPartitionOptions {
   writable?: boolean;
   /** Device capacity when known (drivelist `size`); block devices report 0 through stat. */
   sizeBytes?: number | null;
+  /**
+   * Opens the device (default: BlockDevice.open). Card preparation passes one that falls back to
+   * the administrator helper (main/disk/elevated/) when the raw device needs admin rights.
+   */
+  openDevice?: (path: string, options: { writable: boolean; sizeBytes?: number | null }) => Promise<RawDisk>;
 }
 
 export async function openBootPartition(devicePath: string, options: OpenBootPartitionOptions = {}): Promise<BootPartition> {
-  const device = await BlockDevice.open(devicePath, { writable: options.writable ?? false, sizeBytes: options.sizeBytes });
+  const open = options.openDevice ?? ((path, o) => BlockDevice.open(path, o));
+  const device = await open(devicePath, { writable: options.writable ?? false, sizeBytes: options.sizeBytes });
   try {
     const { partition, geometry } = await findBootPartition(device);
     const label = (await readRootDirectoryLabel(device, partition, geometry)) ?? geometry.bootSectorLabel;
@@ -70,7 +77,7 @@ export async function openBootPartition(devicePath: string, options: OpenBootPar
 }
 
 /** Read the partition table and pick the boot partition. Throws NO_PARTITION_TABLE / NO_FAT_PARTITION. */
-async function findBootPartition(device: BlockDevice): Promise<{ partition: MbrPartition; geometry: FatGeometry }> {
+async function findBootPartition(device: RawDisk): Promise<{ partition: MbrPartition; geometry: FatGeometry }> {
   const table = parseMbr(await readExactly(device, 0, SECTOR_SIZE));
   if (table.kind === 'none') throw new DiskError('NO_PARTITION_TABLE', `${device.path} has no partition table`);
   if (table.kind === 'gpt') throw new DiskError('NO_FAT_PARTITION', `${device.path} uses a GPT partition table, not the MBR table Raspberry Pi images use`);
@@ -91,13 +98,13 @@ async function findBootPartition(device: BlockDevice): Promise<{ partition: MbrP
 
 class RawBootPartition implements BootPartition {
   readonly location: string;
-  #device: BlockDevice;
+  #device: RawDisk;
   #tables: FatTables;
   #dirty = false;
   #closed = false;
 
   constructor(
-    device: BlockDevice,
+    device: RawDisk,
     readonly partition: MbrPartition,
     readonly geometry: FatGeometry,
     readonly label: string,
@@ -236,7 +243,7 @@ function fatfsError(error: unknown, name: string, location: string, raw: boolean
 }
 
 /** Read exactly `length` bytes; a short read inside the device means the card is unreadable or gone. */
-async function readExactly(device: BlockDevice, position: number, length: number): Promise<Buffer> {
+async function readExactly(device: RawDisk, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await device.read(buffer, 0, length, position);
   if (bytesRead < length) {
@@ -246,7 +253,7 @@ async function readExactly(device: BlockDevice, position: number, length: number
 }
 
 /** Volume label from the root directory's volume-label entry (what blkid and Windows show), if any. */
-async function readRootDirectoryLabel(device: BlockDevice, partition: MbrPartition, g: FatGeometry): Promise<string | undefined> {
+async function readRootDirectoryLabel(device: RawDisk, partition: MbrPartition, g: FatGeometry): Promise<string | undefined> {
   const rootSector = g.type === 'FAT32' ? g.firstDataSector + (g.rootCluster - 2) * g.sectorsPerCluster : g.firstDataSector - Math.ceil((g.rootEntries * 32) / g.bytesPerSector);
   const bytes = g.type === 'FAT32' ? g.sectorsPerCluster * g.bytesPerSector : Math.ceil((g.rootEntries * 32) / g.bytesPerSector) * g.bytesPerSector;
   const dir = await readExactly(device, partition.offset + rootSector * SECTOR_SIZE, bytes);
