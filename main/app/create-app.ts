@@ -64,6 +64,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   if (options.watchDrives !== false) cards.start();
   const findNodes = new FindNodesService({ store, jobs, plans, practice, onChange: (state) => events.emit('findNodes.changed', state) });
   const cluster = new ClusterService({ store, jobs, plans, findNodes, practice, onChange: (state) => events.emit('cluster.changed', state) });
+  // Closed in the middle of installing? Pick the job up from the nodes' real state.
+  cluster.resumeInterrupted();
 
   const appState = (): AppState => {
     const s = store.state;

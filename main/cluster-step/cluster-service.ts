@@ -10,11 +10,13 @@ import type { ClusterState } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { StoredPlan } from '../../preload/contract/plan';
 import { buildCluster } from '../cluster/build-cluster';
+import { ClusterError } from '../cluster/cluster-errors';
+import { SshError } from '../ssh/ssh-errors';
 import { waitForNodesReady } from '../cluster/cluster-api';
 import { addNode, removeNode, resetCluster } from '../cluster/change-cluster';
 import { highAvailability } from '../cluster/form-cluster';
 import { defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig } from '../cluster/kubeconfig';
-import { openAll, realPace } from '../cluster/node-session';
+import { deadlineAfter, openAll, realPace } from '../cluster/node-session';
 import type { NodeLogin, NodeSession, NodeTarget, OperationContext } from '../cluster/node-session';
 import { checkView, runPreflight } from '../cluster/preflight';
 import type { PreflightCheck } from '../cluster/preflight';
@@ -26,6 +28,9 @@ import { AppError } from '../router/app-error';
 import type { StateStore } from '../state/state-store';
 
 const BUILT_KEY = 'clusterBuilt';
+/** Set while an install + join job runs; still there at start-up means the app closed mid-job. */
+const RUNNING_KEY = 'clusterBuildRunning';
+const running = z.object({ startedAt: z.number() });
 /** Where the cards step keeps each node's last card report (records.cardReports, by hostname). */
 const CARD_REPORTS_KEY = 'cardReports';
 const built = z.object({
@@ -47,6 +52,7 @@ export interface ClusterServiceOptions {
 
 export class ClusterService {
   #jobId: string | undefined;
+  #closing = false;
   #checks: PreflightCheck[] = [];
   #preflight: ClusterState['preflight'];
   /** Sessions kept open after preflight so its fixes can run. */
@@ -103,36 +109,85 @@ export class ClusterService {
     });
   }
 
-  build(): { jobId: string } {
+  /**
+   * Installs and joins every node. `resumedFrom`: the start of a build the app was closed in the
+   * middle of; nodes may still be rebooting, so unreachable nodes are waited for a while.
+   */
+  build(options: { resumedFrom?: number } = {}): { jobId: string } {
     const plan = this.#plan();
     const failed = this.#preflight?.checks.filter((c) => c.status === 'fail') ?? [];
     if (failed.length > 0) {
       throw new AppError(ErrorCode.CONFLICT, `Fix the failed checks first: ${failed.map((c) => `${c.id} on ${c.node}`).join(', ')}.`);
     }
     return this.#start('cluster.build', 'Install MicroK8s and form the cluster', async (job) => {
-      this.#closeSessions();
-      const result = await buildCluster({
-        plan,
-        targets: this.#targets(plan),
-        login: this.#login(job),
-        dataDir: this.options.store.dataDir,
-        ctx: this.#ctx(job),
-        ...(this.options.practice.kubeApiUrl() ? { apiServer: this.options.practice.kubeApiUrl() } : {}),
-        onPhase: (phase, progress) => job.phase(phase, progress),
-        onNodeInstall: (node, phase) => job.log(`${node}: ${phase}`),
-        onNodeJoin: (node, state) => job.log(`${node}: ${typeof state === 'string' ? state : JSON.stringify(state)}`),
-      });
-      const record = {
-        controlPlane: result.controlPlane,
-        nodes: result.nodes.map((n) => ({ name: n.name, ready: n.ready, role: n.role, ...(n.internalIP ? { internalIP: n.internalIP } : {}) })),
-        highAvailability: result.highAvailability,
-        kubeconfigPath: result.kubeconfigPath,
-        at: Date.now(),
-      };
-      await this.options.store.update((s) => ({ ...s, records: { ...s.records, [BUILT_KEY]: record }, steps: { ...s.steps, install: 'done', cluster: 'done' } }));
-      job.log(`Every node is Ready${result.highAvailability ? '; high availability is on' : ''}. kubeconfig: ${result.kubeconfigPath}`);
-      return { nodes: record.nodes.length, highAvailability: record.highAvailability };
+      const startedAt = options.resumedFrom ?? Date.now();
+      await this.options.store.update((s) => ({ ...s, records: { ...s.records, [RUNNING_KEY]: { startedAt } } }));
+      try {
+        return await this.#buildJob(job, plan, options.resumedFrom);
+      } finally {
+        // Closing the app aborts the job but keeps the mark, so the next start picks it up.
+        if (!this.#closing) await this.options.store.update((s) => ({ ...s, records: Object.fromEntries(Object.entries(s.records).filter(([k]) => k !== RUNNING_KEY)) }));
+      }
     });
+  }
+
+  /** Starts the install + join again if the app was closed while it ran; returns its job id. */
+  resumeInterrupted(): string | undefined {
+    const mark = running.safeParse(this.options.store.state.records[RUNNING_KEY]);
+    if (!mark.success) return undefined;
+    try {
+      return this.build({ resumedFrom: mark.data.startedAt }).jobId;
+    } catch {
+      // The plan or the found nodes changed since: the user starts again from the Install step.
+      void this.options.store.update((s) => ({ ...s, records: Object.fromEntries(Object.entries(s.records).filter(([k]) => k !== RUNNING_KEY)) }));
+      return undefined;
+    }
+  }
+
+  async #buildJob(job: JobContext, plan: StoredPlan, resumedFrom: number | undefined): Promise<unknown> {
+    if (resumedFrom !== undefined) {
+      job.log(`The app was closed while this job ran (started ${new Date(resumedFrom).toISOString()}). Picking up from each node's real state: what is already installed or joined is kept.`);
+    }
+    const pace = this.#ctx(job).pace ?? realPace;
+    const deadline = deadlineAfter(pace, 10 * 60_000);
+    let lastWait = '';
+    for (;;) {
+      this.#closeSessions();
+      try {
+        return await this.#buildOnce(job, plan);
+      } catch (error) {
+        const code = error instanceof ClusterError ? error.sshCode : error instanceof SshError ? error.code : undefined;
+        const transient = code === 'HOST_UNREACHABLE' || code === 'TIMEOUT' || code === 'CONNECTION_LOST';
+        if (resumedFrom === undefined || !transient || deadline.passed()) throw error;
+        if ((error as Error).message !== lastWait) job.log(`${(error as Error).message} Waiting for it to come back (it may still be booting).`);
+        lastWait = (error as Error).message;
+        await Promise.all([pace.sleep(15_000, job.signal), realPace.sleep(1000, job.signal)]);
+      }
+    }
+  }
+
+  async #buildOnce(job: JobContext, plan: StoredPlan): Promise<unknown> {
+    const result = await buildCluster({
+      plan,
+      targets: this.#targets(plan),
+      login: this.#login(job),
+      dataDir: this.options.store.dataDir,
+      ctx: this.#ctx(job),
+      ...(this.options.practice.kubeApiUrl() ? { apiServer: this.options.practice.kubeApiUrl() } : {}),
+      onPhase: (phase, progress) => job.phase(phase, progress),
+      onNodeInstall: (node, phase) => job.log(`${node}: ${phase}`),
+      onNodeJoin: (node, state) => job.log(`${node}: ${typeof state === 'string' ? state : JSON.stringify(state)}`),
+    });
+    const record = {
+      controlPlane: result.controlPlane,
+      nodes: result.nodes.map((n) => ({ name: n.name, ready: n.ready, role: n.role, ...(n.internalIP ? { internalIP: n.internalIP } : {}) })),
+      highAvailability: result.highAvailability,
+      kubeconfigPath: result.kubeconfigPath,
+      at: Date.now(),
+    };
+    await this.options.store.update((s) => ({ ...s, records: { ...s.records, [BUILT_KEY]: record }, steps: { ...s.steps, install: 'done', cluster: 'done' } }));
+    job.log(`Every node is Ready${result.highAvailability ? '; high availability is on' : ''}. kubeconfig: ${result.kubeconfigPath}`);
+    return { nodes: record.nodes.length, highAvailability: record.highAvailability };
   }
 
   /**
@@ -256,6 +311,7 @@ export class ClusterService {
   }
 
   close(): void {
+    this.#closing = true;
     this.#closeSessions();
   }
 
@@ -294,10 +350,7 @@ export class ClusterService {
       username: 'ubuntu',
       privateKeyPath: this.options.plans.key.privateKeyPath,
       knownHosts: this.options.findNodes.knownHosts,
-      onNewHostKey: (key) => {
-        job.log(`First contact with ${key.host}: trusting its host key ${key.fingerprint}.`);
-        return true;
-      },
+      onNewHostKey: (key) => this.options.findNodes.acceptNewHostKey(key, (line) => job.log(line)),
     };
   }
 
@@ -312,7 +365,7 @@ export class ClusterService {
   }
 
   #start(kind: string, title: string, run: (job: JobContext) => Promise<unknown>): { jobId: string } {
-    const job = this.options.jobs.start({ kind, title, run });
+    const job = this.options.jobs.start({ kind, title, run: (ctx) => run(ctx).catch((error: unknown) => Promise.reject(this.#jobError(error))) });
     this.#jobId = job.id;
     void this.options.jobs.settled(job.id).then(() => {
       if (this.#jobId === job.id) this.#jobId = undefined;
@@ -320,6 +373,25 @@ export class ClusterService {
     });
     this.options.onChange(this.state());
     return { jobId: job.id };
+  }
+
+  /**
+   * Cluster errors as the job's error envelope: a changed host key is also handed to "Boot &
+   * discover" so the window asks the user about it; known failures keep their explanation.
+   */
+  #jobError(error: unknown): unknown {
+    if (error instanceof SshError) return this.#jobError(new ClusterError(error.code === 'ABORTED' ? 'CANCELLED' : 'SSH', error.message, undefined, error.code, error));
+    if (!(error instanceof ClusterError)) return error;
+    if (error.sshError?.hostKeyChange) this.options.findNodes.reportHostKeyChange(error.sshError.hostKeyChange);
+    const code =
+      error.code === 'CANCELLED'
+        ? ErrorCode.CANCELLED
+        : error.sshCode === 'HOST_KEY_CHANGED'
+          ? ErrorCode.HOST_KEY_CHANGED
+          : error.sshCode === 'HOST_UNREACHABLE' || error.sshCode === 'TIMEOUT' || error.sshCode === 'CONNECTION_LOST'
+            ? ErrorCode.UNAVAILABLE
+            : ErrorCode.FAILED;
+    return new AppError(code, error.message);
   }
 
   #closeSessions(): void {

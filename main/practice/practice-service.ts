@@ -56,7 +56,8 @@ const DEFAULT_SPEED = 10;
 
 const savedCards = z.array(practiceCard.omit({ device: true }));
 type SavedCard = z.infer<typeof savedCards>[number];
-const savedPis = z.array(z.object({ id: z.string() }));
+/** `on`: the Pi was powered on when last seen, so it is powered on again when the app reopens. */
+const savedPis = z.array(z.object({ id: z.string(), on: z.boolean().optional() }));
 
 function toContent(content: PracticeCardContent): VirtualCardContent {
   switch (content) {
@@ -223,7 +224,7 @@ export class PracticeService {
     const lab = await this.lab();
     const pi = lab.addPi({ card: null });
     this.#attach(pi);
-    await this.store.update((s) => ({ ...s, records: { ...s.records, practicePis: [...ids.map((id) => ({ id })), { id: pi.id }] } }));
+    await this.store.update((s) => ({ ...s, records: { ...s.records, practicePis: [...savedPis.parse(s.records.practicePis ?? []), { id: pi.id }] } }));
     return this.#changed();
   }
 
@@ -255,6 +256,11 @@ export class PracticeService {
     const pi = await this.#pi(piId);
     if (on) await pi.powerOn();
     else await pi.powerOff({ abrupt: true });
+    await this.store.update((s) => {
+      const saved = savedPis.safeParse(s.records.practicePis ?? []);
+      const pis = (saved.success ? saved.data : []).map((p) => (p.id === pi.id ? { ...p, on } : p));
+      return { ...s, records: { ...s.records, practicePis: pis } };
+    });
     return this.#changed();
   }
 
@@ -302,6 +308,14 @@ export class PracticeService {
       if (this.enabled && reader !== undefined && reader <= PRACTICE_READERS) {
         await this.readers.insert(reader, this.#imagePath(card.id), { locked: card.locked });
       }
+    }
+    // Real Pis keep running while the app is closed; the practice lab lives in the app, so the
+    // Pis that were on are powered on again (a reboot, as after a power cut) when it reopens.
+    const on = savedPis.safeParse(this.store.state.records.practicePis ?? []);
+    const wereOn = on.success ? on.data.filter((p) => p.on).map((p) => p.id) : [];
+    if (this.enabled && wereOn.length > 0) {
+      const lab = await this.lab();
+      for (const id of wereOn) await lab.pi(id)?.powerOn();
     }
   }
 
