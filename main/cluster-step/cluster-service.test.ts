@@ -12,9 +12,9 @@ import { practiceLoopbackBase } from '../practice/practice-service';
 const t = appPerTest('pcw-cluster-');
 
 type PlanDraft = Parameters<typeof t.call<'plan.save'>>[1]['draft'];
-const draft = (hostnames: string[]): PlanDraft => ({
+const draft = (hostnames: string[], controlPlanes = ['pi-01']): PlanDraft => ({
   clusterName: 'home-lab',
-  nodes: hostnames.map((hostname, i) => ({ hostname, role: i === 0 ? 'control-plane' : 'worker' })),
+  nodes: hostnames.map((hostname) => ({ hostname, role: controlPlanes.includes(hostname) ? 'control-plane' : 'worker' })),
   network: { kind: 'ethernet', mode: 'dhcp' },
   microk8sChannel: '1.32/stable',
   ubuntuRelease: '24.04',
@@ -116,10 +116,10 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     expect(await refused('pi-02')).toEqual({ code: 'CONFLICT', message: 'pi-02 is already in the cluster.' });
 
     // Planned, card not prepared, not found: the state says so, and adding it is refused.
-    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02', 'pi-03', 'pi-04']) });
+    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02', 'pi-03', 'pi-04'], ['pi-01', 'pi-04']) });
     expect((await t.call('cluster.state', {})).notInCluster).toEqual([
       { name: 'pi-03', role: 'worker', cardPrepared: false },
-      { name: 'pi-04', role: 'worker', cardPrepared: false },
+      { name: 'pi-04', role: 'control-plane', cardPrepared: false },
     ]);
     expect(await refused('pi-03')).toEqual({ code: 'UNAVAILABLE', message: 'pi-03 has not been found yet: power it on and search in step 3.' });
 
@@ -129,10 +129,13 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     const waiting = (await t.call('cluster.state', {})).notInCluster;
     expect(waiting).toEqual([
       { name: 'pi-03', role: 'worker', cardPrepared: true, found: { address: expect.any(String), port: 22 } },
-      { name: 'pi-04', role: 'worker', cardPrepared: false },
+      { name: 'pi-04', role: 'control-plane', cardPrepared: false },
     ]);
 
-    const added = await t.app.jobs.settled((await t.call('cluster.addNode', { node: 'pi-03' })).jobId);
+    const { jobId } = await t.call('cluster.addNode', { node: 'pi-03' });
+    expect(await refused('pi-03')).toEqual({ code: 'CONFLICT', message: 'Another cluster job is still running: wait for it or cancel it.' });
+    expect((await t.call('cluster.state', {})).jobId).toBe(jobId);
+    const added = await t.app.jobs.settled(jobId);
     expect(added.error).toBeUndefined();
     expect(added.state).toBe('succeeded');
     expect(added.kind).toBe('cluster.addNode');
@@ -158,5 +161,18 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     expect((await t.call('cluster.state', {})).built?.nodes.map((n) => `${n.name}:${n.ready}`)).toEqual(['pi-01:true', 'pi-02:true', 'pi-03:true']);
     const apiAgain = await listApiNodes(await readFile(state.built!.kubeconfigPath, 'utf8'));
     expect(apiAgain.map((n) => `${n.name}:${n.ready}`).sort()).toEqual(['pi-01:true', 'pi-02:true', 'pi-03:true']);
+
+    // A second control plane joins without --worker and is recorded as one.
+    await bootPracticePi(4);
+    await findAll(dataDir);
+    const cp = await t.app.jobs.settled((await t.call('cluster.addNode', { node: 'pi-04' })).jobId);
+    expect(cp.error).toBeUndefined();
+    const withCp = await t.call('cluster.state', {});
+    expect(withCp.built?.nodes.map((n) => `${n.name}:${n.role}:${n.ready}`)).toEqual(['pi-01:control-plane:true', 'pi-02:worker:true', 'pi-03:worker:true', 'pi-04:control-plane:true']);
+    expect(withCp.built?.highAvailability).toBe(false); // two control planes: MicroK8s needs three for HA
+    expect(withCp.notInCluster).toEqual([]);
+    const cpLog = (await t.call('jobs.log', { id: cp.id, from: 0 })).lines.join('\n');
+    expect(cpLog).toMatch(/pi-04: .*microk8s join /);
+    expect(cpLog).not.toMatch(/microk8s join .*--worker/);
   }, 180_000);
 });
