@@ -1,6 +1,7 @@
 // Node-side build: the Electron main process, the browser host and the lab CLI.
 // Dependencies stay external (resolved from node_modules at run time).
-import { defineConfig } from 'vite';
+import { build, defineConfig } from 'vite';
+import type { Plugin } from 'vite';
 import { builtinModules } from 'node:module';
 import { existsSync } from 'node:fs';
 import pkg from './package.json' with { type: 'json' };
@@ -12,7 +13,43 @@ const external = [
   ...Object.keys(pkg.dependencies),
 ].map((m) => new RegExp(`^${m.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 
+/**
+ * The administrator helper (main/disk/elevated/raw-device-helper.ts) is started as a plain file by
+ * pkexec/osascript/UAC, so it is built on its own into one self-contained file,
+ * dist/main/raw-device-helper.mjs (no shared chunks; electron-builder unpacks it from app.asar).
+ */
+function rawDeviceHelper(): Plugin {
+  let outDir = 'dist/main';
+  return {
+    name: 'pcw-raw-device-helper',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    async closeBundle() {
+      await build({
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          ssr: true,
+          outDir,
+          emptyOutDir: false,
+          target: 'node22',
+          sourcemap: true,
+          rollupOptions: {
+            input: { 'raw-device-helper': 'main/disk/elevated/raw-device-helper.ts' },
+            external,
+            // .mjs: an ES module wherever it is unpacked (no package.json "type" needed).
+            output: { format: 'es', entryFileNames: '[name].mjs' },
+          },
+        },
+      });
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [rawDeviceHelper()],
   build: {
     ssr: true,
     outDir: 'dist/main',

@@ -10,7 +10,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, open } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -24,7 +24,7 @@ import { DiskError } from '../disk-errors';
 import { parseMbr, SECTOR_SIZE } from '../mbr';
 import { fsckFat, hasFsckFat, makeTempDir } from '../testing/fat-test-tools';
 import { ElevatedAccess } from './elevated-device';
-import { commandElevation, explainLauncherExit, spawnLauncher } from './elevation-prompt';
+import { commandElevation, explainLauncherExit, platformElevation, spawnLauncher } from './elevation-prompt';
 import type { HelperProcess } from './elevation-prompt';
 
 const run = promisify(execFile);
@@ -141,6 +141,45 @@ describe('raw device access through the administrator helper', () => {
       }
     } finally {
       await access.closeAll();
+    }
+  }, 60_000);
+
+  it('the real Linux command: pkexec (a stand-in that clears the environment) starts the built helper through /usr/bin/env', async (context) => {
+    if (skipReason || !loop) return context.skip(skipReason);
+    const device = loop;
+    // Build the app's main side as `npm run build` does, and keep only the helper, alone in a folder.
+    const { build } = await import('vite');
+    const out = join(dir, 'build');
+    await build({ configFile: join(process.cwd(), 'vite.main.config.ts'), logLevel: 'silent', build: { outDir: out } });
+    const alone = join(dir, 'unpacked');
+    await mkdir(alone);
+    await copyFile(join(out, 'raw-device-helper.mjs'), join(alone, 'raw-device-helper.mjs'));
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    const calls = join(dir, 'pkexec-calls');
+    await writeFile(join(bin, 'pkexec'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${calls}'\nexec env -i "$@"\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path ?? ''}`;
+    const access = new ElevatedAccess(platformElevation({ platform: 'linux', execPath: process.execPath, electron: true, helperScript: join(alone, 'raw-device-helper.mjs') }));
+    try {
+      const boot = await openBootPartition(device, { writable: true, openDevice: (p, o) => access.openElevated(p, o) });
+      try {
+        await boot.writeFile('meta-data', 'instance-id: pkexec-test\n');
+      } finally {
+        await boot.close();
+      }
+    } finally {
+      process.env.PATH = path;
+      await access.closeAll();
+    }
+    const args = (await readFile(calls, 'utf8')).trim().split('\n');
+    expect(args.slice(0, 4)).toEqual(['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, join(alone, 'raw-device-helper.mjs')]);
+    expect(args.slice(4, 6)).toEqual(['--device', device]);
+    const direct = await openBootPartition(device);
+    try {
+      expect((await direct.readFile('meta-data')).toString('utf8')).toBe('instance-id: pkexec-test\n');
+    } finally {
+      await direct.close();
     }
   }, 60_000);
 

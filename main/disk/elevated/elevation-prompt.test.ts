@@ -13,7 +13,7 @@ function launch(overrides: Partial<HelperLaunch> = {}): HelperLaunch {
   return {
     execPath: '/opt/Pi Cluster Wizard/pi-cluster-wizard',
     electron: true,
-    helperScript: '/opt/Pi Cluster Wizard/resources/app.asar.unpacked/dist/main/raw-device-helper.js',
+    helperScript: '/opt/Pi Cluster Wizard/resources/app.asar.unpacked/dist/main/raw-device-helper.mjs',
     helperArgs: ['--device', HOSTILE, '--socket', '/tmp/pcw-raw-abc/s', '--size', '2147483648'],
     ...overrides,
   };
@@ -71,7 +71,7 @@ describe('the platform commands that start the helper', () => {
   });
 
   it('finds the built helper beside the bundle, outside app.asar', () => {
-    expect(builtHelperScript('file:///opt/app/resources/app.asar/dist/main/electron-main.js')).toBe('/opt/app/resources/app.asar.unpacked/dist/main/raw-device-helper.js');
+    expect(builtHelperScript('file:///opt/app/resources/app.asar/dist/main/electron-main.js')).toBe('/opt/app/resources/app.asar.unpacked/dist/main/raw-device-helper.mjs');
   });
 });
 

@@ -201,7 +201,7 @@ export function commandElevation(build: (helperArgs: readonly string[], device: 
  */
 export function builtHelperScript(moduleUrl: string = import.meta.url): string {
   const here = dirname(fileURLToPath(moduleUrl));
-  const candidates = [here, dirname(here)].map((dir) => join(dir, 'raw-device-helper.js').replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2'));
+  const candidates = [here, dirname(here)].map((dir) => join(dir, 'raw-device-helper.mjs').replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2'));
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
@@ -209,6 +209,8 @@ export interface PlatformElevationOptions {
   platform?: NodeJS.Platform;
   execPath?: string;
   electron?: boolean;
+  /** Arguments before the helper script (e.g. `--import tsx` to run it from source). */
+  nodeArgs?: readonly string[];
   helperScript?: string;
 }
 
@@ -228,6 +230,7 @@ export function platformElevation(options: PlatformElevationOptions = {}): Eleva
         elevationCommand(platform, {
           execPath: options.execPath ?? process.execPath,
           electron: options.electron ?? process.versions.electron !== undefined,
+          nodeArgs: options.nodeArgs,
           helperScript,
           helperArgs,
           reason: `Pi Cluster Wizard needs administrator rights to write the boot files on the SD card ${device}.`,

@@ -1,9 +1,9 @@
 /**
  * The administrator helper: a tiny program the app starts through the platform's password prompt
  * (elevation-prompt.ts) when a card's raw device needs admin rights. Built as its own file
- * (dist/main/raw-device-helper.js) and run with administrator rights as
+ * (dist/main/raw-device-helper.mjs) and run with administrator rights as
  *
- *   raw-device-helper.js --device /dev/sdb --socket /tmp/pcw-raw-XXXX/s [--size <bytes>]
+ *   raw-device-helper.mjs --device /dev/sdb --socket /tmp/pcw-raw-XXXX/s [--size <bytes>]
  *
  * It opens ONLY that device, and only if it is a block device (Linux; macOS also its /dev/rdiskN
  * character device; Windows \\.\PhysicalDriveN) that does not hold the running system's root file
