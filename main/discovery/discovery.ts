@@ -1,11 +1,18 @@
 /**
  * Finding the user's Pis: combines signals fastest first (the OS neighbour table matched against
- * Raspberry Pi MAC blocks, then the bounded SSH port sweep with banners, then the hostname and host
- * key read over SSH, optionally reverse DNS), ranks hosts (Pi + Ubuntu + SSH ready first), matches
- * them to the planned nodes and can keep watching until every planned node is up.
- * Only the subnets and addresses given explicitly are ever contacted.
+ * Raspberry Pi MAC blocks and, in parallel, the planned hostnames looked up by name: DNS for
+ * `<name>`, `<name>.lan`, `<name>.home` and one-shot mDNS for `<name>.local`, see name-lookup.ts;
+ * then the bounded SSH port sweep with banners, then the hostname and host key read over SSH, then
+ * reverse DNS of found addresses whose hostname SSH could not tell), ranks hosts (Pi + Ubuntu + SSH
+ * ready first), matches them to the planned nodes and can keep watching until every planned node is up.
+ * Matching order: hostname read over SSH, pinned host key, mDNS name, forward DNS, reverse DNS; the
+ * name signals only match hosts whose SSH answers (a Pi known only by name, SSH not up yet, is listed
+ * with that name and waited for).
+ * Only the subnets and addresses given explicitly are ever contacted: a name that resolves outside
+ * them is reported (onNameHit) and never probed.
  */
 import { lookup } from 'node:dns/promises';
+import type { NameHit } from './name-lookup';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseNeighbourTable } from './neighbour-table';
 import { isRaspberryPiMac } from './pi-mac';
@@ -19,7 +26,8 @@ export interface PlannedNode {
   hostKeyFingerprint?: string;
 }
 
-export type DiscoverySource = 'neighbour-table' | 'sweep' | 'ssh' | 'reverse-dns';
+export type DiscoverySource = 'neighbour-table' | 'sweep' | 'ssh' | 'reverse-dns' | 'dns' | 'mdns';
+export type MatchedBy = 'hostname' | 'host-key' | 'reverse-dns' | 'dns' | 'mdns';
 
 export interface DiscoveredHost {
   address: string;
@@ -31,12 +39,14 @@ export interface DiscoveredHost {
   ssh?: SshBannerInfo;
   /** The SSH port is open and answered with an SSH banner. */
   sshReady: boolean;
-  /** Hostname read over SSH (or from reverse DNS when SSH login was not possible). */
+  /** Hostname read over SSH (or from a name lookup when SSH login was not possible). */
   hostname?: string;
   hostKeyFingerprint?: string;
   /** The planned node this host is, when matched. */
   plannedNode?: string;
-  matchedBy?: 'hostname' | 'host-key' | 'reverse-dns';
+  matchedBy?: MatchedBy;
+  /** Names that pointed at this address (`pi-01.lan`, `pi-01.local`, PTR names). */
+  names?: string[];
   sources: DiscoverySource[];
 }
 
@@ -67,6 +77,10 @@ export interface DiscoveryOptions {
   identify?: (address: string, port: number) => Promise<HostIdentity | undefined>;
   /** Reverse DNS of a found address (optional; many home routers answer with the DHCP hostname). */
   reverseDns?: (address: string) => Promise<string[]>;
+  /** Looks the planned hostnames up by name (DNS, mDNS); see NameLookup#forward. */
+  lookupNames?: (hostnames: string[]) => Promise<NameHit[]>;
+  /** Every name answer, with whether its address is inside the search (`contacted`) or was left alone. */
+  onNameHit?: (hit: NameHit, contacted: boolean) => void;
   /** Overrides for the sweep limits (concurrency, rate, timeouts, subnet size). */
   sweep?: Omit<SweepOptions, 'targets' | 'port' | 'exclude' | 'signal' | 'onFound' | 'onProgress'>;
   signal?: AbortSignal;
@@ -99,8 +113,19 @@ function shortName(name: string): string {
   return name.toLowerCase().replace(/\.$/, '').split('.')[0]!;
 }
 
-/** Matches hosts to planned nodes by hostname, pinned host key, then reverse DNS name (in place). */
-export function matchPlannedNodes(hosts: DiscoveredHost[], planned: readonly PlannedNode[], reverseNames: ReadonlyMap<string, string[]> = new Map()): void {
+/**
+ * Matches hosts to planned nodes (in place): hostname read over SSH, pinned host key, then the name
+ * signals (mDNS, forward DNS, reverse DNS) for hosts whose SSH answers and whose SSH hostname, if
+ * read, does not contradict them.
+ */
+export function matchPlannedNodes(
+  hosts: DiscoveredHost[],
+  planned: readonly PlannedNode[],
+  reverseNames: ReadonlyMap<string, string[]> = new Map(),
+  nameHits: ReadonlyMap<string, readonly NameHit[]> = new Map(),
+  /** Addresses whose SSH identification is still running: no name match until it tells. */
+  identifying: ReadonlySet<string> = new Set(),
+): void {
   for (const h of hosts) {
     delete h.plannedNode;
     delete h.matchedBy;
@@ -114,9 +139,14 @@ export function matchPlannedNodes(hosts: DiscoveredHost[], planned: readonly Pla
     host.matchedBy = how;
     taken.add(host);
   };
-  for (const n of planned) assign(n, 'hostname', (h) => !!h.hostname && shortName(h.hostname) === n.hostname.toLowerCase());
+  const readOverSsh = (h: DiscoveredHost) => h.sources.includes('ssh');
+  const byName = (h: DiscoveredHost) => h.sshReady && !readOverSsh(h) && !identifying.has(h.address);
+  const named = (h: DiscoveredHost, n: PlannedNode, source: NameHit['source']) => (nameHits.get(h.address) ?? []).some((x) => x.source === source && x.node === n.hostname.toLowerCase());
+  for (const n of planned) assign(n, 'hostname', (h) => readOverSsh(h) && !!h.hostname && shortName(h.hostname) === n.hostname.toLowerCase());
   for (const n of planned) if (n.hostKeyFingerprint) assign(n, 'host-key', (h) => h.hostKeyFingerprint === n.hostKeyFingerprint);
-  for (const n of planned) assign(n, 'reverse-dns', (h) => (reverseNames.get(h.address) ?? []).some((r) => shortName(r) === n.hostname.toLowerCase()));
+  for (const n of planned) assign(n, 'mdns', (h) => byName(h) && named(h, n, 'mdns'));
+  for (const n of planned) assign(n, 'dns', (h) => byName(h) && named(h, n, 'dns'));
+  for (const n of planned) assign(n, 'reverse-dns', (h) => byName(h) && (reverseNames.get(h.address) ?? []).some((r) => shortName(r) === n.hostname.toLowerCase()));
 }
 
 async function systemResolve(name: string): Promise<string[]> {
@@ -137,6 +167,8 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
   const inScope = (ip: string) => subnets.some((s) => subnetContains(s, ip)) || extra.includes(ip);
   const hosts = new Map<string, DiscoveredHost>();
   const reverseNames = new Map<string, string[]>();
+  const nameHits = new Map<string, NameHit[]>();
+  const identifying = new Set<string>();
   const planned = options.plannedNodes ?? [];
   const host = (address: string): DiscoveredHost => {
     let h = hosts.get(address);
@@ -146,9 +178,14 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
   const addSource = (h: DiscoveredHost, s: DiscoverySource) => {
     if (!h.sources.includes(s)) h.sources.push(s);
   };
+  const addName = (h: DiscoveredHost, name: string) => {
+    const n = name.toLowerCase().replace(/\.$/, '');
+    h.names ??= [];
+    if (!h.names.includes(n)) h.names.push(n);
+  };
   const publish = () => {
     const list = [...hosts.values()];
-    matchPlannedNodes(list, planned, reverseNames);
+    matchPlannedNodes(list, planned, reverseNames, nameHits, identifying);
     options.onUpdate?.(rankHosts(list));
   };
 
@@ -164,36 +201,62 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
     }
   };
 
-  // 1. Neighbour table: instant, no packets sent.
+  // 1. Neighbour table: instant, no packets sent. Name lookups run alongside; addresses they give
+  // inside the search join the candidates (the sweep probes them with everything else).
+  const names = options.lookupNames
+    ? options
+        .lookupNames(planned.map((n) => n.hostname))
+        .catch(() => [] as NameHit[])
+        .then((hits) => {
+          for (const hit of hits) {
+            const contacted = isIpv4(hit.address) && inScope(hit.address) && !options.exclude?.includes(hit.address);
+            options.onNameHit?.(hit, contacted);
+            if (!contacted) continue;
+            const h = host(hit.address);
+            addSource(h, hit.source);
+            addName(h, hit.name);
+            nameHits.set(hit.address, [...(nameHits.get(hit.address) ?? []), hit]);
+            if (!h.sources.includes('ssh')) h.hostname ??= hit.node;
+          }
+          if (hits.length) publish();
+        })
+    : Promise.resolve();
   await readNeighbours();
   if (hosts.size) publish();
 
   // 2. Port sweep with banners. 3. Identity over SSH as soon as each host answers.
   const identifications: Promise<void>[] = [];
   const identified = new Set<DiscoveredHost>();
-  const reverseLooked = new Set<DiscoveredHost>();
-  // Credentials only go to likely cluster nodes: a Pi MAC, an Ubuntu banner, or a host the user named.
-  const isCandidate = (h: DiscoveredHost) => h.sshReady && (h.isPi || h.ssh?.os === 'ubuntu' || extra.includes(h.address));
+  // Credentials only go to likely cluster nodes: a Pi MAC, an Ubuntu banner, a host the user named,
+  // or an address a planned hostname resolved to.
+  const isCandidate = (h: DiscoveredHost) => h.sshReady && (h.isPi || h.ssh?.os === 'ubuntu' || extra.includes(h.address) || nameHits.has(h.address));
   const learnIdentity = async (h: DiscoveredHost) => {
     if (options.identify && isCandidate(h) && !identified.has(h)) {
       identified.add(h);
+      identifying.add(h.address);
       const id = await options.identify(h.address, port).catch(() => undefined);
+      identifying.delete(h.address);
       if (id) {
         h.hostname = id.hostname;
         h.hostKeyFingerprint = id.hostKeyFingerprint;
         addSource(h, 'ssh');
       }
     }
-    if (!h.hostname && options.reverseDns && !reverseLooked.has(h)) {
-      reverseLooked.add(h);
-      const names = await options.reverseDns(h.address).catch(() => []);
-      if (names.length) {
-        reverseNames.set(h.address, names);
-        h.hostname = shortName(names[0]!);
-        addSource(h, 'reverse-dns');
-      }
-    }
+    await reverse(h);
     publish();
+  };
+  // Reverse DNS where SSH did not tell the hostname (one lookup per host and pass).
+  const reverseLooked = new Set<DiscoveredHost>();
+  const reverse = async (h: DiscoveredHost) => {
+    if (h.sources.includes('ssh') || !options.reverseDns || reverseLooked.has(h)) return;
+    reverseLooked.add(h);
+    const found = await options.reverseDns(h.address).catch(() => []);
+    if (found.length) {
+      reverseNames.set(h.address, found);
+      if (!h.hostname) h.hostname = shortName(found[0]!);
+      for (const n of found) addName(h, n);
+      addSource(h, 'reverse-dns');
+    }
   };
   const sweep = async (targets: string[], overrides: DiscoveryOptions['sweep'] = {}, onProgress?: SweepOptions['onProgress']) => {
     try {
@@ -210,8 +273,8 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
           if (found.ssh) h.ssh = found.ssh;
           h.sshReady = !!found.ssh;
           addSource(h, 'sweep');
+          identifications.push(learnIdentity(h)); // first, so a name cannot match before SSH tells
           publish();
-          identifications.push(learnIdentity(h));
         },
       });
     } catch (err) {
@@ -220,16 +283,20 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
   };
   await sweep([...options.subnets, ...extra], {}, options.onSweepProgress);
 
-  // Second chance: hosts the sweep just made the OS resolve (now in the neighbour table) but whose
-  // SSH port did not answer within the short sweep timeout (slow Wi-Fi) get one patient probe.
+  // Second chance: hosts the sweep just made the OS resolve (now in the neighbour table), or that a
+  // name pointed at, but whose SSH port did not answer within the short sweep timeout (slow Wi-Fi)
+  // get one patient probe.
+  await names;
   await readNeighbours();
   const slow = [...hosts.values()].filter((h) => !h.sources.includes('sweep')).map((h) => h.address);
   if (slow.length && !options.signal?.aborted) await sweep(slow, { connectTimeoutMs: PATIENT_CONNECT_TIMEOUT_MS });
   // Hosts that only now show a Pi MAC become candidates for identification.
   for (const h of hosts.values()) if (!identified.has(h) && isCandidate(h)) identifications.push(learnIdentity(h));
   await Promise.all(identifications);
+  // Reverse DNS for every other found address (neighbour table only, port closed, no banner).
+  if (!options.signal?.aborted) await Promise.all([...hosts.values()].map(reverse));
   const list = [...hosts.values()];
-  matchPlannedNodes(list, planned, reverseNames);
+  matchPlannedNodes(list, planned, reverseNames, nameHits);
   const ranked = rankHosts(list);
   const found: Record<string, string> = {};
   for (const h of ranked) if (h.plannedNode) found[h.plannedNode] = h.address;

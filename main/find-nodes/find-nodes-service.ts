@@ -14,6 +14,7 @@ import { cardReport } from '../../preload/contract/cards';
 import { discoverUntilAllFound } from '../discovery/discovery';
 import type { DiscoveredHost, HostIdentity } from '../discovery/discovery';
 import { candidateSubnets } from '../discovery/interfaces';
+import { nameLookupForSearch } from '../discovery/name-lookup';
 import { sshIdentifier } from '../discovery/ssh-identify';
 import { readSystemNeighbourTable } from '../discovery/system-neighbour-table';
 import type { JobManager } from '../jobs/job-manager';
@@ -199,6 +200,13 @@ export class FindNodesService {
           }
         };
         const seen = new Set<string>();
+        const names = nameLookupForSearch({
+          practice: !!practice,
+          ...(practice ? { labDns: await practice.dns() } : {}),
+          mdnsFrom: this.subnets().subnets.filter((s) => !s.practice && params.subnets.includes(s.cidr)).map((s) => s.localAddress),
+          signal: ctx.signal,
+        });
+        ctx.log(names.description);
         const result = await discoverUntilAllFound({
           subnets: params.subnets,
           extraHosts: params.extraHosts,
@@ -207,16 +215,19 @@ export class FindNodesService {
           exclude,
           readNeighbourTable: () => (practice ? Promise.resolve(practice.neighbourTable()) : readSystemNeighbourTable()),
           identify,
+          reverseDns: (address) => names.lookup.reverse(address),
+          lookupNames: (hostnames) => names.lookup.forward(hostnames),
+          onNameHit: (hit, contacted) => ctx.log(`${hit.name} -> ${hit.address} (${hit.source === 'mdns' ? 'mDNS' : 'DNS'})${contacted ? '' : ': outside the chosen networks, not contacted'}`),
           sweep: { maxAddressesPerSubnet: params.widen ? WIDE_LIMIT : 1024 },
           signal: ctx.signal,
           intervalMs: this.options.intervalMs ?? 5000,
           onSweepProgress: (p) => ctx.progress(p.total ? p.probed / p.total : null),
           onUpdate: (hosts) => {
             for (const h of hosts) {
-              const key = `${h.address}|${h.hostname ?? ''}|${h.plannedNode ?? ''}`;
+              const key = `${h.address}|${h.hostname ?? ''}|${h.plannedNode ?? ''}|${h.sshReady}`;
               if (seen.has(key)) continue;
               seen.add(key);
-              ctx.log(`${h.address}: ${h.sshReady ? `SSH (${h.ssh?.banner ?? ''})` : 'no SSH'}${h.isPi ? ', Raspberry Pi network adapter' : ''}${h.hostname ? `, hostname ${h.hostname}` : ''}${h.plannedNode ? ` = planned node ${h.plannedNode}` : ''}`);
+              ctx.log(`${h.address}: ${h.sshReady ? `SSH (${h.ssh?.banner ?? ''})` : 'no SSH'}${h.isPi ? ', Raspberry Pi network adapter' : ''}${h.hostname ? `, hostname ${h.hostname}` : ''}${h.names?.length ? ` (names: ${h.names.join(', ')})` : ''}${h.plannedNode ? ` = planned node ${h.plannedNode}${h.matchedBy && h.matchedBy !== 'hostname' ? ` (matched by ${h.matchedBy})` : ''}` : h.hostname && !h.sshReady ? ' (SSH not ready yet)' : ''}`);
             }
             void this.#update(hosts);
           },

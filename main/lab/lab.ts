@@ -2,6 +2,7 @@
  * The practice lab: virtual Pis on one simulated LAN (192.168.1.0/24 behind a router at .1),
  * one lab clock, one MicroK8s cluster, faults per Pi. Each Pi's sshd listens on its own
  * loopback address (127.0.0.x); the LAN address the card asked for is what the Pi reports.
+ * The router's DNS server (network/lab-dns.ts, on <base>.1) knows powered-on Pis by hostname.
  *
  *   const lab = new Lab({ dataDir, speed: 50 });
  *   const pi = lab.addPi({ card: imageCard('/tmp/card1.img') });
@@ -20,6 +21,7 @@ import { LabCluster } from './microk8s/lab-cluster';
 import type { KubeApiEndpoint } from './microk8s/kube-api-endpoint';
 import { startLabKubeApi } from './kube/kube-api-server';
 import type { LabKubeApi } from './kube/kube-api-server';
+import { LabDns } from './network/lab-dns';
 
 export interface LabOptions {
   /** Where each Pi keeps its root filesystem and host key (one folder per Pi). */
@@ -32,6 +34,8 @@ export interface LabOptions {
   sshPort?: number;
   /** The lab's Kubernetes API (microk8s config / kubectl); wire main/lab/kube here. */
   kubeApi?: KubeApiEndpoint;
+  /** Ports the router's DNS server tries on `<loopbackBase>.1` (default 53, 5353, 15353, any). */
+  dnsPorts?: readonly number[];
 }
 
 export interface AddPiOptions {
@@ -50,10 +54,24 @@ export class Lab implements LabNetwork {
   readonly pis: VirtualPi[] = [];
   #leases = new Map<string, string>();
   #kubeApi: LabKubeApi | undefined;
+  #dns: Promise<LabDns | undefined>;
 
   constructor(private readonly options: LabOptions) {
     this.clock = options.clock ?? new LabClock({ speed: options.speed ?? 1 });
     this.cluster = new LabCluster({ clock: this.clock, resolve: (from, host) => this.resolve(from, host), kubeApi: options.kubeApi });
+    // The router's dnsmasq: powered-on Pis are known by the hostname they sent with their DHCP
+    // request. Answers carry the loopback address discovery reaches the Pi at (its LAN address here).
+    this.#dns = LabDns.start({
+      host: `${options.loopbackBase ?? '127.0.0'}.1`,
+      ports: options.dnsPorts,
+      records: () => this.pis.flatMap((p) => (p.state === 'running' && p.hostname ? [{ names: [p.hostname, `${p.hostname}.lan`], address: p.loopback }] : [])),
+    }).catch(() => undefined);
+  }
+
+  /** The lab router's DNS server (`host`, `port`), or undefined when it could not listen. */
+  async dns(): Promise<{ host: string; port: number } | undefined> {
+    const dns = await this.#dns;
+    return dns ? { host: dns.host, port: dns.port } : undefined;
   }
 
   addPi(options: AddPiOptions): VirtualPi {
@@ -136,6 +154,7 @@ export class Lab implements LabNetwork {
   async stop(): Promise<void> {
     await Promise.all(this.pis.map((p) => p.powerOff()));
     await this.#kubeApi?.stop();
+    await (await this.#dns)?.stop();
     this.cluster.stop();
   }
 }

@@ -199,10 +199,11 @@ export class PracticeService {
   }
 
   /**
-   * The practice lab as a network to search: its subnet, the SSH port its Pis listen on, and its
-   * neighbour table (in Linux /proc/net/arp form) listing the Pis that are powered on.
+   * The practice lab as a network to search: its subnet, the SSH port its Pis listen on, its
+   * neighbour table (in Linux /proc/net/arp form) listing the Pis that are powered on, and its
+   * router's DNS server (`host`, `port`; answers with the Pis' lab addresses in that subnet).
    */
-  labNetwork(): { subnet: string; sshPort: number; neighbourTable(): string } | undefined {
+  labNetwork(): { subnet: string; sshPort: number; neighbourTable(): string; dns(): Promise<{ host: string; port: number } | undefined> } | undefined {
     if (!this.enabled) return undefined;
     const lab = this.#lab;
     const running = () => (lab?.pis ?? []).filter((p) => p.state === 'running' || p.state === 'booting');
@@ -214,6 +215,7 @@ export class PracticeService {
           'IP address       HW type     Flags       HW address            Mask     Device',
           ...running().map((p) => `${p.loopback.padEnd(17)}0x1         0x2         ${p.mac}     *        practice0`),
         ].join('\n') + '\n',
+      dns: async () => lab?.dns(),
     };
   }
 

@@ -40,7 +40,7 @@ export const foundHost = z.object({
   hostname: z.string().optional(),
   fingerprint: z.string().optional(),
   plannedNode: z.string().optional(),
-  matchedBy: z.enum(['hostname', 'host-key', 'reverse-dns']).optional(),
+  matchedBy: z.enum(['hostname', 'host-key', 'reverse-dns', 'dns', 'mdns']).optional(),
 });
 export type FoundHost = z.infer<typeof foundHost>;
 
