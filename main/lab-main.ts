@@ -1,14 +1,15 @@
 /**
  * `npm run lab -- --pis 3 [--speed 10] [--release 24.04] [--data DIR]`: a standalone practice lab.
- * Writes one virtual Ubuntu card image per Pi and prepares it as the wizard would (a generated
- * lab key and password, a hostname, the cgroup flags), boots the Pis, starts the lab's
+ * Writes one virtual Ubuntu card image per Pi and prepares it with the wizard's own boot
+ * configuration (a generated lab key, hostname, hosts entries, the cgroup flags), boots the Pis, starts the lab's
  * Kubernetes API and prints how to log in with OpenSSH. Runs until Ctrl-C.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
+import type { StoredPlan } from '../preload/contract/plan';
+import { bootConfig } from './cards/boot-config';
 import { generateEd25519 } from './ssh/keygen';
 import { Lab } from './lab/lab';
 import { imageCard } from './lab/pi/card-reader';
@@ -33,47 +34,46 @@ if (release !== '24.04' && release !== '22.04') throw new Error('--release must 
 const dataDir = values.data;
 mkdirSync(dataDir, { recursive: true });
 
-/** The lab login key and password, generated once and kept in the data dir. */
-function labCredentials(): { keyPath: string; publicKey: string; password: string } {
+/** The lab login key, generated once and kept (0600) in the data dir. */
+function labCredentials(): { keyPath: string; publicKey: string } {
   const keyPath = join(dataDir, 'lab_ed25519');
   if (!existsSync(keyPath)) {
     const pair = generateEd25519('pi-cluster-wizard-lab');
     writeFileSync(keyPath, pair.private, { mode: 0o600 });
     writeFileSync(`${keyPath}.pub`, pair.public + '\n');
-    writeFileSync(join(dataDir, 'lab_password'), randomBytes(6).toString('base64url') + '\n', { mode: 0o600 });
   }
-  return { keyPath, publicKey: readFileSync(`${keyPath}.pub`, 'utf8').trim(), password: readFileSync(join(dataDir, 'lab_password'), 'utf8').trim() };
+  return { keyPath, publicKey: readFileSync(`${keyPath}.pub`, 'utf8').trim() };
 }
 
-/** A card image as the wizard prepares it: Ubuntu's image, our user-data, cgroup flags on. */
-async function prepareCard(n: number, creds: ReturnType<typeof labCredentials>): Promise<string> {
+/** The plan the lab's cards are prepared from: one worker per Pi, key login only. */
+function labPlan(publicKey: string): StoredPlan {
+  return {
+    clusterName: 'lab',
+    nodes: Array.from({ length: count }, (_, i) => ({ hostname: `pi-${i + 1}`, role: i === 0 ? ('control-plane' as const) : ('worker' as const) })),
+    microk8sChannel: '1.32/stable',
+    ubuntuRelease: release,
+    timezone: 'UTC',
+    network: { kind: 'ethernet', mode: 'dhcp' },
+    login: { publicKey },
+    savedAt: Date.now(),
+  };
+}
+
+/** A card image prepared exactly as the wizard prepares one (main/cards/boot-config). */
+async function prepareCard(n: number, plan: StoredPlan): Promise<string> {
   mkdirSync(join(dataDir, 'cards'), { recursive: true });
   const path = join(dataDir, 'cards', `pi-${n}.img`);
   if (existsSync(path)) return path;
   await createVirtualCard(path, { os: 'ubuntu', release });
   const card = imageCard(path);
   const files = await card.readAll();
-  await card.writeFile('cmdline.txt', `cgroup_enable=memory cgroup_memory=1 ${files.get('cmdline.txt')!.toString('utf8')}`);
-  await card.writeFile(
-    'user-data',
-    `#cloud-config
-hostname: pi-${n}
-manage_etc_hosts: true
-users:
-  - default
-chpasswd:
-  expire: false
-  users:
-    - {name: ubuntu, password: ${creds.password}, type: text}
-ssh_pwauth: true
-ssh_authorized_keys:
-  - ${creds.publicKey}
-`,
-  );
+  const config = bootConfig(plan, `pi-${n}`, { release, cmdline: files.get('cmdline.txt')!.toString('utf8'), hasCmdlineBackup: files.has('cmdline.txt.orig') });
+  for (const file of config.files) await card.writeFile(file.name, file.data.toString('utf8'));
   return path;
 }
 
 const creds = labCredentials();
+const plan = labPlan(creds.publicKey);
 const lab = new Lab({ dataDir: join(dataDir, 'pis'), speed });
 const kubeDir = join(dataDir, 'kube');
 const kube = await lab.startKubeApi({ port: 16443, dataDir: kubeDir }).catch(() => lab.startKubeApi({ port: 0, dataDir: kubeDir }));
@@ -81,12 +81,12 @@ writeFileSync(join(dataDir, 'kubeconfig'), kube.kubeconfig());
 
 console.log(`Practice lab: ${count} virtual Raspberry Pi 4 (Ubuntu ${release}), lab speed ${speed}x. Data: ${dataDir}`);
 const pis: VirtualPi[] = [];
-for (let i = 1; i <= count; i++) pis.push(lab.addPi({ card: imageCard(await prepareCard(i, creds)), release }));
+for (let i = 1; i <= count; i++) pis.push(lab.addPi({ card: imageCard(await prepareCard(i, plan)), release }));
 await Promise.all(pis.map((p) => p.powerOn()));
 console.log('Booting...');
 await Promise.all(pis.map((p) => p.whenReady()));
 for (const p of pis) {
-  console.log(`${p.hostname}  LAN ${p.address}  ->  ssh -i ${creds.keyPath} -p ${p.sshPort} ubuntu@${p.loopback}   (password in ${join(dataDir, 'lab_password')})`);
+  console.log(`${p.hostname}  LAN ${p.address}  ->  ssh -i ${creds.keyPath} -p ${p.sshPort} ubuntu@${p.loopback}`);
 }
 console.log(`Kubernetes API: ${kube.url}  (kubeconfig: ${join(dataDir, 'kubeconfig')})`);
 console.log('Ctrl-C stops the lab.');
