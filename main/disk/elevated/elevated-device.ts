@@ -52,7 +52,9 @@ export class ElevatedAccess {
     } catch (error) {
       if (!(error instanceof DiskError && error.code === 'NEEDS_ADMIN')) throw error;
       const entry = this.#sessions.get(path);
-      if (entry?.inUse || (!entry && !options.writable)) throw error;
+      if (entry?.inUse) throw error;
+      // A read-only open (identifying a card, checking what was written) never asks for a password.
+      if (!options.writable && !(entry && (await entry.session.then((s) => s.alive, () => false)))) throw error;
       return await this.openElevated(path, options);
     }
   }
