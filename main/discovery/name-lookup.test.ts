@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabDns, type LabDnsRecord } from '../lab/network/lab-dns';
-import { discoverOnce } from './discovery';
+import { discoverOnce, matchPlannedNodes, type DiscoveredHost } from './discovery';
 import { encodeMdnsQuery, mdnsQuery, NameLookup, nameLookupForSearch, type NameHit } from './name-lookup';
 
 const prefix = `127.${randomInt(1, 255)}.${randomInt(0, 256)}`;
@@ -191,5 +191,27 @@ describe('discovery with name signals', () => {
     expect(result.missing).toEqual(['pi-02', 'pi-03']);
     // An address a planned name pointed at is worth a login attempt even without a Pi MAC or Ubuntu banner.
     expect(identified.sort()).toEqual([`${prefix}.11`, `${prefix}.9`]);
+  });
+});
+
+describe('matching by name', () => {
+  const host = (octet: number, extra: Partial<DiscoveredHost>): DiscoveredHost => ({ address: `10.0.0.${octet}`, port: 22, isPi: true, sshReady: true, sources: ['sweep'], ...extra });
+  const hit = (octet: number, node: string, source: NameHit['source']): [string, NameHit[]] => [`10.0.0.${octet}`, [{ node, name: source === 'mdns' ? `${node}.local` : `${node}.lan`, address: `10.0.0.${octet}`, source }]];
+
+  it('never lets a name overrule the hostname read over SSH, waits for a running identification, and needs SSH', () => {
+    const hosts = [
+      host(1, { hostname: 'ubuntu', sources: ['sweep', 'ssh'] }), // SSH says "ubuntu": a stale DNS name does not make it pi-01
+      host(2, {}), // identification still running
+      host(3, { sshReady: false }), // SSH not up yet
+      host(4, {}),
+    ];
+    const names = new Map([hit(1, 'pi-01', 'dns'), hit(2, 'pi-02', 'dns'), hit(3, 'pi-03', 'mdns'), hit(4, 'pi-04', 'mdns')]);
+    matchPlannedNodes(hosts, ['pi-01', 'pi-02', 'pi-03', 'pi-04'].map((hostname) => ({ hostname })), new Map(), names, new Set(['10.0.0.2']));
+    expect(hosts.map((h) => [h.plannedNode, h.matchedBy])).toEqual([[undefined, undefined], [undefined, undefined], [undefined, undefined], ['pi-04', 'mdns']]);
+    // Once identification ended without a hostname, the name counts; reverse DNS comes after forward names.
+    matchPlannedNodes(hosts, [{ hostname: 'pi-02' }], new Map([['10.0.0.2', ['pi-02.lan']]]), names);
+    expect(hosts[1]).toMatchObject({ plannedNode: 'pi-02', matchedBy: 'dns' });
+    matchPlannedNodes(hosts, [{ hostname: 'pi-02' }], new Map([['10.0.0.2', ['pi-02.lan']]]));
+    expect(hosts[1]).toMatchObject({ plannedNode: 'pi-02', matchedBy: 'reverse-dns' });
   });
 });
