@@ -111,6 +111,7 @@ export class CardsService {
     const job = this.#options.jobs.start({
       kind: 'prepare-card',
       title: `Prepare the SD card for ${hostname}`,
+      subject: hostname,
       run: async (ctx) => {
         let phase: PreparePhase | undefined;
         const report = await prepareCard({

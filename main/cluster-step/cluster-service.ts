@@ -86,7 +86,7 @@ export class ClusterService {
 
   preflight(): { jobId: string } {
     const plan = this.#plan();
-    return this.#start('cluster.preflight', 'Check every node before installing', async (job) => {
+    return this.#start('cluster.preflight', 'Check every node before installing', undefined, async (job) => {
       this.#closeSessions();
       this.#sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
       job.phase('checking', null);
@@ -100,7 +100,7 @@ export class ClusterService {
     const check = this.#checks.find((c) => c.node === node && c.id === id);
     if (!check?.fix) throw new AppError(ErrorCode.NOT_FOUND, `There is no fix for "${id}" on ${node}: run the checks again first.`);
     const fix = check.fix;
-    return this.#start('cluster.fix', `Fix ${id} on ${node}`, async (job) => {
+    return this.#start('cluster.fix', `Fix ${id} on ${node}`, node, async (job) => {
       job.log(`${node}: ${fix.description}`);
       const again = await fix.run();
       this.#setChecks(this.#checks.map((c) => (c === check ? again : c)));
@@ -119,7 +119,7 @@ export class ClusterService {
     if (failed.length > 0) {
       throw new AppError(ErrorCode.CONFLICT, `Fix the failed checks first: ${failed.map((c) => `${c.id} on ${c.node}`).join(', ')}.`);
     }
-    return this.#start('cluster.build', 'Install MicroK8s and form the cluster', async (job) => {
+    return this.#start('cluster.build', 'Install MicroK8s and form the cluster', undefined, async (job) => {
       const startedAt = options.resumedFrom ?? Date.now();
       await this.options.store.update((s) => ({ ...s, records: { ...s.records, [RUNNING_KEY]: { startedAt } } }));
       try {
@@ -213,7 +213,7 @@ export class ClusterService {
     }
     const targets = [...members, name].map((n) => this.#memberTarget(plan, saved, n)!);
     const as = planned.role === 'control-plane' ? 'control plane' : 'worker';
-    return this.#start('cluster.addNode', `Add ${name} to the cluster`, async (job) => {
+    return this.#start('cluster.addNode', `Add ${name} to the cluster`, name, async (job) => {
       this.#closeSessions();
       job.phase('connecting', null);
       const ctx = this.#ctx(job);
@@ -259,7 +259,7 @@ export class ClusterService {
     const cpTarget = this.#memberTarget(plan, saved, saved.controlPlane);
     const nodeTarget = this.#memberTarget(plan, saved, name);
     if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`);
-    return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, async (job) => {
+    return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, name, async (job) => {
       this.#closeSessions();
       const [cp] = await openAll([cpTarget], this.#login(job), this.#ctx(job));
       let node: NodeSession | undefined;
@@ -286,7 +286,7 @@ export class ClusterService {
   reset(): { jobId: string } {
     const plan = this.#plan();
     if (!this.state().built) throw new AppError(ErrorCode.UNAVAILABLE, 'There is no cluster to reset yet.');
-    return this.#start('cluster.reset', 'Reset the cluster', async (job) => {
+    return this.#start('cluster.reset', 'Reset the cluster', undefined, async (job) => {
       this.#closeSessions();
       const sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
       try {
@@ -364,8 +364,8 @@ export class ClusterService {
     this.options.onChange(this.state());
   }
 
-  #start(kind: string, title: string, run: (job: JobContext) => Promise<unknown>): { jobId: string } {
-    const job = this.options.jobs.start({ kind, title, run: (ctx) => run(ctx).catch((error: unknown) => Promise.reject(this.#jobError(error))) });
+  #start(kind: string, title: string, subject: string | undefined, run: (job: JobContext) => Promise<unknown>): { jobId: string } {
+    const job = this.options.jobs.start({ kind, title, ...(subject ? { subject } : {}), run: (ctx) => run(ctx).catch((error: unknown) => Promise.reject(this.#jobError(error))) });
     this.#jobId = job.id;
     void this.options.jobs.settled(job.id).then(() => {
       if (this.#jobId === job.id) this.#jobId = undefined;

@@ -19,7 +19,9 @@ export interface JobContext {
 
 export interface JobSpec<T> {
   kind: string;
+  /** English title; the window may show its own wording for `kind` + `subject`. */
   title: string;
+  subject?: string;
   run(job: JobContext): Promise<T>;
 }
 
@@ -47,7 +49,7 @@ export class JobManager extends EventEmitter<JobEvents> {
     const id = randomUUID();
     const controller = new AbortController();
     const record: JobRecord = {
-      snapshot: { id, kind: spec.kind, title: spec.title, state: 'running', phase: 'starting', progress: null, startedAt: Date.now(), logLines: 0 },
+      snapshot: { id, kind: spec.kind, title: spec.title, ...(spec.subject ? { subject: spec.subject } : {}), state: 'running', phase: 'starting', progress: null, startedAt: Date.now(), logLines: 0 },
       log: [],
       controller,
       done: Promise.resolve(),

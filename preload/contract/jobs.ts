@@ -10,6 +10,8 @@ export const jobSnapshot = z.object({
   id: z.string(),
   kind: z.string(),
   title: z.string(),
+  /** What the job is about (a node, a check), so the window can word the title in the user's language. */
+  subject: z.string().optional(),
   state: jobState,
   phase: z.string(),
   /** 0..1, or null while the amount of work is unknown. */

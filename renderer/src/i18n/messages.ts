@@ -221,6 +221,8 @@ export const en = {
   'cluster.addExplain': 'MicroK8s is installed on {node}; every node, {node} included, gets hosts entries for all the others; then {cp} hands out a fresh single-use token and {node} joins as a {role}. This takes a few minutes: follow it in Jobs below. The node shows in the table once the Kubernetes API lists it as Ready.',
   'cluster.addNow': 'Add {node}',
   steps: enSteps,
+  /** Job titles by kind ({subject}: the node); empty in English, where main's own title is shown. */
+  jobTitles: {} as Record<string, string>,
   issues: {} as Record<string, string>,
 };
 
@@ -414,6 +416,16 @@ export const zhCN: Messages = {
   'cluster.addExplain': '在 {node} 上安装 MicroK8s；每个节点（包括 {node}）都会写入其他所有节点的 hosts 条目；然后 {cp} 生成一个新的一次性令牌，{node} 作为{role}加入。这需要几分钟：可在下方“任务”中查看进度。Kubernetes API 显示它已就绪后，它会出现在表格中。',
   'cluster.addNow': '加入 {node}',
   steps: zhSteps,
+  jobTitles: {
+    'prepare-card': '为 {subject} 准备 SD 卡',
+    'find-nodes': '寻找集群的节点',
+    'cluster.preflight': '安装前检查每个节点',
+    'cluster.fix': '修复 {subject} 上的问题',
+    'cluster.build': '安装 MicroK8s 并组建集群',
+    'cluster.addNode': '将 {subject} 加入集群',
+    'cluster.removeNode': '将 {subject} 移出集群',
+    'cluster.reset': '重置集群',
+  } as Record<string, string>,
   issues: {
     'hostname.empty': '请为这个节点填写主机名，例如 pi-01。',
     'hostname.long': '主机名最多 63 个字符。',

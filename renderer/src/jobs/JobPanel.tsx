@@ -1,6 +1,6 @@
 /** Running and finished jobs with progress bars and a collapsible log; survives reloads (the store re-reads jobs from main). */
 import { useState } from 'react';
-import { useT } from '../i18n/use-t';
+import { format, useT } from '../i18n/use-t';
 import { useAppStore } from '../store/app-store';
 
 function rate(bytesPerSecond?: number): string {
@@ -12,7 +12,11 @@ function rate(bytesPerSecond?: number): string {
 export function JobPanel() {
   const jobs = useAppStore((s) => s.jobs);
   const cancel = useAppStore((s) => s.cancelJob);
-  const { t } = useT();
+  const { t, m } = useT();
+  const titleOf = (job: { kind: string; title: string; subject?: string }) => {
+    const template = m.jobTitles[job.kind];
+    return template ? format(template, { subject: job.subject ?? '' }) : job.title;
+  };
   const [open, setOpen] = useState<Record<string, boolean>>({});
   const list = Object.values(jobs).sort((a, b) => b.startedAt - a.startedAt);
   if (list.length === 0) return null;
@@ -23,7 +27,7 @@ export function JobPanel() {
         {list.map((job) => (
           <li key={job.id} className={`job job-${job.state}`} data-job-kind={job.kind}>
             <div className="job-head">
-              <strong>{job.title}</strong>
+              <strong>{titleOf(job)}</strong>
               <span className="job-phase">
                 {job.phase} {rate(job.bytesPerSecond)}
               </span>
@@ -36,7 +40,7 @@ export function JobPanel() {
                 {open[job.id] ? t('jobs.hideLog') : t('jobs.showLog')}
               </button>
             </div>
-            <progress max={1} value={job.progress ?? undefined} aria-label={job.title} />
+            <progress max={1} value={job.progress ?? undefined} aria-label={titleOf(job)} />
             {job.error && <p className="field-error">{job.error.message}</p>}
             {open[job.id] && <pre className="log">{job.lines.join('\n')}</pre>}
           </li>
