@@ -8,6 +8,7 @@ import { ErrorCode } from '../../preload/contract/errors';
 import { AppError } from '../router/app-error';
 import { CardsService } from '../cards/cards-handlers';
 import { ClusterService } from '../cluster-step/cluster-service';
+import { platformElevatedAccess } from '../disk/elevated/elevated-device';
 import { FindNodesService } from '../find-nodes/find-nodes-service';
 import { JobManager } from '../jobs/job-manager';
 import { PlanService } from '../plan/plan-service';
@@ -145,6 +146,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
       cards.stop();
       cluster.close();
       await jobs.shutdown();
+      // Administrator helpers kept for a card's write + verify exit when their connection closes.
+      await platformElevatedAccess().closeAll();
       await practice.close();
     },
   };
