@@ -89,6 +89,8 @@ for (const p of pis) {
   console.log(`${p.hostname}  LAN ${p.address}  ->  ssh -i ${creds.keyPath} -p ${p.sshPort} ubuntu@${p.loopback}`);
 }
 console.log(`Kubernetes API: ${kube.url}  (kubeconfig: ${join(dataDir, 'kubeconfig')})`);
+const dns = await lab.dns();
+if (dns) console.log(`DNS (like a home router's): ${dns.host} port ${dns.port}  ->  dig @${dns.host} -p ${dns.port} pi-1.lan`);
 console.log('Ctrl-C stops the lab.');
 
 process.on('SIGINT', () => {
