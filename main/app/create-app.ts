@@ -9,6 +9,7 @@ import { AppError } from '../router/app-error';
 import { CardsService } from '../cards/cards-handlers';
 import { ClusterService } from '../cluster-step/cluster-service';
 import { platformElevatedAccess } from '../disk/elevated/elevated-device';
+import { reconcilePlanSteps } from './step-status';
 import { FindNodesService } from '../find-nodes/find-nodes-service';
 import { JobManager } from '../jobs/job-manager';
 import { PlanService } from '../plan/plan-service';
@@ -99,7 +100,11 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
       return {};
     },
     'plan.get': () => plans.get(),
-    'plan.save': ({ draft }) => plans.save(draft),
+    'plan.save': async ({ draft }) => {
+      const view = await plans.save(draft);
+      await store.update(reconcilePlanSteps);
+      return view;
+    },
     'jobs.list': () => jobs.list(),
     'jobs.log': ({ id, from }) => jobs.log(id, from),
     'jobs.cancel': ({ id }) => jobs.cancel(id),

@@ -223,6 +223,8 @@ export const en = {
   steps: enSteps,
   /** Job titles by kind ({subject}: the node); empty in English, where main's own title is shown. */
   jobTitles: {} as Record<string, string>,
+  /** Job phases as main words them -> the user's language ({nodes} for "waiting for ..."). */
+  jobPhases: {} as Record<string, string>,
   issues: {} as Record<string, string>,
 };
 
@@ -425,6 +427,23 @@ export const zhCN: Messages = {
     'cluster.addNode': '将 {subject} 加入集群',
     'cluster.removeNode': '将 {subject} 移出集群',
     'cluster.reset': '重置集群',
+  } as Record<string, string>,
+  jobPhases: {
+    starting: '正在开始',
+    done: '已完成',
+    cancelling: '正在取消',
+    searching: '正在搜索',
+    'waiting for': '正在等待 {nodes}',
+    checking: '正在检查',
+    'checking the card': '正在检查卡',
+    writing: '正在写入',
+    verifying: '正在校验',
+    ejecting: '正在弹出',
+    connecting: '正在连接',
+    installing: '正在安装',
+    forming: '正在组建集群',
+    'installing and joining': '正在安装并加入',
+    saving: '正在保存',
   } as Record<string, string>,
   issues: {
     'hostname.empty': '请为这个节点填写主机名，例如 pi-01。',

@@ -17,6 +17,11 @@ export function JobPanel() {
     const template = m.jobTitles[job.kind];
     return template ? format(template, { subject: job.subject ?? '' }) : job.title;
   };
+  const phaseOf = (phase: string) => {
+    const waiting = /^waiting for (.+)$/.exec(phase);
+    const template = waiting ? m.jobPhases['waiting for'] : m.jobPhases[phase];
+    return template ? format(template, { nodes: waiting?.[1] ?? '' }) : phase;
+  };
   const [open, setOpen] = useState<Record<string, boolean>>({});
   const list = Object.values(jobs).sort((a, b) => b.startedAt - a.startedAt);
   if (list.length === 0) return null;
@@ -29,7 +34,7 @@ export function JobPanel() {
             <div className="job-head">
               <strong>{titleOf(job)}</strong>
               <span className="job-phase">
-                {job.phase} {rate(job.bytesPerSecond)}
+                {phaseOf(job.phase)} {rate(job.bytesPerSecond)}
               </span>
               {job.state === 'running' && (
                 <button type="button" onClick={() => void cancel(job.id)}>
