@@ -7,37 +7,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { appPerTest } from '../app/testing/test-app';
 import { listApiNodes } from '../cluster/cluster-api';
-import { practiceLoopbackBase } from '../practice/practice-service';
+import { bootPracticePi, findPracticeNodes, practiceNodesFound, practiceOn, practicePlanDraft as draft } from '../app/testing/practice-journey';
 
 const t = appPerTest('pcw-cluster-');
-
-type PlanDraft = Parameters<typeof t.call<'plan.save'>>[1]['draft'];
-const draft = (hostnames: string[], controlPlanes = ['pi-01']): PlanDraft => ({
-  clusterName: 'home-lab',
-  nodes: hostnames.map((hostname) => ({ hostname, role: controlPlanes.includes(hostname) ? 'control-plane' : 'worker' })),
-  network: { kind: 'ethernet', mode: 'dhcp' },
-  microk8sChannel: '1.32/stable',
-  ubuntuRelease: '24.04',
-  timezone: 'UTC',
-});
-
-/** Prepares a practice card for node `n` (pi-0n), plugs it into a new virtual Pi and powers it on. */
-async function bootPracticePi(n: number): Promise<void> {
-  const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[n - 1]!;
-  const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards[n - 1]!.device!;
-  const { jobId } = await t.call('cards.prepare', { hostname: `pi-0${n}`, device, confirmDevice: device });
-  expect((await t.app.jobs.settled(jobId)).state).toBe('succeeded');
-  await t.call('practice.addPi', {});
-  await t.call('practice.plugCard', { id: card.id, pi: `pi-${n}` });
-  await t.call('practice.power', { pi: `pi-${n}`, on: true });
-}
-
-/** Searches the practice network until `missing` is all that is left to find. */
-async function findAll(dataDir: string, missing: string[] = []): Promise<void> {
-  await t.call('findNodes.start', { subnets: [`${practiceLoopbackBase(dataDir)}.0/24`] });
-  await expect.poll(() => t.app.findNodes.state().missing, { timeout: 60_000 }).toEqual(missing);
-  await t.call('findNodes.stop', {});
-}
 
 const refused = async (node: string) => {
   const envelope = await t.app.router.dispatch('cluster.addNode', { node });
@@ -46,26 +18,10 @@ const refused = async (node: string) => {
 
 describe('installing MicroK8s and forming the cluster (practice lab)', () => {
   it('checks, installs and joins two found nodes; every node Ready through the API', async () => {
-    const { dataDir } = await t.start();
-    await t.call('plan.save', {
-      draft: { clusterName: 'home-lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
-    });
+    await t.start();
+    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02']) });
     await expect(t.app.router.dispatch('cluster.preflight', {})).resolves.toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringMatching(/Find every node first/) } });
-
-    await t.call('practice.setEnabled', { enabled: true });
-    await t.app.practice.setSpeed(2000);
-    for (const n of [1, 2]) {
-      const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[n - 1]!;
-      const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards[n - 1]!.device!;
-      const { jobId } = await t.call('cards.prepare', { hostname: `pi-0${n}`, device, confirmDevice: device });
-      expect((await t.app.jobs.settled(jobId)).state).toBe('succeeded');
-      await t.call('practice.addPi', {});
-      await t.call('practice.plugCard', { id: card.id, pi: `pi-${n}` });
-      await t.call('practice.power', { pi: `pi-${n}`, on: true });
-    }
-    await t.call('findNodes.start', { subnets: [`${practiceLoopbackBase(dataDir)}.0/24`] });
-    await expect.poll(() => t.app.findNodes.state().missing, { timeout: 60_000 }).toEqual([]);
-    await t.call('findNodes.stop', {});
+    await practiceNodesFound(t, 2);
 
     const preflight = await t.app.jobs.settled((await t.call('cluster.preflight', {})).jobId);
     expect(preflight.error).toBeUndefined();
@@ -101,13 +57,12 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
   }, 180_000);
 
   it('adds a planned third node to the formed cluster; removing it and adding it back works too', async () => {
-    const { dataDir } = await t.start();
+    await t.start();
     await t.call('plan.save', { draft: draft(['pi-01', 'pi-02']) });
-    await t.call('practice.setEnabled', { enabled: true });
-    await t.app.practice.setSpeed(2000);
+    await practiceOn(t);
     expect(await refused('pi-03')).toEqual({ code: 'UNAVAILABLE', message: 'There is no cluster to add pi-03 to yet: form the cluster first (steps 4 and 5).' });
-    for (const n of [1, 2]) await bootPracticePi(n);
-    await findAll(dataDir);
+    for (const n of [1, 2]) await bootPracticePi(t, n);
+    await findPracticeNodes(t);
     expect((await t.app.jobs.settled((await t.call('cluster.build', {})).jobId)).error).toBeUndefined();
     expect((await t.call('cluster.state', {})).notInCluster).toEqual([]);
 
@@ -124,8 +79,8 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     expect(await refused('pi-03')).toEqual({ code: 'UNAVAILABLE', message: 'pi-03 has not been found yet: power it on and search in step 3.' });
 
     // pi-04 stays off: adding pi-03 needs only the members and pi-03 to be found.
-    await bootPracticePi(3);
-    await findAll(dataDir, ['pi-04']);
+    await bootPracticePi(t, 3);
+    await findPracticeNodes(t, ['pi-04']);
     const waiting = (await t.call('cluster.state', {})).notInCluster;
     expect(waiting).toEqual([
       { name: 'pi-03', role: 'worker', cardPrepared: true, found: { address: expect.any(String), port: 22 } },
@@ -163,8 +118,8 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     expect(apiAgain.map((n) => `${n.name}:${n.ready}`).sort()).toEqual(['pi-01:true', 'pi-02:true', 'pi-03:true']);
 
     // A second control plane joins without --worker and is recorded as one.
-    await bootPracticePi(4);
-    await findAll(dataDir);
+    await bootPracticePi(t, 4);
+    await findPracticeNodes(t);
     const cp = await t.app.jobs.settled((await t.call('cluster.addNode', { node: 'pi-04' })).jobId);
     expect(cp.error).toBeUndefined();
     const withCp = await t.call('cluster.state', {});

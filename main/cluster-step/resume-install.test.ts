@@ -6,9 +6,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../app/create-app';
+import type { App } from '../app/create-app';
 import { practiceNodesFound } from '../app/testing/practice-journey';
-import type { TestApp } from '../app/testing/test-app';
+import { openTestApp, type TestApp } from '../app/testing/test-app';
 
 let apps: App[] = [];
 afterEach(async () => {
@@ -17,27 +17,16 @@ afterEach(async () => {
 });
 
 async function open(dataDir: string): Promise<TestApp> {
-  const app = await createApp({ dataDir, host: 'browser', watchDrives: false });
-  apps.push(app);
-  return {
-    app,
-    dataDir,
-    async call(method, params) {
-      const envelope = await app.router.dispatch(method, params);
-      if (!envelope.ok) throw new Error(`${method}: ${envelope.error.code} ${envelope.error.message}`);
-      return envelope.result as never;
-    },
-  };
+  const t = await openTestApp(dataDir);
+  apps.push(t.app);
+  return t;
 }
 
 describe('an install interrupted by closing the app', () => {
   it("is picked up on the next start and finishes from the nodes' real state", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'pcw-resume-'));
     const first = await open(dataDir);
-    await practiceNodesFound(first, [
-      { hostname: 'pi-01', role: 'control-plane' },
-      { hostname: 'pi-02', role: 'worker' },
-    ]);
+    await practiceNodesFound(first, 2);
     // Slow enough that closing lands in the middle of the snap install.
     await first.app.practice.setSpeed(40);
     const { jobId } = await first.call('cluster.build', {});

@@ -8,25 +8,17 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { practiceLoopbackBase } from '../practice/practice-service';
+import { bootPracticePi, practiceOn, practicePlanDraft } from '../app/testing/practice-journey';
 import { appPerTest, type TestApp } from '../app/testing/test-app';
 
 const t = appPerTest('pcw-find-names-');
-const draft = { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' as const }, { hostname: 'pi-02', role: 'worker' as const }], network: { kind: 'ethernet' as const, mode: 'dhcp' as const }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04' as const, timezone: 'UTC' };
-
 /** Plan, one card prepared for pi-01, one practice Pi booted from it. */
 async function bootPi01(): Promise<{ dataDir: string; base: string }> {
   const { dataDir } = await t.start();
-  await t.call('plan.save', { draft });
-  await t.call('practice.setEnabled', { enabled: true });
-  await t.app.practice.setSpeed(2000);
-  const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[0]!;
-  const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards[0]!.device!;
-  const { jobId } = await t.call('cards.prepare', { hostname: 'pi-01', device, confirmDevice: device });
-  expect((await t.app.jobs.settled(jobId)).state).toBe('succeeded');
-  await expect.poll(() => t.app.practice.view().cards[0]?.preparedFor).toBe('pi-01');
-  await t.call('practice.addPi', {});
-  await t.call('practice.plugCard', { id: card.id, pi: 'pi-1' });
-  await t.call('practice.power', { pi: 'pi-1', on: true });
+  await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
+  await practiceOn(t);
+  await bootPracticePi(t, 1);
+  expect(t.app.practice.view().cards[0]?.preparedFor).toBe('pi-01');
   await expect.poll(() => t.app.practice.view().pis[0]?.state, { timeout: 20_000 }).toBe('running');
   return { dataDir, base: practiceLoopbackBase(dataDir) };
 }
@@ -60,7 +52,7 @@ describe('finding the planned nodes by name (practice lab DNS)', () => {
     const { dataDir, base } = await bootPi01();
     // The Pi's card carries the old cluster key: a new key makes the login impossible.
     await rm(path.join(dataDir, 'keys'), { recursive: true, force: true });
-    await t.call('plan.save', { draft });
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     const started = await t.call('findNodes.start', { subnets: [`${base}.0/24`] });
     await expect.poll(() => t.app.findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${base}.11`);
     const state = await t.call('findNodes.stop', {});

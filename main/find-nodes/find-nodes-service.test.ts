@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { practiceLoopbackBase } from '../practice/practice-service';
+import { practiceOn, practicePlanDraft } from '../app/testing/practice-journey';
 import { appPerTest } from '../app/testing/test-app';
 
 const t = appPerTest('pcw-find-');
@@ -15,9 +16,7 @@ describe('finding the planned nodes (practice lab)', () => {
   it('refuses to search without a plan or without a network, and never picks one itself', async () => {
     await t.start();
     expect(await t.app.router.dispatch('findNodes.start', { subnets: ['127.77.0.0/24'] })).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
-    await t.call('plan.save', {
-      draft: { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
-    });
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     expect(await t.app.router.dispatch('findNodes.start', { subnets: [] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS', message: expect.stringMatching(/Choose at least one network/) } });
     expect(await t.app.router.dispatch('findNodes.start', { subnets: ['10.0.0.0/8'] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
     expect(await t.app.router.dispatch('findNodes.start', { subnets: ['127.77.0.0/24; rm -rf /'] })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
@@ -26,11 +25,8 @@ describe('finding the planned nodes (practice lab)', () => {
 
   it('finds a Pi booted from a card the app prepared, by its planned hostname', async () => {
     const { dataDir } = await t.start();
-    await t.call('plan.save', {
-      draft: { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
-    });
-    await t.call('practice.setEnabled', { enabled: true });
-    await t.app.practice.setSpeed(2000);
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
+    await practiceOn(t);
     const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[0]!;
     const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards[0]!.device!;
     const { jobId } = await t.call('cards.prepare', { hostname: 'pi-01', device, confirmDevice: device });
@@ -62,11 +58,8 @@ describe('finding the planned nodes (practice lab)', () => {
 
   it('a re-prepared card gives the Pi a new host key: the search stops at it, explains, and trusts exactly the new key once the user agrees', async () => {
     const { dataDir } = await t.start();
-    await t.call('plan.save', {
-      draft: { clusterName: 'lab', nodes: [{ hostname: 'pi-01', role: 'control-plane' }, { hostname: 'pi-02', role: 'worker' }], network: { kind: 'ethernet', mode: 'dhcp' }, microk8sChannel: '1.32/stable', ubuntuRelease: '24.04', timezone: 'UTC' },
-    });
-    await t.call('practice.setEnabled', { enabled: true });
-    await t.app.practice.setSpeed(2000);
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
+    await practiceOn(t);
     const card = (await t.call('practice.newCard', { content: 'ubuntu-24.04', sizeGB: 2 })).cards[0]!;
     const prepare = async () => {
       const device = (await t.call('practice.insertCard', { id: card.id, reader: 1 })).cards.find((c) => c.id === card.id)!.device!;

@@ -3,18 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isUsableKey } from '../ssh/keygen';
+import { UNUSABLE_PRIVATE, UNUSABLE_PUBLIC } from '../ssh/testing/unusable-key';
 import { ClusterKey } from './cluster-key';
-
-// A pair as ssh2 1.17 produces about once in 256: the public key lost its leading zero byte.
-const UNUSABLE_PRIVATE =
-  '-----BEGIN OPENSSH PRIVATE KEY-----\n' +
-  'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMgAAAAtz\n' +
-  'c2gtZWQyNTUxOQAAAB8CvtlyNklLuoJxjyPxOQB/zaoskvbNuZFdkkncTk8KAAAA\n' +
-  'iG9kZr1vZGa9AAAAC3NzaC1lZDI1NTE5AAAAHwK+2XI2SUu6gnGPI/E5AH/NqiyS\n' +
-  '9s25kV2SSdxOTwoAAAA/kBFqZ08QQwA5BrQw1hr7DKcSMcnFAJ02grgwp6L090EC\n' +
-  'vtlyNklLuoJxjyPxOQB/zaoskvbNuZFdkkncTk8KAAAAAAECAwQFBgc=\n' +
-  '-----END OPENSSH PRIVATE KEY-----\n';
-const UNUSABLE_PUBLIC = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAHwK+2XI2SUu6gnGPI/E5AH/NqiyS9s25kV2SSdxOTwo pcw';
 
 describe('ClusterKey', () => {
   it('generates a 0600 key once and returns the same one afterwards', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import ssh2 from 'ssh2';
 import { generateEd25519, isUsableKey } from './keygen';
+import { UNUSABLE_PRIVATE, UNUSABLE_PUBLIC } from './testing/unusable-key';
 
 describe('ed25519 key generation', () => {
   it('every generated pair parses, private and public (ssh2 alone fails about 1 in 256)', () => {
@@ -14,16 +15,8 @@ describe('ed25519 key generation', () => {
   });
 
   it('recognises a key with a stripped public half as unusable', () => {
-    // ssh2's faulty output: a 31-byte public key inside the OpenSSH blob.
-    const broken =
-      '-----BEGIN OPENSSH PRIVATE KEY-----\n' +
-      'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMgAAAAtz\n' +
-      'c2gtZWQyNTUxOQAAAB8CvtlyNklLuoJxjyPxOQB/zaoskvbNuZFdkkncTk8KAAAA\n' +
-      'iG9kZr1vZGa9AAAAC3NzaC1lZDI1NTE5AAAAHwK+2XI2SUu6gnGPI/E5AH/NqiyS\n' +
-      '9s25kV2SSdxOTwoAAAA/kBFqZ08QQwA5BrQw1hr7DKcSMcnFAJ02grgwp6L090EC\n' +
-      'vtlyNklLuoJxjyPxOQB/zaoskvbNuZFdkkncTk8KAAAAAAECAwQFBgc=\n' +
-      '-----END OPENSSH PRIVATE KEY-----\n';
-    expect(isUsableKey(broken)).toBe(false);
-    expect(ssh2.utils.parseKey(broken)).toBeInstanceOf(Error);
+    expect(isUsableKey(UNUSABLE_PRIVATE)).toBe(false);
+    expect(ssh2.utils.parseKey(UNUSABLE_PRIVATE)).toBeInstanceOf(Error);
+    expect(isUsableKey(UNUSABLE_PUBLIC)).toBe(false);
   });
 });

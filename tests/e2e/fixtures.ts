@@ -2,7 +2,7 @@
  * Fixtures: start the app the way a user does (browser host in Chromium, or the Electron app)
  * with its own data directory, and give the spec a page plus a way to restart the app.
  */
-import { test as base, chromium, _electron as electron } from '@playwright/test';
+import { test as base, chromium, _electron as electron, expect } from '@playwright/test';
 import type { Browser, ElectronApplication, Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -101,3 +101,13 @@ export const test = base.extend<{ host: HostKind; app: AppFixture }, { browser: 
 });
 
 export { expect } from '@playwright/test';
+
+/** Saves the default plan and turns practice mode on at a lab speed; returns the practice panel. */
+export async function defaultPlanInPractice(page: Page, speed = '60') {
+  await page.getByRole('button', { name: 'Save plan' }).click();
+  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
+  await page.getByRole('switch', { name: 'Practice mode' }).check();
+  const lab = page.getByRole('region', { name: 'Practice lab' });
+  await lab.getByLabel('Lab speed').selectOption(speed);
+  return lab;
+}

@@ -3,17 +3,12 @@
  * the search stops at it, a dialog shows both fingerprints and why the change is expected, and
  * only after the user agrees is the new key trusted.
  */
-import { expect, test } from './fixtures';
+import { defaultPlanInPractice, expect, test } from './fixtures';
 
 test('a re-prepared card: the changed host key is explained and trusted only on request', async ({ app }) => {
   test.setTimeout(240_000);
   const page = await app.start();
-  await page.getByRole('button', { name: 'Save plan' }).click();
-  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
-
-  await page.getByRole('switch', { name: 'Practice mode' }).check();
-  const lab = page.getByRole('region', { name: 'Practice lab' });
-  await lab.getByLabel('Lab speed').selectOption('60');
+  const lab = await defaultPlanInPractice(page);
   const shelf = lab.getByRole('list', { name: 'Card shelf' });
   await lab.getByRole('button', { name: 'Make card' }).click();
   await shelf.getByLabel('Put into… Card 1').selectOption({ label: 'Practice reader 1' });

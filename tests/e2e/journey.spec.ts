@@ -3,17 +3,12 @@
  * virtual Pis, power them on, and let "Boot & discover" find both planned nodes; form the
  * cluster, then remove pi-02 and add it back, as the tutorial does.
  */
-import { expect, test } from './fixtures';
+import { defaultPlanInPractice, expect, test } from './fixtures';
 
 test('from a saved plan to a formed cluster in the practice lab', async ({ app }) => {
   test.setTimeout(300_000);
   const page = await app.start();
-  await page.getByRole('button', { name: 'Save plan' }).click();
-  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
-
-  await page.getByRole('switch', { name: 'Practice mode' }).check();
-  const lab = page.getByRole('region', { name: 'Practice lab' });
-  await lab.getByLabel('Lab speed').selectOption('60');
+  const lab = await defaultPlanInPractice(page);
   const shelf = lab.getByRole('list', { name: 'Card shelf' });
   for (const n of [1, 2]) {
     await lab.getByRole('button', { name: 'Make card' }).click();

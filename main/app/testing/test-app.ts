@@ -15,7 +15,11 @@ export interface TestApp {
 }
 
 export async function startTestApp(prefix = 'pcw-app-'): Promise<TestApp> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), prefix));
+  return openTestApp(await mkdtemp(path.join(tmpdir(), prefix)));
+}
+
+/** The app on an existing data directory (e.g. to start it again after closing it). */
+export async function openTestApp(dataDir: string): Promise<TestApp> {
   const app = await createApp({ dataDir, host: 'browser', watchDrives: false });
   return {
     app,
@@ -29,7 +33,7 @@ export async function startTestApp(prefix = 'pcw-app-'): Promise<TestApp> {
 }
 
 /** One fresh app per test, closed after it: `const t = appPerTest(); const { dataDir } = await t.start();`. */
-export function appPerTest(prefix?: string): { start(): Promise<TestApp>; readonly app: App; call: TestApp['call'] } {
+export function appPerTest(prefix?: string): { start(): Promise<TestApp>; readonly app: App; readonly dataDir: string; call: TestApp['call'] } {
   let current: TestApp | undefined;
   afterEach(async () => {
     await current?.app.close();
@@ -43,6 +47,9 @@ export function appPerTest(prefix?: string): { start(): Promise<TestApp>; readon
     start: async () => (current = await startTestApp(prefix)),
     get app() {
       return running().app;
+    },
+    get dataDir() {
+      return running().dataDir;
     },
     call: (method, params) => running().call(method, params),
   };
