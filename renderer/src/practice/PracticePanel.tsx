@@ -117,6 +117,7 @@ export function PracticePanel() {
 
 function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: PracticeCard; index: number; busy: boolean; run: (a: () => Promise<unknown>) => void; freeReaders: number[]; freePis: string[] }) {
   const { t } = useT();
+  const [lockPending, setLockPending] = useState<boolean | undefined>(undefined);
   const name = `${t('practice.card', { n: index + 1 })}: ${card.preparedFor ? t('practice.preparedFor', { host: card.preparedFor }) : t(`practice.content.${card.content}`)} (${Math.round(card.sizeBytes / 1e9)} GB)`;
   const where = card.reader ? t('practice.inReader', { n: card.reader }) : card.pi ? t('practice.inPi', { n: card.pi.replace('pi-', '') }) : t('practice.onShelf');
   const onShelf = !card.reader && !card.pi;
@@ -125,7 +126,16 @@ function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: Pra
       <span>{name}</span>
       <span className="hint">{where}</span>
       <label className="check">
-        <input type="checkbox" checked={card.locked} disabled={busy} onChange={(e) => run(() => call('practice.lockCard', { id: card.id, locked: e.target.checked }))} />
+        <input
+          type="checkbox"
+          checked={lockPending ?? card.locked}
+          disabled={busy}
+          onChange={(e) => {
+            const locked = e.target.checked;
+            setLockPending(locked);
+            run(() => call('practice.lockCard', { id: card.id, locked }).finally(() => setLockPending(undefined)));
+          }}
+        />
         {t('practice.lock')}
       </label>
       {onShelf && (freeReaders.length > 0 || freePis.length > 0) && (
@@ -183,6 +193,7 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
   const { t } = useT();
   const off = pi.state === 'off' || pi.state === 'no-boot';
   const label = `${t('practice.pi')} ${pi.id.replace('pi-', '')}`;
+  const [pending, setPending] = useState<Partial<Record<PracticeFault, boolean>>>({});
   return (
     <li className={`pi pi-${pi.state}`} data-pi={pi.id}>
       <strong>{label}</strong>
@@ -225,10 +236,19 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
           <label key={fault} className="check">
             <input
               type="checkbox"
-              checked={pi.faults.includes(fault)}
+              checked={pending[fault] ?? pi.faults.includes(fault)}
               disabled={busy}
               aria-label={`${t(`practice.fault.${fault}`)} ${label}`}
-              onChange={(e) => run(() => call('practice.setFault', { pi: pi.id, fault, on: e.target.checked }))}
+              onChange={(e) => {
+                // Shown at once; main's answer (practice.changed) then takes over.
+                const on = e.target.checked;
+                setPending((p) => ({ ...p, [fault]: on }));
+                run(() =>
+                  call('practice.setFault', { pi: pi.id, fault, on }).finally(() =>
+                    setPending((p) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== fault))),
+                  ),
+                );
+              }}
             />
             {t(`practice.fault.${fault}`)}
           </label>
