@@ -31,6 +31,8 @@ export interface OpenCardOptions {
    * ElevatedAccess whose strategy starts the helper directly.
    */
   elevate?: ElevatedAccess | false;
+  /** Cancels a pending administrator prompt. */
+  signal?: AbortSignal;
 }
 
 export async function openCardBootFiles(drive: CardDrive, options: OpenCardOptions): Promise<BootFiles & { via: 'mount' | 'raw' }> {
@@ -40,7 +42,7 @@ export async function openCardBootFiles(drive: CardDrive, options: OpenCardOptio
   const boot = await openBootPartition(drive.raw || drive.device, {
     writable: options.writable,
     sizeBytes: drive.size,
-    ...(elevate ? { openDevice: (path: string, o: { writable: boolean; sizeBytes?: number | null }) => elevate.openDevice(path, o) } : {}),
+    ...(elevate ? { openDevice: (path: string, o: { writable: boolean; sizeBytes?: number | null }) => elevate.openDevice(path, { ...o, ...(options.signal ? { signal: options.signal } : {}) }) } : {}),
   });
   return Object.assign(boot, { via: 'raw' as const });
 }

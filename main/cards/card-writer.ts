@@ -87,7 +87,7 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
     const drive = assessment.drive;
     if (!request.plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the plan.`);
 
-    const boot = await openCardBootFiles(drive, { writable: true, raw: request.forceRaw }).catch((error: unknown) => {
+    const boot = await openCardBootFiles(drive, { writable: true, raw: request.forceRaw, ...(signal ? { signal } : {}) }).catch((error: unknown) => {
       if (error instanceof DiskError && ['NO_PARTITION_TABLE', 'NO_FAT_PARTITION', 'NOT_FAT'].includes(error.code)) {
         throw notUbuntu(drive, error.code === 'NO_PARTITION_TABLE' ? 'a blank card (no partitions)' : 'no Raspberry Pi boot partition');
       }
@@ -123,7 +123,7 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
     }
 
     checkAbort();
-    const files = await verify(drive, request.forceRaw, config.files, (file, read, total, started) =>
+    const files = await verify(drive, request.forceRaw, signal, config.files, (file, read, total, started) =>
       report({ phase: 'verifying', fraction: 0.6 + 0.3 * (read / total), bytesPerSecond: rate(read, started), file }),
     );
 
@@ -152,10 +152,11 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
 async function verify(
   drive: DriveInfo,
   forceRaw: boolean | undefined,
+  signal: AbortSignal | undefined,
   expected: { name: string; data: Buffer }[],
   progress: (file: string, read: number, total: number, started: number) => void,
 ): Promise<CardFileReport[]> {
-  const boot = await openCardBootFiles(drive, { writable: false, raw: forceRaw });
+  const boot = await openCardBootFiles(drive, { writable: false, raw: forceRaw, ...(signal ? { signal } : {}) });
   try {
     const total = expected.reduce((sum, f) => sum + f.data.length, 0) || 1;
     const started = performance.now();

@@ -19,6 +19,8 @@ export interface OpenBlockDeviceOptions {
   writable: boolean;
   /** Capacity in bytes when known (drivelist `size`); needed for block devices outside Linux. */
   sizeBytes?: number | null;
+  /** Stops waiting for an administrator password prompt (elevated opens only). */
+  signal?: AbortSignal;
 }
 
 /**

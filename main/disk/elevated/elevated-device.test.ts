@@ -10,7 +10,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -317,7 +318,40 @@ describe('raw device access through the administrator helper', () => {
     expect(access.hasHelper(device)).toBe(false);
     expect(await deviceDigest(device)).toBe(before);
   }, 30_000);
+
+  it('cancelling the job while the password prompt waits closes the prompt and leaves the card untouched', async (context) => {
+    if (skipReason || !loop) return context.skip(skipReason);
+    const device = loop;
+    const before = await deviceDigest(device);
+    const pidFile = join(await mkdtemp(join(tmpdir(), 'pcw-prompt-')), 'pid');
+    // A "prompt" that waits for a password that never comes.
+    const access = new ElevatedAccess(
+      commandElevation(
+        () => ({ file: 'sh', args: ['-c', `echo $$ > ${pidFile}; exec sleep 60`] }),
+        (exit, dev) => explainLauncherExit('linux', exit, dev),
+      ),
+    );
+    const controller = new AbortController();
+    const opening = openBootPartition(device, { writable: true, openDevice: (p, o) => access.openElevated(p, { ...o, signal: controller.signal }) }).catch((e: unknown) => e);
+    await expect.poll(() => readFile(pidFile, 'utf8').then((t) => t.trim(), () => ''), { timeout: 10_000 }).toMatch(/^\d+$/);
+    const pid = Number((await readFile(pidFile, 'utf8')).trim());
+    controller.abort(new Error('Cancelled by the user.'));
+    const error = await opening;
+    expect((error as Error).message).toBe('Cancelled by the user.');
+    await expect.poll(() => isRunning(pid), { timeout: 10_000 }).toBe(false);
+    expect(access.hasHelper(device)).toBe(false);
+    expect(await deviceDigest(device)).toBe(before);
+  }, 30_000);
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function deviceHead(path: string): Promise<Buffer> {
   const handle = await open(path, 'r');

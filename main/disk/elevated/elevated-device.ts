@@ -71,7 +71,7 @@ export class ElevatedAccess {
       }
     }
     if (!entry) {
-      entry = { session: HelperSession.start(this.strategy, path, options.sizeBytes ?? null, this.#connectTimeoutMs), inUse: false };
+      entry = { session: HelperSession.start(this.strategy, path, options.sizeBytes ?? null, this.#connectTimeoutMs, options.signal), inUse: false };
       this.#sessions.set(path, entry);
     }
     const current = entry;
@@ -144,7 +144,7 @@ export class HelperSession {
     socket.on('close', () => this.#onClose());
   }
 
-  static async start(strategy: ElevationStrategy, device: string, sizeBytes: number | null, connectTimeoutMs: number): Promise<HelperSession> {
+  static async start(strategy: ElevationStrategy, device: string, sizeBytes: number | null, connectTimeoutMs: number, signal?: AbortSignal): Promise<HelperSession> {
     const folder = process.platform === 'win32' ? undefined : await mkdtemp(join(tmpdir(), 'pcw-raw-'));
     const socketPath = folder ? join(folder, 's') : `\\\\.\\pipe\\pcw-raw-${randomBytes(16).toString('hex')}`;
     const server = createServer();
@@ -166,7 +166,13 @@ export class HelperSession {
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), connectTimeoutMs);
       });
-      const first = await Promise.race([connected, launched.exited, timedOut]);
+      // Cancelling the job closes the password prompt (the launcher is stopped below).
+      const cancelled = new Promise<'cancelled'>((resolve) => {
+        if (signal?.aborted) resolve('cancelled');
+        signal?.addEventListener('abort', () => resolve('cancelled'), { once: true });
+      });
+      const first = await Promise.race([connected, launched.exited, timedOut, cancelled]);
+      if (first === 'cancelled') throw signal?.reason instanceof Error ? signal.reason : new DiskError('NEEDS_ADMIN', `Opening ${device} was cancelled, so it was not changed`);
       if (first === 'timeout') throw new DiskError('NEEDS_ADMIN', `Nobody answered the administrator password prompt for ${device} in time, so it was not changed`);
       if (!(first instanceof Socket)) throw strategy.explain(first, device);
       server.close(); // no second connection
