@@ -101,10 +101,14 @@ export function FindNodesStep() {
         <tbody>
           {plan.nodes.map((n) => {
             const found = state?.found[n.hostname];
+            const by = state?.hosts.find((h) => h.plannedNode === n.hostname)?.matchedBy;
             return (
               <tr key={n.hostname} data-node={n.hostname}>
                 <td className="mono">{n.hostname}</td>
-                <td>{found ? `✓ ${t('find.found')}` : running ? t('find.waiting') : t('find.notFound')}</td>
+                <td>
+                  {found ? `✓ ${t('find.found')}` : running ? t('find.waiting') : t('find.notFound')}
+                  {found && by && <span className="hint small"> ({t('find.byLabel', { how: t(`find.by.${by}`) })})</span>}
+                </td>
                 <td className="mono">{found ? `${found.address}${found.port === 22 ? '' : `:${found.port}`}` : ''}</td>
                 <td className="mono small">{found?.fingerprint ?? ''}</td>
               </tr>
