@@ -3,7 +3,6 @@
  * kubeconfig): nodes, their role labels and Ready condition. "Formed" means every planned node
  * is Ready here, not merely that the join commands succeeded.
  */
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { V1Node } from '@kubernetes/client-node';
 import { ClusterError } from './cluster-errors';
 import type { OperationContext } from './node-session';
@@ -31,6 +30,8 @@ function toApiNode(n: V1Node): ApiNode {
 }
 
 export async function listApiNodes(kubeconfig: string): Promise<ApiNode[]> {
+  // Loaded on first use: importing the client takes most of a second.
+  const { CoreV1Api, KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromString(kubeconfig);
   const list = await kc.makeApiClient(CoreV1Api).listNode();

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { ErrorCode } from '../../preload/contract/errors';
 import { practiceCard } from '../../preload/contract/practice';
 import type { PracticeCard, PracticeCardContent, PracticeFault, PracticePi, PracticeView } from '../../preload/contract/practice';
-import { Lab } from '../lab/lab';
+// The lab (and its Kubernetes API with @kubernetes/client-node's models) loads only when used.
+import type { Lab } from '../lab/lab';
 import type { LabClock } from '../lab/lab-clock';
 import { imageCard } from '../lab/pi/card-reader';
 import type { VirtualPi } from '../lab/pi/virtual-pi';
@@ -166,6 +167,7 @@ export class PracticeService {
     this.#labStarting ??= (async () => {
       const loopbackBase = practiceLoopbackBase(this.store.dataDir);
       this.#sshPort = await choosePracticePort(loopbackBase);
+      const { Lab } = await import('../lab/lab');
       const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase, sshPort: this.#sshPort });
       this.#kubeUrl = (await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') })).url;
       for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
