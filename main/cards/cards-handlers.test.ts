@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CardDrive } from '../../preload/contract/cards';
 import { cardsMethods } from '../../preload/contract/cards';
 import { makeTempDir } from '../disk/testing/fat-test-tools';
@@ -74,6 +74,30 @@ describe('CardsService', () => {
     const again = (await handlers['cards.listDrives']({})).drives.find((d) => d.practice);
     expect(again?.content).toMatchObject({ kind: 'ubuntu', preparedFor: 'pi-01' });
     await expect(handlers['cards.prepare']({ hostname: 'pi-09', device: again!.device, confirmDevice: again!.device })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    service.stop();
+  });
+
+  it('a card pulled out while it is being identified and put straight back is identified again, not left "gone"', async () => {
+    const store = new StateStore(join(dir, 'data-race'));
+    await store.load();
+    const readers = new VirtualCardReaders({ dir: join(dir, 'readers-race'), readers: 1 });
+    const published: CardDrive[][] = [];
+    const service = new CardsService({ store, jobs: new JobManager(), plan: () => testPlan(), practice: { enabled: true, readers }, appPaths: [dir], onDrives: (d) => published.push(d) });
+    const image = join(dir, 'race.img');
+    await createVirtualCard(image, { os: 'ubuntu', release: '24.04' }, { sizeBytes: 2 * GIB });
+    await readers.insert(1, image);
+    const first = (await service.handlers()['cards.listDrives']({})).drives.find((d) => d.practice);
+    expect(first?.content?.kind).toBe('ubuntu');
+
+    // The card leaves its reader, but a refresh still works from the list seen before (no scan in between)...
+    await readers.eject(1);
+    const before = published.length;
+    service.scanner.emit('change', service.scanner.current());
+    await vi.waitFor(() => expect(published.length).toBeGreaterThan(before));
+    // ...and is back before the next scan, so the drive list looks exactly as it did.
+    await readers.insert(1, image);
+    const back = published.length;
+    await vi.waitFor(() => expect(published.slice(back).at(-1)?.find((d) => d.practice)?.content).toMatchObject({ kind: 'ubuntu', release: '24.04' }), { timeout: 5000 });
     service.stop();
   });
 });

@@ -46,6 +46,8 @@ export interface CardsServiceOptions {
 }
 
 const REPORTS_KEY = 'cardReports';
+/** A card that vanished while being identified is looked at again after this long. */
+const RETRY_IDENTIFY_MS = 500;
 const PHASE_TEXT: Record<PreparePhase, string> = { checking: 'checking the card', writing: 'writing', verifying: 'verifying', ejecting: 'ejecting' };
 
 export class CardsService {
@@ -58,6 +60,7 @@ export class CardsService {
   #view: CardDrive[] = [];
   #refreshing: Promise<void> = Promise.resolve();
   #unsubscribe: (() => void) | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: CardsServiceOptions) {
     this.#options = options;
@@ -87,6 +90,8 @@ export class CardsService {
   stop(): void {
     this.scanner.stop();
     this.#unsubscribe?.();
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
   }
 
   handlers(): CardsHandlers {
@@ -217,18 +222,32 @@ export class CardsService {
       const signature = this.#signature(a.drive);
       if (this.#contents.get(a.drive.device)?.signature === signature) continue;
       const content = await identifyCard(a.drive);
-      // Keep it only if that very card is still there (it may have been pulled meanwhile).
-      if (!this.scanner.current().some((d) => d.device === a.drive.device && this.#signature(d) === signature)) continue;
+      // Keep it only if that very card is still there and could be read. A card pulled (and perhaps
+      // put back) meanwhile can leave the drive list looking the same, so no scan would notice: look again shortly.
+      const unchanged = this.scanner.current().some((d) => d.device === a.drive.device && this.#signature(d) === signature);
+      if (!unchanged || (content.kind === 'unreadable' && content.code === 'DEVICE_GONE')) {
+        this.#retryLater();
+        continue;
+      }
       this.#contents.set(a.drive.device, { signature, content });
       identified = true;
     }
     if (identified) this.#publish(view());
   }
 
+  #retryLater(): void {
+    if (this.#retryTimer) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#queueRefresh(this.scanner.current());
+    }, RETRY_IDENTIFY_MS);
+    this.#retryTimer.unref?.();
+  }
+
   /** Identifies the card in a drive: the drive as listed, plus the image in a practice reader. */
   #signature(drive: DriveInfo): string {
     const slot = this.#options.practice?.readers.slots().find((s) => s.card?.device === drive.device);
-    return JSON.stringify([drive, slot?.card?.imagePath ?? null]);
+    return JSON.stringify([drive, slot?.card?.imagePath ?? null, slot?.card?.insertion ?? null]);
   }
 
   #publish(view: CardDrive[]): void {

@@ -16,7 +16,8 @@ export interface VirtualCardSlot {
   /** 1-based reader number. */
   reader: number;
   /** The card in the reader, if any. */
-  card?: { imagePath: string; device: string; locked: boolean };
+  /** The card in the reader, if any; `insertion` counts every insert, so a card pulled and put back is a new insertion. */
+  card?: { imagePath: string; device: string; locked: boolean; insertion: number };
 }
 
 export interface VirtualCardReadersOptions {
@@ -31,6 +32,7 @@ export const VIRTUAL_READER_DESCRIPTION = 'Practice SD card reader';
 export class VirtualCardReaders extends EventEmitter<{ change: [] }> {
   readonly dir: string;
   readonly #slots: VirtualCardSlot[];
+  #insertions = 0;
 
   constructor(options: VirtualCardReadersOptions) {
     super();
@@ -57,7 +59,7 @@ export class VirtualCardReaders extends EventEmitter<{ change: [] }> {
     } catch {
       await symlink(resolve(imagePath), device);
     }
-    slot.card = { imagePath: resolve(imagePath), device, locked: options.locked ?? false };
+    slot.card = { imagePath: resolve(imagePath), device, locked: options.locked ?? false, insertion: ++this.#insertions };
     this.emit('change');
     return device;
   }
