@@ -33,6 +33,8 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     const build = await t.app.jobs.settled((await t.call('cluster.build', {})).jobId);
     expect(build.error).toBeUndefined();
     expect(build.state).toBe('succeeded');
+    // Each node's stage, as step 4 shows it: the first control plane is the cluster, pi-02 joined it.
+    expect((await t.call('cluster.state', {})).progress).toEqual({ 'pi-01': { stage: 'member', fraction: null }, 'pi-02': { stage: 'joined', fraction: null } });
     const built = (await t.call('cluster.state', {})).built;
     expect(built?.nodes.map((n) => `${n.name}:${n.role}:${n.ready}`).sort()).toEqual(['pi-01:control-plane:true', 'pi-02:worker:true']);
     expect((await stat(built!.kubeconfigPath)).mode & 0o777).toBe(0o600);
@@ -50,6 +52,7 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     const removed = await t.app.jobs.settled((await t.call('cluster.removeNode', { node: 'pi-02' })).jobId);
     expect(removed.error).toBeUndefined();
     expect((await t.call('cluster.state', {})).built?.nodes.map((n) => n.name)).toEqual(['pi-01']);
+    expect((await t.call('cluster.state', {})).progress).toBeUndefined(); // that table was about the install
     const reset = await t.app.jobs.settled((await t.call('cluster.reset', {})).jobId);
     expect(reset.error).toBeUndefined();
     expect((await t.call('cluster.state', {})).built).toBeUndefined();

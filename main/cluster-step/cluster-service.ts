@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ClusterState } from '../../preload/contract/cluster';
+import type { ClusterState, NodeStage } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { StoredPlan } from '../../preload/contract/plan';
 import { buildCluster } from '../cluster/build-cluster';
@@ -53,6 +53,9 @@ export interface ClusterServiceOptions {
 export class ClusterService {
   #jobId: string | undefined;
   #closing = false;
+  /** Per-node stage of the running or last install + join job. */
+  #progress: Record<string, { stage: NodeStage; fraction: number | null }> = {};
+  #progressTimer: NodeJS.Timeout | undefined;
   #checks: PreflightCheck[] = [];
   #preflight: ClusterState['preflight'];
   /** Sessions kept open after preflight so its fixes can run. */
@@ -64,6 +67,7 @@ export class ClusterService {
     const saved = built.safeParse(this.options.store.state.records[BUILT_KEY]);
     return {
       ...(this.#jobId ? { jobId: this.#jobId } : {}),
+      ...(Object.keys(this.#progress).length > 0 ? { progress: { ...this.#progress } } : {}),
       ...(this.#preflight ? { preflight: this.#preflight } : {}),
       ...(saved.success ? { built: saved.data, notInCluster: this.#notInCluster(saved.data) } : {}),
     };
@@ -167,6 +171,7 @@ export class ClusterService {
   }
 
   async #buildOnce(job: JobContext, plan: StoredPlan): Promise<unknown> {
+    this.#progress = Object.fromEntries(plan.nodes.map((n) => [n.hostname, { stage: 'checking' as const, fraction: null }]));
     const result = await buildCluster({
       plan,
       targets: this.#targets(plan),
@@ -175,8 +180,14 @@ export class ClusterService {
       ctx: this.#ctx(job),
       ...(this.options.practice.kubeApiUrl() ? { apiServer: this.options.practice.kubeApiUrl() } : {}),
       onPhase: (phase, progress) => job.phase(phase, progress),
-      onNodeInstall: (node, phase) => job.log(`${node}: ${phase}`),
-      onNodeJoin: (node, state) => job.log(`${node}: ${typeof state === 'string' ? state : JSON.stringify(state)}`),
+      onNodeInstall: (node, phase, fraction) => {
+        if (this.#progress[node]?.stage !== phase) job.log(`${node}: ${phase}`);
+        this.#setProgress(node, phase, phase === 'ready' ? 1 : fraction);
+      },
+      onNodeJoin: (node, state) => {
+        job.log(`${node}: ${state}`);
+        this.#setProgress(node, state, null);
+      },
     });
     const record = {
       controlPlane: result.controlPlane,
@@ -214,6 +225,7 @@ export class ClusterService {
     const targets = [...members, name].map((n) => this.#memberTarget(plan, saved, n)!);
     const as = planned.role === 'control-plane' ? 'control plane' : 'worker';
     return this.#start('cluster.addNode', `Add ${name} to the cluster`, name, async (job) => {
+      this.#progress = {}; // the per-node table belongs to the install + join job
       this.#closeSessions();
       job.phase('connecting', null);
       const ctx = this.#ctx(job);
@@ -260,6 +272,7 @@ export class ClusterService {
     const nodeTarget = this.#memberTarget(plan, saved, name);
     if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`);
     return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, name, async (job) => {
+      this.#progress = {}; // the per-node table belongs to the install + join job
       this.#closeSessions();
       const [cp] = await openAll([cpTarget], this.#login(job), this.#ctx(job));
       let node: NodeSession | undefined;
@@ -287,6 +300,7 @@ export class ClusterService {
     const plan = this.#plan();
     if (!this.state().built) throw new AppError(ErrorCode.UNAVAILABLE, 'There is no cluster to reset yet.');
     return this.#start('cluster.reset', 'Reset the cluster', undefined, async (job) => {
+      this.#progress = {}; // the per-node table belongs to the install + join job
       this.#closeSessions();
       const sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
       try {
@@ -312,6 +326,7 @@ export class ClusterService {
 
   close(): void {
     this.#closing = true;
+    clearTimeout(this.#progressTimer);
     this.#closeSessions();
   }
 
@@ -373,6 +388,15 @@ export class ClusterService {
     });
     this.options.onChange(this.state());
     return { jobId: job.id };
+  }
+
+  /** Records a node's stage; the window hears of it at most four times a second. */
+  #setProgress(node: string, stage: NodeStage, fraction: number | null): void {
+    this.#progress[node] = { stage, fraction: fraction === null ? null : Math.min(1, Math.max(0, fraction)) };
+    this.#progressTimer ??= setTimeout(() => {
+      this.#progressTimer = undefined;
+      this.options.onChange(this.state());
+    }, 250);
   }
 
   /**

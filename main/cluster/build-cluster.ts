@@ -11,7 +11,7 @@
 import type { StoredPlan } from '../../preload/contract/plan';
 import { ClusterError } from './cluster-errors';
 import { formCluster, type FormResult, type JoinState } from './form-cluster';
-import { installMicroK8s, type NodeInstallResult } from './install-microk8s';
+import { installMicroK8s, type InstallPhase, type NodeInstallResult } from './install-microk8s';
 import { saveClusterKubeconfig } from './kubeconfig';
 import { openAll, type NodeLogin, type NodeTarget, type OperationContext } from './node-session';
 
@@ -28,7 +28,7 @@ export interface BuildOptions {
   apiServer?: string;
   /** Phase and overall progress 0..1 (a job's `phase`). */
   onPhase?: (phase: BuildPhase, progress: number) => void;
-  onNodeInstall?: (node: string, phase: string, fraction: number) => void;
+  onNodeInstall?: (node: string, phase: InstallPhase, fraction: number) => void;
   onNodeJoin?: (node: string, state: JoinState) => void;
 }
 

@@ -158,6 +158,7 @@ export async function formCluster(sessions: readonly NodeSession[], options: For
   await Promise.all(sessions.map((s) => ensureHostsEntries(s, entries, options.clusterName)));
   const address = (s: NodeSession) => entries.find((e) => e.hostname === s.name)!.address;
   const members = new Set((await clusterNodes(controlPlane)).map((n) => n.name));
+  options.onNodeState?.(controlPlane.name, 'member'); // the first control plane is the cluster
   const joins: JoinReport[] = [];
   const join = async (node: NodeSession): Promise<void> => {
     if (members.has(node.name)) {

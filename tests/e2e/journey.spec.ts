@@ -50,7 +50,11 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
   await expect(page.getByText('Every node is ready for MicroK8s.')).toBeVisible({ timeout: 90_000 });
   await expect(page.locator('[data-checks="pi-01"] [data-check="memory-cgroup"]')).toContainText('✓');
   await page.getByRole('button', { name: 'Install MicroK8s and form the cluster' }).click();
+  await expect(page.locator('[data-progress-node="pi-02"]')).toContainText(/checking|installing|MicroK8s/);
   await expect(page.getByRole('navigation').getByRole('button', { name: /5\. Form the cluster/ })).toContainText('Done', { timeout: 120_000 });
+  await expect(page.locator('[data-progress-node="pi-01"]')).toContainText('✓ in the cluster');
+  await expect(page.locator('[data-progress-node="pi-02"]')).toContainText('✓ in the cluster and Ready');
+  if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/install.png`, fullPage: true });
 
   await page.getByRole('navigation').getByRole('button', { name: /5\. Form the cluster/ }).click();
   await expect(page.getByRole('heading', { name: 'Your cluster' })).toBeVisible();

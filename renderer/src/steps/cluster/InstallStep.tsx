@@ -47,6 +47,29 @@ export function InstallStep() {
           {error}
         </p>
       )}
+      {state?.progress && (
+        <>
+          <h3>{t('install.progress')}</h3>
+          <table className="nodes">
+            <thead>
+              <tr>
+                <th scope="col">{t('plan.hostname')}</th>
+                <th scope="col">{t('install.stage')}</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {Object.entries(state.progress).map(([node, p]) => (
+                <tr key={node} data-progress-node={node}>
+                  <td className="mono">{node}</td>
+                  <td>{t(`stage.${p.stage}`)}</td>
+                  <td>{p.stage === 'installing' && <progress max={1} value={p.fraction ?? undefined} aria-label={`${node} ${t('stage.installing')}`} />}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
       {state?.preflight && (
         <p role="status" className={failed.length ? 'field-error' : 'ok'}>
           {failed.length ? t('install.failed', { count: failed.length }) : t('install.allGood')}
