@@ -29,6 +29,46 @@ export function InstallStep() {
   const checks = state?.preflight?.checks ?? [];
   const failed = checks.filter((c) => c.status === 'fail');
 
+  const results = (
+    <>
+      {state?.preflight && (
+        <p role="status" className={failed.length ? 'field-error' : 'ok'}>
+          {failed.length ? t('install.failed', { count: failed.length }) : t('install.allGood')}
+        </p>
+      )}
+      {(plan?.nodes ?? []).map((node) => {
+        const mine = checks.filter((c) => c.node === node.hostname);
+        if (mine.length === 0) return null;
+        return (
+          <fieldset key={node.hostname} data-checks={node.hostname}>
+            <legend>{node.hostname}</legend>
+            <ul className="checks">
+              {mine.map((c) => (
+                <li key={c.id} className={`check-${c.status}`} data-check={c.id}>
+                  <span className="status" aria-label={c.status}>
+                    {ICON[c.status]}
+                  </span>
+                  <span className="check-body">
+                    <strong>{c.id}</strong> <span className="mono">{c.found}</span>
+                    {c.problem && <span className="problem">{c.problem}</span>}
+                    {c.problem && c.why && <span className="hint">{c.why}</span>}
+                  </span>
+                  {c.fix && c.status !== 'pass' && (
+                    <button type="button" disabled={running} onClick={() => setConfirm(c)}>
+                      {t('install.fix')}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </fieldset>
+        );
+      })}
+    </>
+  );
+  // Checks made before the cluster was formed describe nodes that have changed since: fold them away.
+  const checksBefore = Boolean(state?.built && state.preflight && state.preflight.at < state.built.at);
+
   return (
     <section className="install">
       <h2>{t('install.heading')}</h2>
@@ -70,39 +110,14 @@ export function InstallStep() {
           </table>
         </>
       )}
-      {state?.preflight && (
-        <p role="status" className={failed.length ? 'field-error' : 'ok'}>
-          {failed.length ? t('install.failed', { count: failed.length }) : t('install.allGood')}
-        </p>
+      {checksBefore ? (
+        <details className="earlier-checks">
+          <summary>{t('install.checksBefore')}</summary>
+          {results}
+        </details>
+      ) : (
+        results
       )}
-      {(plan?.nodes ?? []).map((node) => {
-        const mine = checks.filter((c) => c.node === node.hostname);
-        if (mine.length === 0) return null;
-        return (
-          <fieldset key={node.hostname} data-checks={node.hostname}>
-            <legend>{node.hostname}</legend>
-            <ul className="checks">
-              {mine.map((c) => (
-                <li key={c.id} className={`check-${c.status}`} data-check={c.id}>
-                  <span className="status" aria-label={c.status}>
-                    {ICON[c.status]}
-                  </span>
-                  <span className="check-body">
-                    <strong>{c.id}</strong> <span className="mono">{c.found}</span>
-                    {c.problem && <span className="problem">{c.problem}</span>}
-                    {c.problem && c.why && <span className="hint">{c.why}</span>}
-                  </span>
-                  {c.fix && c.status !== 'pass' && (
-                    <button type="button" disabled={running} onClick={() => setConfirm(c)}>
-                      {t('install.fix')}
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ul>
-          </fieldset>
-        );
-      })}
       {confirm?.fix && (
         <div className="dialog" role="dialog" aria-modal="true" aria-label={t('install.fixTitle', { node: confirm.node })} onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}>
           <h3>{t('install.fixTitle', { node: confirm.node })}</h3>
