@@ -17,6 +17,9 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
   }
 
   await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
+  // As a user would: wait until both cards show what is on them, then prepare them all at once.
+  const drives = page.getByRole('list', { name: 'Cards in this computer' });
+  await expect(drives.getByRole('listitem').filter({ hasText: 'Ubuntu Server 24.04 LTS (noble) for Raspberry Pi' })).toHaveCount(2);
   await page.getByRole('button', { name: 'Prepare all cards' }).click();
   const batch = page.getByRole('dialog', { name: 'Write 2 cards at once?' });
   await batch.getByRole('checkbox').check();
