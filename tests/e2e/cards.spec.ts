@@ -49,4 +49,32 @@ test.describe('Prepare SD cards', () => {
     await single.getByRole('button', { name: 'Write and verify' }).click();
     await expect(page.getByText('The card for pi-01 is ready and verified.')).toBeVisible({ timeout: 30_000 });
   });
+
+  test('"Prepare all" pressed before the cards are in: once two cards show up, writing both at once is offered', async ({ app }) => {
+    const page = await app.start();
+    await page.getByLabel('Cluster name').fill('home-lab');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
+    await page.getByRole('switch', { name: 'Practice mode' }).check();
+    const lab = page.getByRole('region', { name: 'Practice lab' });
+    const shelf = lab.getByRole('list', { name: 'Card shelf' });
+
+    await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
+    await page.getByRole('button', { name: 'Prepare all cards' }).click();
+    const status = page.getByText('Next: insert a card for pi-01');
+    await expect(status).toBeVisible();
+    const offer = page.getByRole('button', { name: 'Or write all 2 cards at once…' });
+    for (const reader of [1, 2]) {
+      await expect(offer).toHaveCount(0); // not before two cards can be written
+      await lab.getByRole('button', { name: 'Make card' }).click();
+      await expect(shelf.getByRole('listitem')).toHaveCount(reader);
+      await shelf.getByLabel(`Put into… Card ${reader}`).selectOption({ label: `Practice reader ${reader}` });
+    }
+    await expect(offer).toBeVisible();
+    if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/cards-offer.png` });
+    await offer.click();
+    const batch = page.getByRole('dialog', { name: 'Write 2 cards at once?' });
+    await expect(batch).toContainText('pi-01 will be written to Practice SD card reader 1');
+    await expect(batch).toContainText('pi-02 will be written to Practice SD card reader 2');
+  });
 });

@@ -184,7 +184,20 @@ export function CardsStep() {
           <progress max={1} value={jobs[r.jobId]?.progress ?? undefined} aria-label={tx('writing', { host: r.host })} />
         </div>
       ))}
-      {!busy && target && <p className="banner" role="status">{tx('nextCard', { host: target })}</p>}
+      {!busy && target && (
+        <p className="banner" role="status">
+          {tx('nextCard', { host: target })}
+          {/* "Prepare all" was pressed before the cards showed up: once several can be written, offer that again. */}
+          {batch && !confirm && batchAssignments(rows, drives).length >= 2 && (
+            <>
+              {' '}
+              <button type="button" onClick={startBatch}>
+                {tx('writeAllNow', { count: batchAssignments(rows, drives).length })}
+              </button>
+            </>
+          )}
+        </p>
+      )}
       {!busy && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{tx('allReady')}</p>}
 
       <h2>{tx('drives')}</h2>
