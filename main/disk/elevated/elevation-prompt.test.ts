@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DiskError } from '../disk-errors';
-import { appleScriptString, builtHelperScript, elevationCommand, explainLauncherExit, powerShellString } from './elevation-prompt';
+import { makeTempDir } from '../testing/fat-test-tools';
+import { appImageLaunch, appleScriptString, builtHelperScript, elevationCommand, explainLauncherExit, powerShellString } from './elevation-prompt';
 import type { HelperLaunch } from './elevation-prompt';
 import { encodeFrame, FrameReader, MAX_FRAME, MessageType, readRequest, writeRequest } from './protocol';
 
@@ -40,9 +43,36 @@ describe('the platform commands that start the helper', () => {
     // Undo the AppleScript literal, then let a real sh split the words: they come back unchanged.
     const literal = /^do shell script (".*?(?<!\\)(?:\\\\)*") with prompt/.exec(script)![1]!;
     const shell = literal.slice(1, -1).replace(/\\(["\\])/g, '$1');
-    expect(shell.startsWith('ELECTRON_RUN_AS_NODE=1 ')).toBe(true);
-    const { stdout } = await run('sh', ['-c', `printf '%s\\n' ${shell.slice('ELECTRON_RUN_AS_NODE=1 '.length)}`]);
-    expect(stdout.split('\n').slice(0, -1)).toEqual([launch().execPath, launch().helperScript, ...launch().helperArgs]);
+    const { stdout } = await run('sh', ['-c', `printf '%s\\n' ${shell}`]);
+    expect(stdout.split('\n').slice(0, -1)).toEqual(['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', launch().execPath, launch().helperScript, ...launch().helperArgs]);
+  });
+
+  it('extra environment for the helper travels as env assignments (pkexec and osascript start it with a clean environment)', async () => {
+    const appImage = launch({ execPath: '/home/pi/Apps/Pi Cluster Wizard.AppImage', env: { APPIMAGE_EXTRACT_AND_RUN: '1' } });
+    expect(elevationCommand('linux', appImage).args.slice(0, 4)).toEqual(['/usr/bin/env', 'APPIMAGE_EXTRACT_AND_RUN=1', 'ELECTRON_RUN_AS_NODE=1', '/home/pi/Apps/Pi Cluster Wizard.AppImage']);
+    expect(() => elevationCommand('linux', launch({ env: { 'BAD NAME': '1' } }))).toThrow(DiskError);
+    expect(() => elevationCommand('linux', launch({ env: { OK: 'a\nb' } }))).toThrow(DiskError);
+  });
+
+  it('inside an AppImage: the helper is copied beside the socket and the AppImage file runs it, unpacking itself', async () => {
+    const { dir, cleanup } = await makeTempDir('appimage-');
+    try {
+      const helper = join(dir, 'mount', 'resources', 'app.asar.unpacked', 'dist', 'main', 'raw-device-helper.mjs');
+      await mkdir(dirname(helper), { recursive: true });
+      await writeFile(helper, 'console.log("helper")\n');
+      const privateFolder = join(dir, 'pcw-raw-x');
+      await mkdir(privateFolder, { mode: 0o700 });
+      const env = { APPIMAGE: join(dir, 'Pi Cluster Wizard.AppImage'), APPDIR: join(dir, 'mount') };
+      const launched = appImageLaunch(env, join(dir, 'mount', 'pi-cluster-wizard'), helper, privateFolder);
+      expect(launched).toEqual({ execPath: env.APPIMAGE, helperScript: join(privateFolder, 'raw-device-helper.mjs'), env: { APPIMAGE_EXTRACT_AND_RUN: '1' } });
+      expect(await readFile(launched!.helperScript, 'utf8')).toBe('console.log("helper")\n');
+      // Not an AppImage, or Electron started from elsewhere: nothing changes.
+      expect(appImageLaunch({}, '/usr/lib/pi-cluster-wizard/pi-cluster-wizard', helper, privateFolder)).toBeUndefined();
+      expect(appImageLaunch(env, '/usr/lib/pi-cluster-wizard/pi-cluster-wizard', helper, privateFolder)).toBeUndefined();
+      expect(appImageLaunch({ ...env, APPDIR: join(dir, 'mount-other') }, join(dir, 'mount', 'pi-cluster-wizard'), helper, privateFolder)).toBeUndefined();
+    } finally {
+      await cleanup();
+    }
   });
 
   it('Windows: PowerShell Start-Process -Verb RunAs -WindowStyle Hidden -Wait, the elevated script passed encoded', () => {

@@ -2,15 +2,16 @@
  * Starting the administrator helper (raw-device-helper.ts) through the platform's standard
  * password prompt, the way Raspberry Pi Imager and balenaEtcher do:
  *  - Linux: `pkexec` (polkit). pkexec clears the environment, so an Electron binary is started
- *    through `/usr/bin/env ELECTRON_RUN_AS_NODE=1 <electron> <helper.js> ...`.
+ *    through `/usr/bin/env ELECTRON_RUN_AS_NODE=1 <electron> <helper.js> ...`. From an AppImage
+ *    (a FUSE mount root cannot enter) the AppImage file itself runs a copy of the helper.
  *  - macOS: `osascript -e 'do shell script "<cmd>" with administrator privileges'`.
  *  - Windows: PowerShell `Start-Process -Verb RunAs -WindowStyle Hidden -Wait` (UAC).
  * Only the device path, the socket path and the capacity travel on the command line (no secrets).
  * A refused or cancelled prompt becomes a NEEDS_ADMIN DiskError that says the card was not changed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { command as shellCommand } from '../../ssh/shell-quote';
 import { DiskError } from '../disk-errors';
@@ -46,6 +47,8 @@ export interface HelperLaunch {
   helperArgs: readonly string[];
   /** Shown in the macOS prompt. */
   reason?: string;
+  /** Extra environment for the helper's runtime (the launchers start it with a clean environment). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** How the launcher (pkexec, osascript, PowerShell) ended before the helper connected. */
@@ -98,16 +101,19 @@ export function encodePowerShell(script: string): string {
 /** The command that starts the helper through the platform's password prompt. */
 export function elevationCommand(platform: NodeJS.Platform, launch: HelperLaunch): HelperCommand {
   const program = [launch.execPath, ...(launch.nodeArgs ?? []), launch.helperScript, ...launch.helperArgs];
-  checkArguments([...program, launch.reason ?? '']);
+  const env = Object.entries({ ...launch.env, ...(launch.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) });
+  for (const [name] of env) if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new DiskError('IO_ERROR', `${name} is not a valid environment variable name for the administrator helper`);
+  const assignments = env.map(([name, value]) => `${name}=${value}`);
+  checkArguments([...program, ...assignments, launch.reason ?? '']);
   if (platform === 'darwin') {
-    const shell = (launch.electron ? 'ELECTRON_RUN_AS_NODE=1 ' : '') + shellCommand(program);
+    const shell = (assignments.length > 0 ? `${shellCommand(['/usr/bin/env', ...assignments])} ` : '') + shellCommand(program);
     const reason = launch.reason ?? 'Pi Cluster Wizard needs administrator rights to write to the SD card.';
     return { file: '/usr/bin/osascript', args: ['-e', `do shell script ${appleScriptString(shell)} with prompt ${appleScriptString(reason)} with administrator privileges`] };
   }
   if (platform === 'win32') {
     const inner = [
       "$ErrorActionPreference = 'Stop'",
-      ...(launch.electron ? ["$env:ELECTRON_RUN_AS_NODE = '1'"] : []),
+      ...env.map(([name, value]) => `$env:${name} = ${powerShellString(value)}`),
       `& ${program.map(powerShellString).join(' ')}`,
       'exit $LASTEXITCODE',
     ].join('; ');
@@ -120,7 +126,7 @@ export function elevationCommand(platform: NodeJS.Platform, launch: HelperLaunch
     return { file: 'powershell.exe', args: ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodePowerShell(outer)] };
   }
   // Linux and other Unix systems with polkit.
-  return { file: 'pkexec', args: launch.electron ? ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ...program] : program };
+  return { file: 'pkexec', args: assignments.length > 0 ? ['/usr/bin/env', ...assignments, ...program] : program };
 }
 
 const REFUSED_ADVICE =
@@ -212,6 +218,29 @@ export interface PlatformElevationOptions {
   /** Arguments before the helper script (e.g. `--import tsx` to run it from source). */
   nodeArgs?: readonly string[];
   helperScript?: string;
+  /** The app's environment (APPIMAGE / APPDIR tell an AppImage apart); process.env by default. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Inside an AppImage the app runs from a FUSE mount that root cannot enter, so pkexec could start
+ * neither the Electron binary nor the helper from there. Then the helper is copied into the
+ * session's private 0700 folder (beside the socket) and the AppImage file itself is started with
+ * APPIMAGE_EXTRACT_AND_RUN=1, so it unpacks itself instead of mounting. Undefined outside an AppImage.
+ */
+export function appImageLaunch(
+  env: NodeJS.ProcessEnv,
+  execPath: string,
+  helperScript: string,
+  privateFolder: string,
+): { execPath: string; helperScript: string; env: Record<string, string> } | undefined {
+  const { APPIMAGE: appImage, APPDIR: appDir } = env;
+  if (!appImage || !appDir || !isAbsolute(appImage)) return undefined;
+  const inside = relative(appDir, execPath);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  const copy = join(privateFolder, basename(helperScript));
+  copyFileSync(helperScript, copy);
+  return { execPath: appImage, helperScript: copy, env: { APPIMAGE_EXTRACT_AND_RUN: '1' } };
 }
 
 /** The real thing: the helper started through pkexec, osascript or UAC. */
@@ -226,13 +255,17 @@ export function platformElevation(options: PlatformElevationOptions = {}): Eleva
           stop: () => undefined,
         };
       }
+      const execPath = options.execPath ?? process.execPath;
+      const socket = helperArgs[helperArgs.indexOf('--socket') + 1];
+      const appImage = platform === 'linux' && socket ? appImageLaunch(options.env ?? process.env, execPath, helperScript, dirname(socket)) : undefined;
       return spawnLauncher(
         elevationCommand(platform, {
-          execPath: options.execPath ?? process.execPath,
+          execPath,
           electron: options.electron ?? process.versions.electron !== undefined,
           nodeArgs: options.nodeArgs,
           helperScript,
           helperArgs,
+          ...appImage,
           reason: `Pi Cluster Wizard needs administrator rights to write the boot files on the SD card ${device}.`,
         }),
       );
