@@ -4,7 +4,7 @@
  * Kubernetes API and a kubeconfig saved for this computer.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { appPerTest } from '../app/testing/test-app';
 import { listApiNodes } from '../cluster/cluster-api';
 import { bootPracticePi, findPracticeNodes, practiceNodesFound, practiceOn, practicePlanDraft as draft } from '../app/testing/practice-journey';
@@ -93,7 +93,10 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
     const { jobId } = await t.call('cluster.addNode', { node: 'pi-03' });
     expect(await refused('pi-03')).toEqual({ code: 'CONFLICT', message: 'Another cluster job is still running: wait for it or cancel it.' });
     expect((await t.call('cluster.state', {})).jobId).toBe(jobId);
+    // While it runs, the state says where pi-03 is (and only pi-03: the others are members already).
+    await vi.waitFor(async () => expect(Object.keys((await t.call('cluster.state', {})).progress ?? {})).toEqual(['pi-03']), { timeout: 30_000, interval: 50 });
     const added = await t.app.jobs.settled(jobId);
+    expect((await t.call('cluster.state', {})).progress).toBeUndefined();
     expect(added.error).toBeUndefined();
     expect(added.state).toBe('succeeded');
     expect(added.kind).toBe('cluster.addNode');

@@ -225,7 +225,7 @@ export class ClusterService {
     const targets = [...members, name].map((n) => this.#memberTarget(plan, saved, n)!);
     const as = planned.role === 'control-plane' ? 'control plane' : 'worker';
     return this.#start('cluster.addNode', `Add ${name} to the cluster`, name, async (job) => {
-      this.#progress = {}; // the per-node table belongs to the install + join job
+      this.#progress = { [name]: { stage: 'checking', fraction: null } }; // only the node being added
       this.#closeSessions();
       job.phase('connecting', null);
       const ctx = this.#ctx(job);
@@ -235,7 +235,12 @@ export class ClusterService {
         const node = sessions[sessions.length - 1]!;
         job.log(`${name}: installing MicroK8s (${plan.microk8sChannel}), then joining as a ${as} through ${controlPlane.name}`);
         job.phase('installing and joining', null);
-        const report = await addNode(controlPlane, sessions.slice(0, -1), node, { clusterName: plan.clusterName, channel: plan.microk8sChannel });
+        const report = await addNode(controlPlane, sessions.slice(0, -1), node, {
+          clusterName: plan.clusterName,
+          channel: plan.microk8sChannel,
+          onInstall: (phase, fraction) => this.#setProgress(name, phase, phase === 'ready' ? 1 : fraction),
+          onJoin: (state) => this.#setProgress(name, state, null),
+        });
         if (report.failures.length > 0) job.log(`${name}: joined after ${report.attempts} attempts (${report.failures.map((f) => f.kind).join(', ')})`);
         job.phase('checking', null);
         const apiServer = this.options.practice.kubeApiUrl();
@@ -256,6 +261,7 @@ export class ClusterService {
         return { added: name, nodes: nodes.length, highAvailability: ha };
       } finally {
         for (const s of sessions) s.close();
+        this.#progress = {}; // the node is in the cluster table now (or the job failed and says why)
       }
     });
   }

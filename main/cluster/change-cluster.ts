@@ -6,29 +6,33 @@
  */
 import { command } from '../ssh/shell-quote';
 import { ClusterError } from './cluster-errors';
-import { clusterNodes, hostEntries, joinNode, type JoinReport } from './form-cluster';
+import { clusterNodes, hostEntries, joinNode, type JoinReport, type JoinState } from './form-cluster';
 import { ensureHostsEntries } from './hosts-file';
-import { installOnNode } from './install-microk8s';
+import { installOnNode, type InstallPhase } from './install-microk8s';
 import { lastLine, type NodeSession } from './node-session';
 
 export interface AddNodeOptions {
   clusterName: string;
   channel: string;
   readyTimeoutMs?: number;
+  /** The new node's install phases, then its join states. */
+  onInstall?: (phase: InstallPhase, fraction: number) => void;
+  onJoin?: (state: JoinState) => void;
 }
 
 /** Installs MicroK8s on `node` and joins it (as its target role) to the cluster of `controlPlane`. */
 export async function addNode(controlPlane: NodeSession, existing: readonly NodeSession[], node: NodeSession, options: AddNodeOptions): Promise<JoinReport> {
-  await installOnNode(node, { channel: options.channel });
+  await installOnNode(node, { channel: options.channel, onProgress: (p) => options.onInstall?.(p.phase, p.fraction) });
   const all = [...existing.filter((s) => s !== node), node];
   const entries = await hostEntries(all);
   await Promise.all(all.map((s) => ensureHostsEntries(s, entries, options.clusterName)));
   const address = (s: NodeSession) => entries.find((e) => e.hostname === s.name)!.address;
   if ((await clusterNodes(controlPlane)).some((n) => n.name === node.name)) {
     node.log('already in the cluster');
+    options.onJoin?.('member');
     return { node: node.name, alreadyMember: true, attempts: 0, failures: [] };
   }
-  return joinNode(controlPlane, node, { node: address(node), controlPlane: address(controlPlane) }, { clusterName: options.clusterName, readyTimeoutMs: options.readyTimeoutMs });
+  return joinNode(controlPlane, node, { node: address(node), controlPlane: address(controlPlane) }, { clusterName: options.clusterName, readyTimeoutMs: options.readyTimeoutMs, onState: options.onJoin });
 }
 
 /**

@@ -83,6 +83,10 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
   await expect(add).toContainText('MicroK8s is installed on pi-02');
   await expect(add).toContainText('joins as a Worker');
   await add.getByRole('button', { name: 'Add pi-02' }).click();
+  if (process.env.PCW_SCREENSHOTS) {
+    await page.locator('[data-add-stage="pi-02"]').waitFor({ timeout: 10_000 }); // only when screenshots are asked for: the stage may pass quickly
+    await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/cluster-adding.png` });
+  }
   await expect(page.locator('[data-job-kind="cluster.addNode"]')).toContainText('Add pi-02 to the cluster');
   await expect(page.locator('[data-cluster-node="pi-02"]')).toContainText('✓ Ready', { timeout: 120_000 });
   await expect(page.locator('[data-cluster-node="pi-02"]')).toContainText('Worker');

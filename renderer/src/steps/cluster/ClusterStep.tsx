@@ -100,6 +100,12 @@ export function ClusterStep() {
                       </button>
                     </>
                   )}
+                  {running && state?.progress?.[n.name] && (
+                    <p role="status" data-add-stage={n.name}>
+                      {t(`stage.${state.progress[n.name]!.stage}`)}{' '}
+                      {state.progress[n.name]!.stage === 'installing' && <progress max={1} value={state.progress[n.name]!.fraction ?? undefined} aria-label={`${n.name} ${t('stage.installing')}`} />}
+                    </p>
+                  )}
                   <div className="actions">
                     <button type="button" disabled={reason !== null} aria-describedby={reason ? `add-reason-${n.name}` : undefined} onClick={() => setConfirm({ kind: 'add', node: n.name })}>
                       {t('cluster.add', { node: n.name })}
