@@ -1,5 +1,5 @@
 /** The "Prepare SD cards" step end to end: two practice cards prepared through the UI. */
-import { expect, test } from './fixtures';
+import { defaultPlanInPractice, expect, test } from './fixtures';
 
 test.describe('Prepare SD cards', () => {
   test('prepares two practice cards through the UI, one per node, and shows their reports', async ({ app }) => {
@@ -52,11 +52,7 @@ test.describe('Prepare SD cards', () => {
 
   test('"Prepare all" pressed before the cards are in: once two cards show up, writing both at once is offered', async ({ app }) => {
     const page = await app.start();
-    await page.getByLabel('Cluster name').fill('home-lab');
-    await page.getByRole('button', { name: 'Save plan' }).click();
-    await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
-    await page.getByRole('switch', { name: 'Practice mode' }).check();
-    const lab = page.getByRole('region', { name: 'Practice lab' });
+    const lab = await defaultPlanInPractice(page);
     const shelf = lab.getByRole('list', { name: 'Card shelf' });
 
     await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
