@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ClusterState, NodeStage } from '../../preload/contract/cluster';
+import type { ClusterState, NodeProgress, NodeStage } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { StoredPlan } from '../../preload/contract/plan';
 import { buildCluster } from '../cluster/build-cluster';
@@ -53,8 +53,8 @@ export interface ClusterServiceOptions {
 export class ClusterService {
   #jobId: string | undefined;
   #closing = false;
-  /** Per-node stage of the running or last install + join job. */
-  #progress: Record<string, { stage: NodeStage; fraction: number | null }> = {};
+  /** Per-node stage of the running or last install + join (or add-node) job; any other cluster job clears it. */
+  #progress: Record<string, NodeProgress> = {};
   #progressTimer: NodeJS.Timeout | undefined;
   #checks: PreflightCheck[] = [];
   #preflight: ClusterState['preflight'];
@@ -278,7 +278,6 @@ export class ClusterService {
     const nodeTarget = this.#memberTarget(plan, saved, name);
     if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`);
     return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, name, async (job) => {
-      this.#progress = {}; // the per-node table belongs to the install + join job
       this.#closeSessions();
       const [cp] = await openAll([cpTarget], this.#login(job), this.#ctx(job));
       let node: NodeSession | undefined;
@@ -306,7 +305,6 @@ export class ClusterService {
     const plan = this.#plan();
     if (!this.state().built) throw new AppError(ErrorCode.UNAVAILABLE, 'There is no cluster to reset yet.');
     return this.#start('cluster.reset', 'Reset the cluster', undefined, async (job) => {
-      this.#progress = {}; // the per-node table belongs to the install + join job
       this.#closeSessions();
       const sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
       try {
@@ -386,6 +384,7 @@ export class ClusterService {
   }
 
   #start(kind: string, title: string, subject: string | undefined, run: (job: JobContext) => Promise<unknown>): { jobId: string } {
+    this.#progress = {};
     const job = this.options.jobs.start({ kind, title, ...(subject ? { subject } : {}), run: (ctx) => run(ctx).catch((error: unknown) => Promise.reject(this.#jobError(error))) });
     this.#jobId = job.id;
     void this.options.jobs.settled(job.id).then(() => {

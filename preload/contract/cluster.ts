@@ -20,12 +20,14 @@ export type PreflightCheckView = z.infer<typeof preflightCheck>;
 /** Where one node is in the install + join job (MicroK8s install phases, then join states). */
 export const nodeStage = z.enum(['checking', 'installing', 'group', 'starting', 'ready', 'member', 'joining', 'waiting-ready', 'joined', 'retrying', 'failed']);
 export type NodeStage = z.infer<typeof nodeStage>;
+export const nodeProgress = z.object({ stage: nodeStage, fraction: z.number().min(0).max(1).nullable() });
+export type NodeProgress = z.infer<typeof nodeProgress>;
 
 export const clusterState = z.object({
   /** The running preflight, fix or build job. */
   jobId: z.string().optional(),
   /** Per node: its stage in the running (or last) install + join job, and the install's progress. */
-  progress: z.record(z.string(), z.object({ stage: nodeStage, fraction: z.number().min(0).max(1).nullable() })).optional(),
+  progress: z.record(z.string(), nodeProgress).optional(),
   preflight: z.object({ checks: z.array(preflightCheck), ok: z.boolean(), at: z.number() }).optional(),
   built: z
     .object({

@@ -256,7 +256,8 @@ export function platformElevation(options: PlatformElevationOptions = {}): Eleva
         };
       }
       const execPath = options.execPath ?? process.execPath;
-      const socket = helperArgs[helperArgs.indexOf('--socket') + 1];
+      const socketAt = helperArgs.indexOf('--socket');
+      const socket = socketAt >= 0 ? helperArgs[socketAt + 1] : undefined;
       const appImage = platform === 'linux' && socket ? appImageLaunch(options.env ?? process.env, execPath, helperScript, dirname(socket)) : undefined;
       return spawnLauncher(
         elevationCommand(platform, {

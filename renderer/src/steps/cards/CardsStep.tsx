@@ -83,10 +83,10 @@ export function CardsStep() {
   const refused = drives.filter((d) => !d.offered);
   const suggestion = target ? suggestedDrive(drives, target) : undefined;
 
+  const parallel = batchAssignments(rows, drives);
   const startBatch = () => {
     setBatch(true);
     setNotice(null);
-    const parallel = batchAssignments(rows, drives);
     if (parallel.length >= 2) {
       setTarget(null);
       setConfirm(parallel);
@@ -188,11 +188,11 @@ export function CardsStep() {
         <p className="banner" role="status">
           {tx('nextCard', { host: target })}
           {/* "Prepare all" was pressed before the cards showed up: once several can be written, offer that again. */}
-          {batch && !confirm && batchAssignments(rows, drives).length >= 2 && (
+          {batch && !confirm && parallel.length >= 2 && (
             <>
               {' '}
               <button type="button" onClick={startBatch}>
-                {tx('writeAllNow', { count: batchAssignments(rows, drives).length })}
+                {tx('writeAllNow', { count: parallel.length })}
               </button>
             </>
           )}

@@ -4,6 +4,7 @@ import type { FindNodesState } from '../../../../preload/contract/find-nodes';
 import { call, onEvent } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
+import { NodeStage } from './NodeStage';
 import { useClusterState } from './use-cluster-state';
 
 export function ClusterStep() {
@@ -102,8 +103,7 @@ export function ClusterStep() {
                   )}
                   {running && state?.progress?.[n.name] && (
                     <p role="status" data-add-stage={n.name}>
-                      {t(`stage.${state.progress[n.name]!.stage}`)}{' '}
-                      {state.progress[n.name]!.stage === 'installing' && <progress max={1} value={state.progress[n.name]!.fraction ?? undefined} aria-label={`${n.name} ${t('stage.installing')}`} />}
+                      <NodeStage node={n.name} progress={state.progress[n.name]!} />
                     </p>
                   )}
                   <div className="actions">

@@ -7,6 +7,7 @@ import type { PreflightCheckView } from '../../../../preload/contract/cluster';
 import { call } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
+import { NodeStage } from './NodeStage';
 import { useClusterState } from './use-cluster-state';
 
 const ICON = { pass: '✓', warn: '!', fail: '✗', skipped: '–' } as const;
@@ -95,15 +96,15 @@ export function InstallStep() {
               <tr>
                 <th scope="col">{t('plan.hostname')}</th>
                 <th scope="col">{t('install.stage')}</th>
-                <th scope="col" />
               </tr>
             </thead>
             <tbody>
               {Object.entries(state.progress).map(([node, p]) => (
                 <tr key={node} data-progress-node={node}>
                   <td className="mono">{node}</td>
-                  <td>{t(`stage.${p.stage}`)}</td>
-                  <td>{p.stage === 'installing' && <progress max={1} value={p.fraction ?? undefined} aria-label={`${node} ${t('stage.installing')}`} />}</td>
+                  <td>
+                    <NodeStage node={node} progress={p} />
+                  </td>
                 </tr>
               ))}
             </tbody>
