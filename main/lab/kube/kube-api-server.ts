@@ -39,7 +39,7 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 export async function startLabKubeApi(options: LabKubeApiOptions): Promise<LabKubeApi> {
   const host = options.host ?? '127.0.0.1';
   const certs = await loadOrCreateLabCerts(defaultServerNames(host), options.dataDir);
-  const plane = new LabControlPlane(options.clock, options.cluster);
+  const plane = new LabControlPlane(options.clock, options.cluster, { caPem: certs.caPem });
   let address = '';
   const handler = createHttpHandler(plane.api, { serverAddress: () => address, logs: plane.kubelet });
   const server = createServer(

@@ -7,18 +7,19 @@ import { hasRetainKeys, listStrategy } from '../patch/patch-schema';
 import { arrayItemType, mapValueType, modelAttributes } from './client-models';
 import type { ResourceType } from './resource-registry';
 import { KUBE_VERSION } from './discovery';
-import { RESOURCES, apiVersionOf, groupVersions } from './resource-registry';
+import type { ResourceRegistry } from './resource-registry';
+import { apiVersionOf } from './resource-registry';
 
 function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
-export function openApiV3Index(): object {
+export function openApiV3Index(registry: ResourceRegistry): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const g of groupVersions()) {
+  for (const g of registry.groupVersions()) {
     for (const v of g.versions) {
       const p = gvPath(g.group, v);
-      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash(p)}` };
+      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash(`${p}#${registry.generation}`)}` };
     }
   }
   return { paths };
@@ -31,6 +32,7 @@ function hash(s: string): string {
 }
 
 function schemaName(t: ResourceType): string {
+  if (t.custom) return `${t.group.split('.').reverse().join('.')}.${t.version}.${t.kind}`;
   return `io.k8s.api.${t.group ? t.group.split('.')[0] : 'core'}.${t.version}.${t.kind}`;
 }
 
@@ -114,15 +116,22 @@ function operations(t: ResourceType, item: boolean): Record<string, object> {
 }
 
 const documents = new Map<string, object | undefined>();
+const customDocuments = new WeakMap<ResourceRegistry, { generation: number; documents: Map<string, object | undefined> }>();
 
-/** The OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), built once. */
-export function openApiV3Document(gvPathText: string): object | undefined {
-  if (!documents.has(gvPathText)) documents.set(gvPathText, buildV3Document(gvPathText));
+/** The OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), built once (custom groups once per registry change). */
+export function openApiV3Document(registry: ResourceRegistry, gvPathText: string): object | undefined {
+  const types = registry.all().filter((t) => gvPath(t.group, t.version) === gvPathText);
+  if (types.some((t) => t.custom)) {
+    let cache = customDocuments.get(registry);
+    if (!cache || cache.generation !== registry.generation) customDocuments.set(registry, (cache = { generation: registry.generation, documents: new Map() }));
+    if (!cache.documents.has(gvPathText)) cache.documents.set(gvPathText, buildV3Document(types, gvPathText));
+    return cache.documents.get(gvPathText);
+  }
+  if (!documents.has(gvPathText)) documents.set(gvPathText, buildV3Document(types, gvPathText));
   return documents.get(gvPathText);
 }
 
-function buildV3Document(gvPathText: string): object | undefined {
-  const types = RESOURCES.filter((t) => gvPath(t.group, t.version) === gvPathText);
+function buildV3Document(types: readonly ResourceType[], gvPathText: string): object | undefined {
   if (!types.length) return undefined;
   const paths: Record<string, object> = {};
   const schemas: Record<string, object> = {};
@@ -131,7 +140,7 @@ function buildV3Document(gvPathText: string): object | undefined {
     paths[base] = operations(t, false);
     paths[`${base}/{name}`] = operations(t, true);
     schemas[schemaName(t)] = {
-      ...typeSchema(t.model ?? 'object', '', ''),
+      ...(t.custom?.schema ?? typeSchema(t.model ?? 'object', '', '')),
       description: `${t.kind} (${apiVersionOf(t)}) as served by the Pi Cluster Wizard practice lab.`,
       'x-kubernetes-group-version-kind': gvk(t),
     };

@@ -12,6 +12,7 @@ import { hpaV1Conversion } from '../api/hpa-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
+import { CrdController } from './crd-controller';
 import { DeploymentController } from './deployment-controller';
 import { EndpointsController } from './endpoints-controller';
 import { EventRecorder } from './event-recorder';
@@ -23,6 +24,7 @@ import { NodeController } from './node-controller';
 import { ReplicaSetController } from './replicaset-controller';
 import { ResourceQuotaController } from './resource-quota-controller';
 import { Scheduler } from './scheduler';
+import { ServiceAccountController } from './service-account-controller';
 
 export class LabControlPlane {
   readonly store = new ObjectStore();
@@ -36,6 +38,7 @@ export class LabControlPlane {
   constructor(
     readonly clock: LabClock,
     readonly cluster: LabClusterView,
+    options: { caPem?: string } = {},
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
@@ -46,6 +49,8 @@ export class LabControlPlane {
     this.kubelet = new Kubelet(this.api, clock, cluster, this.events);
     this.metrics = new MetricsServer(this.api, clock, this.kubelet);
     this.#controllers = [
+      new CrdController(this.api, clock),
+      new ServiceAccountController(this.api, clock, options.caPem),
       this.nodes,
       new Scheduler(this.api, clock, this.events),
       this.kubelet,
