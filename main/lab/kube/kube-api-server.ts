@@ -11,6 +11,7 @@ import type { LabClusterView } from '../lab-cluster';
 import { createHttpHandler } from './api/http-handler';
 import { LabControlPlane } from './controllers/control-plane';
 import { defaultServerNames, loadOrCreateLabCerts } from './tls/lab-certs';
+import type { AddonObjects } from './addons/lab-addons';
 
 export interface LabKubeApiOptions {
   clock: LabClock;
@@ -29,6 +30,8 @@ export interface LabKubeApi {
   clientKeyPem: string;
   /** A kubeconfig as `microk8s config` prints it: cluster microk8s-cluster, user admin, context microk8s. */
   kubeconfig(serverUrl?: string): string;
+  /** The kubectl steps of MicroK8s' addon scripts (`microk8s enable metallb` on a virtual Pi runs them). */
+  addons: AddonObjects;
   /** Simulated CPU use of a deployment's pods (total millicores, spread over its running pods), for metrics-server and the HPA. */
   setLoad(namespace: string, deployment: string, cpuMillicores: number): void;
   stop(): Promise<void>;
@@ -85,6 +88,7 @@ export async function startLabKubeApi(options: LabKubeApiOptions): Promise<LabKu
         '',
       ].join('\n');
     },
+    addons: plane.addons,
     setLoad: (namespace, deployment, cpuMillicores) => plane.metrics.setLoad(namespace, deployment, cpuMillicores),
     async stop() {
       plane.stop();

@@ -271,7 +271,7 @@ export class Kubelet implements PodLogSource {
         this.events.record(current, 'Normal', 'Created', `Created container: ${c.name}`, SOURCE(node), `spec.containers{${c.name}}`);
         this.events.record(current, 'Normal', 'Started', `Started container ${c.name}`, SOURCE(node), `spec.containers{${c.name}}`);
       }
-      rt.ip ??= this.#allocateIP(node);
+      rt.ip ??= current.spec.hostNetwork ? this.#nodeIP(node) : this.#allocateIP(node);
       rt.stage = 'running';
       this.#startLogs(current, rt);
       this.#setStatus(current, { phase: 'Running', running: true, ip: rt.ip });

@@ -3,7 +3,7 @@
  * by a missing ConfigMap or an unknown image tag, services with endpoints, and a Pi that fails.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RESOURCES, resourceForKind } from '../api/resource-registry';
+import { resourceForKind } from '../api/resource-registry';
 import { StatusError } from '../api/status-errors';
 import type { Deployment, EventObject, KubeObject, NodeObject, Pod, Service } from '../api/types';
 import { startControlPlane } from '../testing/control-plane-fixture';
@@ -140,9 +140,14 @@ describe('autoscaling', () => {
     } as KubeObject);
     await until('pod running', () => lab.plane.api.objects<Pod>('Pod', 'default').some((p) => p.status?.phase === 'Running'));
     lab.plane.metrics.setLoad('default', 'web', 300);
+    // Without the metrics-server addon there is no metrics API: the HPA cannot scale.
+    const noMetrics = await until('no metrics', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.reason === 'FailedGetResourceMetric'));
+    expect(noMetrics.message).toContain('unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)');
+    expect(lab.plane.addons.apply('metrics-server/metrics-server').lines).toContain('apiservice.apiregistration.k8s.io/v1beta1.metrics.k8s.io created');
+    await until('metrics API served', () => lab.plane.api.registry.isServed('metrics.k8s.io'));
     const up = await until('scale up', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.reason === 'SuccessfulRescale'));
     expect(up.message).toBe('New size: 5; reason: cpu resource utilization (percentage of request) above target');
-    const podMetrics = lab.plane.api.list(RESOURCES.find((t) => t.kind === 'PodMetrics')!, 'default').items as (KubeObject & { containers: { usage: { cpu: string } }[] })[];
+    const podMetrics = lab.plane.api.list(lab.plane.api.registry.forKind('PodMetrics')!, 'default').items as (KubeObject & { containers: { usage: { cpu: string } }[] })[];
     expect(podMetrics.length).toBeGreaterThan(0);
     expect(podMetrics.reduce((n, m) => n + parseInt(m.containers[0]!.usage.cpu, 10) / 1e6, 0)).toBeCloseTo(300, -1);
     const busy = lab.plane.api.objects<Pod>('Pod', 'default').find((p) => p.status?.phase === 'Running')!;
