@@ -215,6 +215,8 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
     }
     case 'POST':
       if (subresource === 'eviction') {
+        const body = parseBody(await readBody(req), contentType);
+        if (api.evict) return send(res, 201, api.evict(namespace!, name, body));
         api.delete(t, namespace, name, {});
         return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }

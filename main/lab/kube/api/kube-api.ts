@@ -77,6 +77,8 @@ export class KubeApi {
   readonly admission: AdmissionPlugin[] = [];
   readonly virtualLists = new Map<string, VirtualList>();
   readonly conversions = new Map<ResourceType, ViewConversion>();
+  /** The pods/eviction subresource (api/eviction.ts, wired by the control plane with its disruption controller). */
+  evict?: (namespace: string, name: string, body: unknown) => object;
 
   constructor(
     readonly store: ObjectStore,

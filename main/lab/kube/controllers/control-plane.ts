@@ -12,7 +12,9 @@ import { hpaV1Conversion } from '../api/hpa-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
+import { evictPod } from '../api/eviction';
 import { DeploymentController } from './deployment-controller';
+import { DisruptionController } from './disruption-controller';
 import { EndpointsController } from './endpoints-controller';
 import { EventRecorder } from './event-recorder';
 import { GarbageCollector } from './garbage-collector';
@@ -31,6 +33,7 @@ export class LabControlPlane {
   readonly nodes: NodeController;
   readonly kubelet: Kubelet;
   readonly metrics: MetricsServer;
+  readonly disruption: DisruptionController;
   readonly #controllers: { start(): void; stop(): void }[];
 
   constructor(
@@ -45,6 +48,8 @@ export class LabControlPlane {
     this.nodes = new NodeController(this.api, clock, cluster, this.events);
     this.kubelet = new Kubelet(this.api, clock, cluster, this.events);
     this.metrics = new MetricsServer(this.api, clock, this.kubelet);
+    this.disruption = new DisruptionController(this.api, clock);
+    this.api.evict = (namespace, name, body) => evictPod(this.api, this.disruption, namespace, name, body);
     this.#controllers = [
       this.nodes,
       new Scheduler(this.api, clock, this.events),
@@ -54,6 +59,7 @@ export class LabControlPlane {
       new EndpointsController(this.api, clock),
       new GarbageCollector(this.api, clock),
       new ResourceQuotaController(this.api, clock),
+      this.disruption,
       this.metrics,
       new HpaController(this.api, clock, this.events, this.metrics),
     ];
