@@ -37,6 +37,7 @@ async function kubectlFails(...args: string[]): Promise<string> {
   throw new Error(`kubectl ${args.join(' ')} succeeded`);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- kubectl's JSON output, read field by field
 const json = async (...args: string[]) => JSON.parse(await kubectl(...args, '-o', 'json')) as Record<string, any>;
 
 function table(out: string): Record<string, string>[] {

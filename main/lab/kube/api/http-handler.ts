@@ -145,7 +145,7 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
     if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
   };
   const { t, namespace, name, subresource } = r;
-  const now = api.clock.now();
+  const now = api.clock.wallNow();
   const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
   const asTable = tableRequested(accept);
   const reply = (code: number, o: KubeObject) =>
@@ -221,6 +221,8 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
         return send(res, 201, serviceAccountToken(api, sa, parseBody(await readBody(req), contentType) as KubeObject | undefined));
       }
       if (subresource === 'eviction') {
+        const body = parseBody(await readBody(req), contentType);
+        if (api.evict) return send(res, 201, api.evict(namespace!, name, body));
         api.delete(t, namespace, name, {});
         return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
@@ -257,7 +259,7 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   // Clients (client-go's reflector) wait for the response headers before they consider the watch started.
   res.flushHeaders();
   const write = (type: string, o: KubeObject) => {
-    const object = asTable ? toTable(r.t, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o;
+    const object = asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o;
     res.write(JSON.stringify({ type, object }) + '\n');
   };
   const conversion = api.conversions.get(r.t);
@@ -270,7 +272,7 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   };
   /** Watchers of the same resource share one serialisation per event. */
   const line = (type: string, e: StoreEvent, o: KubeObject): string => {
-    if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o });
+    if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o });
     let json = serialised.get(e);
     if (json === undefined) serialised.set(e, (json = JSON.stringify(e.object)));
     return `{"type":"${type}","object":${json}}`;

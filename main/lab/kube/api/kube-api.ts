@@ -80,20 +80,27 @@ export class KubeApi {
   readonly conversions = new Map<ResourceType, ViewConversion>();
   /** What this server serves: built-in types plus those of its CustomResourceDefinitions. */
   readonly registry = new ResourceRegistry();
+  /** The pods/eviction subresource (api/eviction.ts, wired by the control plane with its disruption controller). */
+  evict?: (namespace: string, name: string, body: unknown) => object;
 
   constructor(
     readonly store: ObjectStore,
     readonly clock: LabClock,
   ) {}
 
-  /** Lab time as an RFC 3339 timestamp with seconds precision, as metav1.Time serialises. */
-  timestamp(offsetMs = 0): string {
-    return new Date(this.clock.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  /**
+   * Reported time (real wall-clock time, never ahead of the clients' clocks) as an RFC 3339
+   * timestamp with seconds precision, as metav1.Time serialises. `offsetLabMs` (a grace period in
+   * lab time) gives the real instant at which the lab will have let that much lab time pass.
+   */
+  timestamp(offsetLabMs = 0): string {
+    const wall = offsetLabMs ? this.clock.wallAt(this.clock.now() + offsetLabMs) : this.clock.wallNow();
+    return new Date(wall).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  /** Lab time with microseconds, as metav1.MicroTime serialises. */
+  /** Reported time with microseconds, as metav1.MicroTime serialises. */
   microTimestamp(): string {
-    return new Date(this.clock.now()).toISOString().replace(/Z$/, '000Z');
+    return new Date(this.clock.wallNow()).toISOString().replace(/Z$/, '000Z');
   }
 
   #view(t: ResourceType, o: KubeObject): KubeObject {

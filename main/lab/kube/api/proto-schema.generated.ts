@@ -6,7 +6,6 @@
  * 'm:<message>', {map: [key, value]}, {list: type} (a map value that is a list).
  * Flags: 1 repeated, 2 pointer (present when sent), 4 omitempty (zero values left out of JSON), 8 inline.
  */
-/* eslint-disable */
 export type ProtoFieldType = string | { map: [ProtoFieldType, ProtoFieldType] } | { list: ProtoFieldType };
 export type ProtoField = [number, string, ProtoFieldType, number];
 

@@ -24,7 +24,7 @@ export function serviceAccountToken(api: KubeApi, sa: KubeObject, request: KubeO
   const spec = (request?.spec ?? {}) as { audiences?: string[]; expirationSeconds?: number };
   const expirationSeconds = spec.expirationSeconds ?? 3600;
   const audiences = spec.audiences?.length ? spec.audiences : ['https://kubernetes.default.svc'];
-  const now = Math.floor(api.clock.now() / 1000);
+  const now = Math.floor(api.clock.wallNow() / 1000);
   const ns = sa.metadata.namespace!;
   const claims = {
     aud: audiences,

@@ -17,7 +17,9 @@ import { LabAddons } from '../addons/lab-addons';
 import { MetalLB } from '../addons/metallb';
 import { CrdController } from './crd-controller';
 import { DaemonSetController } from './daemonset-controller';
+import { evictPod } from '../api/eviction';
 import { DeploymentController } from './deployment-controller';
+import { DisruptionController } from './disruption-controller';
 import { EndpointsController } from './endpoints-controller';
 import { EventRecorder } from './event-recorder';
 import { GarbageCollector } from './garbage-collector';
@@ -40,6 +42,7 @@ export class LabControlPlane {
   /** MicroK8s addons as objects (kube-system at start; the steps of `microk8s enable|disable`). */
   readonly addons: LabAddons;
   readonly metallb: MetalLB;
+  readonly disruption: DisruptionController;
   readonly #controllers: { start(): void; stop(): void }[];
 
   constructor(
@@ -57,6 +60,8 @@ export class LabControlPlane {
     this.metrics = new MetricsServer(this.api, clock, this.kubelet);
     this.addons = new LabAddons(this.api);
     this.metallb = new MetalLB(this.api, clock, this.events);
+    this.disruption = new DisruptionController(this.api, clock);
+    this.api.evict = (namespace, name, body) => evictPod(this.api, this.disruption, namespace, name, body);
     this.#controllers = [
       new CrdController(this.api, clock),
       new ServiceAccountController(this.api, clock, options.caPem),
@@ -69,6 +74,7 @@ export class LabControlPlane {
       new EndpointsController(this.api, clock),
       new GarbageCollector(this.api, clock),
       new ResourceQuotaController(this.api, clock),
+      this.disruption,
       this.metrics,
       new HpaController(this.api, clock, this.events, this.metrics),
       new ApiServiceController(this.api, clock),

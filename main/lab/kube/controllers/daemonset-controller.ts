@@ -91,7 +91,6 @@ export class DaemonSetController {
     const [namespace, name] = splitKey(key);
     const ds = this.api.tryGet<DaemonSet>(resourceForKind('DaemonSet'), namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;
-    const podType = resourceForKind('Pod');
     const hash = hashTemplate(ds.spec.template);
     const generation = String(ds.metadata.generation ?? 1);
     this.#revision(ds, hash);
@@ -124,7 +123,7 @@ export class DaemonSetController {
     if ((ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
       const current = owned.filter((p) => !p.metadata.deletionTimestamp && wantedNames.has(targetNode(p) ?? ''));
       const outdated = current.filter((p) => p.metadata.labels?.['controller-revision-hash'] !== hash);
-      const unavailable = current.filter((p) => !isAvailable(p, ds.spec.minReadySeconds ?? 0, this.clock.now())).length + owned.filter((p) => p.metadata.deletionTimestamp).length;
+      const unavailable = current.filter((p) => !isAvailable(p, ds.spec.minReadySeconds ?? 0, this.clock)).length + owned.filter((p) => p.metadata.deletionTimestamp).length;
       if (outdated.length && unavailable === 0) this.#deletePod(ds, outdated.sort((a, b) => (isReady(a) ? 1 : 0) - (isReady(b) ? 1 : 0))[0]!);
     }
     this.#updateStatus(ds, hash, wanted, owned);
@@ -190,7 +189,6 @@ export class DaemonSetController {
   }
 
   #updateStatus(ds: DaemonSet, hash: string, wanted: NodeObject[], owned: Pod[]): void {
-    const now = this.clock.now();
     const minReady = ds.spec.minReadySeconds ?? 0;
     const wantedNames = new Set(wanted.map((n) => n.metadata.name!));
     const live = owned.filter((p) => !p.metadata.deletionTimestamp);
@@ -203,7 +201,7 @@ export class DaemonSetController {
       numberReady: onWanted.filter(isReady).length,
       observedGeneration: ds.metadata.generation ?? 1,
       updatedNumberScheduled: onWanted.filter((p) => p.metadata.labels?.['controller-revision-hash'] === hash).length,
-      numberAvailable: onWanted.filter((p) => isAvailable(p, minReady, now)).length,
+      numberAvailable: onWanted.filter((p) => isAvailable(p, minReady, this.clock)).length,
     };
     status.numberUnavailable = status.desiredNumberScheduled! - status.numberAvailable!;
     if (minReady && status.numberReady! > status.numberAvailable!) this.queue.addAfter(objectKey(ds.metadata.namespace, ds.metadata.name!), minReady * 1000);

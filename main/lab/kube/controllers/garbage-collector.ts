@@ -88,7 +88,7 @@ export class GarbageCollector {
     const cutoff = this.clock.now() - EVENT_TTL_MS;
     for (const e of this.api.store.scan('core/events')) {
       const last = (e.lastTimestamp ?? e.metadata.creationTimestamp) as string | undefined;
-      if (last && Date.parse(last) < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
+      if (last && this.clock.labAt(Date.parse(last)) < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
     }
   }
 

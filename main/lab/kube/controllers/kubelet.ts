@@ -379,7 +379,7 @@ export class Kubelet implements PodLogSource {
   #startLogs(pod: Pod, rt: PodRuntime): void {
     const c = pod.spec.containers[0];
     if (!c || !parseImage(c.image).repository.endsWith('/nginx') || !hasEntrypointBanner(c.image)) return;
-    const t = new Date(this.clock.now());
+    const t = new Date(this.clock.wallNow());
     const stamp = `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
     const lines = [
       '/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration',
@@ -406,7 +406,7 @@ export class Kubelet implements PodLogSource {
   logRequest(pod: Pod, clientIP: string, path = '/', status = 200, bytes = 615): void {
     const rt = this.#pods.get(pod.metadata.uid!);
     if (!rt || rt.stage !== 'running') return;
-    const t = new Date(this.clock.now());
+    const t = new Date(this.clock.wallNow());
     const month = t.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
     const stamp = `${pad(t.getUTCDate())}/${month}/${t.getUTCFullYear()}:${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} +0000`;
     this.#log(rt, `${clientIP} - - [${stamp}] "GET ${path} HTTP/1.1" ${status} ${bytes} "-" "curl/8.5.0" "-"`);

@@ -113,13 +113,12 @@ export class ReplicaSetController {
   }
 
   #updateStatus(rs: ReplicaSet, active: Pod[]): void {
-    const now = this.clock.now();
     const minReady = rs.spec.minReadySeconds ?? 0;
     const status = {
       replicas: active.length,
       fullyLabeledReplicas: active.filter((p) => Object.entries(rs.spec.template.metadata?.labels ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
       readyReplicas: active.filter(isReady).length,
-      availableReplicas: active.filter((p) => isAvailable(p, minReady, now)).length,
+      availableReplicas: active.filter((p) => isAvailable(p, minReady, this.clock)).length,
       observedGeneration: rs.metadata.generation,
     };
     if (minReady && status.readyReplicas > status.availableReplicas) this.queue.addAfter(objectKey(rs.metadata.namespace, rs.metadata.name!), minReady * 1000);

@@ -206,6 +206,14 @@ const PRINTERS: Record<string, Printer> = {
       return [o.metadata.name!, `${spec.scaleTargetRef.kind}/${spec.scaleTargetRef.name}`, hpaTargets(o), String(spec.minReplicas ?? 1), spec.maxReplicas, status.currentReplicas ?? 0, since(o.metadata.creationTimestamp, now)];
     },
   },
+  PodDisruptionBudget: {
+    columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
+    cells(o, now) {
+      const spec = (o.spec ?? {}) as { minAvailable?: number | string; maxUnavailable?: number | string };
+      const status = (o.status ?? {}) as { disruptionsAllowed?: number };
+      return [o.metadata.name!, spec.minAvailable !== undefined ? String(spec.minAvailable) : 'N/A', spec.maxUnavailable !== undefined ? String(spec.maxUnavailable) : 'N/A', status.disruptionsAllowed ?? 0, since(o.metadata.creationTimestamp, now)];
+    },
+  },
   EndpointSlice: {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells(o, now) {
