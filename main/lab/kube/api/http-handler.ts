@@ -19,13 +19,42 @@ import { apiVersionOf } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
 import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
 import { decodeKubernetesProtobuf } from './protobuf-decoder';
+import type { PodLogAnswer, PodLogRequest } from '../controllers/kubelet';
 import { serviceAccountToken } from './service-account-token';
 import type { KubeObject } from './types';
 
 /** Pod logs, provided by the lab kubelet. */
 export interface PodLogSource {
-  read(namespace: string, pod: string, options: { container?: string; tailLines?: number; previous?: boolean }): string;
-  follow(namespace: string, pod: string, onLine: (line: string) => void, onEnd: () => void): () => void;
+  logs(namespace: string, pod: string, request: PodLogRequest): PodLogAnswer;
+}
+
+/** PodLogOptions from the query (`kubectl logs` flags) into a log request, with upstream's validation messages. */
+function podLogRequest(q: URLSearchParams, wallNow: number): PodLogRequest {
+  const num = (name: string) => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
+    return n;
+  };
+  const tailLines = num('tailLines');
+  const sinceSeconds = num('sinceSeconds');
+  const limitBytes = num('limitBytes');
+  if (tailLines !== undefined && tailLines < 0) throw badRequest(`PodLogOptions.meta.k8s.io "" is invalid: tailLines: Invalid value: ${tailLines}: must be greater than or equal to 0`);
+  if (sinceSeconds !== undefined && sinceSeconds < 1) throw badRequest(`PodLogOptions.meta.k8s.io "" is invalid: sinceSeconds: Invalid value: ${sinceSeconds}: must be greater than 0`);
+  if (limitBytes !== undefined && limitBytes < 1) throw badRequest(`PodLogOptions.meta.k8s.io "" is invalid: limitBytes: Invalid value: ${limitBytes}: must be greater than 0`);
+  const sinceTime = q.get('sinceTime');
+  const stream = q.get('stream') as PodLogRequest['stream'] | null;
+  return {
+    container: q.get('container') ?? undefined,
+    follow: q.get('follow') === 'true',
+    previous: q.get('previous') === 'true',
+    timestamps: q.get('timestamps') === 'true',
+    tailLines,
+    limitBytes,
+    sinceWall: sinceSeconds !== undefined ? wallNow - sinceSeconds * 1000 : sinceTime ? Date.parse(sinceTime) : undefined,
+    stream: stream ?? undefined,
+  };
 }
 
 interface Route {
@@ -177,13 +206,14 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
   if (subresource === 'log') {
     if (method !== 'GET') throw methodNotAllowed();
     api.get(t, namespace, name);
-    const tail = q.get('tailLines');
-    const text = logs.read(namespace!, name, { container: q.get('container') ?? undefined, tailLines: tail ? Number(tail) : undefined, previous: q.get('previous') === 'true' });
-    if (q.get('follow') !== 'true') return send(res, 200, text, 'text/plain');
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
-    res.write(text);
-    const stop = logs.follow(namespace!, name, (line) => res.write(line + '\n'), () => res.end());
+    const answer = logs.logs(namespace!, name, podLogRequest(q, api.clock.wallNow()));
+    if (!answer.follow) return send(res, 200, answer.text, 'text/plain');
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    if (answer.text) res.write(answer.text);
+    const stop = answer.follow((text) => res.write(text), () => res.end());
     req.on('close', stop);
+    res.on('close', stop);
     return;
   }
 
