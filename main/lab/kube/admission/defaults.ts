@@ -163,9 +163,19 @@ export function applyDefaults(kind: string, o: KubeObject): void {
         for (const [k, v] of Object.entries((item.min ?? {}) as Record<string, unknown>)) requests[k] ??= v;
       }
       break;
-    case 'Secret':
-      (o as Json).type ??= 'Opaque';
+    case 'Secret': {
+      const secret = o as Json;
+      secret.type ??= 'Opaque';
+      // stringData is write-only: merged into data (base64), as the API server does.
+      const stringData = secret.stringData as Record<string, string> | undefined;
+      if (stringData) {
+        const data = { ...(secret.data as Record<string, string> | undefined) };
+        for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+        secret.data = data;
+        delete secret.stringData;
+      }
       break;
+    }
     case 'DaemonSet': {
       const spec = ((o as Json).spec ??= {}) as Json;
       const strategy = (spec.updateStrategy ??= {}) as Json;

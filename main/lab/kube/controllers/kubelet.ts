@@ -46,7 +46,10 @@ interface ContainerState {
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
+  /** The terminated state's reason (Completed, Error). */
   reason?: string;
+  /** The waiting state's reason (CrashLoopBackOff) and message. */
+  waitingReason?: string;
   message?: string;
   last?: { exitCode: number; reason: string; startedAt: string; finishedAt: string; containerID: string };
   timer?: LabTimer;
@@ -428,11 +431,12 @@ export class Kubelet {
       state.timer = undefined;
       const current = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
       if (!current || current.metadata.uid !== rt.uid || current.metadata.deletionTimestamp || rt.stage === 'killing') return;
+      const terminated = { exitCode: state.exitCode ?? 0, reason: state.reason ?? 'Error', startedAt: state.startedAt ?? '', finishedAt: state.finishedAt ?? '', containerID: `containerd://${hex(`${rt.uid}/${name}/${state.restartCount}`)}` };
       const restart = async () => {
         state.timer = undefined;
         const now = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
         if (!now || now.metadata.uid !== rt.uid || now.metadata.deletionTimestamp || rt.stage === 'killing') return;
-        state.last = { exitCode: state.exitCode ?? 0, reason: state.reason ?? 'Error', startedAt: state.startedAt ?? '', finishedAt: state.finishedAt ?? '', containerID: `containerd://${hex(`${rt.uid}/${name}/${state.restartCount}`)}` };
+        state.last = terminated;
         state.restartCount++;
         await this.#startContainer(now, rt, name, true);
         this.#report(now, rt);
@@ -441,9 +445,9 @@ export class Kubelet {
       if (delay === 0) return void restart();
       Object.assign(state, {
         state: 'waiting',
-        reason: 'CrashLoopBackOff',
+        waitingReason: 'CrashLoopBackOff',
         message: `back-off ${goDuration(delay)} restarting failed container=${name} pod=${current.metadata.name}_${current.metadata.namespace}(${rt.uid})`,
-        last: { exitCode: state.exitCode ?? 0, reason: state.reason ?? 'Error', startedAt: state.startedAt ?? '', finishedAt: state.finishedAt ?? '', containerID: `containerd://${hex(`${rt.uid}/${name}/${state.restartCount}`)}` },
+        last: terminated,
       });
       this.events.record(current, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${current.metadata.name}_${current.metadata.namespace}(${rt.uid})`, SOURCE(node), `spec.containers{${name}}`);
       this.#report(current, rt);
@@ -561,7 +565,7 @@ export class Kubelet {
                 status.state = { terminated: { exitCode: cs.exitCode, reason: cs.reason, startedAt: cs.startedAt, finishedAt: cs.finishedAt, containerID: id } };
                 status.containerID = id;
               } else {
-                status.state = { waiting: { reason: cs.reason, message: cs.message } };
+                status.state = { waiting: { reason: cs.waitingReason, message: cs.message } };
                 delete status.containerID;
               }
               status.lastState = cs.last ? { terminated: cs.last } : {};

@@ -584,17 +584,44 @@ class ShellExit extends Error {
   }
 }
 
+/** Split a line at unquoted `;`, `&&`, `||` (expansion happens later, command by command, so `$?` is current). */
+function splitList(line: string): { text: string; sep?: string }[] {
+  const out: { text: string; sep?: string }[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"') cur += line[i++];
+      cur += c;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      cur += c;
+    } else if (c === '\\') {
+      cur += c + (line[i + 1] ?? '');
+      i++;
+    } else if (c === '#' && (!cur || /\s$/.test(cur))) break;
+    else if (c === ';' || (c === '&' && line[i + 1] === '&') || (c === '|' && line[i + 1] === '|')) {
+      const sep = c === ';' ? ';' : c + c;
+      out.push({ text: cur, sep });
+      cur = '';
+      if (sep.length === 2) i++;
+    } else cur += c;
+  }
+  out.push({ text: cur });
+  return out;
+}
+
 /** Run one line of shell input (lists and pipelines). */
 async function runLine(line: string, io: ExecIo, stdin: string, sh: Shell, env: ExecEnv): Promise<number> {
-  const words = tokenize(line, sh);
-  let i = 0;
   let code = sh.last;
   let skip = false;
-  while (i < words.length) {
-    let j = i;
-    while (j < words.length && !(words[j]!.op === ';' || words[j]!.op === '&&' || words[j]!.op === '||')) j++;
-    const pipeline = words.slice(i, j);
-    if (!skip && pipeline.length) {
+  for (const part of splitList(line)) {
+    if (!skip && part.text.trim()) {
+      const pipeline = tokenize(part.text, sh);
       const stages: Word[][] = [[]];
       for (const w of pipeline) {
         if (w.op === '|') stages.push([]);
@@ -610,11 +637,9 @@ async function runLine(line: string, io: ExecIo, stdin: string, sh: Shell, env: 
       }
       sh.last = code;
     }
-    const sep = words[j]?.op;
-    if (sep === '&&' && code !== 0) skip = true;
-    else if (sep === '||' && code === 0) skip = true;
-    else if (sep) skip = false;
-    i = j + 1;
+    if (part.sep === '&&') skip = code !== 0;
+    else if (part.sep === '||') skip = code === 0;
+    else skip = false;
   }
   return code;
 }

@@ -138,7 +138,10 @@ const PRINTERS: Record<string, Printer> = {
       const statuses = pod.status?.containerStatuses ?? [];
       const ready = statuses.filter((c) => c.ready).length;
       const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
-      return [pod.metadata.name!, `${ready}/${pod.spec.containers.length}`, podStatusText(pod), String(restarts), since(pod.metadata.creationTimestamp, now), pod.status?.podIP ?? '<none>', pod.spec.nodeName ?? '<none>', '<none>', '<none>'];
+      // printPod: "2 (5s ago)" from the latest lastState.terminated.finishedAt.
+      const lastRestart = Math.max(0, ...statuses.map((c) => Date.parse(String((c.lastState?.terminated as { finishedAt?: string } | undefined)?.finishedAt ?? '')) || 0));
+      const restartsText = restarts && lastRestart ? `${restarts} (${since(new Date(lastRestart).toISOString(), now)} ago)` : String(restarts);
+      return [pod.metadata.name!, `${ready}/${pod.spec.containers.length}`, podStatusText(pod), restartsText, since(pod.metadata.creationTimestamp, now), pod.status?.podIP ?? '<none>', pod.spec.nodeName ?? '<none>', '<none>', '<none>'];
     },
   },
   Deployment: {

@@ -160,7 +160,16 @@ function tokenize(text: string, file: string): (Token | { special: ';' | '{' | '
       let s = '';
       i++;
       while (i < text.length && text[i] !== c) {
-        if (text[i] === '\\' && i + 1 < text.length && (text[i + 1] === c || text[i + 1] === '\\')) i++;
+        // ngx_conf_read_token: \" \' \\ \t \r \n are escapes inside quotes.
+        if (text[i] === '\\' && i + 1 < text.length) {
+          const e = text[i + 1]!;
+          const mapped = e === 't' ? '\t' : e === 'r' ? '\r' : e === 'n' ? '\n' : e === '"' || e === "'" || e === '\\' ? e : undefined;
+          if (mapped !== undefined) {
+            s += mapped;
+            i += 2;
+            continue;
+          }
+        }
         if (text[i] === '\n') line++;
         s += text[i++];
       }
