@@ -8,7 +8,7 @@
  * L2Advertisement covers the pool). The lab's Service data plane reaches addresses only while
  * they are announced.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { LabClock } from '../../lab-clock';
 import type { KubeApi } from '../api/kube-api';
 import { resourceForKind } from '../api/resource-registry';
@@ -121,6 +121,17 @@ export class MetalLB {
     return out;
   }
 
+  /** The controller creates the speakers' memberlist key at start (the speaker pods need it). */
+  #ensureMemberlistSecret(): void {
+    const t = resourceForKind('Secret');
+    if (this.api.store.scan('core/secrets', NS).some((s) => s.metadata.name === 'memberlist')) return;
+    try {
+      this.api.create(t, NS, { metadata: { name: 'memberlist' }, data: { secretkey: randomBytes(128).toString('base64') } } as KubeObject, { fieldManager: 'controller' });
+    } catch {
+      // the namespace is going away
+    }
+  }
+
   #controllerRunning(): boolean {
     const d = this.api.store.scan('apps/deployments', NS).find((o) => o.metadata.name === 'controller') as Deployment | undefined;
     return !!d && !d.metadata.deletionTimestamp && (d.status?.availableReplicas ?? 0) > 0;
@@ -149,6 +160,7 @@ export class MetalLB {
       return;
     }
     const running = this.#controllerRunning();
+    if (running) this.#ensureMemberlistSecret();
     const pools = this.#pools();
     let ips = ingressIPs(svc);
     if (running && svc.spec.type === 'LoadBalancer' && (svc.spec.clusterIP || svc.spec.clusterIPs?.length)) {

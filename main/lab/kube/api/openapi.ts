@@ -42,10 +42,10 @@ function join(path: string, field: string): string {
 }
 
 /** The schema of a client-node model type at `path`, with the strategic-merge extensions of its list fields. */
-function typeSchema(type: string, format: string, path: string): Record<string, unknown> {
+function typeSchema(type: string, format: string, path: string, seen: readonly string[] = []): Record<string, unknown> {
   const item = arrayItemType(type);
   if (item) {
-    const schema: Record<string, unknown> = { type: 'array', items: typeSchema(item, '', `${path}[]`) };
+    const schema: Record<string, unknown> = { type: 'array', items: typeSchema(item, '', `${path}[]`, seen) };
     const strategy = listStrategy(path);
     const retain = hasRetainKeys(path) ? ',retainKeys' : '';
     if (typeof strategy === 'object') {
@@ -55,7 +55,7 @@ function typeSchema(type: string, format: string, path: string): Record<string, 
     return schema;
   }
   const mapValue = mapValueType(type);
-  if (mapValue) return { type: 'object', additionalProperties: typeSchema(mapValue, '', `${path}{}`) };
+  if (mapValue) return { type: 'object', additionalProperties: typeSchema(mapValue, '', `${path}{}`, seen) };
   switch (type) {
     case 'string':
       return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
@@ -72,9 +72,10 @@ function typeSchema(type: string, format: string, path: string): Record<string, 
       return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   }
   const attrs = modelAttributes(type);
-  if (!attrs) return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  // Recursive types (a CRD's JSONSchemaProps) are cut where they repeat.
+  if (!attrs || seen.includes(type)) return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const properties: Record<string, unknown> = {};
-  for (const a of attrs) properties[a.baseName] = typeSchema(a.type, a.format, join(path, a.baseName));
+  for (const a of attrs) properties[a.baseName] = typeSchema(a.type, a.format, join(path, a.baseName), [...seen, type]);
   const schema: Record<string, unknown> = { type: 'object', properties };
   if (hasRetainKeys(path)) schema['x-kubernetes-patch-strategy'] = 'retainKeys';
   return schema;
