@@ -162,7 +162,7 @@ describe.skipIf(!kubectlPath)('nginx behind Services, logs and exec', { timeout:
     expect(await kubectl('exec', pod!, '--', 'cat', '/etc/os-release')).toContain('PRETTY_NAME="Debian GNU/Linux 9 (stretch)"\n');
     expect(await kubectl('exec', pod!, '--', 'cat', '/usr/share/nginx/html/index.html')).toBe(WELCOME_1_14);
     expect(await kubectl('exec', pod!, '--', 'ls', '/usr/share/nginx/html')).toBe('50x.html\nindex.html\n');
-    expect(await kubectl('exec', pod!, '--', 'ls', '-l', '/usr/share/nginx/html')).toMatch(/^total 8\n-rw-r--r-- 1 root root  537 Dec  4  2018 50x\.html\n-rw-r--r-- 1 root root  612 Dec  4  2018 index\.html\n$/);
+    expect(await kubectl('exec', pod!, '--', 'ls', '-l', '/usr/share/nginx/html')).toMatch(/^total 8\n-rw-r--r-- 1 root root {2}537 Dec {2}4 {2}2018 50x\.html\n-rw-r--r-- 1 root root {2}612 Dec {2}4 {2}2018 index\.html\n$/);
     const envLines = (await kubectl('exec', pod!, '--', 'env')).split('\n');
     expect(envLines).toEqual(expect.arrayContaining([`HOSTNAME=${pod}`, 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'NGINX_VERSION=1.14.2-1~stretch', 'KUBERNETES_SERVICE_HOST=10.152.183.1', 'KUBERNETES_SERVICE_PORT=443']));
     expect(await kubectlResult(['exec', pod!, '--', 'sh', '-c', 'curl http://web; echo "rc=$?"; exit 3'])).toMatchObject({ code: 3, stdout: 'rc=127\n', stderr: 'sh: 1: curl: not found\ncommand terminated with exit code 3\n' });
