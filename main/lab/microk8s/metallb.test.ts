@@ -75,7 +75,8 @@ describe.skipIf(!kubectlPath)('MetalLB on a virtual Pi', { timeout: 120_000 }, (
   it('microk8s enable metallb:RANGE over SSH; a LoadBalancer Service answers on the lowest address', async () => {
     const enabled = await run('microk8s enable metallb:192.168.1.240-192.168.1.250');
     expect(enabled.code).toBe(0);
-    expect(enabled.stderr).toBe('Infer repository core for addon metallb\n');
+    // Under load the controller may take longer than kubectl wait's 30 s: the script says so and waits again.
+    expect(enabled.stderr).toMatch(/^Infer repository core for addon metallb\n(error: timed out waiting for the condition on deployments\/controller\n)*$/);
     expect(enabled.stdout).toMatch(/^Enabling MetalLB\nApplying Metallb manifest\ncustomresourcedefinition\.apiextensions\.k8s\.io\/addresspools\.metallb\.io created\n/);
     expect(enabled.stdout).toContain('namespace/metallb-system created\n');
     expect(enabled.stdout).toContain('daemonset.apps/speaker created\ndeployment.apps/controller created\n');
