@@ -4,6 +4,7 @@
  * during discovery; in practice mode waits run on the lab clock and the kubeconfig points at
  * the lab's Kubernetes API.
  */
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ClusterState, NodeProgress, NodeStage } from '../../preload/contract/cluster';
@@ -324,7 +325,7 @@ export class ClusterService {
   async mergeKubeconfig(): Promise<{ path: string; backupPath?: string }> {
     const saved = this.state().built;
     if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.');
-    const result = await mergeKubeconfig(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), { useContext: true });
+    const result = await mergeKubeconfig(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), { clusterName: path.basename(path.dirname(saved.kubeconfigPath)), useContext: true });
     return { path: result.path, ...(result.backupPath ? { backupPath: result.backupPath } : {}) };
   }
 
