@@ -132,14 +132,14 @@ export function buildKubeconfig(text: string, clusterName: string, server: strin
  * chose (`server`, else the address this computer reached the node at, port 16443), never the
  * one the node printed.
  */
-export async function fetchKubeconfig(controlPlane: NodeSession, options: { clusterName: string; server?: string }): Promise<string> {
+export async function fetchKubeconfig(controlPlane: NodeSession, options: { clusterName: string; server?: string; entryName?: string }): Promise<string> {
   const r = await controlPlane.run('microk8s config', { quiet: true, timeoutMs: 60_000 });
   if (r.code !== 0 || isWorkerNotice(r.stdout)) {
     throw new ClusterError('KUBECONFIG_INVALID', `microk8s config failed on ${controlPlane.name}: ${(r.stderr || r.stdout).trim()}`, controlPlane.name);
   }
   controlPlane.log('fetched the kubeconfig (microk8s config)');
   const host = controlPlane.target.host.includes(':') ? `[${controlPlane.target.host}]` : controlPlane.target.host;
-  return buildKubeconfig(r.stdout, options.clusterName, options.server ?? `https://${host}:16443`);
+  return buildKubeconfig(r.stdout, options.entryName ?? options.clusterName, options.server ?? `https://${host}:16443`);
 }
 
 export function clusterKubeconfigPath(dataDir: string, clusterName: string): string {
