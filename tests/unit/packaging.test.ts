@@ -17,6 +17,7 @@ import { makeTempDir } from '../../main/disk/testing/fat-test-tools';
 import { INSTALLED_HELPER_NAME } from '../../main/disk/elevated/elevation-prompt';
 import { HELPER_FLAG, helperArgv, helperChromiumSwitches } from '../../main/disk/elevated/helper-cli';
 import pkg from '../../package.json' with { type: 'json' };
+import type * as ElectronFuses from '@electron/fuses';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -49,7 +50,7 @@ describe('electron-builder.yml', () => {
   });
 
   it('flips Electron\'s fuses: no RunAsNode, no NODE_OPTIONS, no --inspect, cookies encrypted, app only from an integrity-checked asar', async () => {
-    const { FuseV1Options, flipFuses, getCurrentFuseWire } = require('@electron/fuses') as typeof import('@electron/fuses');
+    const { FuseV1Options, flipFuses, getCurrentFuseWire } = require('@electron/fuses') as typeof ElectronFuses;
     const { FuseState, SENTINEL } = require('@electron/fuses/dist/constants') as { FuseState: { ENABLE: number; DISABLE: number }; SENTINEL: string };
     const { PlatformPackager } = require('app-builder-lib') as { PlatformPackager: { prototype: { generateFuseConfig(f: unknown): Promise<Record<string, unknown>> } } };
     const { dir, cleanup } = await makeTempDir('fuses-');
