@@ -11,7 +11,7 @@ import { call, onEvent } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
 import { useCardTexts } from './cards-messages';
-import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
 
 type Running = { host: string; jobId: string };
@@ -27,6 +27,8 @@ export function CardsStep() {
   const [batch, setBatch] = useState(false);
   const [confirm, setConfirm] = useState<Assignment[] | null>(null);
   const [confirmed, setConfirmed] = useState(false);
+  // The second confirmation for drives over 256 GB (shown only when the dialog lists one).
+  const [confirmedLarge, setConfirmedLarge] = useState(false);
   const [running, setRunning] = useState<Running[]>([]);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
@@ -91,6 +93,7 @@ export function CardsStep() {
       setTarget(null);
       setConfirm(parallel);
       setConfirmed(false);
+      setConfirmedLarge(false);
     } else {
       setTarget(nextNode(rows)?.hostname ?? null);
     }
@@ -99,14 +102,17 @@ export function CardsStep() {
   const write = async () => {
     if (!confirm) return;
     const assignments = confirm;
+    const largeConfirmed = confirmedLarge;
     setConfirm(null);
     setConfirmed(false);
+    setConfirmedLarge(false);
     setNotice(null);
     const started: Running[] = [];
     const errors: string[] = [];
-    for (const { hostname, drive } of assignments) {
+    for (const assignment of assignments) {
+      const { hostname } = assignment;
       try {
-        const { jobId } = await call('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
+        const { jobId } = await call('cards.prepare', prepareParams(assignment, largeConfirmed));
         started.push({ host: hostname, jobId });
       } catch (e) {
         errors.push(`${hostname}: ${(e as Error).message}`);
@@ -224,7 +230,7 @@ export function CardsStep() {
               </p>
             ))}
             {target && (
-              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => (setConfirm([{ hostname: target, drive: d }]), setConfirmed(false))}>
+              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => (setConfirm([{ hostname: target, drive: d }]), setConfirmed(false), setConfirmedLarge(false))}>
                 {tx('choose', { host: target })}
               </button>
             )}{' '}
@@ -259,8 +265,14 @@ export function CardsStep() {
             <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
             {confirm.length > 1 ? tx('confirmManyCheck') : tx('confirmCheck', { device: confirm[0]!.drive.device, host: confirm[0]!.hostname })}
           </label>
+          {largeDrives(confirm).length > 0 && (
+            <label className="check">
+              <input type="checkbox" checked={confirmedLarge} onChange={(e) => setConfirmedLarge(e.target.checked)} />
+              {tx('confirmLargeCheck', { drives: largeDrives(confirm).map((d) => `${d.device} (${formatBytes(d.size)})`).join(', ') })}
+            </label>
+          )}
           <div className="actions">
-            <button type="button" className="primary" disabled={!confirmed} onClick={() => void write()}>
+            <button type="button" className="primary" disabled={!confirmed || (largeDrives(confirm).length > 0 && !confirmedLarge)} onClick={() => void write()}>
               {tx('write')}
             </button>
             <button type="button" onClick={() => setConfirm(null)}>
