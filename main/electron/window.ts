@@ -24,6 +24,8 @@ export function createMainWindow(options: { rendererDir: string; preloadPath: st
       nodeIntegration: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      // No middle-click "open in new window" (auxclick) either.
+      disableBlinkFeatures: 'Auxclick',
       spellcheck: false,
     },
   });
