@@ -1,24 +1,16 @@
 /**
- * The drive list, kept current: drivelist is asked again every second (a card inserted or
- * pulled shows up at once) and, in Practice mode, merged with the practice lab's virtual card
- * readers. `change` is emitted only when the list really changed. On Linux each mmcblk device
- * gets the kernel's card type (`mmcType`: "MMC" is built-in eMMC, "SD" a card), which drivelist
- * does not report and the safety rules need.
+ * The drive list, kept current: the environment's drive source (drivelist on real hardware, the
+ * lab's card readers in practice) is asked again every second, so a card inserted or pulled
+ * shows up at once. `change` is emitted only when the list really changed. On Linux each mmcblk
+ * device gets the kernel's card type (`mmcType`: "MMC" is built-in eMMC, "SD" a card), which
+ * drivelist does not report and the safety rules need.
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { list as drivelistList } from 'drivelist';
 import type { DriveInfo } from './drive-info';
 
-/** A source of extra drives (the practice lab's card readers). */
-export interface PracticeDriveSource {
-  list(): Promise<DriveInfo[]>;
-  isVirtualDevice(device: string): boolean;
-}
-
 export interface DriveScannerOptions {
-  /** Real drive enumeration; drivelist by default. */
-  listDrives?: () => Promise<DriveInfo[]>;
+  listDrives: () => Promise<DriveInfo[]>;
   intervalMs?: number;
   /** Where sysfs is (tests); /sys by default. */
   sysfsRoot?: string;
@@ -43,22 +35,16 @@ export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [
   readonly #listDrives: () => Promise<DriveInfo[]>;
   readonly #intervalMs: number;
   readonly #sysfsRoot: string | undefined;
-  #practice: PracticeDriveSource | undefined;
   #timer: NodeJS.Timeout | undefined;
   #drives: DriveInfo[] = [];
   #signature = '';
   #scanning: Promise<DriveInfo[]> | undefined;
 
-  constructor(options: DriveScannerOptions = {}) {
+  constructor(options: DriveScannerOptions) {
     super();
-    this.#listDrives = options.listDrives ?? (async () => (await drivelistList()) as DriveInfo[]);
+    this.#listDrives = options.listDrives;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#sysfsRoot = options.sysfsRoot;
-  }
-
-  /** Switch Practice mode on (with the lab's readers) or off (undefined). */
-  setPractice(source: PracticeDriveSource | undefined): void {
-    this.#practice = source;
   }
 
   /** The last list seen. */
@@ -92,8 +78,7 @@ export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [
   }
 
   async #scan(): Promise<DriveInfo[]> {
-    const [real, practice] = await Promise.all([this.#listDrives().then((d) => withMmcTypes(d, this.#sysfsRoot)), this.#practice?.list() ?? Promise.resolve([])]);
-    const drives = [...real, ...practice].sort((a, b) => a.device.localeCompare(b.device));
+    const drives = [...(await withMmcTypes(await this.#listDrives(), this.#sysfsRoot))].sort((a, b) => a.device.localeCompare(b.device));
     const signature = JSON.stringify(drives);
     if (signature !== this.#signature) {
       this.#signature = signature;
