@@ -6,6 +6,7 @@
  * answering) and is the same cluster (its kube-system UID), reporting which server answered.
  */
 import type { Agent } from 'node:https';
+import type * as ClientNodeModule from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterIdentity } from './cluster-identity';
 import { compareIdentity } from './cluster-identity';
@@ -16,7 +17,7 @@ import { makeAgent, sendKubeRequest } from './kube-request';
 import type { SafeKubeconfig } from './kubeconfig-safety';
 import { readKubeconfig } from './kubeconfig-safety';
 
-export type ClientNode = typeof import('@kubernetes/client-node');
+export type ClientNode = typeof ClientNodeModule;
 
 let clientNode: Promise<ClientNode> | undefined;
 
