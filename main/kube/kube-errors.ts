@@ -5,43 +5,12 @@
  * of an invalid object. Network failures say which server and how. Messages are the API's or
  * kubectl's own text; the renderer words everything else from the code.
  */
+import type { KubeErrorCode } from '../../preload/contract/kube';
 import type { ForbiddenDetail } from './quota-messages';
 import { parseForbidden } from './quota-messages';
 
-export type KubeErrorCode =
-  // From the API (HTTP status + Status.reason)
-  | 'FORBIDDEN'
-  | 'CONFLICT'
-  | 'INVALID'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'UNAUTHORIZED'
-  | 'BAD_REQUEST'
-  | 'GONE'
-  | 'TOO_MANY_REQUESTS'
-  | 'SERVER_ERROR'
-  // Reaching the API
-  | 'UNAVAILABLE'
-  | 'TLS'
-  | 'CANCELLED'
-  // The kubeconfig and the cluster it names
-  | 'KUBECONFIG_INVALID'
-  | 'KUBECONFIG_PLUGIN_REFUSED'
-  | 'KUBECONFIG_UNSUPPORTED'
-  | 'CLUSTER_MISMATCH'
-  // Input the library was given
-  | 'INVALID_MANIFEST'
-  | 'UNSUPPORTED_KIND'
-  // kubectl rollout's own refusals (message = kubectl's text)
-  | 'REVISION_NOT_FOUND'
-  | 'NO_ROLLOUT_HISTORY'
-  | 'DEPLOYMENT_PAUSED'
-  | 'ALREADY_PAUSED'
-  | 'NOT_PAUSED'
-  | 'RESTART_TOO_SOON'
-  | 'CONTAINER_NOT_FOUND'
-  | 'PROGRESS_DEADLINE_EXCEEDED'
-  | 'REVISION_MISMATCH';
+/** The stable codes (listed in preload/contract/kube.ts so the window can branch on them). */
+export type { KubeErrorCode };
 
 export interface StatusCause {
   field?: string;
