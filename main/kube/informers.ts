@@ -180,10 +180,10 @@ export class ResourceInformer {
       watch: async (path: string, query: Record<string, string | number | boolean | undefined>, callback: (phase: string, obj: unknown, raw?: unknown) => void, done: (err: unknown) => void) => {
         let ended = false;
         let watchdog: ReturnType<typeof setTimeout> | undefined;
-        let controller: AbortController | undefined;
+        const box: { controller?: AbortController } = {};
         const arm = () => {
           if (watchdog) clearTimeout(watchdog);
-          watchdog = setTimeout(() => controller?.abort(), (timeoutSeconds + 30) * 1000);
+          watchdog = setTimeout(() => box.controller?.abort(), (timeoutSeconds + 30) * 1000);
           watchdog.unref?.();
         };
         const ctrl = await real.watch(
@@ -209,7 +209,7 @@ export class ResourceInformer {
             done(err);
           },
         );
-        controller = ctrl;
+        box.controller = ctrl;
         if (!ended && gen === this.#generation && !this.#stopped) {
           arm();
           this.#delayMs = this.options.backoff?.initialMs ?? 500;

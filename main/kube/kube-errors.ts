@@ -207,3 +207,12 @@ export function toKubeError(err: unknown, server?: string): KubeError {
 export function isUnreachable(err: unknown): boolean {
   return err instanceof KubeError && (err.code === 'UNAVAILABLE' || err.code === 'TLS') && err.network !== undefined;
 }
+
+/** The same error with kubectl's wording around the API's message (`failed to patch: ...`). */
+export function rewordKubeError(err: KubeError, message: string): KubeError {
+  const init: KubeErrorInit = { cause: err };
+  for (const k of ['httpStatus', 'status', 'forbidden', 'conflicts', 'causes', 'network', 'values'] as const) {
+    if (err[k] !== undefined) (init as Record<string, unknown>)[k] = err[k];
+  }
+  return new KubeError(err.code, message, init);
+}

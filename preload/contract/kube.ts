@@ -308,7 +308,7 @@ export type KubeRolloutHistory = z.infer<typeof kubeRolloutHistory>;
 export const kubeRolloutResult = z.object({
   /** What kubectl prints, e.g. `deployment.apps/nginx rolled back`, `deployment.apps/nginx skipped rollback (current template already matches revision 2)`. */
   message: z.string(),
-  outcome: z.enum(['rolled-back', 'skipped', 'paused', 'resumed', 'restarted', 'image-updated', 'annotated', 'scaled']),
+  outcome: z.enum(['rolled-back', 'skipped', 'paused', 'resumed', 'restarted', 'image-updated', 'annotated', 'scaled', 'unchanged']),
   revision: z.number().int().optional(),
 });
 export type KubeRolloutResult = z.infer<typeof kubeRolloutResult>;
