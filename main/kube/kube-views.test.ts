@@ -179,8 +179,10 @@ spec:
     const snaps = v.snaps.slice(before);
     expect(snaps.length).toBeGreaterThan(2);
     const gaps = snaps.slice(1).map((s, i) => s.at - snaps[i]!.at);
-    // Timers never fire early; the clock (ms) may round a 100 ms interval down by 1.
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(99);
+    // `at` is read while the snapshot is built, a little after the coalescer's send time (whose
+    // exact 100 ms spacing view-coalescer.test.ts checks); building may take a few ms longer once.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(80);
+    expect(snaps.length).toBeLessThanOrEqual(Math.ceil((snaps.at(-1)!.at - snaps[0]!.at) / 100) + 1);
     expect(snaps.map((s) => s.seq)).toEqual([...snaps.map((s) => s.seq)].sort((a, b) => a - b));
     // The last snapshot is the cluster's final state.
     const list = await k.conn.request<{ items: unknown[] }>({ method: 'GET', path: '/api/v1/namespaces/default/pods', query: { labelSelector: 'app=burst' } });

@@ -30,12 +30,17 @@ export class ViewCoalescer {
         this.#microtask = false;
         this.#flush();
       });
-    } else {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#flush();
-      }, wait);
-    }
+    } else this.#arm(wait);
+  }
+
+  #arm(wait: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      // Timers may fire a fraction of a millisecond early: never send sooner than the interval.
+      const left = this.#last + this.intervalMs - this.now();
+      if (left > 0) this.#arm(left);
+      else this.#flush();
+    }, Math.ceil(wait));
   }
 
   #flush(): void {
