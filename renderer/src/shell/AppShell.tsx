@@ -81,7 +81,7 @@ export function AppShell() {
       )}
       {state.recovered && (
         <div className="banner warn" role="alert">
-          <span>{state.recovered.reason}</span>
+          <span>{state.recovered.code}: {state.recovered.detail}</span>
           <button type="button" onClick={() => void call('app.dismissRecovery', {}).then(() => useAppStore.getState().load())}>
             {t('dismiss')}
           </button>
