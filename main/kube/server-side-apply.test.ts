@@ -66,6 +66,11 @@ describe('applying the tutorial', () => {
     const result = await applyObjects(k.conn, cm, { dryRun: true });
     expect(result).toMatchObject({ dryRun: true, objects: [{ kind: 'ConfigMap', name: 'preview-only', action: 'created' }] });
     expect(await missing('/api/v1/namespaces/default/configmaps/preview-only')).toBe(true);
+    // Over an existing object: what would change, and nothing changed.
+    const scaled = DEPLOYMENT_YAML.replace('replicas: 2', 'replicas: 3');
+    expect((await applyObjects(k.conn, scaled, { dryRun: true })).objects[0]?.action).toBe('configured');
+    expect((await applyObjects(k.conn, DEPLOYMENT_YAML, { dryRun: true })).objects[0]?.action).toBe('unchanged');
+    expect((await get<KubeObject & { spec: { replicas: number } }>(deployPath)).spec.replicas).toBe(2);
   });
 
   it('creates a namespace before what goes in it, all labelled', async () => {

@@ -136,7 +136,8 @@ async function applyOne(conn: KubeConnection, p: Prepared, opts: { dryRun: boole
     tookBack = err.conflicts;
     out = await sendApply(conn, p, { ...opts, force: true });
   }
-  const action = !live ? 'created' : out?.metadata?.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
+  // A dry run stores nothing, so its resourceVersion says nothing: compare with what is live instead.
+  const action = !live ? 'created' : opts.dryRun ? (diffAgainstLive(p.obj, live).length ? 'configured' : 'unchanged') : out?.metadata?.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
   const applied: AppliedObject = { ...p.ref, action, display: qualifiedName(p.ref.apiVersion, p.ref.kind, p.ref.name) };
   if (!opts.dryRun || live) {
     const meta = (opts.dryRun ? live : out)?.metadata;
