@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { CardReport } from '../../preload/contract/cards';
-import type { ClusterState, NodeProgress, NodeStage } from '../../preload/contract/cluster';
+import type { ClusterState, KubeconfigMergePreview, NodeProgress, NodeStage } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { FoundNode } from '../../preload/contract/find-nodes';
 import type { StoredPlan } from '../../preload/contract/plan';
@@ -17,7 +17,7 @@ import { SshError } from '../ssh/ssh-errors';
 import { waitForNodesReady } from '../cluster/cluster-api';
 import { addNode, removeNode, resetCluster } from '../cluster/change-cluster';
 import { highAvailability } from '../cluster/form-cluster';
-import { clusterKubeconfigPath, defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig } from '../cluster/kubeconfig';
+import { clusterKubeconfigPath, defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig, previewMerge } from '../cluster/kubeconfig';
 import { deadlineAfter, openAll, realPace } from '../cluster/node-session';
 import type { NodeLogin, NodeSession, NodeTarget, OperationContext } from '../cluster/node-session';
 import { checkView, runPreflight } from '../cluster/preflight';
@@ -345,6 +345,12 @@ export class ClusterService {
       job.log('Every node is a standalone MicroK8s again.');
       return { reset: true };
     });
+  }
+
+  async kubeconfigMergePreview(): Promise<KubeconfigMergePreview> {
+    const saved = this.built();
+    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.');
+    return previewMerge(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), saved.kubeconfigName ?? saved.clusterName);
   }
 
   async mergeKubeconfig(): Promise<{ path: string; backupPath?: string }> {

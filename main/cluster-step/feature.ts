@@ -44,6 +44,7 @@ export const feature = worldFeature('cluster', (ctx) => {
       'cluster.addNode': ({ node }) => cluster.addNode(node),
       'cluster.removeNode': ({ node }) => cluster.removeNode(node),
       'cluster.reset': () => cluster.reset(),
+      'cluster.kubeconfigMergePreview': () => cluster.kubeconfigMergePreview(),
       'cluster.mergeKubeconfig': () => cluster.mergeKubeconfig(),
     },
     steps: {

@@ -202,6 +202,26 @@ export function appEntries(kubeconfig: string, clusterName: string): Pick<Kubeco
   return { clusters: [take('clusters', 'cluster', names.cluster)], users: [take('users', 'user', names.user)], contexts: [context] };
 }
 
+/** What mergeKubeconfig would add to or replace in `target` (nothing is written). */
+export async function previewMerge(target: string, kubeconfig: string, clusterName: string): Promise<{ path: string; exists: boolean; entries: Array<{ kind: 'cluster' | 'user' | 'context'; name: string; replaces: boolean }>; context: string }> {
+  const ours = appEntries(kubeconfig, clusterName);
+  let existing: KubeconfigDoc = {};
+  let exists = true;
+  try {
+    existing = parseDoc(await readFile(target, 'utf8'), target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    exists = false;
+  }
+  const has = (list: Named[] | undefined, name: string) => (list ?? []).some((x) => x.name === name);
+  const entries = [
+    ...(ours.clusters ?? []).map((c) => ({ kind: 'cluster' as const, name: c.name, replaces: has(existing.clusters, c.name) })),
+    ...(ours.users ?? []).map((u) => ({ kind: 'user' as const, name: u.name, replaces: has(existing.users, u.name) })),
+    ...(ours.contexts ?? []).map((c) => ({ kind: 'context' as const, name: c.name, replaces: has(existing.contexts, c.name) })),
+  ];
+  return { path: target, exists, entries, context: kubeconfigNames(clusterName).context };
+}
+
 /**
  * Merges the entries the app made for `clusterName` (and nothing else from the file) into the
  * kubeconfig at `target` (same-named entries replaced, everything else kept) and, unless told

@@ -78,8 +78,7 @@ export class FindNodesService {
     this.knownHosts = new KnownHostsStore(path.join(options.dir, 'known_hosts'));
   }
 
-  async subnets() {
-    await this.options.env.ready();
+  subnets() {
     return { subnets: this.options.env.searchNetworks() };
   }
 

@@ -18,7 +18,7 @@ export const feature = worldFeature('plan', (ctx) => {
       'plan.save': ({ draft }) => plans.save(draft),
     },
     steps: {
-      plan: () => ({ status: plans.stored() ? 'done' : ctx.store.state.preferences.currentStep === 'plan' ? 'in-progress' : 'not-started' }),
+      plan: () => ({ status: plans.stored() ? 'done' : ctx.store.recovery ? 'needs-attention' : ctx.store.state.preferences.currentStep === 'plan' ? 'in-progress' : 'not-started' }),
     },
   };
 });
