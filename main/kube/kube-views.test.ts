@@ -104,11 +104,13 @@ describe('the pods-on-nodes view', () => {
     const snap = await until('image pull back-off', () => {
       const s = v.latest();
       const p = s?.pods?.find((x) => x.labels['app'] === 'typo' && x.status === 'ImagePullBackOff');
-      return p && s?.events?.some((e) => e.involved.name === p.name && e.reason === 'Failed') && s;
+      // The kubelet reports the pull failure and then the container's error, both as reason Failed.
+      const failed = s?.events?.filter((e) => p && e.involved.name === p.name && e.reason === 'Failed').map((e) => e.message) ?? [];
+      return failed.some((m) => m.startsWith('Failed to pull image')) && failed.includes('Error: ErrImagePull') && s;
     });
     const pod = snap.pods!.find((x) => x.labels['app'] === 'typo' && x.status === 'ImagePullBackOff')!;
     expect(pod).toMatchObject({ phase: 'Pending', ready: { ready: 0, total: 1 }, containers: [{ state: 'waiting', reason: 'ImagePullBackOff' }] });
-    const failed = snap.events!.find((e) => e.involved.name === pod.name && e.reason === 'Failed')!;
+    const failed = snap.events!.find((e) => e.involved.name === pod.name && e.reason === 'Failed' && e.message.startsWith('Failed to pull image'))!;
     expect(failed).toMatchObject({ type: 'Warning', involved: { kind: 'Pod', namespace: 'default' }, source: { component: 'kubelet', host: pod.node } });
     expect(failed.message).toContain('nginx:1.16.1x');
     expect(failed.count).toBeGreaterThanOrEqual(1);
