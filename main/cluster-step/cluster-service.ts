@@ -364,6 +364,30 @@ export class ClusterService {
     return this.options.env.kubeconfigName(clusterName);
   }
 
+  /**
+   * An SSH session on a control plane of the formed cluster (the first one that answers), for
+   * MicroK8s' own commands the lessons run (`microk8s enable metallb:...`). The caller closes it.
+   */
+  async openControlPlane(ctx: OperationContext = {}): Promise<NodeSession> {
+    const plan = this.options.plans().stored();
+    const saved = this.built();
+    if (!plan || !saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first (steps 4 and 5).');
+    const planes = [saved.controlPlane, ...saved.nodes.filter((n) => n.role === 'control-plane' && n.name !== saved.controlPlane).map((n) => n.name)];
+    let last: unknown;
+    for (const name of planes) {
+      const target = this.#memberTarget(plan, saved, name);
+      if (!target) continue;
+      try {
+        const login: NodeLogin = { username: 'ubuntu', privateKeyPath: this.options.plans().key.privateKeyPath, knownHosts: this.options.findNodes().knownHosts, onNewHostKey: () => false };
+        const [session] = await openAll([target], login, { pace: this.options.env.pace, ...ctx });
+        return session!;
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last ?? new AppError(ErrorCode.UNAVAILABLE, 'No control plane of the cluster has been found (step 3).');
+  }
+
   close(): void {
     this.#closing = true;
     clearTimeout(this.#progressTimer);

@@ -8,6 +8,7 @@ import { cardsEvents, cardsMethods } from './cards';
 import { clusterEvents, clusterMethods } from './cluster';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
 import { jobEvents, jobMethods } from './jobs';
+import { lessonsEvents, lessonsMethods } from './lessons';
 import { liveClusterEvents, liveClusterMethods } from './live-cluster';
 import { planMethods } from './plan';
 import { practiceEvents, practiceMethods } from './practice';
@@ -21,6 +22,7 @@ export const methods = {
   ...findNodesMethods,
   ...clusterMethods,
   ...liveClusterMethods,
+  ...lessonsMethods,
 };
 
 export const events = {
@@ -31,6 +33,7 @@ export const events = {
   ...findNodesEvents,
   ...clusterEvents,
   ...liveClusterEvents,
+  ...lessonsEvents,
 };
 
 export type Methods = typeof methods;
