@@ -171,7 +171,7 @@ export class PracticeImageServer {
       let chunk = piece as Buffer;
       if (corrupt && position + chunk.length > corrupt.at && position < corrupt.at + corrupt.length) {
         chunk = Buffer.from(chunk);
-        for (let at = Math.max(corrupt.at, position); at < Math.min(corrupt.at + corrupt.length, position + chunk.length); at++) chunk[at - position] ^= 0xa5;
+        for (let at = Math.max(corrupt.at, position); at < Math.min(corrupt.at + corrupt.length, position + chunk.length); at++) chunk[at - position] = (chunk[at - position] ?? 0) ^ 0xa5;
       }
       if (cut !== undefined && log.sent + chunk.length >= cut) {
         const part = chunk.subarray(0, Math.max(0, cut - log.sent));
