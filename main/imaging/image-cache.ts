@@ -287,6 +287,13 @@ export class ImageCache {
     return evicted;
   }
 
+  /** Delete an interrupted download of this image (its bytes are known to be bad). */
+  async discardPartial(url: string, downloadSha256: string | undefined): Promise<void> {
+    const part = join(this.dir, `${ImageCache.keyFor(url, downloadSha256)}.part`);
+    await rm(part, { force: true });
+    await rm(`${part}.json`, { force: true });
+  }
+
   /** Drop one image (e.g. one larger than the cap, after the job that needed it). */
   async remove(key: string): Promise<void> {
     await this.#forget(key);

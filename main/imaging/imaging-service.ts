@@ -421,6 +421,9 @@ export class ImagingService {
       },
     });
 
+    if (result.imageError?.code === ImagingErrorCode.IMAGE_CORRUPT && chosen.kind === 'catalogue' && progress.source === 'download') {
+      await this.cache.discardPartial(chosen.entry.url, downloadSha256); // never resume from damaged bytes
+    }
     for (const outcome of result.cards) {
       const card = progress.cards.find((c) => c.device === outcome.device)!;
       if (outcome.ok) Object.assign(card, { phase: 'done' as CardPhase });
