@@ -164,6 +164,30 @@ export class CardsService {
     });
   }
 
+  /** The drive-safety context of this step (imaging applies the same rules to its targets). */
+  safetyContext(): SafetyContext {
+    return this.#safety();
+  }
+
+  /**
+   * Mark devices as being written by another job (imaging) so this step does not prepare them
+   * meanwhile; throws CONFLICT when one is busy. Returns the release.
+   */
+  reserve(devices: readonly string[]): () => void {
+    const busy = devices.find((d) => this.#busy.has(d));
+    if (busy) throw new AppError('CONFLICT', `${busy} is being written already; wait for that job to finish.`);
+    for (const d of devices) this.#busy.add(d);
+    return () => {
+      for (const d of devices) this.#busy.delete(d);
+    };
+  }
+
+  /** Keep a card report as this step's own (imaging configures cards with step 2's code). */
+  async saveReport(report: CardReport): Promise<void> {
+    this.#contents.delete(report.drive.device);
+    await this.#saveReport(report);
+  }
+
   #safety(): SafetyContext {
     const readers = this.#options.practice?.readers;
     const practiceDevices = new Set(readers ? readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])) : []);
