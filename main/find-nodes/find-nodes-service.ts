@@ -2,41 +2,48 @@
  * The "Boot & discover" step: searches the subnets and hosts the user chose (never anything
  * else) for the planned nodes, as a job that keeps watching until every node is up. Hosts are
  * identified over SSH with the cluster key; host keys are trusted on first use and pinned in
- * `<dataDir>/known_hosts`. Where each node was found is kept for the install and join steps.
+ * the world's `known_hosts`. Where each node was found is kept for the install and join steps.
+ * Which networks exist, the neighbour table and the name servers come from the environment.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { CardReport } from '../../preload/contract/cards';
 import { ErrorCode } from '../../preload/contract/errors';
 import { foundNode } from '../../preload/contract/find-nodes';
 import type { FindNodesState, FoundHost, FoundNode, HostKeyChangeView } from '../../preload/contract/find-nodes';
-import { cardReport } from '../../preload/contract/cards';
+import type { StoredPlan } from '../../preload/contract/plan';
 import { discoverUntilAllFound } from '../discovery/discovery';
 import type { DiscoveredHost, HostIdentity } from '../discovery/discovery';
-import { candidateSubnets } from '../discovery/interfaces';
-import { nameLookupForSearch } from '../discovery/name-lookup';
 import { sshIdentifier } from '../discovery/ssh-identify';
-import { readSystemNeighbourTable } from '../discovery/system-neighbour-table';
+import type { Environment } from '../environment/environment';
 import type { JobManager } from '../jobs/job-manager';
-import type { PlanService } from '../plan/plan-service';
-import type { PracticeService } from '../practice/practice-service';
 import { AppError } from '../router/app-error';
 import { KnownHostsStore } from '../ssh/known-hosts';
 import type { HostKeyInfo } from '../ssh/ssh-client';
 import { hostLabel, SshError, type HostKeyChange } from '../ssh/ssh-errors';
-import type { StateStore } from '../state/state-store';
+import type { Slice, SliceDef } from '../state/state-store';
 
-const FOUND_KEY = 'foundNodes';
 const WIDE_LIMIT = 65_536;
 
+/** Discovery's slice: where each planned node was found, by hostname. */
+export const findNodesSlice: SliceDef<{ found: Record<string, FoundNode> }> = {
+  id: 'findNodes',
+  version: 1,
+  schema: z.object({ found: z.record(z.string(), foundNode) }),
+  initial: () => ({ found: {} }),
+};
+
 export interface FindNodesOptions {
-  store: StateStore;
+  slice: Slice<{ found: Record<string, FoundNode> }>;
+  /** The world's folder (known_hosts lives there). */
+  dir: string;
   jobs: JobManager;
-  plans: PlanService;
-  practice: PracticeService;
+  env: Environment;
+  plan: () => StoredPlan | null;
+  /** The last card report for a node, to tell a re-prepared card from an impostor. */
+  cardReport: (hostname: string) => CardReport | undefined;
+  privateKeyPath: () => string;
   onChange: (state: FindNodesState) => void;
-  /** Network interfaces (os.networkInterfaces() by default). */
-  interfaces?: () => ReturnType<typeof os.networkInterfaces>;
   /** Pause between passes while nodes are missing. */
   intervalMs?: number;
 }
@@ -68,31 +75,22 @@ export class FindNodesService {
   #approvedKeys = new Map<string, string>();
 
   constructor(private readonly options: FindNodesOptions) {
-    this.knownHosts = new KnownHostsStore(path.join(options.store.dataDir, 'known_hosts'));
+    this.knownHosts = new KnownHostsStore(path.join(options.dir, 'known_hosts'));
   }
 
   subnets() {
-    const practice = this.options.practice.labNetwork();
-    const real = candidateSubnets((this.options.interfaces ?? os.networkInterfaces)()).map((s) => ({
-      cidr: s.cidr,
-      interfaceName: s.interfaceName,
-      localAddress: s.localAddress,
-      ...(s.narrowedFrom ? { narrowedFrom: s.narrowedFrom } : {}),
-      practice: false,
-    }));
-    return { subnets: [...(practice ? [{ cidr: practice.subnet, interfaceName: 'practice lab', localAddress: '', practice: true }] : []), ...real] };
+    return { subnets: this.options.env.searchNetworks() };
   }
 
   found(): Record<string, FoundNode> {
-    const parsed = z.record(z.string(), foundNode).safeParse(this.options.store.state.records[FOUND_KEY] ?? {});
-    const plan = this.options.plans.stored();
-    if (!parsed.success || !plan) return {};
-    return Object.fromEntries(Object.entries(parsed.data).filter(([name]) => plan.nodes.some((n) => n.hostname === name)));
+    const plan = this.options.plan();
+    if (!plan) return {};
+    return Object.fromEntries(Object.entries(this.options.slice.get().found).filter(([name]) => plan.nodes.some((n) => n.hostname === name)));
   }
 
   state(): FindNodesState {
     const found = this.found();
-    const plan = this.options.plans.stored();
+    const plan = this.options.plan();
     return {
       ...(this.#jobId ? { jobId: this.#jobId } : {}),
       subnets: this.#subnets,
@@ -130,8 +128,8 @@ export class FindNodesService {
     const node = Object.entries(this.found()).find(([, f]) => f.address === change.host && f.port === change.port);
     let cardPreparedAt: string | undefined;
     if (node) {
-      const report = cardReport.safeParse((this.options.store.state.records.cardReports as Record<string, unknown> | undefined)?.[node[0]]);
-      if (report.success && Date.parse(report.data.finishedAt) > node[1].foundAt) cardPreparedAt = report.data.finishedAt;
+      const report = this.options.cardReport(node[0]);
+      if (report && Date.parse(report.finishedAt) > node[1].foundAt) cardPreparedAt = report.finishedAt;
     }
     const previous = this.#hostKeyChanges.get(label);
     if (previous?.presentedFingerprint === change.presentedFingerprint) return;
@@ -164,23 +162,23 @@ export class FindNodesService {
   }
 
   start(params: { subnets: string[]; extraHosts: string[]; widen: boolean }): FindNodesState {
-    const plan = this.options.plans.stored();
+    const plan = this.options.plan();
     if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first: the search looks for the nodes it names.');
     if (params.subnets.length === 0 && params.extraHosts.length === 0) {
       throw new AppError(ErrorCode.INVALID_PARAMS, 'Choose at least one network to search, or add a host by address or name.');
     }
     if (this.#jobId) this.options.jobs.cancel(this.#jobId);
-    const practice = this.options.practice.labNetwork();
-    const exclude = this.subnets()
-      .subnets.map((s) => s.localAddress)
-      .filter(Boolean);
-    const privateKeyPath = this.options.plans.key.privateKeyPath;
+    const env = this.options.env;
+    const privateKeyPath = this.options.privateKeyPath();
     this.#subnets = params.subnets;
     this.#hosts = [];
     const job = this.options.jobs.start({
       kind: 'find-nodes',
       title: 'Find the cluster’s nodes',
       run: async (ctx) => {
+        await env.ready();
+        const networks = env.searchNetworks();
+        const exclude = networks.map((s) => s.localAddress).filter(Boolean);
         ctx.phase('searching', null);
         ctx.log(`Searching ${[...params.subnets, ...params.extraHosts].join(', ')} for ${plan.nodes.map((n) => n.hostname).join(', ')}.`);
         const base = sshIdentifier({
@@ -200,20 +198,17 @@ export class FindNodesService {
           }
         };
         const seen = new Set<string>();
-        const names = nameLookupForSearch({
-          practice: !!practice,
-          ...(practice ? { labDns: await practice.dns() } : {}),
-          mdnsFrom: this.subnets().subnets.filter((s) => !s.practice && params.subnets.includes(s.cidr)).map((s) => s.localAddress),
-          signal: ctx.signal,
-        });
-        ctx.log(names.description);
+        const names = await env.nameLookup({ chosen: networks.filter((s) => params.subnets.includes(s.cidr)), signal: ctx.signal });
+        const dns = names.dns.servers.length ? `${names.dns.kind === 'lab' ? "the practice lab router's DNS server" : 'DNS'} at ${names.dns.servers.join(', ')}` : 'no DNS server';
+        const mdns = names.mdns.from.length ? `mDNS for <name>.local from ${names.mdns.from.join(', ')}` : names.mdns.none === 'no-avahi-in-lab' ? 'no mDNS (the lab Pis run Ubuntu Server, which has no avahi)' : 'no mDNS (no chosen network is on this computer’s interfaces)';
+        ctx.log(`Looking the planned hostnames up by name: ${dns} for <name>, <name>.lan, <name>.home and reverse names; ${mdns}.`);
         const result = await discoverUntilAllFound({
           subnets: params.subnets,
           extraHosts: params.extraHosts,
-          port: practice?.sshPort ?? 22,
+          port: env.sshPort(),
           plannedNodes: plan.nodes.map((n) => ({ hostname: n.hostname, ...(this.found()[n.hostname]?.fingerprint ? { hostKeyFingerprint: this.found()[n.hostname]?.fingerprint } : {}) })),
           exclude,
-          readNeighbourTable: () => (practice ? Promise.resolve(practice.neighbourTable()) : readSystemNeighbourTable()),
+          readNeighbourTable: () => env.readNeighbourTable(),
           identify,
           reverseDns: (address) => names.lookup.reverse(address),
           lookupNames: (hostnames) => names.lookup.forward(hostnames),
@@ -250,8 +245,13 @@ export class FindNodesService {
   }
 
   stop(): FindNodesState {
-    if (this.#jobId) this.options.jobs.cancel(this.#jobId);
+    this.cancel();
     return this.state();
+  }
+
+  /** Stops a running search (closing the world). */
+  cancel(): void {
+    if (this.#jobId) this.options.jobs.cancel(this.#jobId);
   }
 
   async #update(hosts: DiscoveredHost[]): Promise<void> {
@@ -265,11 +265,7 @@ export class FindNodesService {
       found[h.plannedNode] = { address: h.address, port: h.port, ...(h.hostKeyFingerprint ? { fingerprint: h.hostKeyFingerprint } : {}), foundAt: Date.now() };
       changed = true;
     }
-    if (changed) {
-      const plan = this.options.plans.stored();
-      const all = !!plan && plan.nodes.every((n) => found[n.hostname]);
-      await this.options.store.update((s) => ({ ...s, records: { ...s.records, [FOUND_KEY]: found }, steps: { ...s.steps, discover: all ? 'done' : 'in-progress' } }));
-    }
+    if (changed) await this.options.slice.update(() => ({ found }));
     this.#emit();
   }
 
