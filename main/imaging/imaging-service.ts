@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { CardReport } from '../../preload/contract/cards';
 import type {
   CatalogueEntryView,
@@ -23,7 +23,7 @@ import type {
   LocalImageView,
 } from '../../preload/contract/imaging';
 import type { StoredPlan } from '../../preload/contract/plan';
-import type { EjectResult, Ejector } from '../cards/card-eject';
+import type { Ejector } from '../cards/card-eject';
 import { prepareCard } from '../cards/card-writer';
 import type { DriveInfo } from '../cards/drive-info';
 import { assessDrives, checkWriteAllowed } from '../cards/drive-safety';
@@ -31,7 +31,7 @@ import type { SafetyContext } from '../cards/drive-safety';
 import { platformElevatedAccess } from '../disk/elevated/elevated-device';
 import type { JobContext, JobManager } from '../jobs/job-manager';
 import { AppError } from '../router/app-error';
-import type { StateStore } from '../state/state-store';
+import type { Slice, SliceDef } from '../state/state-store';
 import { builtinCatalogue } from './builtin-catalogue';
 import { defaultEntry, loadCatalogue, sha256sumsUrlFor, checkCatalogueUrl } from './catalogue';
 import type { Catalogue, CatalogueEntry, CompressedFormat } from './catalogue';
@@ -55,14 +55,15 @@ export type ImagingHandlers = {
 
 export interface ImagingServiceOptions {
   dataDir: string;
-  store: StateStore;
+  /** App-wide settings slice (imagingSettingsSlice): catalogue URL, cache cap. */
+  settings: Slice<ImagingSettings>;
   jobs: JobManager;
   /** The stored plan with its derived secrets (PlanService.stored). */
   plan: () => StoredPlan | null;
   /** A fresh drive list (CardsService.scanner.rescan()). */
   drives: () => Promise<DriveInfo[]>;
-  /** The drive-safety context of step 2 (CardsService.safetyContext()). */
-  safety: () => SafetyContext;
+  /** The drive-safety context of step 2 for a drive list (CardsService.safetyContext(list)). */
+  safety: (drives: readonly DriveInfo[]) => SafetyContext;
   /** Ejects a card after it was configured (CardsService.eject for practice + real drives). */
   eject?: Ejector;
   /** Keeps each card's report where step 2 keeps them (CardsService.saveReport). */
@@ -78,10 +79,18 @@ export interface ImagingServiceOptions {
   onProgress?: (progress: ImagingProgressView) => void;
 }
 
-interface Settings {
+export interface ImagingSettings {
   catalogueUrl?: string;
   cacheCapBytes?: number;
 }
+
+/** App-wide (not per world): the catalogue the user chose and the cache cap. */
+export const imagingSettingsSlice: SliceDef<ImagingSettings> = {
+  id: 'imaging',
+  version: 1,
+  schema: z.object({ catalogueUrl: z.string().optional(), cacheCapBytes: z.number().int().nonnegative().optional() }),
+  initial: () => ({}),
+};
 
 type ChosenImage = { kind: 'catalogue'; entry: CatalogueEntry } | { kind: 'local'; image: LocalImage };
 
@@ -114,17 +123,15 @@ export class ImagingService {
     };
   }
 
-  #settings(): Settings {
-    const saved = this.#options.store.state.records.imaging;
-    return saved && typeof saved === 'object' ? (saved as Settings) : {};
+  #settings(): ImagingSettings {
+    return this.#options.settings.get();
   }
 
-  async #saveSettings(change: Settings): Promise<void> {
-    await this.#options.store.update((s) => {
-      const previous = s.records.imaging && typeof s.records.imaging === 'object' ? (s.records.imaging as Settings) : {};
-      const next: Settings = { ...previous, ...change };
+  async #saveSettings(change: ImagingSettings): Promise<void> {
+    await this.#options.settings.update((previous) => {
+      const next: ImagingSettings = { ...previous, ...change };
       if (change.catalogueUrl === undefined && 'catalogueUrl' in change) delete next.catalogueUrl;
-      return { ...s, records: { ...s.records, imaging: next } };
+      return next;
     });
   }
 
@@ -165,7 +172,8 @@ export class ImagingService {
     const { extractSize, downloadSize, name } = await this.#sizes(chosen);
     const cached = chosen.kind === 'catalogue' && (await this.#isCached(chosen.entry));
     const drives = await this.#options.drives();
-    const assessments = assessDrives(drives, this.#options.safety());
+    const safety = this.#options.safety(drives);
+    const assessments = assessDrives(drives, safety);
     return {
       image: { id: imageId, name, extractSize: extractSize ?? null, downloadSize: downloadSize ?? null, cached },
       cards: targets.map(({ device, hostname }) => {
@@ -177,7 +185,7 @@ export class ImagingService {
           hostname,
           description: a?.drive.description ?? '',
           size,
-          practice: this.#options.safety().practiceDevices?.has(device) ?? false,
+          practice: safety.knownCardReaders?.has(device) ?? false,
           content: null,
           warnings: a?.warnings ?? [],
           problems: a ? a.problems : [{ code: 'DEVICE_GONE', message: `${device} is not connected.` }],
@@ -225,7 +233,7 @@ export class ImagingService {
     const chosen = await this.#chosen(imageId);
     const sizes = await this.#sizes(chosen);
     const drives = await this.#options.drives();
-    const assessments = assessDrives(drives, this.#options.safety());
+    const assessments = assessDrives(drives, this.#options.safety(drives));
     const chosenDrives: DriveInfo[] = [];
     for (const t of targets) {
       const a = assessments.find((x) => x.drive.device === t.device);
@@ -388,13 +396,14 @@ export class ImagingService {
       targets: drives.map((drive) => ({
         drive,
         afterVerify: async (jobSignal) => {
+          const fresh = await this.#options.drives();
           const report = await prepareCard({
             plan,
             hostname: hostOf.get(drive.device)!,
             device: drive.device,
             confirmDevice: drive.device,
-            drives: await this.#options.drives(),
-            safety: this.#options.safety(),
+            drives: fresh,
+            safety: this.#options.safety(fresh),
             ...(this.#options.eject ? { eject: this.#options.eject } : {}),
             ...(jobSignal ? { signal: jobSignal } : {}),
           });

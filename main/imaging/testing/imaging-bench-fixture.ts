@@ -21,7 +21,7 @@ import { VirtualCardReaders } from '../../lab/cards/virtual-card-readers';
 import { PracticeImageServer } from '../../lab/imaging/image-server';
 import { practiceImages, sharedPracticeImageDir } from '../../lab/imaging/practice-images';
 import { StateStore } from '../../state/state-store';
-import { ImagingService } from '../imaging-service';
+import { ImagingService, imagingSettingsSlice } from '../imaging-service';
 
 const MIB = 1024 * 1024;
 
@@ -92,11 +92,11 @@ export async function startImagingBench(options: { readers?: number } = {}): Pro
   const practiceDevices = () => new Set(readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])));
   bench.service = new ImagingService({
     dataDir: join(dir, 'data'),
-    store,
+    settings: store.slice(imagingSettingsSlice),
     jobs,
     plan: () => plan,
     drives: async () => [...(await readers.list()), ...bench.extraDrives],
-    safety: () => ({ appPaths: [join(dir, 'app')], practiceDevices: new Set([...practiceDevices(), ...bench.extraDrives.map((d) => d.device)]) }),
+    safety: () => ({ appPaths: [join(dir, 'app')], knownCardReaders: new Set([...practiceDevices(), ...bench.extraDrives.map((d) => d.device)]) }),
     eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'The practice card was ejected from its reader.' }),
     saveReport: async (report) => {
       reports.push(report);
