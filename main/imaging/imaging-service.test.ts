@@ -135,13 +135,16 @@ describe('imaging blank practice cards from the lab catalogue', { timeout: 120_0
     const { snapshot, progress } = await run([{ device: card.device, hostname: 'pi-01' }]);
     expect(snapshot.state).toBe('succeeded');
     const requests = bench.server.imageRequests().slice(before);
-    expect(requests.length).toBe(3);
+    // Two cuts, so at least three requests (a busy machine may add a retry of its own).
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    expect(requests[0]!.range).toBeUndefined();
     expect(requests[1]!.range).toBe(`bytes=${Math.floor(image24.downloadSize / 3)}-`);
     expect(requests[1]!.ifRange).toMatch(/^"[0-9a-f]{16}"$/);
     expect(requests[1]!.status).toBe(206);
-    expect(requests.reduce((sum, r) => sum + r.sent, 0)).toBe(image24.downloadSize);
-    expect(progress.download?.retries).toBe(2);
-    expect(await readHead(card.image)).toEqual(await readHead(card.image)); // readable
+    expect(requests.every((r) => r.status === 200 || r.status === 206)).toBe(true);
+    expect(progress.download?.retries).toBeGreaterThanOrEqual(2);
+    expect(progress.download?.bytes).toBe(image24.downloadSize);
+    expect((await readHead(card.image)).subarray(0, 512).equals(firstMiB24.subarray(0, 512))).toBe(true);
     expect((await bench.service.cache.info()).images[0]?.sha256).toBe(image24.downloadSha256);
   });
 
