@@ -63,9 +63,9 @@ export function practiceImageFileName(release: UbuntuRelease): string {
 
 /** Deterministic pseudo-random bytes (so a cached image and a fresh one are byte-identical). */
 function seededBytes(seed: string, length: number): Buffer {
-  const out = Buffer.alloc(length);
+  const out = Buffer.alloc(Math.floor(length));
   let counter = 0;
-  for (let at = 0; at < length; ) {
+  for (let at = 0; at < out.length; ) {
     const block = createHash('sha512').update(`${seed}:${counter++}`).digest();
     at += block.copy(out, at);
   }
@@ -139,7 +139,7 @@ async function formatWritable(raw: string, offset: number, size: number, work: s
   if (options.textRootBytes) {
     await mkdir(join(tree, 'usr', 'share', 'doc'), { recursive: true });
     const words = ['kernel', 'package', 'config', 'systemd', 'network', 'cloud-init', 'raspberry', 'ubuntu', 'service', 'module', 'firmware', 'boot', '\n'];
-    const picks = seededBytes(`${seed}:text`, options.textRootBytes / 6);
+    const picks = seededBytes(`${seed}:text`, Math.floor(options.textRootBytes / 6));
     const text = Array.from(picks, (b) => words[b % words.length]).join(' ');
     const per = 4 * MIB;
     for (let i = 0; i * per < text.length; i++) await writeFile(join(tree, 'usr', 'share', 'doc', `notes${i}.txt`), text.slice(i * per, (i + 1) * per));
