@@ -157,6 +157,30 @@ export class CardsService {
     return order.flatMap((host) => (byHost[host] ? [byHost[host]] : []));
   }
 
+  /** The drive-safety context of this step for a drive list (imaging applies the same rules to its targets). */
+  safetyContext(list: readonly DriveInfo[]): SafetyContext {
+    return this.#safety(list);
+  }
+
+  /**
+   * Mark devices as being written by another job (imaging) so this step does not prepare them
+   * meanwhile; throws CONFLICT when one is busy. Returns the release.
+   */
+  reserve(devices: readonly string[]): () => void {
+    const busy = devices.find((d) => this.#busy.has(d));
+    if (busy) throw new AppError('CONFLICT', `${busy} is being written already; wait for that job to finish.`);
+    for (const d of devices) this.#busy.add(d);
+    return () => {
+      for (const d of devices) this.#busy.delete(d);
+    };
+  }
+
+  /** Keep a card report as this step's own (imaging configures cards with step 2's code). */
+  async saveReport(report: CardReport): Promise<void> {
+    this.#contents.delete(report.drive.device);
+    await this.#saveReport(report);
+  }
+
   /** The last report of the card prepared for `hostname`, if any (whatever the plan says now). */
   reportFor(hostname: string): CardReport | undefined {
     return this.#options.slice.get().reports[hostname];

@@ -7,6 +7,7 @@ import { appEvents, appMethods } from './app';
 import { cardsEvents, cardsMethods } from './cards';
 import { clusterEvents, clusterMethods } from './cluster';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
+import { imagingEvents, imagingMethods } from './imaging';
 import { jobEvents, jobMethods } from './jobs';
 import { lessonsEvents, lessonsMethods } from './lessons';
 import { liveClusterEvents, liveClusterMethods } from './live-cluster';
@@ -19,6 +20,7 @@ export const methods = {
   ...jobMethods,
   ...practiceMethods,
   ...cardsMethods,
+  ...imagingMethods,
   ...findNodesMethods,
   ...clusterMethods,
   ...liveClusterMethods,
@@ -30,6 +32,7 @@ export const events = {
   ...jobEvents,
   ...practiceEvents,
   ...cardsEvents,
+  ...imagingEvents,
   ...findNodesEvents,
   ...clusterEvents,
   ...liveClusterEvents,
