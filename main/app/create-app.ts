@@ -62,6 +62,8 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     practice,
     appPaths: options.appPaths ?? [process.execPath, process.cwd()],
     onDrives: (drives) => events.emit('cards.drives', { drives }),
+    // A prepared card's host key is pinned for its node at once (findNodes is built just below).
+    pinHostKey: (hostname, publicKey) => findNodes.pinPreparedKey(hostname, publicKey),
   });
   if (options.watchDrives !== false) cards.start();
   const findNodes = new FindNodesService({ store, jobs, plans, practice, onChange: (state) => events.emit('findNodes.changed', state) });
@@ -127,6 +129,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     'findNodes.stop': () => findNodes.stop(),
     'findNodes.state': () => findNodes.state(),
     'findNodes.trustNewHostKey': ({ host, port, fingerprint }) => findNodes.trustNewHostKey(host, port, fingerprint),
+    'findNodes.confirmHostKey': ({ host, port, fingerprint }) => findNodes.confirmHostKey(host, port, fingerprint),
     'cluster.state': () => cluster.state(),
     'cluster.preflight': () => cluster.preflight(),
     'cluster.fix': ({ node, id }) => cluster.fix(node, id),
