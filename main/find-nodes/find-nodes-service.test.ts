@@ -10,7 +10,7 @@ import path from 'node:path';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { practiceLoopbackBase } from '../practice/practice-service';
-import { practiceOn, practicePlanDraft } from '../app/testing/practice-journey';
+import { practiceNodesFound, practiceOn, practicePlanDraft } from '../app/testing/practice-journey';
 import { appPerTest } from '../app/testing/test-app';
 import { generateEd25519 } from '../ssh/keygen';
 import { fingerprintOf } from '../ssh/known-hosts';
@@ -255,6 +255,26 @@ describe('finding the planned nodes (practice lab)', () => {
     } finally {
       await vm.server.stop();
       await replacement?.server.stop();
+    }
+  });
+
+  it('a cluster job meeting another key where a prepared node was found refuses it and sends it nothing', async () => {
+    const { dataDir } = await t.start();
+    await practiceNodesFound(t, 2);
+    const found = t.app.findNodes.state().found['pi-01']!;
+    await t.call('practice.power', { pi: 'pi-1', on: false });
+    const impostor = await strangerAt(11, 'pi-01'); // the same address and port the Pi answered at
+    try {
+      expect([impostor.server.address, impostor.server.port]).toEqual([found.address, found.port]);
+      const job = await t.app.jobs.settled((await t.call('cluster.preflight', {})).jobId);
+      expect(job.state).toBe('failed');
+      expect(job.error).toMatchObject({ code: 'HOST_KEY_NOT_PREPARED', message: expect.stringContaining(`where pi-01 was found, now answers with the host key ${fingerprintOf(impostor.server.hostKeyBlob)}`) });
+      expect(t.app.findNodes.state().refusedHosts).toEqual([expect.objectContaining({ host: found.address, port: found.port, node: 'pi-01', reason: 'address', expectedFingerprint: found.fingerprint })]);
+      expect(impostor.commands).toEqual([]);
+      expect(t.app.findNodes.state().unconfirmedHosts).toEqual([]);
+      expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).not.toContain(fingerprintOf(impostor.server.hostKeyBlob).slice(7));
+    } finally {
+      await impostor.server.stop();
     }
   });
 });
