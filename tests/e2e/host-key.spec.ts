@@ -76,12 +76,16 @@ test('prepared nodes are known by their card’s key; a host the app did not pre
     await expect(confirm.getByTestId('unconfirmed-fingerprint')).toHaveText(shown);
     await expect(confirm).toContainText('sudo ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub');
     await expect(page.locator('[data-node="pi-02"]')).not.toContainText('✓');
-    if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/host-key.png` });
+    if (process.env.PCW_SCREENSHOTS) {
+      await confirm.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/host-key.png` });
+    }
     await confirm.getByRole('button', { name: 'I compared it: trust this key' }).click();
     await expect(confirm).toHaveCount(0);
     await expect(page.locator('[data-node="pi-02"]')).toContainText(shown, { timeout: 90_000 });
     await expect(page.locator('[data-node="pi-02"]')).toContainText('✓ found');
-    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    // Every planned node is found: the search ends by itself.
+    await expect(page.getByRole('button', { name: 'Start searching' })).toBeVisible({ timeout: 30_000 });
   } finally {
     await vm.stop();
   }
