@@ -47,7 +47,7 @@ async function request(device: string, overrides: Partial<PrepareCardRequest> = 
     device,
     confirmDevice: device,
     drives: await readers.list(),
-    safety: { appPaths: ['/opt/pi-cluster-wizard/app'], practiceDevices: new Set([device]) },
+    safety: { appPaths: ['/opt/pi-cluster-wizard/app'], knownCardReaders: new Set([device]) },
     eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'Practice card ejected.' }),
     ...overrides,
   };

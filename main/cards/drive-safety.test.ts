@@ -78,7 +78,7 @@ describe('drive safety details', () => {
 
   it('treats practice-lab devices as cards', () => {
     const practice: DriveInfo = { ...mmc, device: '/tmp/lab/practice-reader-1.img', raw: '/tmp/lab/practice-reader-1.img', isSystem: false, isRemovable: true };
-    const [a] = assessDrives([practice], { appPaths: ['/tmp/lab/app'], practiceDevices: new Set([practice.device]) });
+    const [a] = assessDrives([practice], { appPaths: ['/tmp/lab/app'], knownCardReaders: new Set([practice.device]) });
     expect(a).toMatchObject({ isCard: true, writable: true });
   });
 });

@@ -32,8 +32,8 @@ export interface DriveAssessment {
 export interface SafetyContext {
   /** A path inside the running app (process.execPath, app.getAppPath()). */
   appPaths: string[];
-  /** Devices the practice lab provides (always cards, never system). */
-  practiceDevices?: ReadonlySet<string>;
+  /** Devices the environment vouches are card readers of its own (the lab's: image files, never a system disk). */
+  knownCardReaders?: ReadonlySet<string>;
   /** Windows system drive letter (%SystemDrive%), default 'C:'. */
   systemDrive?: string;
 }
@@ -78,21 +78,21 @@ export function assessDrives(drives: readonly DriveInfo[], context: SafetyContex
 }
 
 function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: SafetyContext): DriveAssessment {
-  const practice = context.practiceDevices?.has(drive.device) ?? false;
+  const knownReader = context.knownCardReaders?.has(drive.device) ?? false;
   const problems: DriveAssessment['problems'] = [];
   const warnings: DriveAssessment['warnings'] = [];
-  const card = practice || isInternalSdReader(drive);
+  const card = knownReader || isInternalSdReader(drive);
   const systemMount = drive.mountpoints.find((m) => isSystemMount(m.path, context.systemDrive ?? 'C:'));
 
   if (systemMount) {
     problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).` });
-  } else if (drive.isSystem && !card && !practice) {
+  } else if (drive.isSystem && !card) {
     problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.' });
   }
   if (drive.device === appDevice) {
     problems.push({ code: 'APP_DRIVE', message: 'This is the drive Pi Cluster Wizard runs from.' });
   }
-  if (drive.isVirtual && !practice) problems.push({ code: 'VIRTUAL_DRIVE', message: 'This is a virtual drive (a disk image or RAM disk), not a card.' });
+  if (drive.isVirtual && !knownReader) problems.push({ code: 'VIRTUAL_DRIVE', message: 'This is a virtual drive (a disk image or RAM disk), not a card.' });
   if (!drive.size) problems.push({ code: 'NO_MEDIA', message: 'No card in this reader.' });
   if (!card && !drive.isRemovable) problems.push({ code: 'FIXED_DISK', message: 'This is a fixed disk, not a removable card.' });
 

@@ -1,42 +1,28 @@
 /**
- * The drive list, kept current: drivelist is asked again every second (a card inserted or
- * pulled shows up at once) and, in Practice mode, merged with the practice lab's virtual card
- * readers. `change` is emitted only when the list really changed.
+ * The drive list, kept current: the environment's drive source (drivelist on real hardware, the
+ * lab's card readers in practice) is asked again every second, so a card inserted or pulled
+ * shows up at once. `change` is emitted only when the list really changed.
  */
 import { EventEmitter } from 'node:events';
-import { list as drivelistList } from 'drivelist';
 import type { DriveInfo } from './drive-info';
 
-/** A source of extra drives (the practice lab's card readers). */
-export interface PracticeDriveSource {
-  list(): Promise<DriveInfo[]>;
-  isVirtualDevice(device: string): boolean;
-}
-
 export interface DriveScannerOptions {
-  /** Real drive enumeration; drivelist by default. */
-  listDrives?: () => Promise<DriveInfo[]>;
+  listDrives: () => Promise<DriveInfo[]>;
   intervalMs?: number;
 }
 
 export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [Error] }> {
   readonly #listDrives: () => Promise<DriveInfo[]>;
   readonly #intervalMs: number;
-  #practice: PracticeDriveSource | undefined;
   #timer: NodeJS.Timeout | undefined;
   #drives: DriveInfo[] = [];
   #signature = '';
   #scanning: Promise<DriveInfo[]> | undefined;
 
-  constructor(options: DriveScannerOptions = {}) {
+  constructor(options: DriveScannerOptions) {
     super();
-    this.#listDrives = options.listDrives ?? (async () => (await drivelistList()) as DriveInfo[]);
+    this.#listDrives = options.listDrives;
     this.#intervalMs = options.intervalMs ?? 1000;
-  }
-
-  /** Switch Practice mode on (with the lab's readers) or off (undefined). */
-  setPractice(source: PracticeDriveSource | undefined): void {
-    this.#practice = source;
   }
 
   /** The last list seen. */
@@ -70,8 +56,7 @@ export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [
   }
 
   async #scan(): Promise<DriveInfo[]> {
-    const [real, practice] = await Promise.all([this.#listDrives(), this.#practice?.list() ?? Promise.resolve([])]);
-    const drives = [...real, ...practice].sort((a, b) => a.device.localeCompare(b.device));
+    const drives = [...(await this.#listDrives())].sort((a, b) => a.device.localeCompare(b.device));
     const signature = JSON.stringify(drives);
     if (signature !== this.#signature) {
       this.#signature = signature;

@@ -38,7 +38,7 @@ describe('a prepared card in a virtual Pi', () => {
       device,
       confirmDevice: device,
       drives: await readers.list(),
-      safety: { appPaths: [dir], practiceDevices: new Set([device]) },
+      safety: { appPaths: [dir], knownCardReaders: new Set([device]) },
       eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'ejected' }),
     });
 

@@ -49,7 +49,7 @@ async function prepare(hostname: string, cardId?: string): Promise<string> {
 async function boot(cardId: string, pi: string): Promise<void> {
   await t.call('practice.plugCard', { id: cardId, pi });
   await t.call('practice.power', { pi, on: true });
-  await expect.poll(() => t.app.practice.view().pis.find((p) => p.id === pi)?.state, { timeout: 20_000 }).toBe('running');
+  await expect.poll(() => t.app.feature('practice').view().pis.find((p) => p.id === pi)?.state, { timeout: 20_000 }).toBe('running');
 }
 
 /**
@@ -58,13 +58,13 @@ async function boot(cardId: string, pi: string): Promise<void> {
  * every command it is sent.
  */
 async function strangerAt(octet: number, claims: string, hostKey = generateEd25519().private): Promise<{ server: Ssh2TestServer; commands: string[] }> {
-  await t.app.practice.lab();
+  await t.app.feature('practice').lab();
   const commands: string[] = [];
   const server = await Ssh2TestServer.start({
     address: `${practiceLoopbackBase(t.dataDir)}.${octet}`,
-    port: t.app.practice.labNetwork()!.sshPort,
+    port: t.app.feature('practice').labNetwork()!.sshPort,
     hostKey,
-    authorizedKeys: [t.app.plans.stored()!.login.publicKey],
+    authorizedKeys: [t.app.feature('plan').stored()!.login.publicKey],
     onExec: (command) => {
       commands.push(command);
       return command === 'hostname' ? { stdout: `${claims}\n` } : { code: 127, stderr: 'not here\n' };
@@ -89,17 +89,17 @@ describe('finding the planned nodes (practice lab)', () => {
 
   it('knows a prepared node by the key written to its card before it answers, and finds it with no question', async () => {
     const { dataDir } = await t.start();
-    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     await practiceOn(t);
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     const card = await prepare('pi-01');
-    expect(t.app.practice.view().cards[0]?.reader).toBeUndefined(); // ejected after writing
-    await expect.poll(() => t.app.practice.view().cards[0]?.preparedFor).toBe('pi-01'); // "labelled"
+    expect(t.app.feature('practice').view().cards[0]?.reader).toBeUndefined(); // ejected after writing
+    await expect.poll(() => t.app.feature('practice').view().cards[0]?.preparedFor).toBe('pi-01'); // "labelled"
 
     // Pinned at once, by the planned hostname, before the Pi was ever powered on.
     const report = (await t.call('cards.reports', {})).reports[0]!;
     expect(report.hostKey).toMatchObject({ keyType: 'ssh-ed25519', fingerprint: expect.stringMatching(/^SHA256:/) });
     expect((await t.call('findNodes.state', {})).preparedKeys).toEqual({ 'pi-01': report.hostKey!.fingerprint });
-    expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).toBe(`pi-01 ${report.hostKey!.publicKey.split(' ').slice(0, 2).join(' ')} pcw-prepared-node\n`);
+    expect(await readFile(path.join(dataDir, 'practice', 'known_hosts'), 'utf8')).toBe(`pi-01 ${report.hostKey!.publicKey.split(' ').slice(0, 2).join(' ')} pcw-prepared-node\n`);
 
     await t.call('practice.addPi', {});
     await boot(card, 'pi-1');
@@ -109,7 +109,7 @@ describe('finding the planned nodes (practice lab)', () => {
 
     const started = await t.call('findNodes.start', { subnets: [`${base}.0/24`] });
     expect(started.jobId).toBeDefined();
-    await expect.poll(() => t.app.findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${base}.11`);
+    await expect.poll(() => t.app.feature('findNodes').state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${base}.11`);
     const state = await t.call('findNodes.stop', {});
     expect(state.missing).toEqual(['pi-02']);
     expect(state.found['pi-01']?.fingerprint).toBe(report.hostKey!.fingerprint);
@@ -117,7 +117,7 @@ describe('finding the planned nodes (practice lab)', () => {
     expect(state.unconfirmedHosts).toEqual([]);
     expect(state.refusedHosts).toEqual([]);
     expect(state.hostKeyChanges).toEqual([]);
-    expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).toContain(`\n${hostLabel(`${base}.11`, t.app.practice.labNetwork()!.sshPort)} ${report.hostKey!.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    expect(await readFile(path.join(dataDir, 'practice', 'known_hosts'), 'utf8')).toContain(`\n${hostLabel(`${base}.11`, t.app.feature('practice').labNetwork()!.sshPort)} ${report.hostKey!.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
     expect(await jobLog(started.jobId!)).not.toMatch(/First contact|trusting/);
 
     // The node's private host key is on the card (and the Pi's disk, which is that card), nowhere else.
@@ -148,44 +148,44 @@ describe('finding the planned nodes (practice lab)', () => {
 
   it('a re-prepared card gives the Pi a new host key: the pin follows without asking, and the old key is nobody’s', async () => {
     const { dataDir } = await t.start();
-    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     await practiceOn(t);
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     const card = await prepare('pi-01');
     await t.call('practice.addPi', {});
     await boot(card, 'pi-1');
     await t.call('findNodes.start', { subnets: [subnetOf(dataDir)] });
-    await expect.poll(() => t.app.findNodes.state().found['pi-01']?.fingerprint, { timeout: 30_000 }).toMatch(/^SHA256:/);
+    await expect.poll(() => t.app.feature('findNodes').state().found['pi-01']?.fingerprint, { timeout: 30_000 }).toMatch(/^SHA256:/);
     await t.call('findNodes.stop', {});
-    const first = t.app.findNodes.state().found['pi-01']!.fingerprint!;
+    const first = t.app.feature('findNodes').state().found['pi-01']!.fingerprint!;
 
     // The user re-prepares pi-01's card and boots it again: a new key, made and pinned by the app.
     await t.call('practice.power', { pi: 'pi-1', on: false });
     await t.call('practice.unplugCard', { pi: 'pi-1' });
     await prepare('pi-01', card);
-    const second = t.app.findNodes.state().preparedKeys['pi-01']!;
+    const second = t.app.feature('findNodes').state().preparedKeys['pi-01']!;
     expect(second).not.toBe(first);
     await boot(card, 'pi-1');
     const again = await t.call('findNodes.start', { subnets: [subnetOf(dataDir)] });
-    await expect.poll(() => t.app.findNodes.state().found['pi-01']?.fingerprint, { timeout: 30_000 }).toBe(second);
+    await expect.poll(() => t.app.feature('findNodes').state().found['pi-01']?.fingerprint, { timeout: 30_000 }).toBe(second);
     const state = await t.call('findNodes.stop', {});
     expect(state.hostKeyChanges).toEqual([]);
     expect(state.unconfirmedHosts).toEqual([]);
     expect(state.found['pi-01']?.address).toBe(`${practiceLoopbackBase(dataDir)}.11`);
     expect(await jobLog(again.jobId!)).not.toMatch(/has changed|First contact/);
-    const knownHosts = await readFile(path.join(dataDir, 'known_hosts'), 'utf8');
+    const knownHosts = await readFile(path.join(dataDir, 'practice', 'known_hosts'), 'utf8');
     expect(knownHosts.trim().split('\n')).toHaveLength(2); // the node pin and where it answers, both the new key
   });
 
   it('refuses a device that claims a prepared node’s name with another key, and still finds the real Pi', async () => {
     const { dataDir } = await t.start();
-    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     await practiceOn(t);
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     const card = await prepare('pi-01');
-    const expected = t.app.findNodes.state().preparedKeys['pi-01']!;
+    const expected = t.app.feature('findNodes').state().preparedKeys['pi-01']!;
     const impostor = await strangerAt(50, 'pi-01');
     try {
       const search = await t.call('findNodes.start', { subnets: [subnetOf(dataDir)] });
-      await expect.poll(() => t.app.findNodes.state().refusedHosts, { timeout: 30_000 }).toEqual([
+      await expect.poll(() => t.app.feature('findNodes').state().refusedHosts, { timeout: 30_000 }).toEqual([
         {
           host: impostor.server.address,
           port: impostor.server.port,
@@ -197,20 +197,20 @@ describe('finding the planned nodes (practice lab)', () => {
           seenAt: expect.any(Number),
         },
       ]);
-      expect(t.app.findNodes.state().found['pi-01']).toBeUndefined();
-      expect(t.app.findNodes.state().hosts.find((h) => h.address === impostor.server.address)).toMatchObject({ hostname: 'pi-01', hostKeyStatus: 'refused' });
-      expect(t.app.findNodes.state().hosts.find((h) => h.address === impostor.server.address)?.plannedNode).toBeUndefined();
+      expect(t.app.feature('findNodes').state().found['pi-01']).toBeUndefined();
+      expect(t.app.feature('findNodes').state().hosts.find((h) => h.address === impostor.server.address)).toMatchObject({ hostname: 'pi-01', hostKeyStatus: 'refused' });
+      expect(t.app.feature('findNodes').state().hosts.find((h) => h.address === impostor.server.address)?.plannedNode).toBeUndefined();
       expect(await jobLog(search.jobId!)).toContain(`says it is pi-01, but its host key ${fingerprintOf(impostor.server.hostKeyBlob)} is not the key ${expected} the app wrote to pi-01's card`);
-      expect(t.app.findNodes.state().unconfirmedHosts).toEqual([]);
+      expect(t.app.feature('findNodes').state().unconfirmedHosts).toEqual([]);
 
       // The real pi-01 boots: found by its key; the impostor stays refused and was only asked its name.
       await t.call('practice.addPi', {});
       await boot(card, 'pi-1');
-      await expect.poll(() => t.app.findNodes.state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${practiceLoopbackBase(dataDir)}.11`);
+      await expect.poll(() => t.app.feature('findNodes').state().found['pi-01']?.address, { timeout: 30_000 }).toBe(`${practiceLoopbackBase(dataDir)}.11`);
       await t.call('findNodes.stop', {});
-      expect(t.app.findNodes.state().refusedHosts.map((r) => r.host)).toEqual([impostor.server.address]);
+      expect(t.app.feature('findNodes').state().refusedHosts.map((r) => r.host)).toEqual([impostor.server.address]);
       expect(new Set(impostor.commands)).toEqual(new Set(['hostname']));
-      expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).not.toContain(impostor.server.address);
+      expect(await readFile(path.join(dataDir, 'practice', 'known_hosts'), 'utf8')).not.toContain(impostor.server.address);
     } finally {
       await impostor.server.stop();
     }
@@ -218,8 +218,8 @@ describe('finding the planned nodes (practice lab)', () => {
 
   it('asks before trusting a host the app did not prepare, trusts exactly the key shown, and asks again when that key changes', async () => {
     const { dataDir } = await t.start();
-    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     await practiceOn(t);
+    await t.call('plan.save', { draft: practicePlanDraft(['pi-01', 'pi-02'], ['pi-01'], 'lab') });
     const vm = await strangerAt(51, 'pi-02');
     const address = vm.server.address;
     const port = vm.server.port;
@@ -227,10 +227,10 @@ describe('finding the planned nodes (practice lab)', () => {
     let replacement: Awaited<ReturnType<typeof strangerAt>> | undefined;
     try {
       const search = await t.call('findNodes.start', { subnets: [subnetOf(dataDir)] });
-      await expect.poll(() => t.app.findNodes.state().unconfirmedHosts, { timeout: 30_000 }).toEqual([{ host: address, port, keyType: 'ssh-ed25519', fingerprint, hostname: 'pi-02', seenAt: expect.any(Number) }]);
-      expect(t.app.findNodes.state().found['pi-02']).toBeUndefined();
-      expect(t.app.findNodes.state().hosts.find((h) => h.address === address)).toMatchObject({ hostname: 'pi-02', hostKeyStatus: 'unconfirmed' });
-      expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8').catch(() => '')).not.toContain(address);
+      await expect.poll(() => t.app.feature('findNodes').state().unconfirmedHosts, { timeout: 30_000 }).toEqual([{ host: address, port, keyType: 'ssh-ed25519', fingerprint, hostname: 'pi-02', seenAt: expect.any(Number) }]);
+      expect(t.app.feature('findNodes').state().found['pi-02']).toBeUndefined();
+      expect(t.app.feature('findNodes').state().hosts.find((h) => h.address === address)).toMatchObject({ hostname: 'pi-02', hostKeyStatus: 'unconfirmed' });
+      expect(await readFile(path.join(dataDir, 'practice', 'known_hosts'), 'utf8').catch(() => '')).not.toContain(address);
       expect(await jobLog(search.jobId!)).toContain(`First contact with ${hostLabel(address, port)} (it says it is pi-02): its ssh-ed25519 host key ${fingerprint} is not trusted until you confirm it`);
 
       // Only exactly the key shown can be confirmed, and only for a host that is waiting.
@@ -238,7 +238,7 @@ describe('finding the planned nodes (practice lab)', () => {
       expect(await t.app.router.dispatch('findNodes.confirmHostKey', { host: `${practiceLoopbackBase(dataDir)}.99`, port, fingerprint })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
       expect(await t.app.router.dispatch('findNodes.confirmHostKey', { host: address, port, fingerprint: 'SHA256:short' })).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
       expect((await t.call('findNodes.confirmHostKey', { host: address, port, fingerprint })).unconfirmedHosts).toEqual([]);
-      await expect.poll(() => t.app.findNodes.state().found['pi-02'], { timeout: 30_000 }).toMatchObject({ address, port, fingerprint });
+      await expect.poll(() => t.app.feature('findNodes').state().found['pi-02'], { timeout: 30_000 }).toMatchObject({ address, port, fingerprint });
       await t.call('findNodes.stop', {});
       expect(vm.commands.filter((c) => c !== 'hostname')).toEqual([]);
 
@@ -247,10 +247,10 @@ describe('finding the planned nodes (practice lab)', () => {
       replacement = await strangerAt(51, 'pi-02');
       const renewed = fingerprintOf(replacement.server.hostKeyBlob);
       await t.call('findNodes.start', { subnets: [subnetOf(dataDir)] });
-      await expect.poll(() => t.app.findNodes.state().hostKeyChanges, { timeout: 30_000 }).toEqual([expect.objectContaining({ host: address, port, node: 'pi-02', pinnedFingerprint: fingerprint, presentedFingerprint: renewed })]);
-      expect(t.app.findNodes.state().unconfirmedHosts).toEqual([]);
+      await expect.poll(() => t.app.feature('findNodes').state().hostKeyChanges, { timeout: 30_000 }).toEqual([expect.objectContaining({ host: address, port, node: 'pi-02', pinnedFingerprint: fingerprint, presentedFingerprint: renewed })]);
+      expect(t.app.feature('findNodes').state().unconfirmedHosts).toEqual([]);
       await t.call('findNodes.trustNewHostKey', { host: address, port, fingerprint: renewed });
-      await expect.poll(() => t.app.findNodes.state().found['pi-02']?.fingerprint, { timeout: 30_000 }).toBe(renewed);
+      await expect.poll(() => t.app.feature('findNodes').state().found['pi-02']?.fingerprint, { timeout: 30_000 }).toBe(renewed);
       await t.call('findNodes.stop', {});
     } finally {
       await vm.server.stop();
@@ -261,7 +261,7 @@ describe('finding the planned nodes (practice lab)', () => {
   it('a cluster job meeting another key where a prepared node was found refuses it and sends it nothing', async () => {
     const { dataDir } = await t.start();
     await practiceNodesFound(t, 2);
-    const found = t.app.findNodes.state().found['pi-01']!;
+    const found = t.app.feature('findNodes').state().found['pi-01']!;
     await t.call('practice.power', { pi: 'pi-1', on: false });
     const impostor = await strangerAt(11, 'pi-01'); // the same address and port the Pi answered at
     try {
@@ -269,10 +269,10 @@ describe('finding the planned nodes (practice lab)', () => {
       const job = await t.app.jobs.settled((await t.call('cluster.preflight', {})).jobId);
       expect(job.state).toBe('failed');
       expect(job.error).toMatchObject({ code: 'HOST_KEY_NOT_PREPARED', message: expect.stringContaining(`where pi-01 was found, now answers with the host key ${fingerprintOf(impostor.server.hostKeyBlob)}`) });
-      expect(t.app.findNodes.state().refusedHosts).toEqual([expect.objectContaining({ host: found.address, port: found.port, node: 'pi-01', reason: 'address', expectedFingerprint: found.fingerprint })]);
+      expect(t.app.feature('findNodes').state().refusedHosts).toEqual([expect.objectContaining({ host: found.address, port: found.port, node: 'pi-01', reason: 'address', expectedFingerprint: found.fingerprint })]);
       expect(impostor.commands).toEqual([]);
-      expect(t.app.findNodes.state().unconfirmedHosts).toEqual([]);
-      expect(await readFile(path.join(dataDir, 'known_hosts'), 'utf8')).not.toContain(fingerprintOf(impostor.server.hostKeyBlob).slice(7));
+      expect(t.app.feature('findNodes').state().unconfirmedHosts).toEqual([]);
+      expect(await readFile(path.join(dataDir, 'practice', 'known_hosts'), 'utf8')).not.toContain(fingerprintOf(impostor.server.hostKeyBlob).slice(7));
     } finally {
       await impostor.server.stop();
     }

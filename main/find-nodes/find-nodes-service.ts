@@ -4,8 +4,10 @@
  * identified over SSH with the cluster key. Where each node was found is kept for the install
  * and join steps.
  *
- * It owns every host-key trust decision (discovery and the cluster jobs), pinned in
- * `<dataDir>/known_hosts` (see ssh/known-hosts.ts). Nothing is trusted silently on first use:
+ * Which networks exist, the neighbour table and the name servers come from the environment.
+ *
+ * It owns every host-key trust decision (discovery and the cluster jobs), pinned in the world's
+ * `known_hosts` (see ssh/known-hosts.ts). Nothing is trusted silently on first use:
  *  - a node whose card the app prepared is known before it ever answers: step 2 pins the host key
  *    it wrote to the card (`pinPreparedKey`); a host presenting that key is that node, wherever it
  *    answers, and a re-prepared card's new key replaces the pin without asking (the app made the change);
@@ -16,41 +18,47 @@
  *  - a confirmed key that changes later stops the app at that host (`hostKeyChanges`, the
  *    window's HostKeyChangedDialog) until the user trusts exactly the new key (`trustNewHostKey`).
  */
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { CardReport } from '../../preload/contract/cards';
 import { ErrorCode } from '../../preload/contract/errors';
 import { foundNode } from '../../preload/contract/find-nodes';
 import type { FindNodesState, FoundHost, FoundNode, HostKeyChangeView } from '../../preload/contract/find-nodes';
-import { cardReport } from '../../preload/contract/cards';
+import type { StoredPlan } from '../../preload/contract/plan';
 import { discoverUntilAllFound } from '../discovery/discovery';
 import type { DiscoveredHost, HostIdentity } from '../discovery/discovery';
-import { candidateSubnets } from '../discovery/interfaces';
-import { nameLookupForSearch } from '../discovery/name-lookup';
 import { sshIdentifier, type SshIdentity } from '../discovery/ssh-identify';
-import { readSystemNeighbourTable } from '../discovery/system-neighbour-table';
+import type { Environment } from '../environment/environment';
 import type { JobManager } from '../jobs/job-manager';
-import type { PlanService } from '../plan/plan-service';
-import type { PracticeService } from '../practice/practice-service';
 import { AppError } from '../router/app-error';
 import type { RefusedHostView, UnconfirmedHostView } from '../../preload/contract/find-nodes';
 import { fingerprintOf, keyTypeOf, KnownHostsStore, publicKeyBlob } from '../ssh/known-hosts';
 import type { NodeHostKey } from '../ssh/known-hosts';
 import type { HostKeyInfo, NewHostKeyDecision } from '../ssh/ssh-client';
 import { claimsPreparedNodeMessage, hostLabel, SshError, unconfirmedMessage, type HostKeyChange } from '../ssh/ssh-errors';
-import type { StateStore } from '../state/state-store';
+import type { Slice, SliceDef } from '../state/state-store';
 
-const FOUND_KEY = 'foundNodes';
 const WIDE_LIMIT = 65_536;
 
+/** Discovery's slice: where each planned node was found, by hostname. */
+export const findNodesSlice: SliceDef<{ found: Record<string, FoundNode> }> = {
+  id: 'findNodes',
+  version: 1,
+  schema: z.object({ found: z.record(z.string(), foundNode) }),
+  initial: () => ({ found: {} }),
+};
+
 export interface FindNodesOptions {
-  store: StateStore;
+  slice: Slice<{ found: Record<string, FoundNode> }>;
+  /** The world's folder (known_hosts lives there). */
+  dir: string;
   jobs: JobManager;
-  plans: PlanService;
-  practice: PracticeService;
+  env: Environment;
+  plan: () => StoredPlan | null;
+  /** The last card report for a node, to tell a re-prepared card from an impostor. */
+  cardReport: (hostname: string) => CardReport | undefined;
+  privateKeyPath: () => string;
   onChange: (state: FindNodesState) => void;
-  /** Network interfaces (os.networkInterfaces() by default). */
-  interfaces?: () => ReturnType<typeof os.networkInterfaces>;
   /** Pause between passes while nodes are missing. */
   intervalMs?: number;
 }
@@ -94,7 +102,7 @@ export class FindNodesService {
   readonly #nodeKeysLoaded: Promise<void>;
 
   constructor(private readonly options: FindNodesOptions) {
-    this.knownHosts = new KnownHostsStore(path.join(options.store.dataDir, 'known_hosts'));
+    this.knownHosts = new KnownHostsStore(path.join(options.dir, 'known_hosts'));
     this.#nodeKeysLoaded = this.#loadNodeKeys().catch(() => undefined);
   }
 
@@ -104,7 +112,7 @@ export class FindNodesService {
 
   /** The key written to a planned node's card, if the app prepared it. */
   #preparedKey(hostname: string): NodeHostKey | undefined {
-    const plan = this.options.plans.stored();
+    const plan = this.options.plan();
     const node = plan?.nodes.find((n) => n.hostname.toLowerCase() === shortName(hostname));
     return node ? this.#nodeKeys.get(node.hostname) : undefined;
   }
@@ -117,7 +125,7 @@ export class FindNodesService {
    */
   async pinPreparedKey(node: string, publicKey: string): Promise<void> {
     const blob = publicKeyBlob(publicKey);
-    const plan = this.options.plans.stored();
+    const plan = this.options.plan();
     const planned = plan?.nodes.find((n) => n.hostname === node);
     const addresses = plan?.network.mode === 'static' && planned?.address ? [planned.address] : [];
     await this.#nodeKeysLoaded;
@@ -129,27 +137,18 @@ export class FindNodesService {
   }
 
   subnets() {
-    const practice = this.options.practice.labNetwork();
-    const real = candidateSubnets((this.options.interfaces ?? os.networkInterfaces)()).map((s) => ({
-      cidr: s.cidr,
-      interfaceName: s.interfaceName,
-      localAddress: s.localAddress,
-      ...(s.narrowedFrom ? { narrowedFrom: s.narrowedFrom } : {}),
-      practice: false,
-    }));
-    return { subnets: [...(practice ? [{ cidr: practice.subnet, interfaceName: 'practice lab', localAddress: '', practice: true }] : []), ...real] };
+    return { subnets: this.options.env.searchNetworks() };
   }
 
   found(): Record<string, FoundNode> {
-    const parsed = z.record(z.string(), foundNode).safeParse(this.options.store.state.records[FOUND_KEY] ?? {});
-    const plan = this.options.plans.stored();
-    if (!parsed.success || !plan) return {};
-    return Object.fromEntries(Object.entries(parsed.data).filter(([name]) => plan.nodes.some((n) => n.hostname === name)));
+    const plan = this.options.plan();
+    if (!plan) return {};
+    return Object.fromEntries(Object.entries(this.options.slice.get().found).filter(([name]) => plan.nodes.some((n) => n.hostname === name)));
   }
 
   state(): FindNodesState {
     const found = this.found();
-    const plan = this.options.plans.stored();
+    const plan = this.options.plan();
     return {
       ...(this.#jobId ? { jobId: this.#jobId } : {}),
       subnets: this.#subnets,
@@ -261,8 +260,8 @@ export class FindNodesService {
     const node = Object.entries(this.found()).find(([, f]) => f.address === change.host && f.port === change.port);
     let cardPreparedAt: string | undefined;
     if (node) {
-      const report = cardReport.safeParse((this.options.store.state.records.cardReports as Record<string, unknown> | undefined)?.[node[0]]);
-      if (report.success && Date.parse(report.data.finishedAt) > node[1].foundAt) cardPreparedAt = report.data.finishedAt;
+      const report = this.options.cardReport(node[0]);
+      if (report && Date.parse(report.finishedAt) > node[1].foundAt) cardPreparedAt = report.finishedAt;
     }
     const previous = this.#hostKeyChanges.get(label);
     if (previous?.presentedFingerprint === change.presentedFingerprint) return;
@@ -295,23 +294,23 @@ export class FindNodesService {
   }
 
   start(params: { subnets: string[]; extraHosts: string[]; widen: boolean }): FindNodesState {
-    const plan = this.options.plans.stored();
+    const plan = this.options.plan();
     if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first: the search looks for the nodes it names.');
     if (params.subnets.length === 0 && params.extraHosts.length === 0) {
       throw new AppError(ErrorCode.INVALID_PARAMS, 'Choose at least one network to search, or add a host by address or name.');
     }
     if (this.#jobId) this.options.jobs.cancel(this.#jobId);
-    const practice = this.options.practice.labNetwork();
-    const exclude = this.subnets()
-      .subnets.map((s) => s.localAddress)
-      .filter(Boolean);
-    const privateKeyPath = this.options.plans.key.privateKeyPath;
+    const env = this.options.env;
+    const privateKeyPath = this.options.privateKeyPath();
     this.#subnets = params.subnets;
     this.#hosts = [];
     const job = this.options.jobs.start({
       kind: 'find-nodes',
       title: 'Find the cluster’s nodes',
       run: async (ctx) => {
+        await env.ready();
+        const networks = env.searchNetworks();
+        const exclude = networks.map((s) => s.localAddress).filter(Boolean);
         ctx.phase('searching', null);
         ctx.log(`Searching ${[...params.subnets, ...params.extraHosts].join(', ')} for ${plan.nodes.map((n) => n.hostname).join(', ')}.`);
         const log = (line: string) => ctx.log(line);
@@ -339,20 +338,17 @@ export class FindNodesService {
           return id && this.#judge(id, log);
         };
         const seen = new Set<string>();
-        const names = nameLookupForSearch({
-          practice: !!practice,
-          ...(practice ? { labDns: await practice.dns() } : {}),
-          mdnsFrom: this.subnets().subnets.filter((s) => !s.practice && params.subnets.includes(s.cidr)).map((s) => s.localAddress),
-          signal: ctx.signal,
-        });
-        ctx.log(names.description);
+        const names = await env.nameLookup({ chosen: networks.filter((s) => params.subnets.includes(s.cidr)), signal: ctx.signal });
+        const dns = names.dns.servers.length ? `${names.dns.kind === 'lab' ? "the practice lab router's DNS server" : 'DNS'} at ${names.dns.servers.join(', ')}` : 'no DNS server';
+        const mdns = names.mdns.from.length ? `mDNS for <name>.local from ${names.mdns.from.join(', ')}` : names.mdns.none === 'no-avahi-in-lab' ? 'no mDNS (the lab Pis run Ubuntu Server, which has no avahi)' : 'no mDNS (no chosen network is on this computer’s interfaces)';
+        ctx.log(`Looking the planned hostnames up by name: ${dns} for <name>, <name>.lan, <name>.home and reverse names; ${mdns}.`);
         const result = await discoverUntilAllFound({
           subnets: params.subnets,
           extraHosts: params.extraHosts,
-          port: practice?.sshPort ?? 22,
+          port: env.sshPort(),
           plannedNodes: plan.nodes.map((n) => ({ hostname: n.hostname, ...(this.found()[n.hostname]?.fingerprint ? { hostKeyFingerprint: this.found()[n.hostname]?.fingerprint } : {}) })),
           exclude,
-          readNeighbourTable: () => (practice ? Promise.resolve(practice.neighbourTable()) : readSystemNeighbourTable()),
+          readNeighbourTable: () => env.readNeighbourTable(),
           identify,
           reverseDns: (address) => names.lookup.reverse(address),
           lookupNames: (hostnames) => names.lookup.forward(hostnames),
@@ -417,8 +413,13 @@ export class FindNodesService {
   }
 
   stop(): FindNodesState {
-    if (this.#jobId) this.options.jobs.cancel(this.#jobId);
+    this.cancel();
     return this.state();
+  }
+
+  /** Stops a running search (closing the world). */
+  cancel(): void {
+    if (this.#jobId) this.options.jobs.cancel(this.#jobId);
   }
 
   async #update(hosts: DiscoveredHost[]): Promise<void> {
@@ -432,11 +433,7 @@ export class FindNodesService {
       found[h.plannedNode] = { address: h.address, port: h.port, ...(h.hostKeyFingerprint ? { fingerprint: h.hostKeyFingerprint } : {}), foundAt: Date.now() };
       changed = true;
     }
-    if (changed) {
-      const plan = this.options.plans.stored();
-      const all = !!plan && plan.nodes.every((n) => found[n.hostname]);
-      await this.options.store.update((s) => ({ ...s, records: { ...s.records, [FOUND_KEY]: found }, steps: { ...s.steps, discover: all ? 'done' : 'in-progress' } }));
-    }
+    if (changed) await this.options.slice.update(() => ({ found }));
     this.#emit();
   }
 

@@ -12,12 +12,16 @@ export const cardContent = z.object({
   /** Ubuntu release found on the card; null for an Ubuntu release the app does not support. */
   release: ubuntuRelease.nullable().optional(),
   summary: z.string(),
+  /** What is on the card as a code the window words (`blank`, `ubuntu`, `raspios`, …), with values. */
+  code: z.string().optional(),
+  values: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   /** The node this app last prepared the card for. */
   preparedFor: z.string().optional(),
 });
 export type CardContent = z.infer<typeof cardContent>;
 
-const notice = z.object({ code: z.string(), message: z.string() });
+/** A problem or warning: a stable code the window words, values for its text, and main's English as a fallback. */
+const notice = z.object({ code: z.string(), message: z.string(), values: z.record(z.string(), z.union([z.string(), z.number()])).optional() });
 
 export const cardDrive = z.object({
   device: z.string(),
@@ -51,7 +55,7 @@ export const cardReport = z.object({
   files: z.array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() })),
   startedAt: z.string(),
   finishedAt: z.string(),
-  eject: z.object({ ejected: z.boolean(), message: z.string() }),
+  eject: z.object({ ejected: z.boolean(), message: z.string(), code: z.string().optional(), values: z.record(z.string(), z.union([z.string(), z.number()])).optional() }),
 });
 export type CardReport = z.infer<typeof cardReport>;
 
@@ -71,7 +75,7 @@ export const cardsMethods = {
     z.object({ jobId: z.string() }),
     "Write, verify and eject one node's card; runs as a job whose result is the card report.",
   ),
-  'cards.eject': method(z.object({ device }).strict(), z.object({ ejected: z.boolean(), message: z.string() }), 'Eject a card (best effort).'),
+  'cards.eject': method(z.object({ device }).strict(), cardReport.shape.eject, 'Eject a card (best effort).'),
   'cards.reports': method(z.object({}).strict(), z.object({ reports: z.array(cardReport) }), 'The last report of every prepared card, in plan order.'),
 };
 

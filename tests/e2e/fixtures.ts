@@ -102,12 +102,12 @@ export const test = base.extend<{ host: HostKind; app: AppFixture }, { browser: 
 
 export { expect } from '@playwright/test';
 
-/** Saves the default plan and turns practice mode on at a lab speed; returns the practice panel. */
+/** Turns practice mode on at a lab speed and saves the default plan there; returns the practice panel. */
 export async function defaultPlanInPractice(page: Page, speed = '60') {
-  await page.getByRole('button', { name: 'Save plan' }).click();
-  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   await page.getByRole('switch', { name: 'Practice mode' }).check();
   const lab = page.getByRole('region', { name: 'Practice lab' });
   await lab.getByLabel('Lab speed').selectOption(speed);
+  await page.getByRole('button', { name: 'Save plan' }).click();
+  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   return lab;
 }

@@ -7,8 +7,9 @@ import type { PreflightCheckView } from '../../../../preload/contract/cluster';
 import { call } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
-import { NodeStage } from './NodeStage';
-import { useClusterState } from './use-cluster-state';
+import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
+import { NodeStage } from '../cluster/NodeStage';
+import { useClusterState } from '../cluster/use-cluster-state';
 
 const ICON = { pass: '✓', warn: '!', fail: '✗', skipped: '–' } as const;
 
@@ -71,8 +72,8 @@ export function InstallStep() {
   const checksBefore = Boolean(state?.built && state.preflight && state.preflight.at < state.built.at);
 
   return (
-    <section className="install">
-      <h2>{t('install.heading')}</h2>
+    <section className="install" aria-labelledby="install-title">
+      <h2 id="install-title">{t('install.heading')}</h2>
       <p className="intro">{t('install.intro', { channel: plan?.microk8sChannel ?? '' })}</p>
       <div className="actions">
         <button type="button" disabled={running} onClick={() => void run(() => call('cluster.preflight', {}))}>
@@ -120,28 +121,21 @@ export function InstallStep() {
         results
       )}
       {confirm?.fix && (
-        <div className="dialog" role="dialog" aria-modal="true" aria-label={t('install.fixTitle', { node: confirm.node })} onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}>
-          <h3>{t('install.fixTitle', { node: confirm.node })}</h3>
+        <ConfirmDialog
+          title={t('install.fixTitle', { node: confirm.node })}
+          confirmLabel={t('install.runFix')}
+          cancelLabel={t('install.cancel')}
+          onConfirm={() => {
+            const c = confirm;
+            setConfirm(null);
+            void run(() => call('cluster.fix', { node: c.node, id: c.id }));
+          }}
+          onCancel={() => setConfirm(null)}
+          testId="fix-confirm"
+        >
           <p>{confirm.fix.description}</p>
           {confirm.fix.rebootsNode && <p className="banner warn">{t('install.reboots')}</p>}
-          <div className="actions">
-            <button
-              type="button"
-              className="primary"
-              autoFocus
-              onClick={() => {
-                const c = confirm;
-                setConfirm(null);
-                void run(() => call('cluster.fix', { node: c.node, id: c.id }));
-              }}
-            >
-              {t('install.runFix')}
-            </button>
-            <button type="button" onClick={() => setConfirm(null)}>
-              {t('install.cancel')}
-            </button>
-          </div>
-        </div>
+        </ConfirmDialog>
       )}
     </section>
   );

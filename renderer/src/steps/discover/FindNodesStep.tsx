@@ -16,7 +16,7 @@ type Subnet = { cidr: string; interfaceName: string; localAddress: string; narro
 export function FindNodesStep() {
   const { t } = useT();
   const plan = useAppStore((s) => s.state?.plan ?? null);
-  const [subnets, setSubnets] = useState<Subnet[]>([]);
+  const [subnets, setSubnets] = useState<Subnet[] | null>(null);
   const [chosen, setChosen] = useState<string[]>([]);
   const [extra, setExtra] = useState('');
   const [widen, setWiden] = useState(false);
@@ -56,8 +56,8 @@ export function FindNodesStep() {
 
       <fieldset>
         <legend>{t('find.where')}</legend>
-        {subnets.length === 0 && <p className="hint">{t('find.noSubnets')}</p>}
-        {subnets.map((s) => (
+        {subnets?.length === 0 && <p className="hint">{t('find.noSubnets')}</p>}
+        {(subnets ?? []).map((s) => (
           <label key={s.cidr} className="check">
             <input type="checkbox" checked={chosen.includes(s.cidr)} disabled={running} onChange={(e) => toggle(s.cidr, e.target.checked)} />
             <span className="mono">{s.cidr}</span>
@@ -78,7 +78,7 @@ export function FindNodesStep() {
               {t('find.stop')}
             </button>
           ) : (
-            <button type="button" className="primary" onClick={() => void start()}>
+            <button type="button" className="primary" disabled={subnets === null} onClick={() => void start()}>
               {t('find.start')}
             </button>
           )}
