@@ -60,7 +60,7 @@ test('prepared nodes are known by their card’s key; a host the app did not pre
   const vm = await Ssh2TestServer.start({
     address: `${practiceLoopbackBase(app.dataDir)}.50`,
     port,
-    authorizedKeys: [(await readFile(path.join(app.dataDir, 'keys', 'cluster_ed25519.pub'), 'utf8')).trim()],
+    authorizedKeys: [(await readFile(path.join(app.dataDir, 'practice', 'keys', 'cluster_ed25519.pub'), 'utf8')).trim()], // the practice world's cluster key
     onExec: (command) => (command === 'hostname' ? { stdout: 'pi-02\n' } : { code: 127 }),
   });
   try {
