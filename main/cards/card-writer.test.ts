@@ -160,6 +160,21 @@ describe('prepareCard on virtual cards', () => {
     expect(await bootRegionDigest(image)).toBe(before);
   });
 
+  it('a drive over 256 GB is written only after the second confirmation of its size', async () => {
+    const { device, image } = await insertCard({ os: 'ubuntu', release: '24.04' });
+    const before = await bootRegionDigest(image);
+    // As a real 512 GB USB disk would be listed (not a practice device, so no practice exemption).
+    const drives = (await readers.list()).map((d) => (d.device === device ? { ...d, size: 512_110_190_592 } : d));
+    const safety = { appPaths: ['/opt/pi-cluster-wizard/app'] };
+    const refused = await failure(prepareCard(await request(device, { drives, safety })));
+    expect(refused.code).toBe('LARGE_DRIVE_CONFIRMATION_REQUIRED');
+    expect(refused.message).toMatch(/512 GB/);
+    expect(await bootRegionDigest(image)).toBe(before);
+    const report = await prepareCard(await request(device, { drives, safety, confirmLargeDrive: 512_110_190_592 }));
+    expect(report.hostname).toBe('pi-01');
+    expect(await bootRegionDigest(image)).not.toBe(before);
+  });
+
   it('a card pulled out while it is written ends in DEVICE_GONE and no report', async () => {
     const { device } = await insertCard({ os: 'ubuntu', release: '24.04' });
     let pulled = false;

@@ -44,6 +44,8 @@ export interface PrepareCardRequest {
   device: string;
   /** What the user confirmed; must equal `device`. */
   confirmDevice: string;
+  /** Over 256 GB: the drive's size the user confirmed a second time; must equal its size. */
+  confirmLargeDrive?: number;
   /** The current drive list (the safety rules need every drive to find the app's own). */
   drives: readonly DriveInfo[];
   safety: SafetyContext;
@@ -90,7 +92,7 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
     report({ phase: 'checking', fraction: 0, bytesPerSecond: 0 });
     const assessment = assessDrives(request.drives, request.safety).find((a) => a.drive.device === request.device);
     if (!assessment) throw new AppError('DEVICE_GONE', `${request.device} is no longer connected. Put the card back in and try again.`);
-    checkWriteAllowed(assessment, request.confirmDevice);
+    checkWriteAllowed(assessment, request.confirmDevice, request.confirmLargeDrive);
     const drive = assessment.drive;
     if (!request.plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the plan.`);
 

@@ -100,14 +100,14 @@ export class CardsService {
         await this.#queueRefresh(await this.scanner.rescan());
         return { drives: this.#view };
       },
-      'cards.prepare': async ({ hostname, device, confirmDevice }) => ({ jobId: this.prepare(hostname, device, confirmDevice) }),
+      'cards.prepare': async ({ hostname, device, confirmDevice, confirmLargeDrive }) => ({ jobId: this.prepare(hostname, device, confirmDevice, confirmLargeDrive) }),
       'cards.eject': async ({ device }) => this.eject(device),
       'cards.reports': async () => ({ reports: this.reports() }),
     };
   }
 
-  /** Start preparing `device` for `hostname`; returns the job id. */
-  prepare(hostname: string, device: string, confirmDevice: string): string {
+  /** Start preparing `device` for `hostname`; returns the job id. `confirmLargeDrive`: see cards.prepare. */
+  prepare(hostname: string, device: string, confirmDevice: string, confirmLargeDrive?: number): string {
     const plan = this.#options.plan();
     if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.');
     if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`);
@@ -125,6 +125,7 @@ export class CardsService {
           hostname,
           device,
           confirmDevice,
+          ...(confirmLargeDrive !== undefined ? { confirmLargeDrive } : {}),
           drives,
           safety: this.#safety(drives),
           eject: (drive) => this.#eject(drive),
@@ -211,6 +212,7 @@ export class CardsService {
         writable: a.writable,
         problems: a.problems,
         warnings: a.warnings,
+        largeDriveConfirmation: a.needsLargeConfirmation,
         content: this.#contents.get(a.drive.device)?.content ?? null,
       }));
     this.#publish(view());

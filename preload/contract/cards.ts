@@ -39,6 +39,8 @@ export const cardDrive = z.object({
   /** Why it is not offered or not writable, first reason first. */
   problems: z.array(notice),
   warnings: z.array(notice),
+  /** Over 256 GB: writing needs a second confirmation (cards.prepare's `confirmLargeDrive`). */
+  largeDriveConfirmation: z.boolean(),
   /** What is on the card; null until it has been looked at (or when it is not offered). */
   content: cardContent.nullable(),
 });
@@ -70,6 +72,11 @@ export const cardsMethods = {
         device,
         /** The device the user confirmed in the dialog; must equal `device`. */
         confirmDevice: device,
+        /**
+         * For a drive with `largeDriveConfirmation`: its size in bytes, which the user confirmed a
+         * second time (a separate check box naming the size); must equal the drive's size.
+         */
+        confirmLargeDrive: z.number().int().positive().optional(),
       })
       .strict(),
     z.object({ jobId: z.string() }),

@@ -8,6 +8,7 @@ import { cardsEvents, cardsMethods } from './cards';
 import { clusterEvents, clusterMethods } from './cluster';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
 import { jobEvents, jobMethods } from './jobs';
+import { liveClusterEvents, liveClusterMethods } from './live-cluster';
 import { planMethods } from './plan';
 import { practiceEvents, practiceMethods } from './practice';
 
@@ -19,6 +20,7 @@ export const methods = {
   ...cardsMethods,
   ...findNodesMethods,
   ...clusterMethods,
+  ...liveClusterMethods,
 };
 
 export const events = {
@@ -28,6 +30,7 @@ export const events = {
   ...cardsEvents,
   ...findNodesEvents,
   ...clusterEvents,
+  ...liveClusterEvents,
 };
 
 export type Methods = typeof methods;

@@ -12,7 +12,7 @@ import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { useMainState } from '../../toolkit/use-main-state';
-import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
 
 type Running = { host: string; jobId: string };
@@ -87,13 +87,16 @@ export function CardsStep() {
   const write = async () => {
     if (!confirm) return;
     const assignments = confirm;
+    // The dialog's second check box had to be ticked for any drive over 256 GiB.
+    const largeConfirmed = largeDrives(assignments).length > 0;
     setConfirm(null);
     setNotice(null);
     const started: Running[] = [];
     const errors: string[] = [];
-    for (const { hostname, drive } of assignments) {
+    for (const assignment of assignments) {
+      const { hostname } = assignment;
       try {
-        const { jobId } = await call('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
+        const { jobId } = await call('cards.prepare', prepareParams(assignment, largeConfirmed));
         started.push({ host: hostname, jobId });
       } catch (e) {
         errors.push(`${hostname}: ${(e as Error).message}`);
@@ -238,6 +241,7 @@ export function CardsStep() {
         <ConfirmDialog
           title={confirm.length > 1 ? t('cards.confirmManyTitle', { count: confirm.length }) : t('cards.confirmTitle')}
           check={confirm.length > 1 ? t('cards.confirmManyCheck') : t('cards.confirmCheck', { device: confirm[0]!.drive.device, host: confirm[0]!.hostname })}
+          {...(largeDrives(confirm).length > 0 ? { secondCheck: t('cards.confirmLargeCheck', { drives: largeDrives(confirm).map((d) => `${d.device} (${formatBytes(d.size)})`).join(', ') }) } : {})}
           confirmLabel={t('cards.write')}
           cancelLabel={t('cards.cancel')}
           onConfirm={() => void write()}
