@@ -100,6 +100,13 @@ describe('prepareCard on virtual cards', () => {
     const userData = files.get('user-data')!;
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
     expect((parse(userData, { version: '1.1' }) as { hostname: string }).hostname).toBe('pi-01');
+    // The node's host key: the private half only on the card, the report names the public half.
+    const sshKeys = (parse(userData, { version: '1.1' }) as { ssh_keys: Record<string, string> }).ssh_keys;
+    expect(sshKeys['ed25519_private']).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    expect(sshKeys['ed25519_public']!.trim()).toBe(report.hostKey.publicKey);
+    expect(report.hostKey).toMatchObject({ keyType: 'ssh-ed25519', fingerprint: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/) });
+    expect(JSON.stringify(report)).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify(report)).not.toContain(sshKeys['ed25519_private']!.split('\n')[2]);
     const meta = parse(files.get('meta-data')!, { version: '1.1' }) as Record<string, string>;
     expect(meta['instance-id']).toBe(report.instanceId);
     if (fsckAvailable) {
@@ -119,6 +126,7 @@ describe('prepareCard on virtual cards', () => {
     const afterSecond = await readCardFiles(image);
 
     expect(second.instanceId).not.toBe(first.instanceId);
+    expect(second.hostKey.fingerprint).not.toBe(first.hostKey.fingerprint); // a new card, a new host key
     expect(second.files.map((f) => f.name)).not.toContain('cmdline.txt.orig');
     expect(afterSecond.get('cmdline.txt')).toBe(afterFirst.get('cmdline.txt'));
     expect(afterSecond.get('cmdline.txt')!.match(/cgroup_enable=memory/g)).toHaveLength(1);

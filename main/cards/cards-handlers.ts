@@ -51,6 +51,11 @@ export interface CardsServiceOptions {
   /** Called after a report was saved. */
   onReports?: () => void;
   scanIntervalMs?: number;
+  /**
+   * Pins the SSH host key written to a node's card (an OpenSSH public key line) as soon as the
+   * card is verified, so step 3 knows the node's key before it answers (FindNodesService.pinPreparedKey).
+   */
+  pinHostKey?: (hostname: string, publicKey: string) => Promise<void>;
 }
 
 /** A card that vanished while being identified is looked at again after this long. */
@@ -136,6 +141,12 @@ export class CardsService {
         });
         this.#contents.delete(device);
         ctx.log(`${report.files.length} files written and verified by SHA-256 on ${report.drive.description || report.drive.device} (Ubuntu ${report.release}). ${report.eject.message}`);
+        if (this.#options.pinHostKey) {
+          await this.#options.pinHostKey(hostname, report.hostKey.publicKey).catch((error: unknown) => {
+            throw new AppError('FAILED', `The card for ${hostname} was written and verified, but the app could not remember its SSH host key (${error instanceof Error ? error.message : String(error)}), so it would not recognise ${hostname}. Free some space in the app's data folder and prepare the card again.`);
+          });
+        }
+        ctx.log(`${hostname}'s SSH host key is ${report.hostKey.fingerprint} (${report.hostKey.keyType}): the app made it for this card and will recognise ${hostname} by it; the private key is only on the card.`);
         await this.#saveReport(report);
         return report;
       },

@@ -429,7 +429,7 @@ export class ClusterService {
       username: 'ubuntu',
       privateKeyPath: this.options.plans().key.privateKeyPath,
       knownHosts: this.options.findNodes().knownHosts,
-      onNewHostKey: (key) => this.options.findNodes().acceptNewHostKey(key, (line) => job.log(line)),
+      onNewHostKey: (key, blob) => this.options.findNodes().acceptNewHostKey(key, blob, (line) => job.log(line)),
     };
   }
 
@@ -472,14 +472,15 @@ export class ClusterService {
     if (error instanceof SshError) return this.#jobError(new ClusterError(error.code === 'ABORTED' ? 'CANCELLED' : 'SSH', error.message, undefined, error.code, error));
     if (!(error instanceof ClusterError)) return error;
     if (error.sshError?.hostKeyChange) this.options.findNodes().reportHostKeyChange(error.sshError.hostKeyChange);
-    const code =
-      error.code === 'CANCELLED'
-        ? ErrorCode.CANCELLED
-        : error.sshCode === 'HOST_KEY_CHANGED'
-          ? ErrorCode.HOST_KEY_CHANGED
-          : error.sshCode === 'HOST_UNREACHABLE' || error.sshCode === 'TIMEOUT' || error.sshCode === 'CONNECTION_LOST'
-            ? ErrorCode.UNAVAILABLE
-            : ErrorCode.FAILED;
+    const bySsh: Partial<Record<string, ErrorCode>> = {
+      HOST_KEY_CHANGED: ErrorCode.HOST_KEY_CHANGED,
+      HOST_KEY_NOT_PREPARED: ErrorCode.HOST_KEY_NOT_PREPARED,
+      HOST_KEY_UNCONFIRMED: ErrorCode.HOST_KEY_UNCONFIRMED,
+      HOST_UNREACHABLE: ErrorCode.UNAVAILABLE,
+      TIMEOUT: ErrorCode.UNAVAILABLE,
+      CONNECTION_LOST: ErrorCode.UNAVAILABLE,
+    };
+    const code = error.code === 'CANCELLED' ? ErrorCode.CANCELLED : ((error.sshCode && bySsh[error.sshCode]) ?? ErrorCode.FAILED);
     return new AppError(code, error.message);
   }
 

@@ -52,6 +52,8 @@ export const cardReport = z.object({
   release: ubuntuRelease,
   via: z.enum(['mount', 'raw']),
   instanceId: z.string(),
+  /** The SSH host key written to the card (public half only; the private half is only on the card). Absent in reports of older versions. */
+  hostKey: z.object({ keyType: z.string(), fingerprint: z.string(), publicKey: z.string() }).optional(),
   files: z.array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() })),
   startedAt: z.string(),
   finishedAt: z.string(),
