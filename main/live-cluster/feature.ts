@@ -26,8 +26,8 @@ export const feature = worldFeature('liveCluster', (ctx) => {
     },
     onChange: (state) => {
       ctx.emit('liveCluster.changed', state);
-      // Step statuses follow node health; tell the app only when it changed.
-      const now = JSON.stringify([state.status, (state.snapshot?.nodes ?? []).map((n) => [n.name, n.ready.status])]);
+      // Step statuses follow the cluster (node health, the lessons' goals); tell the app only when they changed.
+      const now = JSON.stringify(ctx.steps());
       if (now !== health) {
         health = now;
         ctx.stepsChanged();
