@@ -49,6 +49,6 @@ describe('identifyCard', () => {
   it('reports blank cards, Raspberry Pi OS and unreadable devices', async () => {
     expect(await identify(await card({ os: 'blank' }))).toEqual({ kind: 'blank', summary: 'Blank card (no partitions)' });
     expect(await identify(await card({ os: 'raspios' }))).toEqual({ kind: 'other', summary: 'Raspberry Pi OS' });
-    expect(await identify(join(dir, 'no-such-card.img'))).toMatchObject({ kind: 'unreadable', code: 'DEVICE_GONE' });
+    expect(await identify(join(dir, 'no-such-card.img'))).toMatchObject({ kind: 'unreadable', code: 'unreadable', diskError: 'DEVICE_GONE' });
   });
 });

@@ -14,7 +14,12 @@ import type { DriveInfo } from './drive-info';
 
 export const LARGE_CARD_BYTES = 128e9;
 
-export type DriveProblemCode = 'SYSTEM_DRIVE' | 'APP_DRIVE' | 'VIRTUAL_DRIVE' | 'NO_MEDIA' | 'FIXED_DISK' | 'READ_ONLY';
+/** Why a drive is not offered or not writable: codes the window words (`cards.problem.<code>`, with `values`). */
+export const DRIVE_PROBLEM_CODES = ['SYSTEM_DRIVE', 'APP_DRIVE', 'VIRTUAL_DRIVE', 'NO_MEDIA', 'FIXED_DISK', 'READ_ONLY'] as const;
+export type DriveProblemCode = (typeof DRIVE_PROBLEM_CODES)[number];
+export const DRIVE_WARNING_CODES = ['LARGE_DRIVE'] as const;
+export type DriveWarningCode = (typeof DRIVE_WARNING_CODES)[number];
+type Values = Record<string, string | number>;
 
 export interface DriveAssessment {
   drive: DriveInfo;
@@ -25,8 +30,8 @@ export interface DriveAssessment {
   /** Offered and may be written. */
   writable: boolean;
   /** Why it is not offered or not writable (first is the main reason). */
-  problems: { code: DriveProblemCode; message: string }[];
-  warnings: { code: 'LARGE_DRIVE'; message: string }[];
+  problems: { code: DriveProblemCode; message: string; values?: Values }[];
+  warnings: { code: DriveWarningCode; message: string; values?: Values }[];
 }
 
 export interface SafetyContext {
@@ -85,9 +90,9 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
   const systemMount = drive.mountpoints.find((m) => isSystemMount(m.path, context.systemDrive ?? 'C:'));
 
   if (systemMount) {
-    problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).` });
+    problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).`, values: { reason: 'mount', mount: systemMount.path } });
   } else if (drive.isSystem && !card) {
-    problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.' });
+    problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.', values: { reason: 'reported', mount: '' } });
   }
   if (drive.device === appDevice) {
     problems.push({ code: 'APP_DRIVE', message: 'This is the drive Pi Cluster Wizard runs from.' });
@@ -107,6 +112,7 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
     warnings.push({
       code: 'LARGE_DRIVE',
       message: `This drive is ${sizeText(drive.size)}, larger than SD cards for a Pi usually are. Make sure it is not a backup or data disk.`,
+      values: { gb: Math.round(drive.size / 1e9) },
     });
   }
   return { drive, isCard: card, offered, writable: offered && !drive.isReadOnly, problems, warnings };
@@ -119,10 +125,16 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
 export function checkWriteAllowed(assessment: DriveAssessment, confirmDevice: string | undefined): void {
   const { drive } = assessment;
   if (!assessment.offered) {
-    throw new AppError('DRIVE_NOT_ALLOWED', `${drive.description || drive.device} cannot be written: ${assessment.problems[0]?.message ?? 'it is not a card'}`);
+    throw new AppError('DRIVE_NOT_ALLOWED', `${drive.description || drive.device} cannot be written: ${assessment.problems[0]?.message ?? 'it is not a card'}`, {
+      key: 'cards.driveNotAllowed',
+      values: { drive: drive.description || drive.device, problem: assessment.problems[0]?.code ?? 'FIXED_DISK' },
+    });
   }
-  if (!assessment.writable) throw new AppError('CARD_READ_ONLY', assessment.problems[0]?.message ?? 'The card is write-protected.');
+  if (!assessment.writable) throw new AppError('CARD_READ_ONLY', assessment.problems[0]?.message ?? 'The card is write-protected.', { key: 'cards.readOnly' });
   if (confirmDevice !== drive.device) {
-    throw new AppError('CONFIRMATION_REQUIRED', `Confirm that ${drive.description || drive.device} (${drive.device}, ${drive.size ? sizeText(drive.size) : 'unknown size'}) may be written.`);
+    throw new AppError('CONFIRMATION_REQUIRED', `Confirm that ${drive.description || drive.device} (${drive.device}, ${drive.size ? sizeText(drive.size) : 'unknown size'}) may be written.`, {
+      key: 'cards.confirmationRequired',
+      values: { drive: drive.description || drive.device, device: drive.device },
+    });
   }
 }

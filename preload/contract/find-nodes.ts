@@ -34,8 +34,11 @@ export const foundHost = z.object({
   port: z.number().int(),
   mac: z.string().optional(),
   isPi: z.boolean(),
-  /** From the SSH banner, e.g. "Ubuntu 24.04". */
+  /** From the SSH banner, e.g. "Ubuntu 24.04" (English, for logs). */
   system: z.string().optional(),
+  /** The same as codes the window words (`find.os.<os>`): the system and, for Ubuntu, its release. */
+  os: z.enum(['ubuntu', 'debian', 'raspbian', 'other']).optional(),
+  osRelease: z.string().optional(),
   sshReady: z.boolean(),
   hostname: z.string().optional(),
   fingerprint: z.string().optional(),
