@@ -38,7 +38,7 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
     async dispatch(method, params) {
       if (!isMethodName(method)) {
         const name = typeof method === 'string' ? method.slice(0, 100) : typeof method;
-        return { ok: false, error: { code: ErrorCode.UNKNOWN_METHOD, message: `"${name}" is not a method of this app.`, key: 'app.unknownMethod', values: { method: String(name).slice(0, 100) } } };
+        return { ok: false, error: { code: ErrorCode.UNKNOWN_METHOD, message: `"${name}" is not a method of this app.`, key: 'app.unknownMethod', values: { method: typeof name === 'string' ? name.slice(0, 100) : '' } } };
       }
       const spec = methods[method];
       const parsed = spec.params.safeParse(params ?? {});
