@@ -182,6 +182,9 @@ export class ClusterService {
       await this.options.slice.update((s) => ({ ...s, running: { startedAt } }));
       try {
         return await this.#buildJob(job, plan, options.resumedFrom);
+      } catch (error) {
+        this.#stopStages(error);
+        throw error;
       } finally {
         // Closing the app aborts the job but keeps the mark, so the next start picks it up.
         if (!this.#closing) await this.options.slice.update(({ running: _done, ...rest }) => rest);
@@ -462,6 +465,19 @@ export class ClusterService {
     });
     this.options.onChange(this.state());
     return { jobId: job.id };
+  }
+
+  /**
+   * The install ended before every node was done: the node it failed on says failed, the others
+   * that were still on their way say stopped (never "checking" or "installing" for ever).
+   */
+  #stopStages(error: unknown): void {
+    const node = error instanceof ClusterError ? error.node : undefined;
+    const done = new Set<NodeStage>(['ready', 'member', 'joined', 'failed']);
+    for (const [name, p] of Object.entries(this.#progress)) {
+      if (!done.has(p.stage)) this.#progress[name] = { stage: name === node ? 'failed' : 'stopped', fraction: null };
+    }
+    this.options.onChange(this.state());
   }
 
   /** Records a node's stage; the window hears of it at most four times a second. */

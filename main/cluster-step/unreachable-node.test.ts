@@ -73,7 +73,10 @@ describe('a node that cannot be reached (practice lab)', () => {
     // What a reloaded window reads: the same job, failed, with its key; the step is not stuck "running".
     const listed = (await t.call('jobs.list', {})).find((j) => j.id === jobId);
     expect(listed).toMatchObject({ state: 'failed', phase: 'failed', error: { key: failed.error!.key } });
-    expect((await t.call('cluster.state', {})).jobId).toBeUndefined();
+    const after = await t.call('cluster.state', {});
+    expect(after.jobId).toBeUndefined();
+    // Each node's stage says how the job left it: none stays "checking".
+    expect(after.progress).toEqual({ 'pi-01': { stage: 'stopped', fraction: null }, 'pi-02': { stage: 'failed', fraction: null } });
     expect((await t.call('jobs.log', { id: jobId, from: 0 })).lines.at(-1)).toMatch(/^Error: .*pi-02/);
   }, 180_000);
 });

@@ -24,8 +24,8 @@ export const preflightCheck = z.object({
 });
 export type PreflightCheckView = z.infer<typeof preflightCheck>;
 
-/** Where one node is in the install + join job (MicroK8s install phases, then join states). */
-export const nodeStage = z.enum(['checking', 'installing', 'group', 'starting', 'ready', 'member', 'joining', 'waiting-ready', 'joined', 'retrying', 'failed']);
+/** Where one node is in the install + join job (MicroK8s install phases, then join states; `stopped`: the job ended before this node was done). */
+export const nodeStage = z.enum(['checking', 'installing', 'group', 'starting', 'ready', 'member', 'joining', 'waiting-ready', 'joined', 'retrying', 'failed', 'stopped']);
 export type NodeStage = z.infer<typeof nodeStage>;
 export const nodeProgress = z.object({ stage: nodeStage, fraction: z.number().min(0).max(1).nullable() });
 export type NodeProgress = z.infer<typeof nodeProgress>;

@@ -8,7 +8,7 @@ import type { ErrorBody } from '../../../preload/contract/errors';
 import { useT } from '../i18n/use-t';
 
 export function ErrorMessage({ error, role = 'alert', className = 'field-error', testId }: { error: ErrorBody; role?: 'alert' | 'status' | 'none'; className?: string; testId?: string }) {
-  const { t } = useT();
+  const { t, issue } = useT();
   const worded = error.key !== undefined && t.has(`errors.${error.key}`);
   const detail = error.values?.['detail'];
   return (
@@ -19,6 +19,13 @@ export function ErrorMessage({ error, role = 'alert', className = 'field-error',
           {' '}
           <code className="mono detail">{String(detail)}</code>
         </>
+      )}
+      {(error.issues ?? []).length > 0 && (
+        <ul className="issues">
+          {error.issues!.map((i, n) => (
+            <li key={n}>{issue(i)}</li>
+          ))}
+        </ul>
       )}
       {!worded && (
         <details>

@@ -24,6 +24,7 @@ type Running = { host: string; jobId: string };
 export function CardsStep() {
   const plan = useAppStore((s) => s.state?.plan ?? null);
   const jobs = useAppStore((s) => s.jobs);
+  const practiceCards = useAppStore((s) => s.practice?.cards ?? []);
   const { t, intl } = useT();
   const drives: CardDrive[] = useMainState('cards.listDrives', {}, 'cards.drives').data?.drives ?? [];
   const reportsState = useMainState('cards.reports', {});
@@ -63,6 +64,13 @@ export function CardsStep() {
     t.has(`cards.problem.${n.code}`) ? t.rich(`cards.problem.${n.code}`, { reason: '', mount: '', gb: 0, ...n.values }) : n.message;
   const contentText = (c: CardDrive['content'] & object) =>
     c.code && t.has(`cards.content.${c.code}`) ? t.rich(`cards.content.${c.code}`, { release: '', codename: '', label: '', diskError: '', ...c.values, preparedFor: c.preparedFor ?? '' }) : c.summary;
+  /** A drive's name: a practice reader by its number (in the user's words), a real drive by the name its system gives it. */
+  const readerOf = (device: string) => practiceCards.find((c) => c.device === device)?.reader;
+  const driveText = (d: { device: string; description: string }) => {
+    const n = readerOf(d.device);
+    return n !== undefined ? t('practice.reader', { n }) : d.description || d.device;
+  };
+  const driveName = (d: { device: string; description: string }) => (readerOf(d.device) !== undefined ? driveText(d) : <span className="mono">{d.description || d.device}</span>);
   const ejectText = (e?: { ejected: boolean; message: string; code?: string; values?: Record<string, string | number> }) =>
     !e ? '' : e.code && t.has(`cards.eject.${e.code}`) ? t(`cards.eject.${e.code}`, e.values) : e.message;
 
@@ -210,7 +218,7 @@ export function CardsStep() {
         {offered.map((d) => (
           <li key={d.device} className={`drive ${d.device === suggestion?.device ? 'suggested' : ''}`} data-device={d.device}>
             <div>
-              <strong>{d.description || d.device}</strong> {d.practice && <span className="badge sim">{t.rich('cards.practice')}</span>}
+              <strong>{driveName(d)}</strong> {d.practice && <span className="badge sim">{t.rich('cards.practice')}</span>}
               <span className="mono"> {d.device}</span> · {formatBytes(d.size)} · {t.rich('cards.bus', { bus: d.busType })} ·{' '}
               {d.mountpoints.length > 0 ? t('cards.mountedAt', { paths: d.mountpoints.map((m) => m.path).join(', ') }) : t('cards.notMounted')}
             </div>
@@ -244,7 +252,7 @@ export function CardsStep() {
           <ul>
             {refused.map((d) => (
               <li key={d.device}>
-                <span className="mono">{d.device}</span> {d.description} — {d.problems[0] ? noticeText(d.problems[0]) : ''}
+                <span className="mono">{d.device}</span> {driveName(d)} — {d.problems[0] ? noticeText(d.problems[0]) : ''}
               </li>
             ))}
           </ul>
@@ -264,7 +272,7 @@ export function CardsStep() {
           <ul>
             {confirm.map(({ hostname, drive }) => (
               <li key={drive.device}>
-                {t.rich('cards.confirmText', { host: hostname, drive: drive.description || drive.device, device: drive.device, size: formatBytes(drive.size) })}
+                {t.rich('cards.confirmText', { host: hostname, drive: driveText(drive), device: drive.device, size: formatBytes(drive.size) })}
                 {drive.content?.preparedFor && drive.content.preparedFor !== hostname && (
                   <strong className="warn"> {t.rich('cards.otherNodesCard', { host: hostname, other: drive.content.preparedFor })}</strong>
                 )}
@@ -284,7 +292,7 @@ export function CardsStep() {
           {reports.map((r) => (
             <details key={r.hostname} data-report={r.hostname}>
               <summary>
-                {r.hostname} — {r.drive.description || r.drive.device} · Ubuntu {r.release} · {intl.formatDate(r.finishedAt, { dateStyle: 'medium', timeStyle: 'short' })}
+                <span className="mono">{r.hostname}</span> — {driveName(r.drive)} · Ubuntu {r.release} · {intl.formatDate(r.finishedAt, { dateStyle: 'medium', timeStyle: 'short' })}
               </summary>
               <table>
                 <thead>

@@ -159,6 +159,7 @@ export const messages = catalogue({
     "stage.joined": "✓ in the cluster and <mono>Ready</mono>",
     "stage.retrying": "join failed, trying again with a new token",
     "stage.failed": "✗ failed (see why above)",
+    "stage.stopped": "stopped: the job ended before this node was done",
   },
   'zh-CN': {
     "install.heading": "安装 MicroK8s",
@@ -317,5 +318,6 @@ export const messages = catalogue({
     "stage.joined": "✓ 已在集群中且 <mono>Ready</mono>",
     "stage.retrying": "加入失败，正在用新令牌重试",
     "stage.failed": "✗ 失败（原因见上方）",
+    "stage.stopped": "已停止：任务在这个节点完成前就结束了",
   },
 });

@@ -274,7 +274,7 @@ export function PlanStep() {
             {t.rich('plan.fingerprint')}: {saved.login.fingerprint}
           </p>
         )}
-        <Field id={fieldId('password')} label={t('plan.password')} error={errorFor('password')} hint={saved?.login.passwordSet ? t('plan.passwordSet') : undefined}>
+        <Field id={fieldId('password')} label={t.rich('plan.password')} error={errorFor('password')} hint={saved?.login.passwordSet ? t('plan.passwordSet') : undefined}>
           {(aria) => <input {...aria} type="password" autoComplete="new-password" value={form.password ?? ''} onChange={(e) => update((f) => ({ ...f, password: e.target.value }), 'password')} onBlur={() => touch('password')} />}
         </Field>
         {saved?.login.passwordSet && (
@@ -310,7 +310,7 @@ export function PlanStep() {
           </Field>
           <Field id={fieldId('timezone')} label={t('plan.timezone')} error={errorFor('timezone')}>
             {(aria) => (
-              <select {...aria} value={form.timezone} onChange={(e) => update((f) => ({ ...f, timezone: e.target.value }), 'timezone')}>
+              <select {...aria} className="mono" value={form.timezone} onChange={(e) => update((f) => ({ ...f, timezone: e.target.value }), 'timezone')}>
                 {(zones.includes(form.timezone) ? zones : [form.timezone, ...zones]).map((z) => (
                   <option key={z} value={z}>
                     {z}
