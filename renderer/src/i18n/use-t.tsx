@@ -47,7 +47,7 @@ export interface T {
   has(key: string): boolean;
 }
 
-export function useT(): { t: T; intl: IntlShape; issue: (issue: ValidationIssue) => string } {
+export function useT(): { t: T; intl: IntlShape; issue: (issue: ValidationIssue) => ReactNode } {
   const intl = useIntl();
   const t = ((key: string, values?: Values) => String(intl.formatMessage({ id: key }, { ...(values as Record<string, string | number>), ...TEXT_TAGS }))) as T;
   t.rich = (key: string, values?: Values) => {
@@ -58,6 +58,6 @@ export function useT(): { t: T; intl: IntlShape; issue: (issue: ValidationIssue)
   return {
     t,
     intl,
-    issue: (issue) => (t.has(`issues.${issue.key}`) ? t(`issues.${issue.key}`, issue.values) : issue.message),
+    issue: (issue) => (t.has(`issues.${issue.key}`) ? t.rich(`issues.${issue.key}`, issue.values) : issue.message),
   };
 }

@@ -18,7 +18,7 @@ const JOB_KINDS = ['cluster.addNode', 'cluster.removeNode', 'cluster.reset'] as 
 export function ClusterStep() {
   const { t } = useT();
   const state = useClusterState();
-  const [merged, setMerged] = useState<string | null>(null);
+  const [merged, setMerged] = useState<{ path: string; backupPath?: string } | null>(null);
   const [mergePreview, setMergePreview] = useState<KubeconfigMergePreview | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
   const fail = (e: unknown) => setError(errorBodyOf(e));
@@ -142,7 +142,7 @@ export function ClusterStep() {
         <button type="button" onClick={() => void call('cluster.kubeconfigMergePreview', {}).then(setMergePreview, fail)}>
           {t.rich('cluster.merge')}
         </button>
-        {merged && <span role="status">{merged}</span>}
+        {merged && <span role="status">{merged.backupPath ? t.rich('cluster.mergedBackup', { path: merged.path, backup: merged.backupPath }) : t.rich('cluster.merged', { path: merged.path })}</span>}
         <button type="button" disabled={running} onClick={() => setConfirm({ kind: 'reset' })}>
           {t.rich('cluster.reset')}
         </button>
@@ -169,7 +169,7 @@ export function ClusterStep() {
           onConfirm={() => {
             setMergePreview(null);
             void call('cluster.mergeKubeconfig', {}).then(
-              (r) => setMerged(r.backupPath ? t('cluster.mergedBackup', { path: r.path, backup: r.backupPath }) : t('cluster.merged', { path: r.path })),
+              (r) => setMerged(r),
               fail,
             );
           }}
