@@ -1,10 +1,11 @@
 /**
- * Every feature of main, found by its folder: `main/<folder>/feature.ts` exporting `feature`.
+ * Every feature of main, found by its folder: `main/<folder>/feature.ts` (and each lesson's
+ * `main/lessons/<step>/feature.ts`) exporting `feature`.
  * Adding a feature (a lesson, a step) needs no edit here or in create-app.ts.
  */
 import type { FeatureDef } from './feature-def';
 
-const modules = import.meta.glob<{ feature: FeatureDef }>('../*/feature.ts', { eager: true });
+const modules = import.meta.glob<{ feature: FeatureDef }>(['../*/feature.ts', '../lessons/*/feature.ts'], { eager: true });
 
 export function allFeatures(): FeatureDef[] {
   return Object.entries(modules)

@@ -67,7 +67,7 @@ describe('CardsService', () => {
       ['pi-01', '24.04', true],
       ['pi-02', '22.04', true],
     ]);
-    expect(Object.keys(store.slice(cardsSlice, 'practice').get().reports)).toEqual(['pi-01', 'pi-02']);
+    expect(Object.keys(store.slice(cardsSlice, 'practice').get().reports).sort()).toEqual(['pi-01', 'pi-02']);
     expect((await handlers['cards.listDrives']({})).drives.filter((d) => d.practice)).toEqual([]); // both ejected
 
     await readers.insert(1, images[0]!);

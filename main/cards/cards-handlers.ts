@@ -52,6 +52,11 @@ export interface CardsServiceOptions {
   /** Called after a report was saved. */
   onReports?: () => void;
   scanIntervalMs?: number;
+  /**
+   * Pins the SSH host key written to a node's card (an OpenSSH public key line) as soon as the
+   * card is verified, so step 3 knows the node's key before it answers (FindNodesService.pinPreparedKey).
+   */
+  pinHostKey?: (hostname: string, publicKey: string) => Promise<void>;
 }
 
 /** A card that vanished while being identified is looked at again after this long. */
@@ -96,14 +101,14 @@ export class CardsService {
         await this.#queueRefresh(await this.scanner.rescan());
         return { drives: this.#view };
       },
-      'cards.prepare': async ({ hostname, device, confirmDevice }) => ({ jobId: this.prepare(hostname, device, confirmDevice) }),
+      'cards.prepare': async ({ hostname, device, confirmDevice, confirmLargeDrive }) => ({ jobId: this.prepare(hostname, device, confirmDevice, confirmLargeDrive) }),
       'cards.eject': async ({ device }) => this.eject(device),
       'cards.reports': async () => ({ reports: this.reports() }),
     };
   }
 
-  /** Start preparing `device` for `hostname`; returns the job id. */
-  prepare(hostname: string, device: string, confirmDevice: string): string {
+  /** Start preparing `device` for `hostname`; returns the job id. `confirmLargeDrive`: see cards.prepare. */
+  prepare(hostname: string, device: string, confirmDevice: string, confirmLargeDrive?: number): string {
     const plan = this.#options.plan();
     if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.', { key: 'cards.noPlan' });
     if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`, { key: 'cards.notInPlan', values: { host: hostname } });
@@ -121,6 +126,7 @@ export class CardsService {
           hostname,
           device,
           confirmDevice,
+          ...(confirmLargeDrive !== undefined ? { confirmLargeDrive } : {}),
           drives,
           safety: this.#safety(drives),
           eject: (drive) => this.#eject(drive),
@@ -136,6 +142,12 @@ export class CardsService {
         });
         this.#contents.delete(device);
         ctx.log(`${report.files.length} files written and verified by SHA-256 on ${report.drive.description || report.drive.device} (Ubuntu ${report.release}). ${report.eject.message}`);
+        if (this.#options.pinHostKey) {
+          await this.#options.pinHostKey(hostname, report.hostKey.publicKey).catch((error: unknown) => {
+            throw new AppError('FAILED', `The card for ${hostname} was written and verified, but the app could not remember its SSH host key (${error instanceof Error ? error.message : String(error)}), so it would not recognise ${hostname}. Free some space in the app's data folder and prepare the card again.`);
+          });
+        }
+        ctx.log(`${hostname}'s SSH host key is ${report.hostKey.fingerprint} (${report.hostKey.keyType}): the app made it for this card and will recognise ${hostname} by it; the private key is only on the card.`);
         await this.#saveReport(report);
         return report;
       },
@@ -155,6 +167,30 @@ export class CardsService {
     const byHost = this.#options.slice.get().reports;
     const order = this.#options.plan()?.nodes.map((n) => n.hostname) ?? Object.keys(byHost);
     return order.flatMap((host) => (byHost[host] ? [byHost[host]] : []));
+  }
+
+  /** The drive-safety context of this step for a drive list (imaging applies the same rules to its targets). */
+  safetyContext(list: readonly DriveInfo[]): SafetyContext {
+    return this.#safety(list);
+  }
+
+  /**
+   * Mark devices as being written by another job (imaging) so this step does not prepare them
+   * meanwhile; throws CONFLICT when one is busy. Returns the release.
+   */
+  reserve(devices: readonly string[]): () => void {
+    const busy = devices.find((d) => this.#busy.has(d));
+    if (busy) throw new AppError('CONFLICT', `${busy} is being written already; wait for that job to finish.`);
+    for (const d of devices) this.#busy.add(d);
+    return () => {
+      for (const d of devices) this.#busy.delete(d);
+    };
+  }
+
+  /** Keep a card report as this step's own (imaging configures cards with step 2's code). */
+  async saveReport(report: CardReport): Promise<void> {
+    this.#contents.delete(report.drive.device);
+    await this.#saveReport(report);
   }
 
   /** The last report of the card prepared for `hostname`, if any (whatever the plan says now). */
@@ -201,6 +237,7 @@ export class CardsService {
         writable: a.writable,
         problems: a.problems,
         warnings: a.warnings,
+        largeDriveConfirmation: a.needsLargeConfirmation,
         content: this.#contents.get(a.drive.device)?.content ?? null,
       }));
     this.#publish(view());

@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
 import { ejectCommands } from './card-eject';
 import type { DriveInfo } from './drive-info';
-import { DriveScanner } from './drive-scan';
+import { DriveScanner, withMmcTypes } from './drive-scan';
 import { createRealEnvironment } from '../environment/real-environment';
 
 let dir: string;
@@ -78,5 +79,21 @@ describe('ejectCommands', () => {
     ]);
     expect(ejectCommands({ device: '/dev/disk4' }, 'darwin')).toEqual([['diskutil', ['eject', '/dev/disk4']]]);
     expect(ejectCommands({ device: '\\\\.\\PhysicalDrive1' }, 'win32')).toEqual([]);
+  });
+});
+
+describe('the kernel\'s MMC card type', () => {
+  it('is read from sysfs for mmcblk devices only (MMC: built-in eMMC, SD: a card)', async () => {
+    const sys = join(dir, 'sys');
+    for (const [name, type] of [['mmcblk0', 'MMC'], ['mmcblk1', 'SD']] as const) {
+      await mkdir(join(sys, 'class', 'block', name, 'device'), { recursive: true });
+      await writeFile(join(sys, 'class', 'block', name, 'device', 'type'), `${type}\n`);
+    }
+    const drive = (device: string) => ({ device }) as DriveInfo;
+    const typed = await withMmcTypes([drive('/dev/mmcblk0'), drive('/dev/mmcblk1'), drive('/dev/mmcblk2'), drive('/dev/sda'), drive('/dev/mmcblk0p1')], sys);
+    expect(typed.map((d) => d.mmcType)).toEqual(['MMC', 'SD', null, undefined, undefined]);
+    // The scanner applies it to what the enumeration reports.
+    const scanner = new DriveScanner({ listDrives: async () => [drive('/dev/mmcblk0')], sysfsRoot: sys });
+    expect((await scanner.rescan())[0]!.mmcType).toBe('MMC');
   });
 });

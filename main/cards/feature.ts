@@ -17,6 +17,8 @@ export const feature = worldFeature('cards', (ctx) => {
     appPaths: ctx.appPaths,
     onDrives: (drives) => ctx.emit('cards.drives', { drives }),
     onReports: () => ctx.stepsChanged(),
+    // The host key written to a card is pinned for its node at once, in the same world.
+    pinHostKey: (hostname, publicKey) => ctx.feature('findNodes').pinPreparedKey(hostname, publicKey),
   });
   return {
     api: cards,

@@ -400,6 +400,30 @@ export class ClusterService {
     return this.options.env.kubeconfigName(clusterName);
   }
 
+  /**
+   * An SSH session on a control plane of the formed cluster (the first one that answers), for
+   * MicroK8s' own commands the lessons run (`microk8s enable metallb:...`). The caller closes it.
+   */
+  async openControlPlane(ctx: OperationContext = {}): Promise<NodeSession> {
+    const plan = this.options.plans().stored();
+    const saved = this.built();
+    if (!plan || !saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first (steps 4 and 5).');
+    const planes = [saved.controlPlane, ...saved.nodes.filter((n) => n.role === 'control-plane' && n.name !== saved.controlPlane).map((n) => n.name)];
+    let last: unknown;
+    for (const name of planes) {
+      const target = this.#memberTarget(plan, saved, name);
+      if (!target) continue;
+      try {
+        const login: NodeLogin = { username: 'ubuntu', privateKeyPath: this.options.plans().key.privateKeyPath, knownHosts: this.options.findNodes().knownHosts, onNewHostKey: () => false };
+        const [session] = await openAll([target], login, { pace: this.options.env.pace, ...ctx });
+        return session!;
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last ?? new AppError(ErrorCode.UNAVAILABLE, 'No control plane of the cluster has been found (step 3).');
+  }
+
   close(): void {
     this.#closing = true;
     clearTimeout(this.#progressTimer);
@@ -441,7 +465,7 @@ export class ClusterService {
       username: 'ubuntu',
       privateKeyPath: this.options.plans().key.privateKeyPath,
       knownHosts: this.options.findNodes().knownHosts,
-      onNewHostKey: (key) => this.options.findNodes().acceptNewHostKey(key, (line) => job.log(line)),
+      onNewHostKey: (key, blob) => this.options.findNodes().acceptNewHostKey(key, blob, (line) => job.log(line)),
     };
   }
 
@@ -497,14 +521,15 @@ export class ClusterService {
     if (error instanceof SshError) return this.#jobError(new ClusterError(error.code === 'ABORTED' ? 'CANCELLED' : 'SSH', error.message, undefined, error.code, error));
     if (!(error instanceof ClusterError)) return error;
     if (error.sshError?.hostKeyChange) this.options.findNodes().reportHostKeyChange(error.sshError.hostKeyChange);
-    const code =
-      error.code === 'CANCELLED'
-        ? ErrorCode.CANCELLED
-        : error.sshCode === 'HOST_KEY_CHANGED'
-          ? ErrorCode.HOST_KEY_CHANGED
-          : error.sshCode === 'HOST_UNREACHABLE' || error.sshCode === 'TIMEOUT' || error.sshCode === 'CONNECTION_LOST'
-            ? ErrorCode.UNAVAILABLE
-            : ErrorCode.FAILED;
+    const bySsh: Partial<Record<string, ErrorCode>> = {
+      HOST_KEY_CHANGED: ErrorCode.HOST_KEY_CHANGED,
+      HOST_KEY_NOT_PREPARED: ErrorCode.HOST_KEY_NOT_PREPARED,
+      HOST_KEY_UNCONFIRMED: ErrorCode.HOST_KEY_UNCONFIRMED,
+      HOST_UNREACHABLE: ErrorCode.UNAVAILABLE,
+      TIMEOUT: ErrorCode.UNAVAILABLE,
+      CONNECTION_LOST: ErrorCode.UNAVAILABLE,
+    };
+    const code = error.code === 'CANCELLED' ? ErrorCode.CANCELLED : ((error.sshCode && bySsh[error.sshCode]) ?? ErrorCode.FAILED);
     return new AppError(code, error.message, { cause: error });
   }
 

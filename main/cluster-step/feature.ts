@@ -21,6 +21,7 @@ export const feature = worldFeature('cluster', (ctx) => {
     onChange: (state) => {
       ctx.emit('cluster.changed', state);
       ctx.stepsChanged();
+      ctx.feature('liveCluster').reconcile();
     },
   });
   /** The plan and the cluster disagree (a node renamed or added after forming): the step needs the user again. */
@@ -49,7 +50,13 @@ export const feature = worldFeature('cluster', (ctx) => {
     },
     steps: {
       install,
-      cluster: () => (cluster.built() ? { status: drifted() ? 'needs-attention' : 'done' } : { status: cluster.busy ? 'in-progress' : 'not-started' }),
+      cluster: () => {
+        if (!cluster.built()) return { status: cluster.busy ? 'in-progress' : 'not-started' };
+        // A node the API reports not Ready (a Pi that lost power) needs the user, as does a plan that changed.
+        const nodes = ctx.feature('liveCluster').nodes();
+        const unhealthy = nodes.some((n) => n.ready.status !== 'True');
+        return { status: drifted() || unhealthy ? 'needs-attention' : 'done' };
+      },
     },
     // Closed in the middle of installing? Pick the job up from the nodes' real state.
     start: () => {

@@ -66,6 +66,8 @@ export interface Environment {
   reach(host: string, port: number): { host: string; port: number };
   /** The Kubernetes API server URL to save in the kubeconfig for a control plane reached at `sshHost`. */
   kubeApiServer(controlPlane: { sshHost: string; lanAddress?: string }): string;
+  /** A catalogue of images this world offers besides the built-in one (the lab serves its own). */
+  imageCatalogue(): Promise<string | undefined>;
   /** Power a node off or on, where the environment can (the lab); undefined where a person must. */
   readonly power: { set(hostname: string, on: boolean): Promise<void> } | undefined;
   close(): Promise<void>;

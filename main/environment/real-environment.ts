@@ -56,6 +56,7 @@ export function createRealEnvironment(options: RealEnvironmentOptions = {}): Env
     },
     reach: (host, port) => ({ host, port }),
     kubeApiServer: ({ sshHost }) => `https://${sshHost.includes(':') ? `[${sshHost}]` : sshHost}:16443`,
+    imageCatalogue: async () => undefined,
     power: undefined,
     close: async () => undefined,
   };

@@ -27,6 +27,7 @@ export const feature = worldFeature('findNodes', (ctx) => {
       'findNodes.stop': () => findNodes.stop(),
       'findNodes.state': () => findNodes.state(),
       'findNodes.trustNewHostKey': ({ host, port, fingerprint }) => findNodes.trustNewHostKey(host, port, fingerprint),
+      'findNodes.confirmHostKey': ({ host, port, fingerprint }) => findNodes.confirmHostKey(host, port, fingerprint),
     },
     steps: {
       discover: () => {

@@ -14,6 +14,8 @@ export const JOB_KINDS = [
   'cluster.addNode',
   'cluster.removeNode',
   'cluster.reset',
+  'imaging',
+  'lessons.reset',
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -43,5 +45,12 @@ export const JOB_PHASES = [
   'installing-and-joining',
   'removing',
   'resetting',
+  // imaging
+  'reading-checksums',
+  'checking-cache',
+  'downloading',
+  'downloading-and-writing',
+  // lessons
+  'deleting',
 ] as const;
 export type JobPhase = (typeof JOB_PHASES)[number];

@@ -57,6 +57,7 @@ export async function createPracticeEnvironment(practice: PracticeService): Prom
     },
     reach: (host, port) => practice.reach(host, port),
     kubeApiServer: ({ sshHost }) => practice.kubeApiUrl() ?? `https://${sshHost}:16443`,
+    imageCatalogue: () => practice.imageCatalogueUrl(),
     power: {
       set: async (hostname, on) => {
         await practice.powerByHostname(hostname, on);

@@ -17,6 +17,7 @@ import type { Lab } from '../lab/lab';
 import type { LabClock } from '../lab/lab-clock';
 import { imageCard } from '../lab/pi/card-reader';
 import type { VirtualPi } from '../lab/pi/virtual-pi';
+import type { PracticeImageServer } from '../lab/imaging/image-server';
 import { parse as parseYaml } from 'yaml';
 import { openBootPartition } from '../disk/boot-partition';
 import { createVirtualCard } from '../lab/cards/virtual-card-image';
@@ -94,6 +95,7 @@ export class PracticeService {
   #sshPort = 22;
   #kubeUrl: string | undefined;
   #labStarting: Promise<Lab> | undefined;
+  #imageServer: Promise<PracticeImageServer> | undefined;
 
   /** Set while the practice world is being left: cards leaving readers then keep their place. */
   #leaving = false;
@@ -320,11 +322,30 @@ export class PracticeService {
     return pi;
   }
 
+  /**
+   * The practice lab's image mirror (Raspberry Pi Imager catalogue of Ubuntu-like images on
+   * 127.0.0.1) while practice mode is on, started on first use; the images are generated once
+   * into <dataDir>/lab/images. Imaging uses it instead of the real catalogue in practice mode.
+   */
+  async imageCatalogueUrl(): Promise<string | undefined> {
+    if (!this.enabled) return undefined;
+    this.#imageServer ??= (async () => {
+      const { practiceImages } = await import('../lab/imaging/practice-images');
+      const { PracticeImageServer } = await import('../lab/imaging/image-server');
+      return await PracticeImageServer.start(await practiceImages(path.join(this.#labDir, 'images')));
+    })();
+    this.#imageServer.catch(() => (this.#imageServer = undefined));
+    return (await this.#imageServer).catalogueUrl;
+  }
+
   /** Power every Pi off and stop the lab's servers. */
   async close(): Promise<void> {
     const lab = this.#lab;
     this.#lab = undefined;
+    const images = this.#imageServer;
+    this.#imageServer = undefined;
     await lab?.stop();
+    await images?.then((server) => server.close(), () => undefined);
   }
 
   /** Load the shelf (cards whose image file is gone are dropped). */

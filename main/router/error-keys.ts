@@ -42,6 +42,7 @@ export const APP_ERROR_KEYS = [
   'cards.driveNotAllowed',
   'cards.readOnly',
   'cards.confirmationRequired',
+  'cards.largeConfirmationRequired',
   // find nodes
   'findNodes.noPlan',
   'findNodes.nothingChosen',

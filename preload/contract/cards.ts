@@ -39,6 +39,8 @@ export const cardDrive = z.object({
   /** Why it is not offered or not writable, first reason first. */
   problems: z.array(notice),
   warnings: z.array(notice),
+  /** Over 256 GB: writing needs a second confirmation (cards.prepare's `confirmLargeDrive`). */
+  largeDriveConfirmation: z.boolean(),
   /** What is on the card; null until it has been looked at (or when it is not offered). */
   content: cardContent.nullable(),
 });
@@ -50,6 +52,8 @@ export const cardReport = z.object({
   release: ubuntuRelease,
   via: z.enum(['mount', 'raw']),
   instanceId: z.string(),
+  /** The SSH host key written to the card (public half only; the private half is only on the card). Absent in reports of older versions. */
+  hostKey: z.object({ keyType: z.string(), fingerprint: z.string(), publicKey: z.string() }).optional(),
   files: z.array(z.object({ name: z.string(), bytes: z.number().int(), sha256: z.string() })),
   startedAt: z.string(),
   finishedAt: z.string(),
@@ -68,6 +72,11 @@ export const cardsMethods = {
         device,
         /** The device the user confirmed in the dialog; must equal `device`. */
         confirmDevice: device,
+        /**
+         * For a drive with `largeDriveConfirmation`: its size in bytes, which the user confirmed a
+         * second time (a separate check box naming the size); must equal the drive's size.
+         */
+        confirmLargeDrive: z.number().int().positive().optional(),
       })
       .strict(),
     z.object({ jobId: z.string() }),

@@ -31,7 +31,7 @@ export const practiceFault = z.enum(['cgroupFlagsMissing', 'clockUnsynchronised'
 export type PracticeFault = z.infer<typeof practiceFault>;
 
 /** Why a practice Pi did not boot, as codes the window words (`practice.bootError.<code>`). */
-export const PI_BOOT_ERROR_CODES = ['no-card', 'card-unreadable', 'sshd-failed'] as const;
+export const PI_BOOT_ERROR_CODES = ['no-card', 'card-unreadable', 'host-keys-failed', 'no-host-keys', 'sshd-failed'] as const;
 
 export const practicePi = z.object({
   id: z.string(),

@@ -17,6 +17,8 @@ export const messages = catalogue({
     "errors.code.NEEDS_ADMIN": "This needs administrator rights on this computer.",
     "errors.code.HOST_KEY_CHANGED": "A node’s SSH host key has changed: nothing was sent to it.",
     "errors.code.FAILED": "It did not work.",
+    "errors.code.HOST_KEY_NOT_PREPARED": "A host answered with an SSH host key the app did not write to its card: nothing was sent to it.",
+    "errors.code.HOST_KEY_UNCONFIRMED": "A host’s SSH key has not been confirmed yet: the app did not log in.",
     "errors.code.INTERNAL": "Something went wrong inside the app.",
     "errors.code.other": "It did not work.",
 
@@ -47,6 +49,7 @@ export const messages = catalogue({
     "errors.cards.driveNotAllowed": "<mono>{drive}</mono> cannot be written: {problem, select, SYSTEM_DRIVE {it holds your system} APP_DRIVE {the app runs from it} VIRTUAL_DRIVE {it is a virtual drive, not a card} NO_MEDIA {there is no card in it} READ_ONLY {it is write-protected} other {it is not a removable card}}.",
     "errors.cards.readOnly": "The card is write-protected. Slide the lock switch on its side (or on the adapter) up to “unlocked”, then take it out and put it back in.",
     "errors.cards.confirmationRequired": "Confirm that <mono>{drive}</mono> (<mono>{device}</mono>) may be written.",
+    "errors.cards.largeConfirmationRequired": "<mono>{drive}</mono> (<mono>{device}</mono>) is {gb, number} GB, far larger than an SD card for a Pi. Check that it is not a backup or data disk, then confirm its size a second time to write it.",
 
     "errors.findNodes.noPlan": "Save the cluster plan first: the search looks for the nodes it names.",
     "errors.findNodes.nothingChosen": "Choose at least one network to search, or add a host by address or name.",
@@ -85,6 +88,8 @@ export const messages = catalogue({
     "errors.ssh.ABORTED": "Cancelled.",
     "errors.ssh.HOST_KEY_CHANGED": "The SSH host key of <mono>{node}</mono> has changed, so nothing was sent to it. If you prepared its card again, that explains it: confirm the new key in the dialog. If not, check your network first.",
     "errors.ssh.HOST_KEY_REJECTED": "You did not trust the host key of <mono>{node}</mono>, so the app did not log in.",
+    "errors.ssh.HOST_KEY_NOT_PREPARED": "The computer answering as <mono>{node}</mono> does not have the SSH host key the app wrote to that node’s card, so nothing was sent to it. If you wrote that card with another tool, prepare it here again; otherwise check your network.",
+    "errors.ssh.HOST_KEY_UNCONFIRMED": "The SSH host key of <mono>{node}</mono> has not been confirmed yet, so the app did not log in. Compare its fingerprint and confirm it in step 3.",
     "errors.ssh.SUDO_PASSWORD_REQUIRED": "<mono>sudo</mono> on <mono>{node}</mono> asks for a password. Prepare its card with this app again (it makes <mono>sudo</mono> passwordless for the cluster user).",
     "errors.ssh.SUDO_PASSWORD_WRONG": "<mono>sudo</mono> on <mono>{node}</mono> rejected the password. Enter the login user’s current password.",
     "errors.ssh.SUDO_NOT_ALLOWED": "The login user on <mono>{node}</mono> may not use <mono>sudo</mono>. Log in as the user created on first boot (<mono>ubuntu</mono> on Ubuntu images).",
@@ -142,6 +147,8 @@ export const messages = catalogue({
     "errors.code.NEEDS_ADMIN": "这需要本机的管理员权限。",
     "errors.code.HOST_KEY_CHANGED": "某个节点的 SSH 主机密钥变了：没有向它发送任何内容。",
     "errors.code.FAILED": "操作没有成功。",
+    "errors.code.HOST_KEY_NOT_PREPARED": "有主机出示的 SSH 主机密钥不是应用写入它 SD 卡的那个：没有向它发送任何内容。",
+    "errors.code.HOST_KEY_UNCONFIRMED": "有主机的 SSH 密钥尚未确认：应用没有登录。",
     "errors.code.INTERNAL": "应用内部出错了。",
     "errors.code.other": "操作没有成功。",
 
@@ -172,6 +179,7 @@ export const messages = catalogue({
     "errors.cards.driveNotAllowed": "不能写入 <mono>{drive}</mono>：{problem, select, SYSTEM_DRIVE {它装着你的系统} APP_DRIVE {应用正从它上面运行} VIRTUAL_DRIVE {它是虚拟磁盘，不是 SD 卡} NO_MEDIA {读卡器里没有卡} READ_ONLY {它处于写保护状态} other {它不是可移动的 SD 卡}}。",
     "errors.cards.readOnly": "这张卡处于写保护状态。请把卡（或卡套）侧面的锁定开关推到“解锁”位置，然后取出并重新插入。",
     "errors.cards.confirmationRequired": "请确认可以写入 <mono>{drive}</mono>（<mono>{device}</mono>）。",
+    "errors.cards.largeConfirmationRequired": "<mono>{drive}</mono>（<mono>{device}</mono>）有 {gb, number} GB，远大于树莓派用的 SD 卡。请确认它不是备份盘或数据盘，然后再确认一次它的容量才能写入。",
 
     "errors.findNodes.noPlan": "请先保存集群计划：搜索要找的是计划中的节点。",
     "errors.findNodes.nothingChosen": "请至少选择一个要搜索的网络，或按地址或名称添加一台主机。",
@@ -210,6 +218,8 @@ export const messages = catalogue({
     "errors.ssh.ABORTED": "已取消。",
     "errors.ssh.HOST_KEY_CHANGED": "<mono>{node}</mono> 的 SSH 主机密钥变了，因此没有向它发送任何内容。如果你重新准备过它的 SD 卡，这就是原因：请在对话框中确认新密钥。否则请先检查你的网络。",
     "errors.ssh.HOST_KEY_REJECTED": "你没有信任 <mono>{node}</mono> 的主机密钥，所以应用没有登录。",
+    "errors.ssh.HOST_KEY_NOT_PREPARED": "以 <mono>{node}</mono> 身份应答的计算机没有应用写入该节点 SD 卡的 SSH 主机密钥，因此没有向它发送任何内容。如果那张卡是用其他工具写入的，请在这里重新准备它；否则请检查你的网络。",
+    "errors.ssh.HOST_KEY_UNCONFIRMED": "<mono>{node}</mono> 的 SSH 主机密钥尚未确认，所以应用没有登录。请在第 3 步中核对它的指纹并确认。",
     "errors.ssh.SUDO_PASSWORD_REQUIRED": "<mono>{node}</mono> 上的 <mono>sudo</mono> 要求输入密码。请用本应用重新准备它的 SD 卡（这会让集群用户无需密码使用 <mono>sudo</mono>）。",
     "errors.ssh.SUDO_PASSWORD_WRONG": "<mono>{node}</mono> 上的 <mono>sudo</mono> 拒绝了这个密码。请输入登录用户当前的密码。",
     "errors.ssh.SUDO_NOT_ALLOWED": "<mono>{node}</mono> 上的登录用户不能使用 <mono>sudo</mono>。请以首次启动时创建的用户登录（Ubuntu 镜像上是 <mono>ubuntu</mono>）。",

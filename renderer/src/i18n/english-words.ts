@@ -39,6 +39,7 @@ export const ALLOWED_LATIN = [
   'SHA-256',
   'SHA256',
   'SSID',
+  'eMMC',
   'ASCII',
   // Kubernetes' own names for its objects, kept in English in Chinese documentation too.
   'Deployment',

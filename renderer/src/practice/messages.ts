@@ -53,6 +53,8 @@ export const messages = catalogue({
     "practice.bootError.no-card": "It did not boot: there is no card in its slot.",
     "practice.bootError.card-unreadable": "It did not boot: its card cannot be read.",
     "practice.bootError.sshd-failed": "It booted, but its SSH server could not start.",
+    "practice.bootError.host-keys-failed": "It did not boot: the SSH host keys on its card cannot be used. Prepare the card again.",
+    "practice.bootError.no-host-keys": "It booted, but its SSH server did not start: the card removed its host keys and gave it none. Prepare the card again.",
     "practice.speedTimes": "{speed}×",
   },
   'zh-CN': {
@@ -106,6 +108,8 @@ export const messages = catalogue({
     "practice.bootError.no-card": "未能启动：插槽里没有卡。",
     "practice.bootError.card-unreadable": "未能启动：无法读取它的卡。",
     "practice.bootError.sshd-failed": "已启动，但它的 SSH 服务器无法启动。",
+    "practice.bootError.host-keys-failed": "未能启动：卡上的 SSH 主机密钥无法使用。请重新准备这张卡。",
+    "practice.bootError.no-host-keys": "已启动，但它的 SSH 服务器没有启动：卡删除了主机密钥却没有提供新的。请重新准备这张卡。",
     "practice.speedTimes": "{speed}×",
   },
 });

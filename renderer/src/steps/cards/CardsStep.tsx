@@ -16,7 +16,7 @@ import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { useMainState } from '../../toolkit/use-main-state';
-import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
 
 type Running = { host: string; jobId: string };
@@ -61,7 +61,7 @@ export function CardsStep() {
 
   /** Main sends codes and values; the words are the catalogue's (main's English only where it has none). */
   const noticeText = (n: { code: string; message: string; values?: Record<string, string | number> }) =>
-    t.has(`cards.problem.${n.code}`) ? t.rich(`cards.problem.${n.code}`, { reason: '', mount: '', gb: 0, ...n.values }) : n.message;
+    t.has(`cards.problem.${n.code}`) ? t.rich(`cards.problem.${n.code}`, { reason: '', mount: '', gb: 0, kind: '', ...n.values }) : n.message;
   const contentText = (c: CardDrive['content'] & object) =>
     c.code && t.has(`cards.content.${c.code}`) ? t.rich(`cards.content.${c.code}`, { release: '', codename: '', label: '', diskError: '', ...c.values, preparedFor: c.preparedFor ?? '' }) : c.summary;
   /** A drive's name: a practice reader by its number (in the user's words), a real drive by the name its system gives it. */
@@ -102,13 +102,16 @@ export function CardsStep() {
   const write = async () => {
     if (!confirm) return;
     const assignments = confirm;
+    // The dialog's second check box had to be ticked for any drive over 256 GiB.
+    const largeConfirmed = largeDrives(assignments).length > 0;
     setConfirm(null);
     setNotice(null);
     const started: Running[] = [];
     const errors: { host: string; error: ErrorBody }[] = [];
-    for (const { hostname, drive } of assignments) {
+    for (const assignment of assignments) {
+      const { hostname } = assignment;
       try {
-        const { jobId } = await call('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
+        const { jobId } = await call('cards.prepare', prepareParams(assignment, largeConfirmed));
         started.push({ host: hostname, jobId });
       } catch (e) {
         errors.push({ host: hostname, error: errorBodyOf(e) });
@@ -263,6 +266,7 @@ export function CardsStep() {
         <ConfirmDialog
           title={confirm.length > 1 ? t('cards.confirmManyTitle', { count: confirm.length }) : t('cards.confirmTitle')}
           check={confirm.length > 1 ? t('cards.confirmManyCheck') : t('cards.confirmCheck', { device: confirm[0]!.drive.device, host: confirm[0]!.hostname })}
+          {...(largeDrives(confirm).length > 0 ? { secondCheck: t('cards.confirmLargeCheck', { drives: largeDrives(confirm).map((d) => `${d.device} (${formatBytes(d.size)})`).join(', ') }) } : {})}
           confirmLabel={t('cards.write')}
           cancelLabel={t('cards.cancel')}
           onConfirm={() => void write()}

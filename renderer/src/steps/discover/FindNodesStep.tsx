@@ -1,6 +1,8 @@
 /**
  * Step 3, "Boot & discover": the user powers on the Pis, chooses where to search, and watches
  * the planned nodes appear. Nothing is searched until the user picks a network or a host.
+ * Each node's host key is shown: the one the app wrote to its card (known before it answers), or
+ * for a host the app did not prepare, the one the user confirmed (HostKeyQuestions.tsx).
  */
 import { useEffect, useState } from 'react';
 import type { ErrorBody } from '../../../../preload/contract/errors';
@@ -10,6 +12,7 @@ import { ErrorMessage } from '../../errors/ErrorMessage';
 import { useT } from '../../i18n/use-t';
 import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
+import { RefusedHosts, UnconfirmedHosts } from './HostKeyQuestions';
 
 type Subnet = { cidr: string; interfaceName: string; localAddress: string; narrowedFrom?: string; practice: boolean };
 
@@ -102,6 +105,7 @@ export function FindNodesStep() {
           {plan.nodes.map((n) => {
             const found = state?.found[n.hostname];
             const by = state?.hosts.find((h) => h.plannedNode === n.hostname)?.matchedBy;
+            const prepared = state?.preparedKeys[n.hostname];
             return (
               <tr key={n.hostname} data-node={n.hostname}>
                 <td className="mono">{n.hostname}</td>
@@ -110,12 +114,18 @@ export function FindNodesStep() {
                   {found && by && <span className="hint small"> ({t.rich('find.byLabel', { how: t(`find.by.${by}`) })})</span>}
                 </td>
                 <td className="mono">{found ? `${found.address}${found.port === 22 ? '' : `:${found.port}`}` : ''}</td>
-                <td className="mono small">{found?.fingerprint ?? ''}</td>
+                <td className="mono small">
+                  {found?.fingerprint ?? prepared ?? ''}
+                  {prepared && (found?.fingerprint === prepared || !found) && <span className="hint"> ({t(found ? 'find.keyFromCard' : 'find.keyNotSeen')})</span>}
+                </td>
               </tr>
             );
           })}
         </tbody>
       </table>
+
+      {state && <RefusedHosts hosts={state.refusedHosts} />}
+      {state && <UnconfirmedHosts hosts={state.unconfirmedHosts} onState={setState} />}
 
       {state && state.hosts.some((h) => !h.plannedNode) && (
         <>
@@ -127,7 +137,8 @@ export function FindNodesStep() {
                 <li key={h.address}>
                   <span className="mono">{h.address}</span> {h.isPi && <span className="badge">Raspberry Pi</span>} {h.os && <span className="badge">{t.rich(`find.os.${h.os}`, { release: h.osRelease ?? '' })}</span>}{' '}
                   {h.sshReady ? t('find.sshOpen') : t('find.noSsh')} {h.hostname && <span className="mono">{h.hostname}</span>}
-                  {!h.hostname && h.sshReady && <span className="hint"> — {t.rich('find.notOurs')}</span>}
+                  {h.hostKeyStatus && <span className="hint"> — {t.rich(`find.keyState.${h.hostKeyStatus}`)}</span>}
+                  {!h.hostname && !h.hostKeyStatus && h.sshReady && <span className="hint"> — {t.rich('find.notOurs')}</span>}
                 </li>
               ))}
           </ul>
