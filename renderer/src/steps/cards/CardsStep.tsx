@@ -192,7 +192,7 @@ export function CardsStep() {
         </div>
       )}
       {/* After a reload the step no longer tracks its jobs: the last card job that failed still shows here. */}
-      {!busy && !notice && <JobFailure kinds={['prepare-card']} />}
+      {!busy && !notice && <JobFailure kinds={['prepare-card']} bySubject />}
       {running.map((r) => (
         <div key={r.jobId} role="status" className="banner">
           <span>{t.rich('cards.writing', { host: r.host })}</span>
