@@ -67,6 +67,7 @@ export const messages = catalogue({
     "cards.eject.use-safely-remove": "Use “Safely Remove Hardware” for <mono>{drive}</mono>, then take the card out.",
     "cards.eject.not-ejected": "The card is ready but could not be ejected automatically: eject it from your file manager before taking it out.",
     "cards.confirmLargeCheck": "I checked: {drives} is far larger than an SD card for a Pi, and it is not a backup or data disk. Write to it anyway.",
+    "cards.guided": "Preparing every card, one at a time (card {done} of {count}): insert the card for <mono>{host}</mono> and choose it below.",
   },
   'zh-CN': {
     "cards.title": "准备 SD 卡",
@@ -133,5 +134,6 @@ export const messages = catalogue({
     "cards.eject.use-safely-remove": "请对 <mono>{drive}</mono> 使用“安全删除硬件”，然后取出 SD 卡。",
     "cards.eject.not-ejected": "SD 卡已就绪，但无法自动弹出：取出前请在文件管理器中弹出它。",
     "cards.confirmLargeCheck": "我已确认：{drives} 远大于树莓派用的 SD 卡，且不是备份盘或数据盘。仍然写入。",
+    "cards.guided": "正在逐张准备所有 SD 卡（第 {done} 张，共 {count} 张）：插入 <mono>{host}</mono> 的卡，并在下方选择它。",
   },
 });
