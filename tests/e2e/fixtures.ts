@@ -131,7 +131,7 @@ export async function formClusterByClicking(page: Page, count = 2, speed = '60')
     await shelf.getByLabel(`Put into… Card ${n}`).selectOption({ label: 'Practice reader 1' });
     await page.locator(`[data-node="pi-0${n}"]`).getByRole('button', { name: /^Prepare/ }).click();
     const drives = page.getByRole('list', { name: 'Cards in this computer' });
-    await drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: `Choose for pi-0${n}` }).click({ timeout: 30_000 });
+    await drives.getByRole('listitem').filter({ hasText: 'Practice reader 1' }).getByRole('button', { name: `Choose for pi-0${n}` }).click({ timeout: 30_000 });
     const single = page.getByRole('dialog', { name: 'Write to this card?' });
     await single.getByRole('checkbox').first().check();
     await single.getByRole('button', { name: 'Write and verify' }).click();
