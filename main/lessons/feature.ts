@@ -28,6 +28,8 @@ export const feature = worldFeature('lessons', (ctx) => {
       reach: (host, port) => ctx.env.reach(host, port),
       plan: () => ctx.feature('plan').stored(),
       controlPlaneSession: (signal) => ctx.feature('cluster').openControlPlane({ ...(signal ? { signal } : {}) }),
+      nodeSession: (hostname, signal) => ctx.feature('cluster').openMember(hostname, { ...(signal ? { signal } : {}) }),
+      ...(ctx.env.power ? { power: (hostname: string, on: boolean) => ctx.env.power!.set(hostname, on) } : {}),
     },
     onChange: (state) => ctx.emit('lessons.changed', state),
     onProbe: (payload) => ctx.emit('lessons.probe', payload),
