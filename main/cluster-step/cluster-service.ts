@@ -178,7 +178,7 @@ export class ClusterService {
       login: this.#login(job),
       dataDir: this.options.store.dataDir,
       ctx: this.#ctx(job),
-      ...(this.options.practice.kubeApiUrl() ? { apiServer: this.options.practice.kubeApiUrl() } : {}),
+      ...this.#practiceApiServer(plan),
       onPhase: (phase, progress) => job.phase(phase, progress),
       onNodeInstall: (node, phase, fraction) => {
         if (this.#progress[node]?.stage !== phase) job.log(`${node}: ${phase}`);
@@ -243,7 +243,7 @@ export class ClusterService {
         });
         if (report.failures.length > 0) job.log(`${name}: joined after ${report.attempts} attempts (${report.failures.map((f) => f.kind).join(', ')})`);
         job.phase('checking', null);
-        const apiServer = this.options.practice.kubeApiUrl();
+        const apiServer = this.options.practice.kubeApiUrl(targets[0]!.host);
         const kubeconfig = await fetchKubeconfig(controlPlane, { clusterName: plan.clusterName, ...(apiServer ? { server: apiServer } : {}) });
         const names = sessions.map((s) => s.name);
         const listed = await waitForNodesReady(kubeconfig, names, ctx);
@@ -350,6 +350,13 @@ export class ClusterService {
     const role = planned?.role ?? cluster.nodes.find((n) => n.name === hostname)?.role;
     if (!at || !role) return undefined;
     return { hostname, role, host: at.address, port: at.port, ...(planned?.address ? { address: planned.address } : {}) };
+  }
+
+  /** In practice mode: the lab API of the plan's first control plane (the Pi the app reaches at its found address). */
+  #practiceApiServer(plan: StoredPlan): { apiServer?: string } {
+    const first = this.#targets(plan)[0];
+    const url = first ? this.options.practice.kubeApiUrl(first.host) : undefined;
+    return url ? { apiServer: url } : {};
   }
 
   /** Where to reach each node: the first control plane first; the node reports its own LAN address. */

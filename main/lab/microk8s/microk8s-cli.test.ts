@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { LabKubeApi } from '../kube/kube-api-server';
 import { Lab } from '../lab';
+import type { LabApis } from '../lab';
 import { folderCard } from '../pi/card-reader';
 import type { VirtualPi } from '../pi/virtual-pi';
 import { clientKey, connect, exec, randomLoopbackBase, seedFolder, tempDir } from '../pi/testing/pi-fixtures';
@@ -26,7 +26,7 @@ const network = (ip: string) => `network:\n  version: 2\n  ethernets:\n    eth0:
 const hosts = '192.168.1.21 node-a\n      192.168.1.22 node-b\n      192.168.1.23 node-c';
 let lab: Lab;
 let pis: VirtualPi[];
-let api: LabKubeApi;
+let api: LabApis;
 
 async function run(pi: VirtualPi, command: string) {
   const c = await connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', privateKey: key.privateKey });
@@ -154,7 +154,7 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     expect(cfg.users[0]!.name).toBe('admin');
     expect(cfg.contexts[0]!.name).toBe('microk8s');
     const path = join(tempDir('kube'), 'config');
-    writeFileSync(path, text.replace('https://192.168.1.21:16443', api.url));
+    writeFileSync(path, text.replace('https://192.168.1.21:16443', api.url('192.168.1.21')!));
     const out = await new Promise<string>((resolve, reject) =>
       execFile('/usr/bin/kubectl', ['--kubeconfig', path, 'get', 'nodes', '-o', 'name'], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
     );

@@ -12,6 +12,7 @@ import { hpaV1Conversion } from '../api/hpa-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
+import type { StoreSnapshot } from '../store/object-store';
 import { evictPod } from '../api/eviction';
 import { DeploymentController } from './deployment-controller';
 import { DisruptionController } from './disruption-controller';
@@ -39,6 +40,8 @@ export class LabControlPlane {
   constructor(
     readonly clock: LabClock,
     readonly cluster: LabClusterView,
+    /** The objects of a restarted lab: loaded instead of the bootstrap objects. */
+    restore?: StoreSnapshot,
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
@@ -63,7 +66,8 @@ export class LabControlPlane {
       this.metrics,
       new HpaController(this.api, clock, this.events, this.metrics),
     ];
-    this.#bootstrap();
+    if (restore) this.store.load(restore);
+    else this.#bootstrap();
   }
 
   #bootstrap(): void {
