@@ -1,6 +1,7 @@
 /** Every fault shows up the way it does on real hardware. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { until } from './kube/testing/lab-fixture';
 import { Lab } from './lab';
 import { folderCard } from './pi/card-reader';
 import type { VirtualPi } from './pi/virtual-pi';
@@ -84,8 +85,7 @@ describe('faults', { timeout: 120_000 }, () => {
     // Turning NTP on repairs it, as on a Pi that can reach a time server.
     expect((await run(b, 'timedatectl | grep NTP')).stdout).toBe('              NTP service: inactive\n');
     expect((await run(b, 'sudo timedatectl set-ntp true')).code).toBe(0);
-    await b.clock.sleep(11_000);
-    expect((await run(b, 'timedatectl show -p NTPSynchronized --value')).stdout).toBe('yes\n');
+    await until('the clock synchronised', async () => (await run(b, 'timedatectl show -p NTPSynchronized --value')).stdout === 'yes\n');
     const retry = (await run(a, 'sudo microk8s add-node --format token-check')).stdout.trim();
     expect((await run(b, `sudo microk8s join 192.168.1.31:25000/${retry}`)).code).toBe(0);
   });

@@ -7,6 +7,7 @@ import { Lab } from '../lab';
 import type { LabApis } from '../lab';
 import { folderCard } from '../pi/card-reader';
 import type { VirtualPi } from '../pi/virtual-pi';
+import { until } from '../kube/testing/lab-fixture';
 import { clientKey, connect, exec, randomLoopbackBase, seedFolder, tempDir } from '../pi/testing/pi-fixtures';
 
 const key = clientKey();
@@ -85,11 +86,14 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     const joined = await run(b, `microk8s join 192.168.1.21:25000/${t1}`);
     expect(joined).toMatchObject({ code: 0, stdout: 'Contacting cluster at 192.168.1.21\nWaiting for this node to finish joining the cluster. .. .. .. ..\nSuccessfully joined the cluster.\n' });
     const t2 = JSON.parse((await run(a, 'microk8s add-node --format json')).stdout) as { token: string; urls: string[] };
-    await lab.clock.sleep(61_000);
+    // The next control plane joins once the previous one has settled (Ready), as the wizard waits.
+    await until('node-b Ready', () => lab.cluster.nodes().find((n) => n.name === 'node-b')?.ready);
     expect((await run(c, `microk8s join ${t2.urls[0]}`)).code).toBe(0);
-    await lab.clock.sleep(61_000);
 
-    const nodes = await run(a, 'microk8s kubectl get nodes');
+    const nodes = await until('three Ready nodes in the API', async () => {
+      const r = await run(a, 'microk8s kubectl get nodes');
+      return (r.stdout.match(/\sReady\s/g) ?? []).length === 3 && r;
+    });
     expect(nodes.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-a\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\nnode-b\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\nnode-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\n$/);
     expect((await run(a, 'microk8s status')).stdout).toContain('high-availability: yes\n  datastore master nodes: 192.168.1.21:19001 192.168.1.22:19001 192.168.1.23:19001\n');
     expect(lab.cluster.nodes().map((n) => [n.name, n.ready, n.role])).toEqual([
@@ -117,8 +121,11 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     expect(joined.code).toBe(0);
     expect(joined.stdout).toContain('Contacting cluster at 192.168.1.21\n\nThe node has joined the cluster and will appear in the nodes list in a few seconds.\n');
     expect(await run(c, 'microk8s status')).toMatchObject({ code: 0, stdout: 'This MicroK8s deployment is acting as a node in a cluster.\nPlease use the control plane node.\n' });
-    await lab.clock.sleep(31_000);
-    expect((await run(a, 'microk8s kubectl get nodes -o wide')).stdout).toMatch(/^node-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\s+192\.168\.1\.23\s+<none>\s+Ubuntu 24\.04\.1 LTS\s+6\.8\.0-1012-raspi\s+containerd:\/\/1\.6\.28$/m);
+    const wide = await until('node-c Ready as a worker', async () => {
+      const out = (await run(a, 'microk8s kubectl get nodes -o wide')).stdout;
+      return /^node-c\s+Ready\s/m.test(out) && out;
+    });
+    expect(wide).toMatch(/^node-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\s+192\.168\.1\.23\s+<none>\s+Ubuntu 24\.04\.1 LTS\s+6\.8\.0-1012-raspi\s+containerd:\/\/1\.6\.28$/m);
     expect(lab.cluster.nodes().find((n) => n.name === 'node-c')?.role).toBe('worker');
   });
 
@@ -196,16 +203,26 @@ describe('MicroK8s up to 1.27 checks that the joining hostname resolves', { time
 });
 
 describe('a lab restarted on the same data dir', { timeout: 120_000 }, () => {
-  it('brings the Pis back into the cluster they had formed, addons included', async () => {
+  it('brings the Pis back into the cluster they had formed, addons and objects included, at the same API address', async () => {
     const dataDir = tempDir('lab');
+    const kubeDir = tempDir('kube');
+    // The same loopback addresses after the restart, as the app's (derived from its data folder).
+    const loopbackBase = randomLoopbackBase();
     const cards = await Promise.all(['p', 'q'].map((n, i) => seedFolder('24.04', { 'user-data': userData(`keep-${n}`, ''), 'network-config': network(`192.168.1.5${i + 1}`), 'cmdline.txt': cmdline })));
     const boot = async () => {
-      const l = new Lab({ dataDir, speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
+      const l = new Lab({ dataDir, speed: 2000, loopbackBase, sshPort: 0 });
+      const apis = await l.startKubeApi({ dataDir: kubeDir });
       const ps = cards.map((dir) => l.addPi({ card: folderCard(dir) })) as [VirtualPi, VirtualPi];
       await Promise.all(ps.map((p) => p.powerOn()));
       await Promise.all(ps.map((p) => p.whenReady()));
-      return { l, ps };
+      return { l, ps, apis };
     };
+    const kubeconfig = join(tempDir('kubeconfig'), 'config');
+    const kubectl = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: tempDir('home') } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+      );
+    let before: { url: string; rv: number };
     const first = await boot();
     try {
       const [p, q] = first.ps;
@@ -213,17 +230,38 @@ describe('a lab restarted on the same data dir', { timeout: 120_000 }, () => {
       const t = (await run(p, 'sudo microk8s add-node --format token-check')).stdout.trim();
       expect((await run(q, `sudo microk8s join 192.168.1.51:25000/${t} --worker`)).code).toBe(0);
       expect((await run(p, 'sudo microk8s enable metrics-server')).code).toBe(0);
+      // The kubeconfig a user saves: `microk8s config`, its LAN address mapped to where this computer reaches it.
+      const url = first.apis.url('192.168.1.51')!;
+      writeFileSync(kubeconfig, (await run(p, 'sudo microk8s config')).stdout.replace('https://192.168.1.51:16443', url));
+      await until('keep-q Ready in the API', async () => /^keep-q\s+Ready\s/m.test((await kubectl('get', 'nodes')).stdout));
+      expect((await kubectl('create', 'deployment', 'web', '--image=nginx:1.16.1', '--replicas=2')).stdout).toBe('deployment.apps/web created\n');
+      expect((await kubectl('create', 'configmap', 'settings', '--from-literal=greeting=hello')).code).toBe(0);
+      await until('two web pods Running', async () => (await kubectl('get', 'pods', '-l', 'app=web', '--no-headers')).stdout.split('\n').filter((l) => /\s1\/1\s+Running\s/.test(l)).length === 2);
+      before = { url, rv: Number((await kubectl('get', 'configmap', 'settings', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout) };
     } finally {
       await first.l.stop();
     }
+    expect((await kubectl('get', 'nodes')).stderr).toContain('was refused');
+
     const second = await boot();
     try {
-      await second.l.clock.sleep(61_000);
-      expect(second.l.cluster.nodes().map((n) => [n.name, n.role, n.ready])).toEqual([
-        ['keep-p', 'control-plane', true],
-        ['keep-q', 'worker', true],
-      ]);
+      expect(second.apis.url('192.168.1.51')).toBe(before.url);
+      await until('both nodes Ready again', () => {
+        const nodes = second.l.cluster.nodes().map((n) => [n.name, n.role, n.ready]);
+        return JSON.stringify(nodes) === JSON.stringify([['keep-p', 'control-plane', true], ['keep-q', 'worker', true]]);
+      }, 60_000);
       expect((await run(second.ps[0], 'sudo microk8s status -a metrics-server')).stdout).toBe('enabled\n');
+      // The kubeconfig saved before the restart still works: same address, same CA, same client certificate.
+      const cm = await until('the saved kubeconfig answers', async () => {
+        const r = await kubectl('get', 'configmap', 'settings', '-o', 'jsonpath={.data.greeting}');
+        return r.code === 0 && r.stdout;
+      }, 60_000);
+      expect(cm).toBe('hello');
+      await until('the web pods Running again (their kubelets restarted them)', async () => (await kubectl('get', 'pods', '-l', 'app=web', '--no-headers')).stdout.split('\n').filter((l) => /\s1\/1\s+Running\s/.test(l)).length === 2, 60_000);
+      expect((await kubectl('get', 'deployment', 'web', '--no-headers')).stdout).toMatch(/^web\s+2\/2\s+2\s+2\s/);
+      // resourceVersions go on increasing.
+      expect((await kubectl('create', 'configmap', 'after', '--from-literal=a=b')).code).toBe(0);
+      expect(Number((await kubectl('get', 'configmap', 'after', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout)).toBeGreaterThan(before!.rv);
     } finally {
       await second.l.stop();
     }

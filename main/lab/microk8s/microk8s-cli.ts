@@ -9,6 +9,7 @@ import type { VirtualPi } from '../pi/virtual-pi';
 import { CORE_ADDONS } from './addons';
 import type { ClusterRecord, LabCluster } from './lab-cluster';
 import { kubectl } from './kubectl';
+import { REQUEST_TIMEOUT_MS } from '../kube/kube-api-server';
 
 const PERMISSIONS = (user: string) => `Insufficient permissions to access MicroK8s.
 You can either try again with sudo or add the user ${user} to the 'microk8s' group:
@@ -146,6 +147,19 @@ async function status(cli: Cli): Promise<number> {
     return 1;
   }
   const record = cluster.clusterOf(pi)!;
+  // status.py asks `kubectl get all -A`; without dqlite quorum that request hangs until the
+  // apiserver's 60 s request timeout, so the node counts as not running.
+  if (!cluster.quorum(record)) {
+    const deadline = timeout > 0 ? cluster.clock.now() + timeout * 1000 : Infinity;
+    for (;;) {
+      await cluster.clock.sleep(Math.min(REQUEST_TIMEOUT_MS, Math.max(0, deadline - cluster.clock.now())), ctx.signal);
+      if (cluster.quorum(record) || !wait || cluster.clock.now() >= deadline) break;
+    }
+    if (!cluster.quorum(record)) {
+      ctx.stdout(NOT_RUNNING);
+      return 1;
+    }
+  }
   const { voters, standby } = cluster.datastore(record);
   const ha = voters.length >= 3;
   const addonName = flagValue(args, '-a', '--addon');

@@ -11,6 +11,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { LabClock } from '../lab-clock';
 import { Shell, ShellExit } from '../shell/shell';
+import { needsMoreInput } from '../shell/parse';
 import type { RunIo, Session } from '../shell/shell';
 import { SHELL_COMMANDS } from '../shell/commands';
 import type { PiOs } from './pi-os';
@@ -245,12 +246,19 @@ export class PiSshServer {
     for (;;) {
       const cwd = session.cwd === session.user.home ? '~' : session.cwd;
       if (pty) out(`${session.user.name}@${os.hostname}:${cwd}$ `);
-      const line = await stdin.readLine();
+      let line = await stdin.readLine();
       if (line === null) {
         if (pty) out('logout\n');
         return finish(ch, session.lastStatus);
       }
       if (!line.trim()) continue;
+      // An open here-document (`cat > f <<EOF`): bash reads more lines, prompting `> `.
+      while (needsMoreInput(line)) {
+        if (pty) out('> ');
+        const more = await stdin.readLine();
+        if (more === null) break;
+        line += '\n' + more;
+      }
       running = new AbortController();
       try {
         await shell.run(line, {
