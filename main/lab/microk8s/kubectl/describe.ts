@@ -33,6 +33,31 @@ class PrefixWriter {
   }
 }
 
+const BINARY: [string, number][] = [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]];
+const DECIMAL: [string, number][] = [['E', 1e18], ['P', 1e15], ['T', 1e12], ['G', 1e9], ['M', 1e6], ['k', 1e3], ['', 1]];
+
+/** resource.Quantity's canonical String() (`4194304Ki` -> `4Gi`, `0.5` -> `500m`), as describe prints quantities. */
+export function canonicalQuantity(q: unknown): string {
+  const s = String(q ?? '');
+  const m = /^([+-]?[0-9.]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(s);
+  if (!m) return s;
+  const num = Number(m[1]);
+  const suffix = m[2] ?? '';
+  if (suffix.endsWith('i')) {
+    const bytes = num * BINARY.find(([x]) => x === suffix)![1];
+    if (!Number.isInteger(bytes)) return s;
+    if (bytes === 0) return '0';
+    for (const [x, v] of BINARY) if (bytes % v === 0) return `${bytes / v}${x}`;
+    return String(bytes);
+  }
+  const milli = Math.round(num * (suffix === 'm' ? 1 : (DECIMAL.find(([x]) => x === suffix)?.[1] ?? 1) * 1000));
+  if (milli === 0) return '0';
+  if (milli % 1000 !== 0) return `${milli}m`;
+  const units = milli / 1000;
+  for (const [x, v] of DECIMAL) if (units % v === 0) return `${units / v}${x}`;
+  return String(units);
+}
+
 function since(env: Env, ts: string | undefined | null): string {
   if (!ts) return '<unknown>';
   return humanDuration(env.now() - Date.parse(ts));
@@ -173,9 +198,9 @@ function describeContainers(w: PrefixWriter, label: string, containers: Containe
     }
     const res = c.resources ?? {};
     if (Object.keys(res.limits ?? {}).length) w.write(2, 'Limits:\n');
-    for (const n of sortedResourceNames(res.limits)) w.write(3, `${n}:\t${String(res.limits![n])}\n`);
+    for (const n of sortedResourceNames(res.limits)) w.write(3, `${n}:\t${canonicalQuantity(res.limits![n])}\n`);
     if (Object.keys(res.requests ?? {}).length) w.write(2, 'Requests:\n');
-    for (const n of sortedResourceNames(res.requests)) w.write(3, `${n}:\t${String(res.requests![n])}\n`);
+    for (const n of sortedResourceNames(res.requests)) w.write(3, `${n}:\t${canonicalQuantity(res.requests![n])}\n`);
     if (c.envFrom?.length) {
       w.write(2, 'Environment Variables from:\n');
       for (const e of c.envFrom) {
@@ -304,7 +329,7 @@ async function replicaSetsOf(env: Env, d: Deployment): Promise<{ old: ReplicaSet
   const owned = list.items.filter((rs) => rs.metadata.ownerReferences?.some((r) => r.controller && r.uid === d.metadata.uid));
   const same = (rs: ReplicaSet) => JSON.stringify(withoutHash(rs.spec.template)) === JSON.stringify(withoutHash(d.spec.template));
   const current = owned.filter(same).sort((a, b) => Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? ''))[0];
-  const old = owned.filter((rs) => rs !== current && (rs.spec.replicas ?? 0) + (rs.status?.replicas ?? 0) > 0);
+  const old = owned.filter((rs) => rs !== current);
   return { old, current };
 }
 
@@ -437,7 +462,7 @@ async function describeNode(env: Env, node: NodeObject): Promise<string> {
   const resources = (title: string, list: Record<string, string> | undefined) => {
     if (!Object.keys(list ?? {}).length) return;
     w.write(0, `${title}:\n`);
-    for (const k of Object.keys(list!).sort(resourceOrder)) w.write(0, `  ${k}:\t${list![k]}\n`);
+    for (const k of Object.keys(list!).sort(resourceOrder)) w.write(0, `  ${k}:\t${canonicalQuantity(list![k])}\n`);
   };
   resources('Capacity', st.capacity);
   resources('Allocatable', st.allocatable);
@@ -571,7 +596,7 @@ function describeQuota(q: KubeObject): string {
   w.write(0, 'Resource\tUsed\tHard\n');
   w.write(0, '--------\t----\t----\n');
   const st = (q.status ?? {}) as { hard?: Record<string, string>; used?: Record<string, string> };
-  for (const r of Object.keys(st.hard ?? {}).sort()) w.write(0, `${r}\t${st.used?.[r] ?? '0'}\t${st.hard![r]}\n`);
+  for (const r of Object.keys(st.hard ?? {}).sort()) w.write(0, `${r}\t${canonicalQuantity(st.used?.[r] ?? '0')}\t${canonicalQuantity(st.hard![r])}\n`);
   return w.toString();
 }
 
@@ -670,7 +695,7 @@ export async function describe(env: Env): Promise<number> {
             // `describe TYPE PREFIX`: every object whose name starts with it (DescribeMatchingResources).
             const matching =
               err.code === 404 && positional.length === 2 ? (await env.client.get<KubeObject & { items: KubeObject[] }>(collectionPath(t, ns))).items.filter((o) => o.metadata.name!.startsWith(name)) : [];
-            if (matching.length) objects.push(...matching.map((o) => ({ ...o, kind: t.kind })));
+            if (matching.length) objects.push(...matching.map((o) => ({ ...o, kind: t.kind, prefixMatch: true })));
             else {
               env.err(serverError(err.status, err.code).message + '\n');
               status = 1;
@@ -686,9 +711,13 @@ export async function describe(env: Env): Promise<number> {
       throw err;
     }
     for (const o of objects) {
+      const prefixMatch = (o as { prefixMatch?: boolean }).prefixMatch === true;
+      delete (o as { prefixMatch?: boolean }).prefixMatch;
       o.kind ??= t.kind;
       const text = await describer(env, o);
-      env.out(first ? text : `\n\n${text}`);
+      // DescribeMatchingResources prints each match followed by a newline.
+      if (prefixMatch) env.out(`${text}\n`);
+      else env.out(first ? text : `\n\n${text}`);
       first = false;
     }
     if (!objects.length && !names.length && !status) env.err(t.namespaced && !env.allNamespaces ? `No resources found in ${env.namespace} namespace.\n` : 'No resources found\n');

@@ -151,12 +151,14 @@ function deploymentFor(name: string, image: string, replicas: number, port?: num
   } as unknown as Deployment;
 }
 
-async function createObject(env: Env, t: ResourceType, o: KubeObject, source?: string): Promise<void> {
+/** `source`: the file it came from (create -f); `generator`: what `kubectl create <generator>` names it in errors. */
+async function createObject(env: Env, t: ResourceType, o: KubeObject, source?: string, generator?: string): Promise<void> {
   const ns = namespaceFor(env, t, o);
   try {
     await env.client.json('POST', withDryRun(env, collectionPath(t, ns), { fieldManager: 'kubectl-create', fieldValidation: 'Strict' }), o);
   } catch (err) {
     if (err instanceof ApiHttpError && source && err.status.reason !== 'Invalid') throw new KubectlError(`Error from server (${err.reason}): error when creating "${source}": ${err.status.message}`);
+    if (err instanceof ApiHttpError && generator) throw new KubectlError(`error: failed to create ${generator}: ${err.status.message}`);
     if (err instanceof ApiHttpError) throw serverError(err.status, err.code);
     throw err;
   }
@@ -189,12 +191,12 @@ export async function create(env: Env): Promise<number> {
       if (!image) throw new KubectlError('error: required flag(s) "image" not set');
       const replicas = Number(flag(env, 'replicas') ?? 1);
       const port = flag(env, 'port');
-      await createObject(env, resourceForKind('Deployment'), { ...deploymentFor(need(name, 'deployment'), image, replicas, port ? Number(port) : undefined), metadata: { ...deploymentFor(name!, image, replicas).metadata, namespace: env.namespace } });
+      await createObject(env, resourceForKind('Deployment'), { ...deploymentFor(need(name, 'deployment'), image, replicas, port ? Number(port) : undefined), metadata: { ...deploymentFor(name!, image, replicas).metadata, namespace: env.namespace } }, undefined, 'deployment');
       return 0;
     }
     case 'namespace':
     case 'ns':
-      await createObject(env, resourceForKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: need(name, 'namespace') }, spec: {}, status: {} } as KubeObject);
+      await createObject(env, resourceForKind('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: need(name, 'namespace') }, spec: {}, status: {} } as KubeObject, undefined, 'namespace');
       return 0;
     case 'quota':
     case 'resourcequota': {
@@ -204,18 +206,18 @@ export async function create(env: Env): Promise<number> {
         if (!k || v === undefined) throw new KubectlError(`error: invalid hard value ${pair}`);
         hard[k] = v;
       }
-      await createObject(env, resourceForKind('ResourceQuota'), { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: need(name, 'quota'), namespace: env.namespace }, spec: { hard }, status: {} } as KubeObject);
+      await createObject(env, resourceForKind('ResourceQuota'), { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: need(name, 'quota'), namespace: env.namespace }, spec: { hard }, status: {} } as KubeObject, undefined, 'quota');
       return 0;
     }
     case 'configmap':
     case 'cm':
-      await createObject(env, resourceForKind('ConfigMap'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: need(name, 'configmap'), namespace: env.namespace }, data: literals(env) } as KubeObject);
+      await createObject(env, resourceForKind('ConfigMap'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: need(name, 'configmap'), namespace: env.namespace }, data: literals(env) } as KubeObject, undefined, 'configmap');
       return 0;
     case 'secret': {
       if (name !== 'generic') throw new KubectlError(`error: the practice lab's "microk8s kubectl create secret" knows "generic" only`);
       const secretName = need(rest[0], 'secret generic');
       const data = Object.fromEntries(Object.entries(literals(env)).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
-      await createObject(env, resourceForKind('Secret'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: env.namespace }, data, type: 'Opaque' } as KubeObject);
+      await createObject(env, resourceForKind('Secret'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: env.namespace }, data, type: 'Opaque' } as KubeObject, undefined, 'secret');
       return 0;
     }
     case undefined:
@@ -300,7 +302,8 @@ export async function scale(env: Env): Promise<number> {
         env.out(`${kindPrefix(t)}/${name} scaled\n`);
       } catch (err) {
         if (!(err instanceof ApiHttpError)) throw err;
-        env.err(serverError(err.status, err.code).message + '\n');
+        // kubectl looks the object up first; a missing one is reported by the resource builder.
+        env.err((err.code === 404 ? `error: no objects passed to scale ${err.status.message}` : serverError(err.status, err.code).message) + '\n');
         status = 1;
       }
     }
@@ -441,7 +444,7 @@ export async function top(env: Env): Promise<number> {
       const mem = parseMem(m.usage.memory);
       const cpuAlloc = parseCpu(alloc.cpu ?? '0');
       const memAlloc = parseMem(alloc.memory ?? '0');
-      w.write(`${m.metadata.name}\t${Math.round(cpu)}m\t${cpuAlloc ? Math.round((cpu / cpuAlloc) * 100) : 0}%\t${mi(mem)}\t${memAlloc ? Math.round((mem / memAlloc) * 100) : 0}%\n`);
+      w.write(`${m.metadata.name}\t${Math.ceil(cpu)}m\t${cpuAlloc ? Math.trunc((Math.ceil(cpu) / cpuAlloc) * 100) : 0}%\t${mi(mem)}\t${memAlloc ? Math.trunc((mem / memAlloc) * 100) : 0}%\n`);
     }
   } else if (what === 'pod' || what === 'pods' || what === 'po') {
     const path = env.allNamespaces ? '/apis/metrics.k8s.io/v1beta1/pods' : `/apis/metrics.k8s.io/v1beta1/namespaces/${env.namespace}/pods`;
@@ -451,7 +454,7 @@ export async function top(env: Env): Promise<number> {
     for (const m of list) {
       const cpu = m.containers.reduce((n, c) => n + parseCpu(c.usage.cpu), 0);
       const mem = m.containers.reduce((n, c) => n + parseMem(c.usage.memory), 0);
-      w.write(`${env.allNamespaces ? `${m.metadata.namespace}\t` : ''}${m.metadata.name}\t${Math.round(cpu)}m\t${mi(mem)}\n`);
+      w.write(`${env.allNamespaces ? `${m.metadata.namespace}\t` : ''}${m.metadata.name}\t${Math.ceil(cpu)}m\t${mi(mem)}\n`);
     }
   } else throw new KubectlError(`error: unknown command "${what ?? ''}" for "kubectl top"`);
   env.out(w.toString());
