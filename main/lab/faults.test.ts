@@ -17,6 +17,7 @@ afterEach(async () => {
 async function startLab(names: string[]): Promise<{ lab: Lab; pis: VirtualPi[] }> {
   const lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
   labs.push(lab);
+  await lab.startKubeApi();
   const cards = await Promise.all(
     names.map((name, i) =>
       seedFolder('24.04', {
@@ -55,7 +56,8 @@ describe('faults', { timeout: 120_000 }, () => {
     const node = lab.cluster.nodes()[0]!;
     expect(node.ready).toBe(false);
     expect(node.notReadyReason).toContain('controller "memory" not available');
-    expect((await run(pi, 'sudo microk8s kubectl get nodes')).stdout).toMatch(/^pi-a\s+NotReady\s/m);
+    // The kubelet reports NotReady at once (no grace period: it still posts its status).
+    await until('NotReady in the API', async () => /^pi-a\s+NotReady\s/m.test((await run(pi, 'sudo microk8s kubectl get nodes')).stdout));
     expect((await run(pi, 'sudo microk8s inspect')).stdout).toContain(
       'WARNING:  The memory cgroup is not enabled. \nThe cluster may not be functioning properly. Please ensure cgroups are enabled \nSee for example: https://microk8s.io/docs/install-alternatives#heading--arm \n',
     );
