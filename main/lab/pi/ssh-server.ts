@@ -196,18 +196,21 @@ export class PiSshServer {
     ch.on('data', (d: Buffer) => stdin.feed(d.toString('utf8')));
     ch.on('end', () => (stdin instanceof TerminalInput ? stdin.close() : stdin.end()));
     const shell = new Shell(this.options.os, session, SHELL_COMMANDS, false);
+    // The client hanging up ends what runs (tail -f, kubectl get -w), as SIGHUP does.
+    const hangup = new AbortController();
+    ch.on('close', () => hangup.abort(new Error('hangup')));
     const io: RunIo = {
       stdin,
       stdout: (s) => ch.write(nl(s)),
       stderr: (s) => (tty ? ch.write(nl(s)) : ch.stderr.write(s)),
-      signal: this.options.os.powerSignal,
+      signal: AbortSignal.any([this.options.os.powerSignal, hangup.signal]),
     };
     let code: number;
     try {
       code = await shell.run(command, io);
     } catch (e) {
       if (e instanceof ShellExit) code = e.code;
-      else if (this.options.os.powerSignal.aborted) return;
+      else if (this.options.os.powerSignal.aborted || hangup.signal.aborted) return;
       else {
         io.stderr(`bash: ${(e as Error).message}\n`);
         code = 1;
@@ -227,6 +230,7 @@ export class PiSshServer {
       : new StreamInput();
     ch.on('data', (d: Buffer) => stdin.feed(d.toString('utf8')));
     ch.on('end', () => (stdin instanceof TerminalInput ? stdin.close() : stdin.end()));
+    ch.on('close', () => running?.abort(new Error('hangup')));
     if (this.#expired(user)) {
       if (!pty) {
         ch.stderr.write('WARNING: Your password has expired.\nPassword change required but no TTY available.\n');
