@@ -72,6 +72,7 @@ export const RESOURCES: ResourceType[] = [
     subresources: ['status', 'scale'],
     hasGeneration: true,
   }),
+  r('coordination.k8s.io', 'v1', 'Lease', 'leases', true, { model: 'V1Lease' }),
   r('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'], hasGeneration: true, model: 'V1PodDisruptionBudget' }),
   r('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true, { model: 'V1EndpointSlice' }),
   r('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'], bucket: 'core/events', model: 'EventsV1Event' }),
