@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ async function start(): Promise<WebHost> {
   await mkdir(rendererDir);
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Pi Cluster Wizard</title>');
   await writeFile(path.join(dir, 'secret.txt'), 'do not serve');
+  await copyFile(path.resolve('renderer/public/favicon.ico'), path.join(rendererDir, 'favicon.ico'));
   const app = await createApp({ dataDir: path.join(dir, 'data'), host: 'browser', watchDrives: false });
   host = await startWebHost({ app, rendererDir });
   return host;
@@ -89,5 +91,94 @@ describe('browser host', () => {
     const h = await start();
     const conn = await connect(`ws://127.0.0.1:${new URL(h.origin).port}/rpc?token=${h.token}`, 'http://evil.example');
     expect(conn.status).toBe(403);
+  });
+});
+
+/** Sends raw bytes and returns what the server answered (or '' when it closed without a word). */
+function raw(port: number, request: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    let out = '';
+    socket.on('data', (d) => (out += d.toString('latin1')));
+    socket.on('close', () => resolve(out));
+    socket.on('error', () => resolve(out));
+    socket.setTimeout(5000, () => socket.destroy());
+  });
+}
+
+async function stillServes(h: WebHost): Promise<void> {
+  const res = await fetch(h.url);
+  expect(res.status).toBe(200);
+}
+
+describe('browser host under hostile input', () => {
+  it('answers a malformed percent-encoding with 400 and keeps serving', async () => {
+    const h = await start();
+    const port = Number(new URL(h.origin).port);
+    const answer = await raw(port, `GET /%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    await stillServes(h);
+  });
+
+  it('answers an absolute-form target that is not a URL with 400, also as a WebSocket upgrade', async () => {
+    const h = await start();
+    const port = Number(new URL(h.origin).port);
+    expect(await raw(port, `GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    const upgrade = await raw(
+      port,
+      `GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400/);
+    await stillServes(h);
+  });
+
+  it('answers garbage that is not HTTP with 400', async () => {
+    const h = await start();
+    const port = Number(new URL(h.origin).port);
+    expect(await raw(port, 'HELLO\x00\x01\x02\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    await stillServes(h);
+  });
+
+  it('refuses a Host that is not 127.0.0.1 or localhost on its port (DNS rebinding)', async () => {
+    const h = await start();
+    const port = Number(new URL(h.origin).port);
+    expect(await raw(port, `GET / HTTP/1.1\r\nHost: evil.example:${port}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 421/);
+    expect(await raw(port, `GET / HTTP/1.1\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 (400|421)/);
+    expect(await raw(port, `GET / HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 200/);
+    const upgrade = await raw(
+      port,
+      `GET /rpc?token=${h.token} HTTP/1.1\r\nHost: evil.example:${port}\r\nOrigin: http://evil.example:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 403/);
+  });
+
+  it('survives a WebSocket message null, an array and a 9 MB frame from a client with the token', async () => {
+    const h = await start();
+    const conn = await connect(`ws://127.0.0.1:${new URL(h.origin).port}/rpc?token=${h.token}`, h.origin);
+    if (conn.status !== 'open') throw new Error('no connection');
+    const replies: unknown[] = [];
+    conn.ws.on('message', (d) => replies.push(JSON.parse(String(d))));
+    conn.ws.send('null');
+    conn.ws.send('[1,2]');
+    await expect.poll(() => replies.filter((r) => (r as { type: string }).type === 'result').length).toBe(2);
+    expect(replies[0]).toMatchObject({ envelope: { ok: false, error: { code: 'INVALID_PARAMS' } } });
+    const closed = new Promise<number>((resolve) => conn.ws.on('close', (code) => resolve(code)));
+    conn.ws.send(Buffer.alloc(9 * 1024 * 1024, 0x20));
+    expect(await closed).toBe(1009);
+    // The process is alive and a new client is served.
+    await stillServes(h);
+    const again = await connect(`ws://127.0.0.1:${new URL(h.origin).port}/rpc?token=${h.token}`, h.origin);
+    expect(again.status).toBe('open');
+    if (again.status === 'open') {
+      expect(await call(again.ws, 'plan.get', {})).toEqual({ ok: true, result: null });
+      again.ws.close();
+    }
+  });
+
+  it('serves a favicon', async () => {
+    const h = await start();
+    const res = await fetch(`${h.origin}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/x-icon');
   });
 });

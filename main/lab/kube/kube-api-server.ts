@@ -18,11 +18,15 @@ import type { Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { LabClock } from '../lab-clock';
 import type { LabClusterView } from '../lab-cluster';
+import { handleExecUpgrade } from './api/exec-websocket';
 import { createHttpHandler } from './api/http-handler';
 import { LabControlPlane } from './controllers/control-plane';
 import { readStoreSnapshot, StorePersistence } from './store/store-persistence';
 import type { LabCerts } from './tls/lab-certs';
 import { defaultServerNames, loadOrCreateLabCerts } from './tls/lab-certs';
+import type { AddonObjects } from './addons/lab-addons';
+import type { LanAddressMap, LanEndpoint } from './proxy/service-proxy';
+import { ServiceProxy } from './proxy/service-proxy';
 
 export interface LabKubeApiOptions {
   clock: LabClock;
@@ -31,6 +35,8 @@ export interface LabKubeApiOptions {
   port?: number;
   /** Where generated certificates are cached (RSA keygen is skipped on the next start). */
   dataDir?: string;
+  /** The loopback addresses that stand for lab LAN addresses: with it, NodePort and LoadBalancer Services answer on them. */
+  lan?: LanAddressMap;
 }
 
 export interface LabKubeApi {
@@ -41,6 +47,14 @@ export interface LabKubeApi {
   clientKeyPem: string;
   /** A kubeconfig as `microk8s config` prints it: cluster microk8s-cluster, user admin, context microk8s. */
   kubeconfig(serverUrl?: string): string;
+  /** The kubectl steps of MicroK8s' addon scripts (`microk8s enable metallb` on a virtual Pi runs them). */
+  addons: AddonObjects;
+  /** Where to connect for `http://<LAN address>:<port>` of a NodePort or LoadBalancer Service (undefined: nothing listens). */
+  lanEndpoint(lanIp: string, port: number): { host: string; port: number } | undefined;
+  /** Every LAN address and port the lab's Services answer on now, with its loopback stand-in. */
+  lanEndpoints(): LanEndpoint[];
+  /** Resolves once the Service listeners match the current Services and MetalLB announcements. */
+  servicesSettled(): Promise<void>;
   /** Simulated CPU use of a deployment's pods (total millicores, spread over its running pods), for metrics-server and the HPA. */
   setLoad(namespace: string, deployment: string, cpuMillicores: number): void;
   /** The cluster's control plane (datastore and controllers) behind this server. */
@@ -109,22 +123,47 @@ export class LabKubeServer {
   /** Whether this control plane started from saved objects. */
   readonly restored: boolean;
 
+  #proxy: ServiceProxy | undefined;
+
   constructor(
     readonly clock: LabClock,
     cluster: LabClusterView,
     readonly certs: LabCerts,
-    /** Folder of this cluster's saved objects (loaded now, saved as they change). */
-    persistDir?: string,
+    options: {
+      /** Folder of this cluster's saved objects (loaded now, saved as they change). */
+      persistDir?: string;
+      /** With it, NodePort and LoadBalancer Services answer on the loopback stand-ins of LAN addresses. */
+      lan?: LanAddressMap;
+    } = {},
   ) {
-    const saved = persistDir ? readStoreSnapshot(persistDir) : undefined;
+    const saved = options.persistDir ? readStoreSnapshot(options.persistDir) : undefined;
     this.restored = saved !== undefined;
-    this.plane = new LabControlPlane(clock, cluster, saved);
+    this.plane = new LabControlPlane(clock, cluster, { caPem: certs.caPem, restore: saved });
     this.#handler = createHttpHandler(this.plane.api, { serverAddress: () => this.#address, logs: this.plane.kubelet });
-    if (persistDir) {
-      this.#persistence = new StorePersistence(this.plane.store, persistDir);
+    if (options.persistDir) {
+      this.#persistence = new StorePersistence(this.plane.store, options.persistDir);
       this.#persistence.start();
     }
     this.plane.start();
+    if (options.lan) {
+      this.#proxy = new ServiceProxy(this.plane.api, this.plane.kubelet, this.plane.metallb, options.lan);
+      this.#proxy.start();
+    }
+  }
+
+  /** Where to connect for `http://<LAN address>:<port>` of a NodePort or LoadBalancer Service (undefined: nothing listens). */
+  lanEndpoint(lanIp: string, port: number): { host: string; port: number } | undefined {
+    return this.#proxy?.endpoint(lanIp, port);
+  }
+
+  /** Every LAN address and port this cluster's Services answer on now, with its loopback stand-in. */
+  lanEndpoints(): LanEndpoint[] {
+    return this.#proxy?.endpoints() ?? [];
+  }
+
+  /** Resolves once the Service listeners match the current Services and MetalLB announcements. */
+  async servicesSettled(): Promise<void> {
+    await this.#proxy?.settled();
   }
 
   get datastoreAvailable(): boolean {
@@ -184,6 +223,10 @@ export class LabKubeServer {
       s.on('close', () => sockets.delete(s));
     });
     server.on('tlsClientError', () => undefined);
+    // kubectl exec: WebSocket upgrades of pods/<name>/exec.
+    server.on('upgrade', (req, socket, head) => {
+      if (!handleExecUpgrade(this.plane.kubelet, req, socket, head)) socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -221,6 +264,7 @@ export class LabKubeServer {
   /** Stop serving and the controllers; with `discard`, nothing more is saved (the cluster is gone). */
   async stop(options: { discard?: boolean } = {}): Promise<void> {
     for (const wake of [...this.#waiters]) wake();
+    await this.#proxy?.stop();
     this.plane.stop();
     await Promise.all(
       [...this.#listeners].map(async (l) => {
@@ -239,7 +283,7 @@ export class LabKubeServer {
 export async function startLabKubeApi(options: LabKubeApiOptions): Promise<LabKubeApi> {
   const host = options.host ?? '127.0.0.1';
   const certs = await loadOrCreateLabCerts(defaultServerNames(host), options.dataDir);
-  const server = new LabKubeServer(options.clock, options.cluster, certs);
+  const server = new LabKubeServer(options.clock, options.cluster, certs, { lan: options.lan });
   let listener: ApiListener;
   try {
     listener = await server.listen(host, options.port ?? 0);
@@ -253,6 +297,10 @@ export async function startLabKubeApi(options: LabKubeApiOptions): Promise<LabKu
     clientCertPem: certs.clientCertPem,
     clientKeyPem: certs.clientKeyPem,
     kubeconfig: (serverUrl = listener.url) => server.kubeconfig(serverUrl),
+    addons: server.plane.addons,
+    lanEndpoint: (lanIp, port) => server.lanEndpoint(lanIp, port),
+    lanEndpoints: () => server.lanEndpoints(),
+    servicesSettled: () => server.servicesSettled(),
     setLoad: (namespace, deployment, cpuMillicores) => server.plane.metrics.setLoad(namespace, deployment, cpuMillicores),
     server,
     stop: () => server.stop(),

@@ -20,6 +20,8 @@ import type { VirtualPi } from '../pi/virtual-pi';
 import type { ApiListener } from '../kube/kube-api-server';
 import { LabKubeServer, labKubeconfig } from '../kube/kube-api-server';
 import type { LabCerts } from '../kube/tls/lab-certs';
+import type { AddonObjects } from '../kube/addons/lab-addons';
+import type { LanAddressMap, LanEndpoint } from '../kube/proxy/service-proxy';
 import type { ApiRequest, ApiResponse, KubeApiEndpoint } from './kube-api-endpoint';
 import type { LabCluster } from './lab-cluster';
 
@@ -55,6 +57,8 @@ export interface ClusterApisOptions {
   port: number;
   /** Where clusters' objects are saved; none: nothing is kept. */
   dataDir?: string;
+  /** Loopback stand-ins of LAN addresses: NodePort and LoadBalancer Services answer there. */
+  lan?: LanAddressMap;
 }
 
 export class ClusterApis implements KubeApiEndpoint {
@@ -87,6 +91,30 @@ export class ClusterApis implements KubeApiEndpoint {
 
   kubeconfig(serverUrl: string): string {
     return labKubeconfig(this.options.certs, serverUrl);
+  }
+
+  /** The addon scripts' kubectl steps against the Pi's own cluster. */
+  addonsFor(pi: VirtualPi): AddonObjects | undefined {
+    const record = this.options.cluster.clusterOf(pi);
+    return record ? this.#servers.get(record.id)?.server.plane.addons : undefined;
+  }
+
+  /** Where `http://<lanIp>:<port>` of a NodePort or LoadBalancer Service answers, in whichever cluster serves it. */
+  lanEndpoint(lanIp: string, port: number): { host: string; port: number } | undefined {
+    for (const { server } of this.#servers.values()) {
+      const ep = server.lanEndpoint(lanIp, port);
+      if (ep) return ep;
+    }
+    return undefined;
+  }
+
+  lanEndpoints(): LanEndpoint[] {
+    return [...this.#servers.values()].flatMap(({ server }) => server.lanEndpoints());
+  }
+
+  async servicesSettled(): Promise<void> {
+    await this.#reconciling;
+    await Promise.all([...this.#servers.values()].map(({ server }) => server.servicesSettled()));
   }
 
   /** Bring servers, listeners and quorum in line with the Pis (runs again if called while running). */
@@ -133,7 +161,7 @@ export class ClusterApis implements KubeApiEndpoint {
       let entry = this.#servers.get(record.id);
       if (!entry && up) {
         const view = new ClusterView(cluster, record.id);
-        const server = new LabKubeServer(this.options.clock, view, this.options.certs, this.options.dataDir ? this.#dirOf(record.id) : undefined);
+        const server = new LabKubeServer(this.options.clock, view, this.options.certs, { persistDir: this.options.dataDir ? this.#dirOf(record.id) : undefined, lan: this.options.lan });
         entry = { server, view };
         this.#servers.set(record.id, entry);
       }

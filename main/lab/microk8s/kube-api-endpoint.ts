@@ -1,5 +1,9 @@
-/** What the MicroK8s CLI on a Pi needs from the lab's Kubernetes API servers (main/lab/microk8s/cluster-apis.ts supplies it). */
+/**
+ * What the MicroK8s CLI on a Pi needs from the lab's Kubernetes API servers (`microk8s config`,
+ * `microk8s kubectl`, `microk8s enable|disable`); main/lab/microk8s/cluster-apis.ts supplies it.
+ */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AddonObjects } from '../kube/addons/lab-addons';
 import type { VirtualPi } from '../pi/virtual-pi';
 
 export interface ApiRequest {
@@ -28,4 +32,8 @@ export interface KubeApiEndpoint {
    * plane makes it to 127.0.0.1:16443. Rejects (ECONNREFUSED) when the Pi serves none.
    */
   request?(pi: VirtualPi, req: ApiRequest): Promise<ApiResponse>;
+  /** The kubectl steps of the addon scripts, against the Pi's own cluster; without them, addons that need objects only print their texts. */
+  addonsFor?(pi: VirtualPi): AddonObjects | undefined;
+  /** One API for the whole lab (a single control plane): its addon steps. */
+  addons?: AddonObjects;
 }

@@ -15,10 +15,11 @@ import { applyConfiguration, recordUpdate } from '../patch/server-side-apply';
 import { strategicMerge } from '../patch/strategic-merge-patch';
 import type { ObjectStore } from '../store/object-store';
 import type { ResourceType } from './resource-registry';
-import { apiVersionOf, resourceForKind } from './resource-registry';
+import { ResourceRegistry, apiVersionOf, resourceForKind } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './selectors';
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
 import { unknownFields } from './client-models';
+import { applySchemaDefaults } from './custom-resources';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -77,6 +78,8 @@ export class KubeApi {
   readonly admission: AdmissionPlugin[] = [];
   readonly virtualLists = new Map<string, VirtualList>();
   readonly conversions = new Map<ResourceType, ViewConversion>();
+  /** What this server serves: built-in types plus those of its CustomResourceDefinitions. */
+  readonly registry = new ResourceRegistry();
   /** The pods/eviction subresource (api/eviction.ts, wired by the control plane with its disruption controller). */
   evict?: (namespace: string, name: string, body: unknown) => object;
 
@@ -190,7 +193,8 @@ export class KubeApi {
 
   #prepare(op: Operation, t: ResourceType, o: KubeObject, old: KubeObject | undefined): void {
     const name = o.metadata.name ?? o.metadata.generateName ?? '';
-    applyDefaults(t.kind, o);
+    if (t.custom) applySchemaDefaults(t.custom.schema, o);
+    else applyDefaults(t.kind, o);
     for (const plugin of this.admission) plugin.admit(op, t, o, old, this);
     const errs = validateObject(t.kind, o, old);
     if (errs.length) throw invalid(t, name, errs);
@@ -210,11 +214,12 @@ export class KubeApi {
     } else delete o.metadata.namespace;
     if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + randomSuffix();
     this.#checkNamespace(t, o.metadata.namespace, 'CREATE', o.metadata.name ?? '');
-    o.apiVersion = apiVersionOf(resourceForKind(t.kind));
+    o.apiVersion = apiVersionOf(this.registry.forKind(t.kind, t.group) ?? t);
     o.kind = t.kind;
+    // The uid exists before defaulting: a Job's generated selector is built from it.
+    o.metadata.uid = randomUUID();
     this.#prepare('CREATE', t, o, undefined);
     if (this.store.get(t.bucket, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(t, o.metadata.name!);
-    o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = this.timestamp();
     delete o.metadata.deletionTimestamp;
     if (t.hasGeneration) o.metadata.generation = 1;
@@ -262,6 +267,7 @@ export class KubeApi {
     o.apiVersion = old.apiVersion;
     o.kind = old.kind;
     if (sub !== 'status') this.#prepare('UPDATE', t, o, old);
+    else applyDefaults(t.kind, o);
     if (t.hasGeneration && JSON.stringify(o.spec) !== JSON.stringify(old.spec)) o.metadata.generation = (old.metadata.generation ?? 1) + 1;
     o.metadata.managedFields = options.managedFields ?? recordUpdate(old, o, options.fieldManager, apiVersionOf(t), this.timestamp(), sub);
     if (!o.metadata.managedFields) delete o.metadata.managedFields;

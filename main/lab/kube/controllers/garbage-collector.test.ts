@@ -22,8 +22,8 @@ async function running(p: LabControlPlane, n: number, namespace = 'default') {
 }
 
 describe('event TTL', () => {
-  it('events older than five minutes of lab time disappear (MicroK8s --event-ttl=5m)', async () => {
-    const lab = startControlPlane(['pi-01'], 2_000);
+  it('events older than an hour of lab time disappear', async () => {
+    const lab = startControlPlane(['pi-01'], 20_000);
     plane = lab.plane;
     const start = lab.clock.now();
     await until('node events', () => lab.plane.api.objects('Event', 'default').length > 0);

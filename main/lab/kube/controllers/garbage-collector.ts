@@ -1,19 +1,19 @@
 /**
  * Garbage collector and namespace controller: dependents of a deleted owner are deleted
  * (Background), owners deleted in Foreground wait for their dependents, Orphan strips the
- * ownerReferences; a Terminating namespace is emptied and then removed. Events expire after
- * five minutes of lab time (MicroK8s runs kube-apiserver with --event-ttl=5m).
+ * ownerReferences; a Terminating namespace is emptied and then removed. Events expire after an
+ * hour of lab time: upstream's default --event-ttl. MicroK8s sets 5m, but at lab speed 10 that
+ * would be 30 real seconds, too short to read them during a lesson.
  */
 import type { LabClock, LabTimer } from '../../lab-clock';
 import type { KubeApi } from '../api/kube-api';
-import { RESOURCES } from '../api/resource-registry';
 import type { ResourceType } from '../api/resource-registry';
 import type { KubeObject } from '../api/types';
 import { WorkQueue } from './work-queue';
 
-export const EVENT_TTL_MS = 5 * 60_000;
+export const EVENT_TTL_MS = 3_600_000;
 
-const STORED = RESOURCES.filter((t) => !t.readOnly && t.bucket === `${t.group || 'core'}/${t.plural}`);
+const stored = (t: ResourceType) => !t.readOnly && t.bucket === `${t.group || 'core'}/${t.plural}` && (!t.custom || t.custom.storage);
 
 export class GarbageCollector {
   readonly queue: WorkQueue;
@@ -52,7 +52,7 @@ export class GarbageCollector {
   }
 
   #all(): { t: ResourceType; o: KubeObject }[] {
-    return STORED.flatMap((t) => this.api.store.scan(t.bucket).map((o) => ({ t, o })));
+    return this.api.registry.all().filter(stored).flatMap((t) => this.api.store.scan(t.bucket).map((o) => ({ t, o })));
   }
 
   #sync(_key: string): void {

@@ -87,6 +87,7 @@ export class ReplicaSetController {
             spec: template.spec,
           } as Pod;
           delete pod.metadata.creationTimestamp;
+    delete pod.metadata.name; // a template's own name is ignored: pods get generated names
           try {
             const created = this.api.create<Pod>(podType, namespace, pod, { fieldManager: 'kube-controller-manager' });
             active.push(created);

@@ -552,6 +552,13 @@ export async function cordon(env: Env, on: boolean): Promise<number> {
   return 0;
 }
 
+/** An aggregate of errors (utilerrors.Aggregate): `[a, b]` in one line, one per line when kubectl exits. */
+class DrainError extends KubectlError {
+  constructor(readonly errors: string[]) {
+    super(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
+  }
+}
+
 interface DeleteStatus {
   pod: Pod;
   delete: boolean;
@@ -567,6 +574,7 @@ export async function drain(env: Env): Promise<number> {
   const grace = flag(env, 'grace-period');
   const remaining: string[] = [];
   const fatal: string[] = [];
+
   for (const name of names) await setUnschedulable(env, name, true);
   for (const name of names) {
     try {
@@ -575,13 +583,13 @@ export async function drain(env: Env): Promise<number> {
     } catch (err) {
       if (!(err instanceof KubectlError)) throw err;
       env.err(`error: unable to drain node "${name}" due to error: ${err.message}, continuing command...\n`);
-      fatal.push(err.message);
+      fatal.push(...(err instanceof DrainError ? err.errors : [err.message]));
       remaining.push(name);
     }
   }
   if (remaining.length) {
     env.err(`There are pending nodes to be drained:\n${remaining.map((n) => ` ${n}\n`).join('')}`);
-    env.err((fatal.length === 1 ? fatal[0] : `[${fatal.join(', ')}]`) + '\n');
+    env.err(fatal.map((e) => e + '\n').join(''));
     return 1;
   }
   return 0;
@@ -609,13 +617,15 @@ async function drainNode(env: Env, node: string, o: { force: boolean; ignoreDs: 
     }
     statuses.push(st);
   }
+  const rank = (m: string | undefined) => (m?.startsWith('DaemonSet') || m?.startsWith('ignoring DaemonSet') ? 0 : m?.includes('local storage') ? 1 : 2);
   const group = (kind: 'warning' | 'error') => {
     const by = new Map<string, string[]>();
-    for (const s of statuses.filter((x) => x.kind === kind)) by.set(s.message ?? 'unexpected error', [...(by.get(s.message ?? '') ?? []), `${s.pod.metadata.namespace}/${s.pod.metadata.name}`]);
+    for (const s of statuses.filter((x) => x.kind === kind).sort((a, b) => rank(a.message) - rank(b.message))) by.set(s.message ?? 'unexpected error', [...(by.get(s.message ?? '') ?? []), `${s.pod.metadata.namespace}/${s.pod.metadata.name}`]);
     return [...by.entries()];
   };
+  // kubectl collects them in a map (any order); here in the filters' order.
   const errors = group('error').map(([msg, ps]) => `cannot delete ${msg}: ${ps.join(', ')}`);
-  if (errors.length) throw new KubectlError(errors.length === 1 ? errors[0]! : `[${errors.join(', ')}]`);
+  if (errors.length) throw new DrainError(errors);
   const warnings = group('warning').map(([msg, ps]) => `${msg}: ${ps.join(', ')}`);
   if (warnings.length) env.err(`Warning: ${warnings.join('; ')}\n`);
   const victims = statuses.filter((s) => s.delete).map((s) => s.pod);
@@ -659,7 +669,7 @@ async function drainNode(env: Env, node: string, o: { force: boolean; ignoreDs: 
       env.out(`pod/${name} evicted\n`);
     }),
   );
-  if (failures.length) throw new KubectlError(failures.length === 1 ? failures[0]! : `[${failures.join(', ')}]`);
+  if (failures.length) throw new DrainError(failures);
 }
 
 export { resolveType };
