@@ -14,9 +14,10 @@ const external = [
 ].map((m) => new RegExp(`^${m.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 
 /**
- * The administrator helper (main/disk/elevated/raw-device-helper.ts) is started as a plain file by
- * pkexec/osascript/UAC, so it is built on its own into one self-contained file,
- * dist/main/raw-device-helper.mjs (no shared chunks; electron-builder unpacks it from app.asar).
+ * The administrator helper (main/disk/elevated/raw-device-helper.ts) as a file of its own for the
+ * browser host, which runs under plain Node and has pkexec/osascript/UAC start `node <file>`: one
+ * self-contained file, dist/main/raw-device-helper.mjs (no shared chunks). The Electron app runs the
+ * same code inside its own binary (helper-cli.ts), so the packaged app never starts this file.
  */
 function rawDeviceHelper(): Plugin {
   let outDir = 'dist/main';
@@ -37,7 +38,7 @@ function rawDeviceHelper(): Plugin {
           target: 'node22',
           sourcemap: true,
           rollupOptions: {
-            input: { 'raw-device-helper': 'main/disk/elevated/raw-device-helper.ts' },
+            input: { 'raw-device-helper': 'main/disk/elevated/raw-device-helper-main.ts' },
             external,
             // .mjs: an ES module wherever it is unpacked (no package.json "type" needed).
             output: { format: 'es', entryFileNames: '[name].mjs' },

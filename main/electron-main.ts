@@ -1,16 +1,40 @@
-/** Entry of the Electron app: single instance, one hardened window, the router over IPC. */
+/**
+ * Entry of the Electron app. Started with `--pcw-raw-device-helper --` (by the platform's
+ * password prompt; disk/elevated/helper-cli.ts) it is the administrator helper and nothing else:
+ * no single-instance lock, no window, no app state; it exits when the helper is done. Otherwise:
+ * single instance, the app:// scheme (registered before ready, as Electron requires), one hardened
+ * window, the router over IPC.
+ */
 import { app as electronApp } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app/create-app';
+import { helperArgv } from './disk/elevated/helper-cli';
+import { runRawDeviceHelper } from './disk/elevated/raw-device-helper';
+import { registerAppScheme } from './electron/app-protocol';
 import { serveIpc } from './electron/ipc-host';
 import { createMainWindow } from './electron/window';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const asHelper = helperArgv(process.argv);
 
-if (!electronApp.requestSingleInstanceLock()) electronApp.quit();
+if (asHelper) {
+  electronApp.dock?.hide();
+  void runRawDeviceHelper(asHelper).then(
+    (code) => electronApp.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`raw-device-helper: ${error instanceof Error ? error.message : String(error)}\n`);
+      electronApp.exit(1);
+    },
+  );
+} else if (!electronApp.requestSingleInstanceLock()) {
+  electronApp.quit();
+} else {
+  registerAppScheme();
+  void electronApp.whenReady().then(startWindow);
+}
 
-electronApp.whenReady().then(async () => {
+async function startWindow(): Promise<void> {
   const dataDir = process.env.PCW_DATA_DIR ?? electronApp.getPath('userData');
   const app = await createApp({
     dataDir,
@@ -29,5 +53,4 @@ electronApp.whenReady().then(async () => {
     await app.close();
     electronApp.quit();
   });
-});
-
+}

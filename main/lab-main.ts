@@ -9,7 +9,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StoredPlan } from '../preload/contract/plan';
-import { bootConfig } from './cards/boot-config';
+import { bootConfig, wipeBootFiles } from './cards/boot-config';
+import { KnownHostsStore, publicKeyBlob } from './ssh/known-hosts';
 import { generateEd25519 } from './ssh/keygen';
 import { Lab } from './lab/lab';
 import { imageCard } from './lab/pi/card-reader';
@@ -59,6 +60,9 @@ function labPlan(publicKey: string): StoredPlan {
   };
 }
 
+/** Pins the host keys written to the cards, so `ssh` can check them (HostKeyAlias=pi-N). */
+const knownHosts = new KnownHostsStore(join(dataDir, 'known_hosts'));
+
 /** A card image prepared exactly as the wizard prepares one (main/cards/boot-config). */
 async function prepareCard(n: number, plan: StoredPlan): Promise<string> {
   mkdirSync(join(dataDir, 'cards'), { recursive: true });
@@ -69,6 +73,8 @@ async function prepareCard(n: number, plan: StoredPlan): Promise<string> {
   const files = await card.readAll();
   const config = bootConfig(plan, `pi-${n}`, { release, cmdline: files.get('cmdline.txt')!.toString('utf8'), hasCmdlineBackup: files.has('cmdline.txt.orig') });
   for (const file of config.files) await card.writeFile(file.name, file.data.toString('utf8'));
+  wipeBootFiles(config.files);
+  await knownHosts.pinNode(`pi-${n}`, publicKeyBlob(config.hostKey.publicKey));
   return path;
 }
 
@@ -86,7 +92,7 @@ await Promise.all(pis.map((p) => p.powerOn()));
 console.log('Booting...');
 await Promise.all(pis.map((p) => p.whenReady()));
 for (const p of pis) {
-  console.log(`${p.hostname}  LAN ${p.address}  ->  ssh -i ${creds.keyPath} -p ${p.sshPort} ubuntu@${p.loopback}`);
+  console.log(`${p.hostname}  LAN ${p.address}  ->  ssh -i ${creds.keyPath} -o UserKnownHostsFile=${knownHosts.path} -o HostKeyAlias=${p.hostname} -p ${p.sshPort} ubuntu@${p.loopback}`);
 }
 // `microk8s config` on a control plane prints https://<its LAN address>:16443; this computer reaches it here.
 for (const p of pis) console.log(`Kubernetes API of ${p.hostname} (once MicroK8s runs there as a control plane): https://${p.address}:16443  ->  ${kube.url(p.address)}`);

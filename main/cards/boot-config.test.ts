@@ -1,13 +1,32 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { bootConfig, CMDLINE, CMDLINE_BACKUP } from './boot-config';
+import { bootConfig, CMDLINE, CMDLINE_BACKUP, wipeBootFiles } from './boot-config';
 import { BootConfigError } from './boot-yaml';
 import { CGROUP_ARGS, cmdlineArgs, patchCmdline } from './cmdline';
 import { metaData } from './meta-data';
 import { networkConfig } from './network-config';
 import { TEST_PASSWORD_HASH, TEST_PSK, TEST_PUBLIC_KEY, testPlan, wifiPlan } from './testing/plan-fixtures';
+import { generateEd25519 } from '../ssh/keygen';
 import { hostsFile, needsModulesExtra, userData } from './user-data';
+
+/** The node's host key pair as boot-config.ts makes it for each card. */
+const HOST_KEY = generateEd25519('root@pi-01');
+
+/** Runs ssh-keygen (OpenSSH's own reading of a key file) on `text` written to a 0600 file. */
+function sshKeygen(args: string[], text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pcw-hostkey-'));
+  try {
+    const file = join(dir, 'key');
+    writeFileSync(file, text, { mode: 0o600 });
+    return execFileSync('ssh-keygen', [...args, file], { encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const NOBLE_CMDLINE = 'console=serial0,115200 multipath=off dwc_otg.lpm_enable=0 console=tty1 root=LABEL=writable rootfstype=ext4 rootwait fixrtc\n';
 
@@ -141,7 +160,7 @@ describe('cmdline.txt', () => {
 
 describe('user-data', () => {
   it('starts with #cloud-config and sets hostname, key-only login, hosts for every node, timezone (24.04)', () => {
-    const text = userData(testPlan(), 'pi-01', '24.04');
+    const text = userData(testPlan(), 'pi-01', '24.04', HOST_KEY);
     expect(text.split('\n')[0]).toBe('#cloud-config');
     const doc = parseBoth(text) as Record<string, unknown> & { users: Record<string, unknown>[]; write_files: { path: string; content: string }[] };
     expect(doc['hostname']).toBe('pi-01');
@@ -161,14 +180,14 @@ describe('user-data', () => {
   });
 
   it('sets the password hash only when the plan has one, never expires it, and allows password SSH then', () => {
-    const doc = parseBoth(userData(testPlan({ login: { publicKey: TEST_PUBLIC_KEY, passwordHash: TEST_PASSWORD_HASH } }), 'pi-02', '24.04')) as Record<string, unknown> & { users: Record<string, unknown>[] };
+    const doc = parseBoth(userData(testPlan({ login: { publicKey: TEST_PUBLIC_KEY, passwordHash: TEST_PASSWORD_HASH } }), 'pi-02', '24.04', HOST_KEY)) as Record<string, unknown> & { users: Record<string, unknown>[] };
     expect(doc.users[0]).toMatchObject({ lock_passwd: false, passwd: TEST_PASSWORD_HASH });
     expect(doc['ssh_pwauth']).toBe(true);
     expect(doc['chpasswd']).toEqual({ expire: false });
   });
 
   it('installs linux-modules-extra-raspi on 22.04 only (releases 21.10 to 23.10)', () => {
-    const doc = parseBoth(userData(testPlan(), 'pi-01', '22.04')) as Record<string, unknown>;
+    const doc = parseBoth(userData(testPlan(), 'pi-01', '22.04', HOST_KEY)) as Record<string, unknown>;
     expect(doc['packages']).toEqual(['linux-modules-extra-raspi']);
     expect(doc['package_update']).toBe(true);
     expect(['21.04', '21.10', '22.04', '23.10', '24.04'].map(needsModulesExtra)).toEqual([false, true, true, true, false]);
@@ -183,18 +202,36 @@ describe('user-data', () => {
 
   it.each(['Pi-01', 'pi_01', 'pi-01\nroot', 'a:b', '-pi', 'pi 01', 'yes:'])('rejects the hostname %j', (bad) => {
     const plan = testPlan({ nodes: [{ hostname: bad, role: 'control-plane', address: '192.168.1.101' }] });
-    expect(() => userData(plan, bad, '24.04')).toThrow(BootConfigError);
+    expect(() => userData(plan, bad, '24.04', HOST_KEY)).toThrow(BootConfigError);
   });
 
   it('keeps YAML-1.1-looking hostnames as strings', () => {
     const plan = testPlan({ nodes: [{ hostname: 'yes', role: 'control-plane', address: '192.168.1.101' }, { hostname: '0755', role: 'worker', address: '192.168.1.102' }] });
-    const doc = parseBoth(userData(plan, '0755', '24.04')) as Record<string, unknown>;
+    const doc = parseBoth(userData(plan, '0755', '24.04', HOST_KEY)) as Record<string, unknown>;
     expect(doc['hostname']).toBe('0755');
   });
 
+  it("writes the node's own host key for cloud-init's ssh module: the image's keys deleted, no other type generated", () => {
+    const doc = parseBoth(userData(testPlan(), 'pi-01', '24.04', HOST_KEY)) as Record<string, unknown> & { ssh_keys: Record<string, string> };
+    expect(doc['ssh_deletekeys']).toBe(true);
+    expect(doc['ssh_genkeytypes']).toEqual([]);
+    expect(Object.keys(doc.ssh_keys).sort()).toEqual(['ed25519_private', 'ed25519_public']);
+    expect(doc.ssh_keys['ed25519_public']).toBe(`${HOST_KEY.public.trim()}\n`);
+    // OpenSSH reads the private key file cc_ssh writes, and its public half is the one pinned.
+    expect(doc.ssh_keys['ed25519_private']!.endsWith('-----END OPENSSH PRIVATE KEY-----\n')).toBe(true);
+    const derived = sshKeygen(['-y', '-f'], doc.ssh_keys['ed25519_private']!).trim().split(' ').slice(0, 2).join(' ');
+    expect(derived).toBe(HOST_KEY.public.split(' ').slice(0, 2).join(' '));
+  });
+
+  it('refuses a host key pair that is not a usable ed25519 pair', () => {
+    const other = generateEd25519();
+    expect(() => userData(testPlan(), 'pi-01', '24.04', { private: 'not a key', public: HOST_KEY.public })).toThrow(/host key/);
+    expect(() => userData(testPlan(), 'pi-01', '24.04', { private: other.private, public: 'ssh-rsa AAAAB3NzaC1yc2E= x' })).toThrow(/host key/);
+  });
+
   it('rejects a malformed key or hash instead of writing it', () => {
-    expect(() => userData(testPlan({ login: { publicKey: 'ssh-ed25519 AAAA\nssh-rsa BBBB' } }), 'pi-01', '24.04')).toThrow(/SSH public key/);
-    expect(() => userData(testPlan({ login: { publicKey: TEST_PUBLIC_KEY, passwordHash: 'plain' } }), 'pi-01', '24.04')).toThrow(/sha512-crypt/);
+    expect(() => userData(testPlan({ login: { publicKey: 'ssh-ed25519 AAAA\nssh-rsa BBBB' } }), 'pi-01', '24.04', HOST_KEY)).toThrow(/SSH public key/);
+    expect(() => userData(testPlan({ login: { publicKey: TEST_PUBLIC_KEY, passwordHash: 'plain' } }), 'pi-01', '24.04', HOST_KEY)).toThrow(/sha512-crypt/);
   });
 });
 
@@ -222,6 +259,21 @@ describe('meta-data and the whole boot configuration', () => {
     // 24.04 takes the regulatory domain in netplan instead.
     const noble = bootConfig(plan, 'pi-01', { release: '24.04', cmdline: NOBLE_CMDLINE, hasCmdlineBackup: true });
     expect(noble.files.find((f) => f.name === CMDLINE)!.data.toString()).not.toContain('regdom');
+  });
+
+  it('makes a new host key for every card and hands out only its public half, fingerprinted as ssh-keygen does', () => {
+    const card = { release: '24.04', cmdline: NOBLE_CMDLINE, hasCmdlineBackup: true } as const;
+    const a = bootConfig(testPlan(), 'pi-01', card);
+    const b = bootConfig(testPlan(), 'pi-01', card);
+    expect(a.hostKey.fingerprint).not.toBe(b.hostKey.fingerprint);
+    expect(Object.keys(a.hostKey).sort()).toEqual(['fingerprint', 'keyType', 'publicKey']);
+    expect(a.hostKey.keyType).toBe('ssh-ed25519');
+    expect(a.hostKey.publicKey).not.toMatch(/PRIVATE/);
+    const written = parseBoth(a.files.find((f) => f.name === 'user-data')!.data.toString()) as { ssh_keys: Record<string, string> };
+    expect(written.ssh_keys['ed25519_public']!.trim()).toBe(a.hostKey.publicKey);
+    expect(sshKeygen(['-l', '-f'], `${a.hostKey.publicKey}\n`).split(' ')[1]).toBe(a.hostKey.fingerprint);
+    wipeBootFiles(a.files);
+    expect(a.files.every((f) => f.data.every((byte) => byte === 0))).toBe(true);
   });
 });
 

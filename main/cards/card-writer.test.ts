@@ -47,7 +47,7 @@ async function request(device: string, overrides: Partial<PrepareCardRequest> = 
     device,
     confirmDevice: device,
     drives: await readers.list(),
-    safety: { appPaths: ['/opt/pi-cluster-wizard/app'], practiceDevices: new Set([device]) },
+    safety: { appPaths: ['/opt/pi-cluster-wizard/app'], knownCardReaders: new Set([device]) },
     eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'Practice card ejected.' }),
     ...overrides,
   };
@@ -100,6 +100,13 @@ describe('prepareCard on virtual cards', () => {
     const userData = files.get('user-data')!;
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
     expect((parse(userData, { version: '1.1' }) as { hostname: string }).hostname).toBe('pi-01');
+    // The node's host key: the private half only on the card, the report names the public half.
+    const sshKeys = (parse(userData, { version: '1.1' }) as { ssh_keys: Record<string, string> }).ssh_keys;
+    expect(sshKeys['ed25519_private']).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+    expect(sshKeys['ed25519_public']!.trim()).toBe(report.hostKey.publicKey);
+    expect(report.hostKey).toMatchObject({ keyType: 'ssh-ed25519', fingerprint: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/) });
+    expect(JSON.stringify(report)).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify(report)).not.toContain(sshKeys['ed25519_private']!.split('\n')[2]);
     const meta = parse(files.get('meta-data')!, { version: '1.1' }) as Record<string, string>;
     expect(meta['instance-id']).toBe(report.instanceId);
     if (fsckAvailable) {
@@ -119,6 +126,7 @@ describe('prepareCard on virtual cards', () => {
     const afterSecond = await readCardFiles(image);
 
     expect(second.instanceId).not.toBe(first.instanceId);
+    expect(second.hostKey.fingerprint).not.toBe(first.hostKey.fingerprint); // a new card, a new host key
     expect(second.files.map((f) => f.name)).not.toContain('cmdline.txt.orig');
     expect(afterSecond.get('cmdline.txt')).toBe(afterFirst.get('cmdline.txt'));
     expect(afterSecond.get('cmdline.txt')!.match(/cgroup_enable=memory/g)).toHaveLength(1);
@@ -150,6 +158,21 @@ describe('prepareCard on virtual cards', () => {
     expect(unconfirmed.code).toBe('CONFIRMATION_REQUIRED');
     expect(unconfirmed.message).toContain(device);
     expect(await bootRegionDigest(image)).toBe(before);
+  });
+
+  it('a drive over 256 GB is written only after the second confirmation of its size', async () => {
+    const { device, image } = await insertCard({ os: 'ubuntu', release: '24.04' });
+    const before = await bootRegionDigest(image);
+    // As a real 512 GB USB disk would be listed (not a practice device, so no practice exemption).
+    const drives = (await readers.list()).map((d) => (d.device === device ? { ...d, size: 512_110_190_592 } : d));
+    const safety = { appPaths: ['/opt/pi-cluster-wizard/app'] };
+    const refused = await failure(prepareCard(await request(device, { drives, safety })));
+    expect(refused.code).toBe('LARGE_DRIVE_CONFIRMATION_REQUIRED');
+    expect(refused.message).toMatch(/512 GB/);
+    expect(await bootRegionDigest(image)).toBe(before);
+    const report = await prepareCard(await request(device, { drives, safety, confirmLargeDrive: 512_110_190_592 }));
+    expect(report.hostname).toBe('pi-01');
+    expect(await bootRegionDigest(image)).not.toBe(before);
   });
 
   it('a card pulled out while it is written ends in DEVICE_GONE and no report', async () => {

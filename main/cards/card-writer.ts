@@ -5,13 +5,18 @@
  * re-open the card, read every file back and compare SHA-256 digests; eject. Any failure (card
  * pulled out, partition full, permission refused, digest mismatch, cancel) ends in an AppError
  * with a clear code and message, and no report: a card is ready only when a report comes back.
+ * The node's new SSH host key is in user-data: the report carries only its public half, and every
+ * buffer that held the file contents (written, read back, or the card's previous files) is
+ * overwritten as soon as it is no longer needed, success or not. (The JavaScript strings it was
+ * built from cannot be overwritten; nothing keeps a reference to them.)
  */
 import { createHash } from 'node:crypto';
 import type { StoredPlan, UbuntuRelease } from '../../preload/contract/plan';
 import type { BootFiles } from '../disk/boot-partition';
 import { DiskError } from '../disk/disk-errors';
 import { AppError } from '../router/app-error';
-import { bootConfig, CMDLINE, CMDLINE_BACKUP } from './boot-config';
+import { bootConfig, CMDLINE, CMDLINE_BACKUP, wipeBootFiles } from './boot-config';
+import type { BootConfig, BootFile, CardHostKey } from './boot-config';
 import { BootConfigError } from './boot-yaml';
 import { openCardBootFiles } from './card-access';
 import { ejectRealDrive } from './card-eject';
@@ -39,6 +44,8 @@ export interface PrepareCardRequest {
   device: string;
   /** What the user confirmed; must equal `device`. */
   confirmDevice: string;
+  /** Over 256 GB: the drive's size the user confirmed a second time; must equal its size. */
+  confirmLargeDrive?: number;
   /** The current drive list (the safety rules need every drive to find the app's own). */
   drives: readonly DriveInfo[];
   safety: SafetyContext;
@@ -63,6 +70,8 @@ export interface CardReport {
   release: UbuntuRelease;
   via: 'mount' | 'raw';
   instanceId: string;
+  /** The public half of the SSH host key written to the card (the caller pins it for the node). */
+  hostKey: CardHostKey;
   files: CardFileReport[];
   /** ISO 8601 times. */
   startedAt: string;
@@ -83,7 +92,7 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
     report({ phase: 'checking', fraction: 0, bytesPerSecond: 0 });
     const assessment = assessDrives(request.drives, request.safety).find((a) => a.drive.device === request.device);
     if (!assessment) throw new AppError('DEVICE_GONE', `${request.device} is no longer connected. Put the card back in and try again.`);
-    checkWriteAllowed(assessment, request.confirmDevice);
+    checkWriteAllowed(assessment, request.confirmDevice, request.confirmLargeDrive);
     const drive = assessment.drive;
     if (!request.plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the plan.`);
 
@@ -93,39 +102,31 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
       }
       throw error;
     });
-    let config: ReturnType<typeof bootConfig>;
+    let config: BootConfig | undefined;
     let release: UbuntuRelease;
+    let files: CardFileReport[];
     try {
-      const content = await identifyBootFiles(boot);
-      if (content.kind !== 'ubuntu') throw notUbuntu(drive, content.summary);
-      if (!content.release) throw new AppError('UNSUPPORTED_RELEASE', `${content.summary}.`);
-      release = content.release;
-      config = bootConfig(request.plan, hostname, {
-        release,
-        cmdline: (await boot.readFile(CMDLINE)).toString('utf8'),
-        hasCmdlineBackup: await boot.exists(CMDLINE_BACKUP),
-      });
-      const total = config.files.reduce((sum, f) => sum + f.data.length, 0);
-      const free = await boot.freeBytes();
-      if (total > free + (await existingBytes(boot, config.files.map((f) => f.name)))) {
-        throw new DiskError('PARTITION_FULL', `The boot configuration needs ${total} bytes but only ${free} are free on ${drive.device}`);
+      try {
+        const content = await identifyBootFiles(boot);
+        if (content.kind !== 'ubuntu') throw notUbuntu(drive, content.summary);
+        if (!content.release) throw new AppError('UNSUPPORTED_RELEASE', `${content.summary}.`);
+        release = content.release;
+        config = bootConfig(request.plan, hostname, {
+          release,
+          cmdline: (await boot.readFile(CMDLINE)).toString('utf8'),
+          hasCmdlineBackup: await boot.exists(CMDLINE_BACKUP),
+        });
+        await writeFiles(boot, drive, config.files, checkAbort, report);
+      } finally {
+        await boot.close();
       }
-      const started = performance.now();
-      let written = 0;
-      for (const file of config.files) {
-        checkAbort();
-        await boot.writeFile(file.name, file.data);
-        written += file.data.length;
-        report({ phase: 'writing', fraction: 0.1 + 0.5 * (written / total), bytesPerSecond: rate(written, started), file: file.name });
-      }
+      checkAbort();
+      files = await verify(drive, request.forceRaw, signal, config.files, (file, read, total, started) =>
+        report({ phase: 'verifying', fraction: 0.6 + 0.3 * (read / total), bytesPerSecond: rate(read, started), file }),
+      );
     } finally {
-      await boot.close();
+      if (config) wipeBootFiles(config.files);
     }
-
-    checkAbort();
-    const files = await verify(drive, request.forceRaw, signal, config.files, (file, read, total, started) =>
-      report({ phase: 'verifying', fraction: 0.6 + 0.3 * (read / total), bytesPerSecond: rate(read, started), file }),
-    );
 
     report({ phase: 'ejecting', fraction: 0.9, bytesPerSecond: 0 });
     const eject = await (request.eject ?? ejectRealDrive)(drive).catch(
@@ -138,6 +139,7 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
       release,
       via: (boot as BootFiles & { via: 'mount' | 'raw' }).via,
       instanceId: config.instanceId,
+      hostKey: config.hostKey,
       files,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -145,6 +147,23 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
     };
   } catch (error) {
     throw toAppError(error, hostname);
+  }
+}
+
+/** Writes the files in order, after checking they fit. */
+async function writeFiles(boot: BootFiles, drive: DriveInfo, files: readonly BootFile[], checkAbort: () => void, report: (progress: PrepareProgress) => void): Promise<void> {
+  const total = files.reduce((sum, f) => sum + f.data.length, 0);
+  const free = await boot.freeBytes();
+  if (total > free + (await existingBytes(boot, files.map((f) => f.name)))) {
+    throw new DiskError('PARTITION_FULL', `The boot configuration needs ${total} bytes but only ${free} are free on ${drive.device}`);
+  }
+  const started = performance.now();
+  let written = 0;
+  for (const file of files) {
+    checkAbort();
+    await boot.writeFile(file.name, file.data);
+    written += file.data.length;
+    report({ phase: 'writing', fraction: 0.1 + 0.5 * (written / total), bytesPerSecond: rate(written, started), file: file.name });
   }
 }
 
@@ -164,7 +183,9 @@ async function verify(
     const files: CardFileReport[] = [];
     for (const file of expected) {
       const want = sha256(file.data);
-      const got = sha256(await boot.readFile(file.name));
+      const back = await boot.readFile(file.name);
+      const got = sha256(back);
+      back.fill(0);
       if (got !== want) {
         throw new AppError('VERIFY_FAILED', `${file.name} on ${drive.device} reads back differently from what was written (sha256 ${got.slice(0, 12)}... instead of ${want.slice(0, 12)}...). The card or reader may be faulty: try again or use another card.`);
       }
@@ -182,7 +203,11 @@ async function verify(
 async function existingBytes(boot: BootFiles, names: string[]): Promise<number> {
   let bytes = 0;
   for (const name of names) {
-    if (await boot.exists(name)) bytes += (await boot.readFile(name)).length;
+    if (!(await boot.exists(name))) continue;
+    const old = await boot.readFile(name);
+    bytes += old.length;
+    old.fill(0); // an earlier user-data holds an earlier host key
+
   }
   return bytes;
 }

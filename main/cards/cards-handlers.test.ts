@@ -6,8 +6,9 @@ import { makeTempDir } from '../disk/testing/fat-test-tools';
 import { JobManager } from '../jobs/job-manager';
 import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
+import { readersDriveSource } from '../practice/practice-environment';
 import { StateStore } from '../state/state-store';
-import { CardsService } from './cards-handlers';
+import { CardsService, cardsSlice } from './cards-handlers';
 import { testPlan } from './testing/plan-fixtures';
 
 const GIB = 1024 * 1024 * 1024;
@@ -27,8 +28,7 @@ describe('CardsService', () => {
     const readers = new VirtualCardReaders({ dir: join(dir, 'readers'), readers: 2 });
     const plan = testPlan();
     const published: CardDrive[][] = [];
-    const practice = { enabled: true, readers };
-    const service = new CardsService({ store, jobs, plan: () => plan, practice, appPaths: [dir], onDrives: (d) => published.push(d) });
+    const service = new CardsService({ slice: store.slice(cardsSlice, 'practice'), jobs, plan: () => plan, drives: readersDriveSource(readers), appPaths: [dir], onDrives: (d) => published.push(d) });
     const handlers = service.handlers();
 
     const images = [join(dir, 'a.img'), join(dir, 'b.img')];
@@ -67,7 +67,7 @@ describe('CardsService', () => {
       ['pi-01', '24.04', true],
       ['pi-02', '22.04', true],
     ]);
-    expect(store.state.steps.cards).toBe('done');
+    expect(Object.keys(store.slice(cardsSlice, 'practice').get().reports).sort()).toEqual(['pi-01', 'pi-02']);
     expect((await handlers['cards.listDrives']({})).drives.filter((d) => d.practice)).toEqual([]); // both ejected
 
     await readers.insert(1, images[0]!);
@@ -82,7 +82,7 @@ describe('CardsService', () => {
     await store.load();
     const readers = new VirtualCardReaders({ dir: join(dir, 'readers-race'), readers: 1 });
     const published: CardDrive[][] = [];
-    const service = new CardsService({ store, jobs: new JobManager(), plan: () => testPlan(), practice: { enabled: true, readers }, appPaths: [dir], onDrives: (d) => published.push(d) });
+    const service = new CardsService({ slice: store.slice(cardsSlice, 'practice'), jobs: new JobManager(), plan: () => testPlan(), drives: readersDriveSource(readers), appPaths: [dir], onDrives: (d) => published.push(d) });
     const image = join(dir, 'race.img');
     await createVirtualCard(image, { os: 'ubuntu', release: '24.04' }, { sizeBytes: 2 * GIB });
     await readers.insert(1, image);

@@ -1,20 +1,19 @@
 /**
  * The "Prepare SD cards" step in main: keeps the drive list current (drive-scan + safety +
  * identification) and pushes it to the window, runs card preparation as jobs, ejects, and keeps
- * the last report of every node's card in the state file (records.cardReports). The composition
- * root creates one CardsService, starts it, and spreads `handlers()` into the router's handlers.
+ * the last report of every node's card in its slice of the state. The drives come from the
+ * world's environment (drivelist, or the practice lab's readers). feature.ts wires it in.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { cardReport } from '../../preload/contract/cards';
 import type { cardsMethods } from '../../preload/contract/cards';
 import type { CardContent, CardDrive, CardReport } from '../../preload/contract/cards';
 import type { StoredPlan } from '../../preload/contract/plan';
+import type { DriveSource } from '../environment/environment';
 import type { JobManager } from '../jobs/job-manager';
-import type { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
 import { AppError } from '../router/app-error';
-import type { StateStore } from '../state/state-store';
-import { ejectRealDrive } from './card-eject';
-import type { EjectResult, Ejector } from './card-eject';
+import type { Slice, SliceDef } from '../state/state-store';
+import type { EjectResult } from './card-eject';
 import { identifyCard } from './card-identify';
 import { prepareCard } from './card-writer';
 import type { PreparePhase } from './card-writer';
@@ -22,30 +21,43 @@ import type { DriveInfo } from './drive-info';
 import { assessDrives } from './drive-safety';
 import type { SafetyContext } from './drive-safety';
 import { DriveScanner } from './drive-scan';
-import type { DriveScannerOptions } from './drive-scan';
 
 type CardsMethods = typeof cardsMethods;
 export type CardsHandlers = {
   [M in keyof CardsMethods]: (params: z.output<CardsMethods[M]['params']>) => Promise<z.output<CardsMethods[M]['result']>>;
 };
 
+type Reports = Record<string, CardReport>;
+
+/** The cards step's slice: the last report of each node's card, by hostname. */
+export const cardsSlice: SliceDef<{ reports: Reports }> = {
+  id: 'cards',
+  version: 1,
+  schema: z.object({ reports: z.record(z.string(), cardReport) }),
+  initial: () => ({ reports: {} }),
+};
+
 export interface CardsServiceOptions {
-  store: StateStore;
+  slice: Slice<{ reports: Reports }>;
   jobs: JobManager;
   /** The stored plan with its derived secrets (PlanService.stored). */
   plan: () => StoredPlan | null;
-  /** Practice mode: its readers' cards join the drive list while `enabled`. */
-  practice?: { readonly enabled: boolean; readonly readers: VirtualCardReaders };
+  /** The world's drives: this computer's, or the practice lab's readers. */
+  drives: DriveSource;
   /** Paths inside the running app, so its own drive is never offered. */
-  appPaths: string[];
+  appPaths: readonly string[];
   /** Called with the new list whenever it changes (the host forwards it as `cards.drives`). */
   onDrives: (drives: CardDrive[]) => void;
-  scanner?: DriveScannerOptions;
-  /** Ejects real drives; the platform's tool by default. */
-  ejectReal?: Ejector;
+  /** Called after a report was saved. */
+  onReports?: () => void;
+  scanIntervalMs?: number;
+  /**
+   * Pins the SSH host key written to a node's card (an OpenSSH public key line) as soon as the
+   * card is verified, so step 3 knows the node's key before it answers (FindNodesService.pinPreparedKey).
+   */
+  pinHostKey?: (hostname: string, publicKey: string) => Promise<void>;
 }
 
-const REPORTS_KEY = 'cardReports';
 /** A card that vanished while being identified is looked at again after this long. */
 const RETRY_IDENTIFY_MS = 500;
 const PHASE_TEXT: Record<PreparePhase, string> = { checking: 'checking the card', writing: 'writing', verifying: 'verifying', ejecting: 'ejecting' };
@@ -64,14 +76,7 @@ export class CardsService {
 
   constructor(options: CardsServiceOptions) {
     this.#options = options;
-    this.scanner = new DriveScanner(options.scanner);
-    const practice = options.practice;
-    if (practice) {
-      this.scanner.setPractice({
-        list: () => (practice.enabled ? practice.readers.list() : Promise.resolve([])),
-        isVirtualDevice: (device) => practice.readers.isVirtualDevice(device),
-      });
-    }
+    this.scanner = new DriveScanner({ listDrives: () => options.drives.list(), ...(options.scanIntervalMs ? { intervalMs: options.scanIntervalMs } : {}) });
     this.scanner.on('change', (drives) => void this.#queueRefresh(drives));
     this.scanner.on('error', () => undefined); // a failed scan is retried on the next tick
   }
@@ -79,12 +84,7 @@ export class CardsService {
   /** Start watching drives (call when the app starts; cheap: one drivelist call a second). */
   start(): void {
     this.scanner.start();
-    const readers = this.#options.practice?.readers;
-    if (readers) {
-      const rescan = () => void this.scanner.rescan().catch(() => undefined);
-      readers.on('change', rescan);
-      this.#unsubscribe = () => readers.off('change', rescan);
-    }
+    this.#unsubscribe = this.#options.drives.onChange(() => void this.scanner.rescan().catch(() => undefined));
   }
 
   stop(): void {
@@ -100,14 +100,14 @@ export class CardsService {
         await this.#queueRefresh(await this.scanner.rescan());
         return { drives: this.#view };
       },
-      'cards.prepare': async ({ hostname, device, confirmDevice }) => ({ jobId: this.prepare(hostname, device, confirmDevice) }),
+      'cards.prepare': async ({ hostname, device, confirmDevice, confirmLargeDrive }) => ({ jobId: this.prepare(hostname, device, confirmDevice, confirmLargeDrive) }),
       'cards.eject': async ({ device }) => this.eject(device),
       'cards.reports': async () => ({ reports: this.reports() }),
     };
   }
 
-  /** Start preparing `device` for `hostname`; returns the job id. */
-  prepare(hostname: string, device: string, confirmDevice: string): string {
+  /** Start preparing `device` for `hostname`; returns the job id. `confirmLargeDrive`: see cards.prepare. */
+  prepare(hostname: string, device: string, confirmDevice: string, confirmLargeDrive?: number): string {
     const plan = this.#options.plan();
     if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.');
     if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`);
@@ -119,13 +119,15 @@ export class CardsService {
       subject: hostname,
       run: async (ctx) => {
         let phase: PreparePhase | undefined;
+        const drives = await this.scanner.rescan();
         const report = await prepareCard({
           plan,
           hostname,
           device,
           confirmDevice,
-          drives: await this.scanner.rescan(),
-          safety: this.#safety(),
+          ...(confirmLargeDrive !== undefined ? { confirmLargeDrive } : {}),
+          drives,
+          safety: this.#safety(drives),
           eject: (drive) => this.#eject(drive),
           signal: ctx.signal,
           onProgress: (p) => {
@@ -139,6 +141,12 @@ export class CardsService {
         });
         this.#contents.delete(device);
         ctx.log(`${report.files.length} files written and verified by SHA-256 on ${report.drive.description || report.drive.device} (Ubuntu ${report.release}). ${report.eject.message}`);
+        if (this.#options.pinHostKey) {
+          await this.#options.pinHostKey(hostname, report.hostKey.publicKey).catch((error: unknown) => {
+            throw new AppError('FAILED', `The card for ${hostname} was written and verified, but the app could not remember its SSH host key (${error instanceof Error ? error.message : String(error)}), so it would not recognise ${hostname}. Free some space in the app's data folder and prepare the card again.`);
+          });
+        }
+        ctx.log(`${hostname}'s SSH host key is ${report.hostKey.fingerprint} (${report.hostKey.keyType}): the app made it for this card and will recognise ${hostname} by it; the private key is only on the card.`);
         await this.#saveReport(report);
         return report;
       },
@@ -155,38 +163,53 @@ export class CardsService {
 
   /** The last report of every node of the plan that has one, in plan order. */
   reports(): CardReport[] {
-    const saved = this.#options.store.state.records[REPORTS_KEY];
-    const byHost = saved && typeof saved === 'object' ? (saved as Record<string, unknown>) : {};
+    const byHost = this.#options.slice.get().reports;
     const order = this.#options.plan()?.nodes.map((n) => n.hostname) ?? Object.keys(byHost);
-    return order.flatMap((host) => {
-      const parsed = cardReport.safeParse(byHost[host]);
-      return parsed.success ? [parsed.data] : [];
-    });
+    return order.flatMap((host) => (byHost[host] ? [byHost[host]] : []));
   }
 
-  #safety(): SafetyContext {
-    const readers = this.#options.practice?.readers;
-    const practiceDevices = new Set(readers ? readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])) : []);
-    return { appPaths: this.#options.appPaths, practiceDevices, systemDrive: process.env.SystemDrive };
+  /** The drive-safety context of this step for a drive list (imaging applies the same rules to its targets). */
+  safetyContext(list: readonly DriveInfo[]): SafetyContext {
+    return this.#safety(list);
+  }
+
+  /**
+   * Mark devices as being written by another job (imaging) so this step does not prepare them
+   * meanwhile; throws CONFLICT when one is busy. Returns the release.
+   */
+  reserve(devices: readonly string[]): () => void {
+    const busy = devices.find((d) => this.#busy.has(d));
+    if (busy) throw new AppError('CONFLICT', `${busy} is being written already; wait for that job to finish.`);
+    for (const d of devices) this.#busy.add(d);
+    return () => {
+      for (const d of devices) this.#busy.delete(d);
+    };
+  }
+
+  /** Keep a card report as this step's own (imaging configures cards with step 2's code). */
+  async saveReport(report: CardReport): Promise<void> {
+    this.#contents.delete(report.drive.device);
+    await this.#saveReport(report);
+  }
+
+  /** The last report of the card prepared for `hostname`, if any (whatever the plan says now). */
+  reportFor(hostname: string): CardReport | undefined {
+    return this.#options.slice.get().reports[hostname];
+  }
+
+  #safety(list: readonly DriveInfo[]): SafetyContext {
+    const drives = this.#options.drives;
+    const knownCardReaders = new Set(list.filter((d) => drives.isLabReader(d.device)).map((d) => d.device));
+    return { appPaths: [...this.#options.appPaths], knownCardReaders, systemDrive: process.env.SystemDrive };
   }
 
   async #eject(drive: DriveInfo): Promise<EjectResult> {
-    const readers = this.#options.practice?.readers;
-    if (readers?.isVirtualDevice(drive.device)) {
-      await readers.ejectDevice(drive.device);
-      return { ejected: true, message: 'The practice card was ejected from its reader.' };
-    }
-    return await (this.#options.ejectReal ?? ejectRealDrive)(drive);
+    return await this.#options.drives.eject(drive);
   }
 
   async #saveReport(report: CardReport): Promise<void> {
-    await this.#options.store.update((s) => {
-      const previous = s.records[REPORTS_KEY];
-      const reports = { ...(previous && typeof previous === 'object' ? previous : {}), [report.hostname]: report } as Record<string, CardReport>;
-      const nodes = this.#options.plan()?.nodes ?? [];
-      const done = nodes.length > 0 && nodes.every((n) => reports[n.hostname]);
-      return { ...s, records: { ...s.records, [REPORTS_KEY]: reports }, steps: { ...s.steps, cards: done ? 'done' : 'in-progress' } };
-    });
+    await this.#options.slice.update((s) => ({ reports: { ...s.reports, [report.hostname]: report } }));
+    this.#options.onReports?.();
   }
 
   /** Refreshes run one after another, so an older list never overwrites a newer one. */
@@ -197,8 +220,8 @@ export class CardsService {
 
   /** Assess, identify what changed, publish. */
   async #refresh(drives: DriveInfo[]): Promise<void> {
-    const assessments = assessDrives(drives, this.#safety());
-    const readers = this.#options.practice?.readers;
+    const assessments = assessDrives(drives, this.#safety(drives));
+    const source = this.#options.drives;
     for (const device of this.#contents.keys()) if (!drives.some((d) => d.device === device)) this.#contents.delete(device);
     const view = (): CardDrive[] =>
       assessments.map((a) => ({
@@ -207,12 +230,13 @@ export class CardsService {
         size: a.drive.size,
         busType: a.drive.busType,
         mountpoints: a.drive.mountpoints,
-        practice: readers?.isVirtualDevice(a.drive.device) ?? false,
+        practice: source.isLabReader(a.drive.device),
         isCard: a.isCard,
         offered: a.offered,
         writable: a.writable,
         problems: a.problems,
         warnings: a.warnings,
+        largeDriveConfirmation: a.needsLargeConfirmation,
         content: this.#contents.get(a.drive.device)?.content ?? null,
       }));
     this.#publish(view());
@@ -244,10 +268,9 @@ export class CardsService {
     this.#retryTimer.unref?.();
   }
 
-  /** Identifies the card in a drive: the drive as listed, plus the image in a practice reader. */
+  /** Identifies the card in a drive: the drive as listed, plus which card the source says is in it. */
   #signature(drive: DriveInfo): string {
-    const slot = this.#options.practice?.readers.slots().find((s) => s.card?.device === drive.device);
-    return JSON.stringify([drive, slot?.card?.imagePath ?? null, slot?.card?.insertion ?? null]);
+    return JSON.stringify([drive, this.#options.drives.cardIdentity(drive.device)]);
   }
 
   #publish(view: CardDrive[]): void {

@@ -78,7 +78,40 @@ describe('drive safety details', () => {
 
   it('treats practice-lab devices as cards', () => {
     const practice: DriveInfo = { ...mmc, device: '/tmp/lab/practice-reader-1.img', raw: '/tmp/lab/practice-reader-1.img', isSystem: false, isRemovable: true };
-    const [a] = assessDrives([practice], { appPaths: ['/tmp/lab/app'], practiceDevices: new Set([practice.device]) });
+    const [a] = assessDrives([practice], { appPaths: ['/tmp/lab/app'], knownCardReaders: new Set([practice.device]) });
     expect(a).toMatchObject({ isCard: true, writable: true });
+  });
+
+  it('built-in eMMC is a fixed disk, never a card: Linux mmcblk of kernel type MMC, Windows bus MMC', () => {
+    // The same internal mmcblk0 as above, but the kernel says its card is eMMC (a laptop's or a CM4's storage).
+    const [emmc] = assessDrives([{ ...mmc, mmcType: 'MMC' }], { appPaths: ['/usr/bin/app'] });
+    expect(emmc).toMatchObject({ isCard: false, offered: false, writable: false });
+    expect(emmc!.problems[0]).toMatchObject({ code: 'FIXED_DISK', message: expect.stringMatching(/built-in eMMC storage/) });
+    const [sd] = assessDrives([{ ...mmc, mmcType: 'SD' }], { appPaths: ['/usr/bin/app'] });
+    expect(sd).toMatchObject({ isCard: true, writable: true });
+    const windows = loadFixture('drivelist-windows.json').drives.find((d) => d.busType === 'SD')!;
+    const [winEmmc] = assessDrives([{ ...windows, busType: 'MMC', isRemovable: false, description: 'SanDisk DA4064 eMMC', mountpoints: [] }], { appPaths: [] });
+    expect(winEmmc).toMatchObject({ isCard: false, offered: false, problems: [{ code: 'FIXED_DISK' }] });
+    // lsblk may call an mmc transport "MMC" for SD cards too: there the kernel's card type decides.
+    const [lsblkMmc] = assessDrives([{ ...mmc, busType: 'MMC', mmcType: 'SD' }], { appPaths: [] });
+    expect(lsblkMmc).toMatchObject({ isCard: true, writable: true });
+    // An eMMC the system runs from says so first.
+    const [root] = assessDrives([{ ...mmc, mmcType: 'MMC', mountpoints: [{ path: '/', label: 'rootfs' }] }], { appPaths: [] });
+    expect(root!.problems[0]!.code).toBe('SYSTEM_DRIVE');
+  });
+
+  it('over 256 GB writing needs a second confirmation naming the drive\'s size', () => {
+    const usbDisk = linux.drives.find((d) => d.device === '/dev/sdb')!;
+    const [huge] = assessDrives([{ ...usbDisk, size: 512_110_190_592 }], { appPaths: [] });
+    expect(huge).toMatchObject({ writable: true, needsLargeConfirmation: true, warnings: [{ code: 'VERY_LARGE_DRIVE', message: expect.stringMatching(/512 GB.*second confirmation/) }] });
+    expect(() => checkWriteAllowed(huge!, '/dev/sdb')).toThrow(expect.objectContaining({ code: 'LARGE_DRIVE_CONFIRMATION_REQUIRED', message: expect.stringMatching(/512 GB.*confirm its size a second time/) }));
+    expect(() => checkWriteAllowed(huge!, '/dev/sdb', 256e9)).toThrow(expect.objectContaining({ code: 'LARGE_DRIVE_CONFIRMATION_REQUIRED' }));
+    expect(() => checkWriteAllowed(huge!, '/dev/sdb', 512_110_190_592)).not.toThrow();
+    // The first confirmation is still needed too.
+    expect(() => checkWriteAllowed(huge!, undefined, 512_110_190_592)).toThrow(expect.objectContaining({ code: 'CONFIRMATION_REQUIRED' }));
+    // A card sold as 256 GB (a Pi boots from those) only carries the warning.
+    const [card256] = assessDrives([{ ...usbDisk, size: 256_060_514_304 }], { appPaths: [] });
+    expect(card256).toMatchObject({ needsLargeConfirmation: false, warnings: [{ code: 'LARGE_DRIVE' }] });
+    expect(() => checkWriteAllowed(card256!, '/dev/sdb')).not.toThrow();
   });
 });

@@ -4,15 +4,25 @@
  *  - an internal SD reader (Linux /dev/mmcblkN, SD bus) that reports itself non-removable (so
  *    drivelist also calls it "system") is still a card, unless it holds a system mount point
  *    (e.g. the app runs on a Pi booted from that card);
+ *  - built-in eMMC storage is a fixed disk, never a card: Linux mmcblkN whose kernel card type is
+ *    `MMC` (an SD card says `SD`; drive-scan reads it from sysfs), Windows bus type MMC;
  *  - virtual drives (disk images, zram), empty readers (no size) and fixed disks are not offered;
  *  - a write-protected (locked) card is shown but refused, with the reason;
- *  - cards above 128 GB carry a warning (Pi cards are 16-64 GB; bigger is often a backup disk);
+ *  - cards above 128 GB carry a warning (Pi cards are 16-64 GB; bigger is often a backup disk),
+ *    and above 256 GB writing needs a second confirmation that names the drive's size;
  *  - writing needs an explicit confirmation naming the drive (`checkWriteAllowed`).
+ * The administrator helper checks again, by the platform's own facts (disk/elevated/system-disk.ts).
  */
 import { AppError } from '../router/app-error';
 import type { DriveInfo } from './drive-info';
 
 export const LARGE_CARD_BYTES = 128e9;
+/**
+ * Above this, writing needs a second, explicit confirmation (`confirmLargeDrive`): 256 GiB, so a
+ * card sold as "256 GB" (about 256.06e9 bytes; Pis boot from those) only gets the warning, and
+ * anything sold as larger (400 GB, 512 GB, 1 TB: backup disks, mostly) needs both confirmations.
+ */
+export const VERY_LARGE_DRIVE_BYTES = 2 ** 38;
 
 export type DriveProblemCode = 'SYSTEM_DRIVE' | 'APP_DRIVE' | 'VIRTUAL_DRIVE' | 'NO_MEDIA' | 'FIXED_DISK' | 'READ_ONLY';
 
@@ -26,14 +36,16 @@ export interface DriveAssessment {
   writable: boolean;
   /** Why it is not offered or not writable (first is the main reason). */
   problems: { code: DriveProblemCode; message: string }[];
-  warnings: { code: 'LARGE_DRIVE'; message: string }[];
+  warnings: { code: 'LARGE_DRIVE' | 'VERY_LARGE_DRIVE'; message: string }[];
+  /** Over 256 GB: writing needs the second confirmation (the drive's size, confirmed). */
+  needsLargeConfirmation: boolean;
 }
 
 export interface SafetyContext {
   /** A path inside the running app (process.execPath, app.getAppPath()). */
   appPaths: string[];
-  /** Devices the practice lab provides (always cards, never system). */
-  practiceDevices?: ReadonlySet<string>;
+  /** Devices the environment vouches are card readers of its own (the lab's: image files, never a system disk). */
+  knownCardReaders?: ReadonlySet<string>;
   /** Windows system drive letter (%SystemDrive%), default 'C:'. */
   systemDrive?: string;
 }
@@ -64,8 +76,15 @@ export function appDriveDevice(drives: readonly DriveInfo[], appPaths: readonly 
   return best?.device;
 }
 
+/** Built-in eMMC: the Linux kernel's card type (sysfs), or Windows' storage bus type (drivelist calls it a card). */
+export function isEmmc(drive: DriveInfo): boolean {
+  if (drive.mmcType) return drive.mmcType === 'MMC';
+  return drive.busType === 'MMC' && !drive.enumerator.startsWith('lsblk');
+}
+
 function isInternalSdReader(drive: DriveInfo): boolean {
-  return /^\/dev\/mmcblk\d+$/.test(drive.device) || ['SD', 'MMC', 'Secure Digital'].includes(drive.busType) || drive.isCard === true;
+  if (isEmmc(drive)) return false;
+  return /^\/dev\/mmcblk\d+$/.test(drive.device) || ['SD', 'Secure Digital'].includes(drive.busType) || drive.isCard === true;
 }
 
 function sizeText(bytes: number): string {
@@ -78,23 +97,26 @@ export function assessDrives(drives: readonly DriveInfo[], context: SafetyContex
 }
 
 function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: SafetyContext): DriveAssessment {
-  const practice = context.practiceDevices?.has(drive.device) ?? false;
+  const knownReader = context.knownCardReaders?.has(drive.device) ?? false;
   const problems: DriveAssessment['problems'] = [];
   const warnings: DriveAssessment['warnings'] = [];
-  const card = practice || isInternalSdReader(drive);
+  const card = knownReader || isInternalSdReader(drive);
   const systemMount = drive.mountpoints.find((m) => isSystemMount(m.path, context.systemDrive ?? 'C:'));
 
+  const emmc = !knownReader && isEmmc(drive);
   if (systemMount) {
     problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).` });
-  } else if (drive.isSystem && !card && !practice) {
+  } else if (emmc) {
+    problems.push({ code: 'FIXED_DISK', message: 'This is built-in eMMC storage (a fixed disk inside the computer, often holding its system), not an SD card.' });
+  } else if (drive.isSystem && !card) {
     problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.' });
   }
   if (drive.device === appDevice) {
     problems.push({ code: 'APP_DRIVE', message: 'This is the drive Pi Cluster Wizard runs from.' });
   }
-  if (drive.isVirtual && !practice) problems.push({ code: 'VIRTUAL_DRIVE', message: 'This is a virtual drive (a disk image or RAM disk), not a card.' });
+  if (drive.isVirtual && !knownReader) problems.push({ code: 'VIRTUAL_DRIVE', message: 'This is a virtual drive (a disk image or RAM disk), not a card.' });
   if (!drive.size) problems.push({ code: 'NO_MEDIA', message: 'No card in this reader.' });
-  if (!card && !drive.isRemovable) problems.push({ code: 'FIXED_DISK', message: 'This is a fixed disk, not a removable card.' });
+  if (!card && !drive.isRemovable && !emmc) problems.push({ code: 'FIXED_DISK', message: 'This is a fixed disk, not a removable card.' });
 
   const offered = problems.length === 0;
   if (offered && drive.isReadOnly) {
@@ -103,20 +125,27 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
       message: 'The card is write-protected. Slide the lock switch on its side (or on the adapter) up to "unlocked", then take it out and put it back in.',
     });
   }
-  if (offered && drive.size && drive.size > LARGE_CARD_BYTES) {
+  const needsLargeConfirmation = offered && !knownReader && !!drive.size && drive.size > VERY_LARGE_DRIVE_BYTES;
+  if (needsLargeConfirmation) {
+    warnings.push({
+      code: 'VERY_LARGE_DRIVE',
+      message: `This drive is ${sizeText(drive.size!)}, far larger than an SD card for a Pi: it may be a backup or data disk. Writing to it needs a second confirmation.`,
+    });
+  } else if (offered && drive.size && drive.size > LARGE_CARD_BYTES) {
     warnings.push({
       code: 'LARGE_DRIVE',
       message: `This drive is ${sizeText(drive.size)}, larger than SD cards for a Pi usually are. Make sure it is not a backup or data disk.`,
     });
   }
-  return { drive, isCard: card, offered, writable: offered && !drive.isReadOnly, problems, warnings };
+  return { drive, isCard: card, offered, writable: offered && !drive.isReadOnly, problems, warnings, needsLargeConfirmation };
 }
 
 /**
  * Throws an AppError unless the drive may be written and the user confirmed this very drive.
- * `confirmDevice` is what the user's confirmation named; it must equal the drive's device.
+ * `confirmDevice` is what the user's confirmation named; it must equal the drive's device. Over
+ * 256 GB, `confirmLargeDrive` is the size the user confirmed a second time; it must equal the drive's.
  */
-export function checkWriteAllowed(assessment: DriveAssessment, confirmDevice: string | undefined): void {
+export function checkWriteAllowed(assessment: DriveAssessment, confirmDevice: string | undefined, confirmLargeDrive?: number): void {
   const { drive } = assessment;
   if (!assessment.offered) {
     throw new AppError('DRIVE_NOT_ALLOWED', `${drive.description || drive.device} cannot be written: ${assessment.problems[0]?.message ?? 'it is not a card'}`);
@@ -124,5 +153,11 @@ export function checkWriteAllowed(assessment: DriveAssessment, confirmDevice: st
   if (!assessment.writable) throw new AppError('CARD_READ_ONLY', assessment.problems[0]?.message ?? 'The card is write-protected.');
   if (confirmDevice !== drive.device) {
     throw new AppError('CONFIRMATION_REQUIRED', `Confirm that ${drive.description || drive.device} (${drive.device}, ${drive.size ? sizeText(drive.size) : 'unknown size'}) may be written.`);
+  }
+  if (assessment.needsLargeConfirmation && confirmLargeDrive !== drive.size) {
+    throw new AppError(
+      'LARGE_DRIVE_CONFIRMATION_REQUIRED',
+      `${drive.description || drive.device} (${drive.device}) is ${sizeText(drive.size!)}, far larger than an SD card for a Pi. Check that it is not a backup or data disk, then confirm its size a second time to write it.`,
+    );
   }
 }

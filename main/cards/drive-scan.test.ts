@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,8 @@ import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
 import { ejectCommands } from './card-eject';
 import type { DriveInfo } from './drive-info';
-import { DriveScanner } from './drive-scan';
+import { DriveScanner, withMmcTypes } from './drive-scan';
+import { createRealEnvironment } from '../environment/real-environment';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -17,26 +19,30 @@ beforeAll(async () => {
 afterAll(async () => cleanup());
 
 describe('DriveScanner', () => {
-  it('merges the real drivelist with practice readers and emits only when the list changes', async () => {
-    const readers = new VirtualCardReaders({ dir: join(dir, 'readers'), readers: 2 });
-    const image = join(dir, 'card.img');
-    await createVirtualCard(image, { os: 'blank' }, { sizeBytes: 64 * 1024 * 1024 });
-    const scanner = new DriveScanner();
+  it('lists this computer\'s drives (drivelist) on real hardware', async () => {
+    const scanner = new DriveScanner({ listDrives: createRealEnvironment().drives.list });
     const changes: DriveInfo[][] = [];
     scanner.on('change', (drives) => changes.push(drives));
-
     const real = await scanner.rescan(); // real drivelist on this machine
     expect(changes).toHaveLength(1);
     expect(real.every((d) => typeof d.device === 'string')).toBe(true);
     await scanner.rescan();
     expect(changes).toHaveLength(1);
+  });
 
-    scanner.setPractice(readers);
+  it('lists the practice readers\' cards and emits only when the list changes', async () => {
+    const readers = new VirtualCardReaders({ dir: join(dir, 'readers'), readers: 2 });
+    const image = join(dir, 'card.img');
+    await createVirtualCard(image, { os: 'blank' }, { sizeBytes: 64 * 1024 * 1024 });
+    const scanner = new DriveScanner({ listDrives: () => readers.list() });
+    const changes: DriveInfo[][] = [];
+    scanner.on('change', (drives) => changes.push(drives));
+    expect(await scanner.rescan()).toEqual([]);
+    expect(changes).toHaveLength(1);
     const device = await readers.insert(1, image);
     const withCard = await scanner.rescan();
     expect(changes).toHaveLength(2);
-    expect(withCard.filter((d) => d.device === device)).toHaveLength(1);
-    expect(withCard.length).toBe(real.length + 1);
+    expect(withCard.map((d) => d.device)).toEqual([device]);
 
     readers.lock(1);
     expect((await scanner.rescan()).find((d) => d.device === device)?.isReadOnly).toBe(true);
@@ -48,8 +54,7 @@ describe('DriveScanner', () => {
 
   it('rescans on its own once started, until stopped', async () => {
     const readers = new VirtualCardReaders({ dir: join(dir, 'readers-2') });
-    const scanner = new DriveScanner({ intervalMs: 20 });
-    scanner.setPractice(readers);
+    const scanner = new DriveScanner({ listDrives: () => readers.list(), intervalMs: 20 });
     scanner.start();
     try {
       await once(scanner, 'change');
@@ -74,5 +79,21 @@ describe('ejectCommands', () => {
     ]);
     expect(ejectCommands({ device: '/dev/disk4' }, 'darwin')).toEqual([['diskutil', ['eject', '/dev/disk4']]]);
     expect(ejectCommands({ device: '\\\\.\\PhysicalDrive1' }, 'win32')).toEqual([]);
+  });
+});
+
+describe('the kernel\'s MMC card type', () => {
+  it('is read from sysfs for mmcblk devices only (MMC: built-in eMMC, SD: a card)', async () => {
+    const sys = join(dir, 'sys');
+    for (const [name, type] of [['mmcblk0', 'MMC'], ['mmcblk1', 'SD']] as const) {
+      await mkdir(join(sys, 'class', 'block', name, 'device'), { recursive: true });
+      await writeFile(join(sys, 'class', 'block', name, 'device', 'type'), `${type}\n`);
+    }
+    const drive = (device: string) => ({ device }) as DriveInfo;
+    const typed = await withMmcTypes([drive('/dev/mmcblk0'), drive('/dev/mmcblk1'), drive('/dev/mmcblk2'), drive('/dev/sda'), drive('/dev/mmcblk0p1')], sys);
+    expect(typed.map((d) => d.mmcType)).toEqual(['MMC', 'SD', null, undefined, undefined]);
+    // The scanner applies it to what the enumeration reports.
+    const scanner = new DriveScanner({ listDrives: async () => [drive('/dev/mmcblk0')], sysfsRoot: sys });
+    expect((await scanner.rescan())[0]!.mmcType).toBe('MMC');
   });
 });

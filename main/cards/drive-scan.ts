@@ -1,42 +1,50 @@
 /**
- * The drive list, kept current: drivelist is asked again every second (a card inserted or
- * pulled shows up at once) and, in Practice mode, merged with the practice lab's virtual card
- * readers. `change` is emitted only when the list really changed.
+ * The drive list, kept current: the environment's drive source (drivelist on real hardware, the
+ * lab's card readers in practice) is asked again every second, so a card inserted or pulled
+ * shows up at once. `change` is emitted only when the list really changed. On Linux each mmcblk
+ * device gets the kernel's card type (`mmcType`: "MMC" is built-in eMMC, "SD" a card), which
+ * drivelist does not report and the safety rules need.
  */
 import { EventEmitter } from 'node:events';
-import { list as drivelistList } from 'drivelist';
+import { readFile } from 'node:fs/promises';
 import type { DriveInfo } from './drive-info';
 
-/** A source of extra drives (the practice lab's card readers). */
-export interface PracticeDriveSource {
-  list(): Promise<DriveInfo[]>;
-  isVirtualDevice(device: string): boolean;
+export interface DriveScannerOptions {
+  listDrives: () => Promise<DriveInfo[]>;
+  intervalMs?: number;
+  /** Where sysfs is (tests); /sys by default. */
+  sysfsRoot?: string;
 }
 
-export interface DriveScannerOptions {
-  /** Real drive enumeration; drivelist by default. */
-  listDrives?: () => Promise<DriveInfo[]>;
-  intervalMs?: number;
+/**
+ * Adds the kernel's MMC card type to Linux mmcblk devices (/sys/class/block/<name>/device/type,
+ * drivers/mmc/core/bus.c type_show: "MMC", "SD", "SDIO", "SDcombo"); null where it cannot be read.
+ */
+export async function withMmcTypes(drives: DriveInfo[], sysfsRoot = '/sys'): Promise<DriveInfo[]> {
+  return await Promise.all(
+    drives.map(async (drive) => {
+      const name = /^\/dev\/(mmcblk\d+)$/.exec(drive.device)?.[1];
+      if (!name) return drive;
+      const type = await readFile(`${sysfsRoot}/class/block/${name}/device/type`, 'utf8').then((t) => t.trim(), () => null);
+      return { ...drive, mmcType: type };
+    }),
+  );
 }
 
 export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [Error] }> {
   readonly #listDrives: () => Promise<DriveInfo[]>;
   readonly #intervalMs: number;
-  #practice: PracticeDriveSource | undefined;
+  readonly #sysfsRoot: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #drives: DriveInfo[] = [];
   #signature = '';
   #scanning: Promise<DriveInfo[]> | undefined;
 
-  constructor(options: DriveScannerOptions = {}) {
+  constructor(options: DriveScannerOptions) {
     super();
-    this.#listDrives = options.listDrives ?? (async () => (await drivelistList()) as DriveInfo[]);
+    this.#listDrives = options.listDrives;
     this.#intervalMs = options.intervalMs ?? 1000;
-  }
-
-  /** Switch Practice mode on (with the lab's readers) or off (undefined). */
-  setPractice(source: PracticeDriveSource | undefined): void {
-    this.#practice = source;
+    this.#sysfsRoot = options.sysfsRoot;
   }
 
   /** The last list seen. */
@@ -70,8 +78,7 @@ export class DriveScanner extends EventEmitter<{ change: [DriveInfo[]]; error: [
   }
 
   async #scan(): Promise<DriveInfo[]> {
-    const [real, practice] = await Promise.all([this.#listDrives(), this.#practice?.list() ?? Promise.resolve([])]);
-    const drives = [...real, ...practice].sort((a, b) => a.device.localeCompare(b.device));
+    const drives = [...(await withMmcTypes(await this.#listDrives(), this.#sysfsRoot))].sort((a, b) => a.device.localeCompare(b.device));
     const signature = JSON.stringify(drives);
     if (signature !== this.#signature) {
       this.#signature = signature;

@@ -17,9 +17,20 @@
  *    Ubuntu does) is there and the app adds the others after discovery.
  *  - `linux-modules-extra-raspi` (vxlan for MicroK8s' Calico) only for 21.10-23.10 releases,
  *    i.e. 22.04; 24.04 ships vxlan in the base kernel package.
+ *  - The node's SSH host key, made by the app for this card (see boot-config.ts), so the app knows
+ *    the node's key before it ever answers and never has to trust it on first use. cloud-init's
+ *    cc_ssh (per instance, before sshd starts): `ssh_deletekeys: true` removes every
+ *    /etc/ssh/ssh_host_*key* the image or an earlier instance had; `ssh_keys` writes
+ *    ssh_host_ed25519_key (0600) and .pub (0644). With `ssh_keys` present cc_ssh generates no
+ *    other type (its `ssh_genkeytypes` branch is skipped, cloud-init 20.1 to today);
+ *    `ssh_genkeytypes: []` says the same explicitly, so no RSA or ECDSA key exists that a client
+ *    could negotiate instead. OpenSSH skips the missing default HostKey files silently and offers
+ *    ed25519, which every client since OpenSSH 6.5 accepts. The private key is in this file in
+ *    clear text: it lives only on the card (and on the Pi), never in the app's files.
  */
 import type { StoredPlan, UbuntuRelease } from '../../preload/contract/plan';
 import { hostnameProblem, isIPv4 } from '../../preload/contract/plan-rules';
+import { isUsableKey, type KeyPair } from '../ssh/keygen';
 import { BootConfigError, toYaml } from './boot-yaml';
 
 export const DEFAULT_USER = 'ubuntu';
@@ -52,7 +63,17 @@ export function hostsFile(plan: StoredPlan, hostname: string): string {
   return lines.join('\n') + '\n';
 }
 
-export function userData(plan: StoredPlan, hostname: string, release: UbuntuRelease): string {
+/** The node's host key pair as cc_ssh takes it; OpenSSH refuses a private key file without its final newline. */
+function sshHostKeys(hostKey: KeyPair): Record<string, string> {
+  const publicKey = hostKey.public.trim();
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( [^\r\n]*)?$/.test(publicKey) || !isUsableKey(hostKey.private) || !isUsableKey(publicKey)) {
+    throw new BootConfigError('The SSH host key made for this card is not a usable ed25519 key pair; prepare the card again.');
+  }
+  return { ed25519_private: hostKey.private.endsWith('\n') ? hostKey.private : `${hostKey.private}\n`, ed25519_public: `${publicKey}\n` };
+}
+
+/** `hostKey`: the node's SSH host key pair (ed25519, from ssh/keygen.ts), written for cc_ssh. */
+export function userData(plan: StoredPlan, hostname: string, release: UbuntuRelease, hostKey: KeyPair): string {
   for (const node of plan.nodes) {
     const problem = hostnameProblem(node.hostname);
     if (problem) throw new BootConfigError(`Hostname ${JSON.stringify(node.hostname)}: ${problem.message}`);
@@ -85,6 +106,9 @@ export function userData(plan: StoredPlan, hostname: string, release: UbuntuRele
     users: [user],
     chpasswd: { expire: false },
     ssh_pwauth: hash !== undefined,
+    ssh_deletekeys: true,
+    ssh_genkeytypes: [],
+    ssh_keys: sshHostKeys(hostKey),
     write_files: [{ path: '/etc/hosts', owner: 'root:root', permissions: '0644', content: hostsFile(plan, hostname) }],
   };
   if (needsModulesExtra(release)) {

@@ -25,10 +25,10 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
 
     const preflight = await t.app.jobs.settled((await t.call('cluster.preflight', {})).jobId);
     expect(preflight.error).toBeUndefined();
-    const checks = t.app.cluster.state().preflight?.checks ?? [];
+    const checks = t.app.feature('cluster').state().preflight?.checks ?? [];
     expect(checks.filter((c) => c.node === 'pi-01').map((c) => c.id)).toEqual(expect.arrayContaining(['architecture', 'memory-cgroup', 'hostname', 'ports']));
     expect(checks.find((c) => c.node === 'pi-01' && c.id === 'memory-cgroup')?.status).toBe('pass'); // the card got the cgroup flags
-    expect(t.app.cluster.state().preflight?.ok).toBe(true);
+    expect(t.app.feature('cluster').state().preflight?.ok).toBe(true);
 
     const build = await t.app.jobs.settled((await t.call('cluster.build', {})).jobId);
     expect(build.error).toBeUndefined();
@@ -61,8 +61,8 @@ describe('installing MicroK8s and forming the cluster (practice lab)', () => {
 
   it('adds a planned third node to the formed cluster; removing it and adding it back works too', async () => {
     await t.start();
-    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02']) });
     await practiceOn(t);
+    await t.call('plan.save', { draft: draft(['pi-01', 'pi-02']) });
     expect(await refused('pi-03')).toEqual({ code: 'UNAVAILABLE', message: 'There is no cluster to add pi-03 to yet: form the cluster first (steps 4 and 5).' });
     for (const n of [1, 2]) await bootPracticePi(t, n);
     await findPracticeNodes(t);

@@ -1,13 +1,15 @@
 /**
  * Steps 4 and 5 in the app: preflight (with one-click fixes), then install + join as one job,
  * over SSH to the nodes "Boot & discover" found. Uses the cluster key and the host keys pinned
- * during discovery; in practice mode waits run on the lab clock and the kubeconfig points at
- * the lab's Kubernetes API.
+ * during discovery; waits run on the environment's pace and the kubeconfig names the API
+ * server the environment says this computer reaches.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ClusterState, NodeProgress, NodeStage } from '../../preload/contract/cluster';
+import type { CardReport } from '../../preload/contract/cards';
+import type { ClusterState, KubeconfigMergePreview, NodeProgress, NodeStage } from '../../preload/contract/cluster';
 import { ErrorCode } from '../../preload/contract/errors';
+import type { FoundNode } from '../../preload/contract/find-nodes';
 import type { StoredPlan } from '../../preload/contract/plan';
 import { buildCluster } from '../cluster/build-cluster';
 import { ClusterError } from '../cluster/cluster-errors';
@@ -15,38 +17,49 @@ import { SshError } from '../ssh/ssh-errors';
 import { waitForNodesReady } from '../cluster/cluster-api';
 import { addNode, removeNode, resetCluster } from '../cluster/change-cluster';
 import { highAvailability } from '../cluster/form-cluster';
-import { defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig } from '../cluster/kubeconfig';
+import { clusterKubeconfigPath, defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig, previewMerge } from '../cluster/kubeconfig';
 import { deadlineAfter, openAll, realPace } from '../cluster/node-session';
 import type { NodeLogin, NodeSession, NodeTarget, OperationContext } from '../cluster/node-session';
 import { checkView, runPreflight } from '../cluster/preflight';
 import type { PreflightCheck } from '../cluster/preflight';
+import type { Environment } from '../environment/environment';
 import type { FindNodesService } from '../find-nodes/find-nodes-service';
 import type { JobContext, JobManager } from '../jobs/job-manager';
 import type { PlanService } from '../plan/plan-service';
-import type { PracticeService } from '../practice/practice-service';
 import { AppError } from '../router/app-error';
-import type { StateStore } from '../state/state-store';
+import type { Slice, SliceDef } from '../state/state-store';
 
-const BUILT_KEY = 'clusterBuilt';
-/** Set while an install + join job runs; still there at start-up means the app closed mid-job. */
-const RUNNING_KEY = 'clusterBuildRunning';
-const running = z.object({ startedAt: z.number() });
-/** Where the cards step keeps each node's last card report (records.cardReports, by hostname). */
-const CARD_REPORTS_KEY = 'cardReports';
 const built = z.object({
+  /** The cluster's name when it was formed: its kubeconfig is `clusters/<clusterName>/kubeconfig` in the world's folder. */
+  clusterName: z.string(),
+  /** The name of its kubeconfig entries (the cluster's name; `-practice` added in the practice world). */
+  kubeconfigName: z.string().optional(),
   controlPlane: z.string(),
   nodes: z.array(z.object({ name: z.string(), ready: z.boolean(), role: z.enum(['control-plane', 'worker']), internalIP: z.string().optional() })),
   highAvailability: z.boolean(),
-  kubeconfigPath: z.string(),
   at: z.number(),
 });
+type Built = z.infer<typeof built>;
+
+const clusterState = z.object({
+  built: built.optional(),
+  /** Set while an install + join job runs; still there at start-up means the app closed mid-job. */
+  running: z.object({ startedAt: z.number() }).optional(),
+});
+type ClusterSlice = z.infer<typeof clusterState>;
+
+/** Steps 4-5's slice: the formed cluster, and the mark of an install that was running. */
+export const clusterSlice: SliceDef<ClusterSlice> = { id: 'cluster', version: 1, schema: clusterState, initial: () => ({}) };
 
 export interface ClusterServiceOptions {
-  store: StateStore;
+  slice: Slice<ClusterSlice>;
+  /** The world's folder: kubeconfigs live in `clusters/<name>/`. */
+  dir: string;
   jobs: JobManager;
-  plans: PlanService;
-  findNodes: FindNodesService;
-  practice: PracticeService;
+  env: Environment;
+  plans: () => PlanService;
+  findNodes: () => FindNodesService;
+  cardReport: (hostname: string) => CardReport | undefined;
   onChange: (state: ClusterState) => void;
 }
 
@@ -63,23 +76,38 @@ export class ClusterService {
 
   constructor(private readonly options: ClusterServiceOptions) {}
 
+  /** The formed cluster as saved (undefined before one was formed). */
+  built(): (Built & { kubeconfigPath: string }) | undefined {
+    const saved = this.options.slice.get().built;
+    return saved ? { ...saved, kubeconfigPath: clusterKubeconfigPath(this.options.dir, saved.clusterName) } : undefined;
+  }
+
+  /** Whether an install + join job runs now. */
+  get busy(): boolean {
+    return this.#jobId !== undefined;
+  }
+
   state(): ClusterState {
-    const saved = built.safeParse(this.options.store.state.records[BUILT_KEY]);
+    const saved = this.built();
     return {
       ...(this.#jobId ? { jobId: this.#jobId } : {}),
       ...(Object.keys(this.#progress).length > 0 ? { progress: { ...this.#progress } } : {}),
       ...(this.#preflight ? { preflight: this.#preflight } : {}),
-      ...(saved.success ? { built: saved.data, notInCluster: this.#notInCluster(saved.data) } : {}),
+      ...(saved
+        ? {
+            built: { controlPlane: saved.controlPlane, nodes: saved.nodes, highAvailability: saved.highAvailability, kubeconfigPath: saved.kubeconfigPath, at: saved.at },
+            notInCluster: this.#notInCluster(saved),
+          }
+        : {}),
     };
   }
 
   /** The planned nodes the formed cluster does not have, with what the earlier steps know about them. */
-  #notInCluster(cluster: z.infer<typeof built>): NonNullable<ClusterState['notInCluster']> {
-    const plan = this.options.plans.stored();
+  #notInCluster(cluster: Built): NonNullable<ClusterState['notInCluster']> {
+    const plan = this.options.plans().stored();
     if (!plan) return [];
-    const found = this.options.findNodes.found();
-    const reports = this.options.store.state.records[CARD_REPORTS_KEY];
-    const prepared = (name: string) => typeof reports === 'object' && reports !== null && name in reports;
+    const found = this.options.findNodes().found();
+    const prepared = (name: string) => this.options.cardReport(name) !== undefined;
     return plan.nodes
       .filter((n) => !cluster.nodes.some((m) => m.name === n.hostname))
       .map((n) => {
@@ -125,25 +153,25 @@ export class ClusterService {
     }
     return this.#start('cluster.build', 'Install MicroK8s and form the cluster', undefined, async (job) => {
       const startedAt = options.resumedFrom ?? Date.now();
-      await this.options.store.update((s) => ({ ...s, records: { ...s.records, [RUNNING_KEY]: { startedAt } } }));
+      await this.options.slice.update((s) => ({ ...s, running: { startedAt } }));
       try {
         return await this.#buildJob(job, plan, options.resumedFrom);
       } finally {
         // Closing the app aborts the job but keeps the mark, so the next start picks it up.
-        if (!this.#closing) await this.options.store.update((s) => ({ ...s, records: Object.fromEntries(Object.entries(s.records).filter(([k]) => k !== RUNNING_KEY)) }));
+        if (!this.#closing) await this.options.slice.update(({ running: _done, ...rest }) => rest);
       }
     });
   }
 
   /** Starts the install + join again if the app was closed while it ran; returns its job id. */
   resumeInterrupted(): string | undefined {
-    const mark = running.safeParse(this.options.store.state.records[RUNNING_KEY]);
-    if (!mark.success) return undefined;
+    const mark = this.options.slice.get().running;
+    if (!mark) return undefined;
     try {
-      return this.build({ resumedFrom: mark.data.startedAt }).jobId;
+      return this.build({ resumedFrom: mark.startedAt }).jobId;
     } catch {
       // The plan or the found nodes changed since: the user starts again from the Install step.
-      void this.options.store.update((s) => ({ ...s, records: Object.fromEntries(Object.entries(s.records).filter(([k]) => k !== RUNNING_KEY)) }));
+      void this.options.slice.update(({ running: _gone, ...rest }) => rest);
       return undefined;
     }
   }
@@ -153,6 +181,7 @@ export class ClusterService {
       job.log(`The app was closed while this job ran (started ${new Date(resumedFrom).toISOString()}). Picking up from each node's real state: what is already installed or joined is kept.`);
     }
     const pace = this.#ctx(job).pace ?? realPace;
+    await this.options.env.ready();
     const deadline = deadlineAfter(pace, 10 * 60_000);
     let lastWait = '';
     for (;;) {
@@ -172,13 +201,15 @@ export class ClusterService {
 
   async #buildOnce(job: JobContext, plan: StoredPlan): Promise<unknown> {
     this.#progress = Object.fromEntries(plan.nodes.map((n) => [n.hostname, { stage: 'checking' as const, fraction: null }]));
+    const targets = this.#targets(plan);
     const result = await buildCluster({
       plan,
-      targets: this.#targets(plan),
+      targets,
       login: this.#login(job),
-      dataDir: this.options.store.dataDir,
+      dataDir: this.options.dir,
       ctx: this.#ctx(job),
-      ...this.#practiceApiServer(plan),
+      apiServer: this.options.env.kubeApiServer({ sshHost: targets[0]!.host }),
+      kubeconfigName: this.#kubeconfigName(plan.clusterName),
       onPhase: (phase, progress) => job.phase(phase, progress),
       onNodeInstall: (node, phase, fraction) => {
         if (this.#progress[node]?.stage !== phase) job.log(`${node}: ${phase}`);
@@ -189,14 +220,15 @@ export class ClusterService {
         this.#setProgress(node, state, null);
       },
     });
-    const record = {
+    const record: Built = {
+      clusterName: plan.clusterName,
+      kubeconfigName: this.#kubeconfigName(plan.clusterName),
       controlPlane: result.controlPlane,
       nodes: result.nodes.map((n) => ({ name: n.name, ready: n.ready, role: n.role, ...(n.internalIP ? { internalIP: n.internalIP } : {}) })),
       highAvailability: result.highAvailability,
-      kubeconfigPath: result.kubeconfigPath,
       at: Date.now(),
     };
-    await this.options.store.update((s) => ({ ...s, records: { ...s.records, [BUILT_KEY]: record }, steps: { ...s.steps, install: 'done', cluster: 'done' } }));
+    await this.options.slice.update((s) => ({ ...s, built: record }));
     job.log(`Every node is Ready${result.highAvailability ? '; high availability is on' : ''}. kubeconfig: ${result.kubeconfigPath}`);
     return { nodes: record.nodes.length, highAvailability: record.highAvailability };
   }
@@ -207,15 +239,15 @@ export class ClusterService {
    * Only the control plane, the members and the new node need to have been found.
    */
   addNode(name: string): { jobId: string } {
-    const plan = this.options.plans.stored();
+    const plan = this.options.plans().stored();
     if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
-    const saved = this.state().built;
+    const saved = this.built();
     if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, `There is no cluster to add ${name} to yet: form the cluster first (steps 4 and 5).`);
     const planned = plan.nodes.find((n) => n.hostname === name);
     if (!planned) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the plan: add it in step 1 and prepare its card first.`);
     if (saved.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.CONFLICT, `${name} is already in the cluster.`);
     if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
-    const found = this.options.findNodes.found();
+    const found = this.options.findNodes().found();
     if (!found[name]) throw new AppError(ErrorCode.UNAVAILABLE, `${name} has not been found yet: power it on and search in step 3.`);
     const members = [saved.controlPlane, ...saved.nodes.map((n) => n.name).filter((n) => n !== saved.controlPlane)];
     const lost = members.filter((m) => !found[m]);
@@ -243,8 +275,11 @@ export class ClusterService {
         });
         if (report.failures.length > 0) job.log(`${name}: joined after ${report.attempts} attempts (${report.failures.map((f) => f.kind).join(', ')})`);
         job.phase('checking', null);
-        const apiServer = this.options.practice.kubeApiUrl(targets[0]!.host);
-        const kubeconfig = await fetchKubeconfig(controlPlane, { clusterName: plan.clusterName, ...(apiServer ? { server: apiServer } : {}) });
+        const kubeconfig = await fetchKubeconfig(controlPlane, {
+          clusterName: plan.clusterName,
+          server: this.options.env.kubeApiServer({ sshHost: controlPlane.target.host }),
+          entryName: saved.kubeconfigName ?? saved.clusterName,
+        });
         const names = sessions.map((s) => s.name);
         const listed = await waitForNodesReady(kubeconfig, names, ctx);
         const ha = await highAvailability(controlPlane);
@@ -252,10 +287,7 @@ export class ClusterService {
           const api = listed.find((x) => x.name === n)!;
           return { name: n, ready: api.ready, role: api.role, ...(api.internalIP ? { internalIP: api.internalIP } : {}) };
         });
-        await this.options.store.update((s) => {
-          const record = built.parse(s.records[BUILT_KEY]);
-          return { ...s, records: { ...s.records, [BUILT_KEY]: { ...record, nodes, highAvailability: ha, at: Date.now() } } };
-        });
+        await this.options.slice.update((s) => (s.built ? { ...s, built: { ...s.built, nodes, highAvailability: ha, at: Date.now() } } : s));
         for (const n of nodes) job.log(`${n.name}: ${n.ready ? 'Ready' : 'NotReady'} (${n.role}${n.internalIP ? `, ${n.internalIP}` : ''})`);
         job.log(`${name} joined the cluster as a ${as}; ${nodes.length} nodes are Ready${ha ? '; high availability is on' : ''}.`);
         return { added: name, nodes: nodes.length, highAvailability: ha };
@@ -268,10 +300,10 @@ export class ClusterService {
 
   removeNode(name: string): { jobId: string } {
     // Only the control plane (and, for a clean leave, the node) need to have been found, not every planned node.
-    const plan = this.options.plans.stored();
+    const plan = this.options.plans().stored();
     if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
     if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
-    const saved = this.state().built;
+    const saved = this.built();
     if (!saved?.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the cluster.`);
     if (name === saved.controlPlane) throw new AppError(ErrorCode.CONFLICT, `${name} runs the cluster's first control plane: reset the cluster instead.`);
     const cpTarget = this.#memberTarget(plan, saved, saved.controlPlane);
@@ -292,10 +324,7 @@ export class ClusterService {
         cp?.close();
         node?.close();
       }
-      await this.options.store.update((s) => {
-        const record = built.parse(s.records[BUILT_KEY]);
-        return { ...s, records: { ...s.records, [BUILT_KEY]: { ...record, nodes: record.nodes.filter((n) => n.name !== name) } } };
-      });
+      await this.options.slice.update((s) => (s.built ? { ...s, built: { ...s.built, nodes: s.built.nodes.filter((n) => n.name !== name) } } : s));
       job.log(`${name} left the cluster.`);
       return { removed: name };
     });
@@ -312,20 +341,51 @@ export class ClusterService {
       } finally {
         for (const s of sessions) s.close();
       }
-      await this.options.store.update((s) => {
-        const { [BUILT_KEY]: _gone, ...records } = s.records;
-        return { ...s, records, steps: { ...s.steps, cluster: 'not-started' } };
-      });
+      await this.options.slice.update(({ built: _gone, ...rest }) => rest);
       job.log('Every node is a standalone MicroK8s again.');
       return { reset: true };
     });
   }
 
-  async mergeKubeconfig(): Promise<{ path: string; backupPath?: string }> {
-    const saved = this.state().built;
+  async kubeconfigMergePreview(): Promise<KubeconfigMergePreview> {
+    const saved = this.built();
     if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.');
-    const result = await mergeKubeconfig(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), { useContext: true });
+    return previewMerge(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), saved.kubeconfigName ?? saved.clusterName);
+  }
+
+  async mergeKubeconfig(): Promise<{ path: string; backupPath?: string }> {
+    const saved = this.built();
+    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.');
+    const result = await mergeKubeconfig(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), { clusterName: saved.kubeconfigName ?? saved.clusterName, useContext: true });
     return { path: result.path, ...(result.backupPath ? { backupPath: result.backupPath } : {}) };
+  }
+
+  #kubeconfigName(clusterName: string): string {
+    return this.options.env.kubeconfigName(clusterName);
+  }
+
+  /**
+   * An SSH session on a control plane of the formed cluster (the first one that answers), for
+   * MicroK8s' own commands the lessons run (`microk8s enable metallb:...`). The caller closes it.
+   */
+  async openControlPlane(ctx: OperationContext = {}): Promise<NodeSession> {
+    const plan = this.options.plans().stored();
+    const saved = this.built();
+    if (!plan || !saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first (steps 4 and 5).');
+    const planes = [saved.controlPlane, ...saved.nodes.filter((n) => n.role === 'control-plane' && n.name !== saved.controlPlane).map((n) => n.name)];
+    let last: unknown;
+    for (const name of planes) {
+      const target = this.#memberTarget(plan, saved, name);
+      if (!target) continue;
+      try {
+        const login: NodeLogin = { username: 'ubuntu', privateKeyPath: this.options.plans().key.privateKeyPath, knownHosts: this.options.findNodes().knownHosts, onNewHostKey: () => false };
+        const [session] = await openAll([target], login, { pace: this.options.env.pace, ...ctx });
+        return session!;
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last ?? new AppError(ErrorCode.UNAVAILABLE, 'No control plane of the cluster has been found (step 3).');
   }
 
   close(): void {
@@ -335,33 +395,26 @@ export class ClusterService {
   }
 
   #plan(): StoredPlan {
-    const plan = this.options.plans.stored();
+    const plan = this.options.plans().stored();
     if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
-    const missing = this.options.findNodes.state().missing;
+    const missing = this.options.findNodes().state().missing;
     if (missing.length > 0) throw new AppError(ErrorCode.UNAVAILABLE, `Find every node first (step 3): ${missing.join(', ')} not found yet.`);
     if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
     return plan;
   }
 
   /** Where to reach a planned node or cluster member (its role from the plan, else from the cluster); undefined when it has not been found. */
-  #memberTarget(plan: StoredPlan, cluster: z.infer<typeof built>, hostname: string): NodeTarget | undefined {
-    const at = this.options.findNodes.found()[hostname];
+  #memberTarget(plan: StoredPlan, cluster: Built, hostname: string): NodeTarget | undefined {
+    const at: FoundNode | undefined = this.options.findNodes().found()[hostname];
     const planned = plan.nodes.find((n) => n.hostname === hostname);
     const role = planned?.role ?? cluster.nodes.find((n) => n.name === hostname)?.role;
     if (!at || !role) return undefined;
     return { hostname, role, host: at.address, port: at.port, ...(planned?.address ? { address: planned.address } : {}) };
   }
 
-  /** In practice mode: the lab API of the plan's first control plane (the Pi the app reaches at its found address). */
-  #practiceApiServer(plan: StoredPlan): { apiServer?: string } {
-    const first = this.#targets(plan)[0];
-    const url = first ? this.options.practice.kubeApiUrl(first.host) : undefined;
-    return url ? { apiServer: url } : {};
-  }
-
   /** Where to reach each node: the first control plane first; the node reports its own LAN address. */
   #targets(plan: StoredPlan): NodeTarget[] {
-    const found = this.options.findNodes.found();
+    const found = this.options.findNodes().found();
     const controlPlane = plan.nodes.find((n) => n.role === 'control-plane');
     const ordered = controlPlane ? [controlPlane, ...plan.nodes.filter((n) => n !== controlPlane)] : plan.nodes;
     return ordered.map((n) => {
@@ -374,14 +427,14 @@ export class ClusterService {
   #login(job: JobContext): NodeLogin {
     return {
       username: 'ubuntu',
-      privateKeyPath: this.options.plans.key.privateKeyPath,
-      knownHosts: this.options.findNodes.knownHosts,
-      onNewHostKey: (key) => this.options.findNodes.acceptNewHostKey(key, (line) => job.log(line)),
+      privateKeyPath: this.options.plans().key.privateKeyPath,
+      knownHosts: this.options.findNodes().knownHosts,
+      onNewHostKey: (key, blob) => this.options.findNodes().acceptNewHostKey(key, blob, (line) => job.log(line)),
     };
   }
 
   #ctx(job: JobContext): OperationContext {
-    return { signal: job.signal, log: (line) => job.log(line), pace: this.options.practice.labClock() ?? realPace };
+    return { signal: job.signal, log: (line) => job.log(line), pace: this.options.env.pace };
   }
 
   #setChecks(checks: PreflightCheck[]): void {
@@ -418,15 +471,16 @@ export class ClusterService {
   #jobError(error: unknown): unknown {
     if (error instanceof SshError) return this.#jobError(new ClusterError(error.code === 'ABORTED' ? 'CANCELLED' : 'SSH', error.message, undefined, error.code, error));
     if (!(error instanceof ClusterError)) return error;
-    if (error.sshError?.hostKeyChange) this.options.findNodes.reportHostKeyChange(error.sshError.hostKeyChange);
-    const code =
-      error.code === 'CANCELLED'
-        ? ErrorCode.CANCELLED
-        : error.sshCode === 'HOST_KEY_CHANGED'
-          ? ErrorCode.HOST_KEY_CHANGED
-          : error.sshCode === 'HOST_UNREACHABLE' || error.sshCode === 'TIMEOUT' || error.sshCode === 'CONNECTION_LOST'
-            ? ErrorCode.UNAVAILABLE
-            : ErrorCode.FAILED;
+    if (error.sshError?.hostKeyChange) this.options.findNodes().reportHostKeyChange(error.sshError.hostKeyChange);
+    const bySsh: Partial<Record<string, ErrorCode>> = {
+      HOST_KEY_CHANGED: ErrorCode.HOST_KEY_CHANGED,
+      HOST_KEY_NOT_PREPARED: ErrorCode.HOST_KEY_NOT_PREPARED,
+      HOST_KEY_UNCONFIRMED: ErrorCode.HOST_KEY_UNCONFIRMED,
+      HOST_UNREACHABLE: ErrorCode.UNAVAILABLE,
+      TIMEOUT: ErrorCode.UNAVAILABLE,
+      CONNECTION_LOST: ErrorCode.UNAVAILABLE,
+    };
+    const code = error.code === 'CANCELLED' ? ErrorCode.CANCELLED : ((error.sshCode && bySsh[error.sshCode]) ?? ErrorCode.FAILED);
     return new AppError(code, error.message);
   }
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../app/create-app';
+import { clusterSlice } from './cluster-service';
 import { practiceNodesFound } from '../app/testing/practice-journey';
 import { openTestApp, type TestApp } from '../app/testing/test-app';
 
@@ -28,15 +29,15 @@ describe('an install interrupted by closing the app', () => {
     const first = await open(dataDir);
     await practiceNodesFound(first, 2);
     // Slow enough that closing lands in the middle of the snap install.
-    await first.app.practice.setSpeed(40);
+    await first.app.feature('practice').setSpeed(40);
     const { jobId } = await first.call('cluster.build', {});
     await expect.poll(async () => (await first.call('jobs.log', { id: jobId, from: 0 })).lines.some((l) => /installing|snap install/.test(l)), { timeout: 60_000 }).toBe(true);
     await first.app.close();
     apps = apps.filter((a) => a !== first.app);
-    expect(first.app.cluster.state().built).toBeUndefined();
+    expect(first.app.store.slice(clusterSlice, 'practice').get().built).toBeUndefined();
 
     const second = await open(dataDir);
-    await second.app.practice.setSpeed(2000);
+    await second.app.feature('practice').setSpeed(2000);
     const resumed = second.app.jobs.list().find((j) => j.kind === 'cluster.build');
     expect(resumed?.state).toBe('running');
     const done = await second.app.jobs.settled(resumed!.id);
@@ -44,7 +45,7 @@ describe('an install interrupted by closing the app', () => {
     expect(done.state).toBe('succeeded');
     const log = (await second.call('jobs.log', { id: resumed!.id, from: 0 })).lines.join('\n');
     expect(log).toMatch(/The app was closed while this job ran .* Picking up from each node's real state/);
-    expect(second.app.cluster.state().built?.nodes.map((n) => `${n.name}:${n.ready}`).sort()).toEqual(['pi-01:true', 'pi-02:true']);
+    expect(second.app.feature('cluster').state().built?.nodes.map((n) => `${n.name}:${n.ready}`).sort()).toEqual(['pi-01:true', 'pi-02:true']);
     // Once finished, nothing is picked up again.
     await second.app.close();
     apps = apps.filter((a) => a !== second.app);

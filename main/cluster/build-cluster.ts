@@ -26,6 +26,8 @@ export interface BuildOptions {
   ctx: OperationContext;
   /** Default: MicroK8s' own https://<first control plane>:16443. The lab passes its API's URL. */
   apiServer?: string;
+  /** The name of the kubeconfig's entries (default: the cluster's name). */
+  kubeconfigName?: string;
   /** Phase and overall progress 0..1 (a job's `phase`). */
   onPhase?: (phase: BuildPhase, progress: number) => void;
   onNodeInstall?: (node: string, phase: InstallPhase, fraction: number) => void;
@@ -56,7 +58,7 @@ export async function buildCluster(options: BuildOptions): Promise<BuildResult> 
       throw new ClusterError('INSTALL_FAILED', `MicroK8s could not be installed on ${failed.length} nodes: ${failed.map((f) => (f.reason as Error).message).join(' | ')}`);
     }
     phase('forming', 0.75);
-    const formed = await formCluster(sessions, { clusterName: options.plan.clusterName, apiServer: options.apiServer, onNodeState: options.onNodeJoin });
+    const formed = await formCluster(sessions, { clusterName: options.plan.clusterName, apiServer: options.apiServer, ...(options.kubeconfigName ? { kubeconfigName: options.kubeconfigName } : {}), onNodeState: options.onNodeJoin });
     phase('saving', 0.98);
     const kubeconfigPath = await saveClusterKubeconfig(options.dataDir, options.plan.clusterName, formed.kubeconfig);
     phase('saving', 1);

@@ -21,6 +21,8 @@ export type ClusterErrorCode =
   | 'NODE_NOT_READY'
   | 'NODE_DID_NOT_COME_BACK'
   | 'KUBECONFIG_INVALID'
+  /** A node's kubeconfig asked for something that could run code or weaken TLS on this computer. */
+  | 'KUBECONFIG_REFUSED'
   | 'NO_CONTROL_PLANE'
   | 'REMOVE_FAILED'
   | 'CANCELLED';

@@ -66,7 +66,7 @@ describe('forming a cluster on the practice lab', () => {
       ['pi-03', true, 'worker', '192.168.1.23'],
     ]);
     // Merged into a kubeconfig like ~/.kube/config, it is the current context.
-    const merged = await mergeKubeconfig(join(mkdtempSync(join(tmpdir(), 'pcw-kube-')), 'config'), formed.kubeconfig);
+    const merged = await mergeKubeconfig(join(mkdtempSync(join(tmpdir(), 'pcw-kube-')), 'config'), formed.kubeconfig, { clusterName: 'home-lab' });
     expect(names(await listApiNodes(await readFile(merged.path, 'utf8')))).toEqual(['pi-01', 'pi-02', 'pi-03']);
 
     const again = await installMicroK8s(sessions, { channel: '1.32/stable' });

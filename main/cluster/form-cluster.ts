@@ -22,6 +22,8 @@ export interface FormOptions {
   clusterName: string;
   /** The API server URL this computer reaches; default MicroK8s' own (https://<first control plane>:16443). */
   apiServer?: string;
+  /** The name of the kubeconfig's cluster, user (+ `-admin`) and context; default the cluster's name. */
+  kubeconfigName?: string;
   /** Pace time to wait for each node to become Ready. Default 10 minutes. */
   readyTimeoutMs?: number;
   onNodeState?: (node: string, state: JoinState) => void;
@@ -177,7 +179,7 @@ export async function formCluster(sessions: readonly NodeSession[], options: For
   const failed = workers.find((w): w is PromiseRejectedResult => w.status === 'rejected');
   if (failed) throw failed.reason;
 
-  const kubeconfig = await fetchKubeconfig(controlPlane, { clusterName: options.clusterName, server: options.apiServer });
+  const kubeconfig = await fetchKubeconfig(controlPlane, { clusterName: options.clusterName, server: options.apiServer, ...(options.kubeconfigName ? { entryName: options.kubeconfigName } : {}) });
   const names = sessions.map((s) => s.name);
   const nodes = await waitForNodesReady(kubeconfig, names, controlPlane.ctx, options.readyTimeoutMs);
   const ha = await highAvailability(controlPlane);

@@ -47,33 +47,99 @@ function parseDoc(text: string, what: string): KubeconfigDoc {
   return doc as KubeconfigDoc;
 }
 
-/** Renames MicroK8s' fixed names after the cluster and optionally points it at another server. */
-export function renameKubeconfig(text: string, clusterName: string, server?: string): string {
-  const doc = parseDoc(text, 'The output of microk8s config');
-  const cluster = doc.clusters?.find((c) => c.name === 'microk8s-cluster');
-  const user = doc.users?.find((u) => u.name === 'admin');
-  const context = doc.contexts?.find((c) => c.name === 'microk8s');
-  if (!cluster || !user || !context) throw new ClusterError('KUBECONFIG_INVALID', 'The output of microk8s config lacks its cluster, user or context.');
-  const names = kubeconfigNames(clusterName);
-  cluster.name = names.cluster;
-  user.name = names.user;
-  context.name = names.context;
-  const ctx = context['context'] as { cluster?: string; user?: string };
-  ctx.cluster = names.cluster;
-  ctx.user = names.user;
-  if (server) (cluster['cluster'] as { server?: string }).server = server;
-  doc['current-context'] = names.context;
-  return stringify(doc);
+/**
+ * Credentials a kubeconfig user may carry into the saved file. Everything else a node could put
+ * there is refused: `exec` and `auth-provider` run programs on this computer when a client loads
+ * the file, `tokenFile` and file paths read this computer's files, `proxy-url` sends the
+ * cluster's traffic elsewhere, and `insecure-skip-tls-verify` turns the CA check off.
+ */
+const REFUSED_USER_FIELDS = ['exec', 'auth-provider', 'tokenFile', 'client-certificate', 'client-key', 'username', 'password', 'as', 'as-groups', 'as-uid', 'as-user-extra', 'impersonate', 'impersonate-groups'];
+const REFUSED_CLUSTER_FIELDS = ['proxy-url', 'insecure-skip-tls-verify', 'certificate-authority', 'tls-server-name', 'disable-compression'];
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+function pick(doc: KubeconfigDoc, list: 'clusters' | 'users' | 'contexts', name: string | undefined, what: string): Record<string, unknown> {
+  const entries = doc[list];
+  const found = Array.isArray(entries) ? entries.find((e) => e && typeof e === 'object' && e.name === name) : undefined;
+  const key = list === 'clusters' ? 'cluster' : list === 'users' ? 'user' : 'context';
+  const body = found?.[key];
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ClusterError('KUBECONFIG_INVALID', `${what} lacks its ${key} "${name ?? ''}".`);
+  return body as Record<string, unknown>;
 }
 
-/** `microk8s config` on a control plane, renamed; `server` replaces MicroK8s' https://<node address>:16443. */
-export async function fetchKubeconfig(controlPlane: NodeSession, options: { clusterName: string; server?: string }): Promise<string> {
+function base64Field(value: unknown, field: string, what: string): string {
+  if (typeof value !== 'string' || !BASE64.test(value.replace(/\s+/g, ''))) throw new ClusterError('KUBECONFIG_INVALID', `${what}: ${field} is not base64 data.`);
+  return value.replace(/\s+/g, '');
+}
+
+/** The server URL the app chose: https, a host and a port, nothing else. */
+export function checkServerUrl(server: string): string {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new ClusterError('KUBECONFIG_INVALID', `"${server}" is not a server address (expected https://<address>:16443).`);
+  }
+  if (url.protocol !== 'https:' || !url.hostname || url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new ClusterError('KUBECONFIG_INVALID', `"${server}" is not a server address (expected https://<address>:16443).`);
+  }
+  return `https://${url.host}`;
+}
+
+/**
+ * Builds the kubeconfig the app saves from what `microk8s config` printed, taking only what it
+ * needs (the CA data, the client certificate and key data, or a token) and the server address
+ * the app chose; names after the cluster so several clusters can live in one file. A printed
+ * file that asks for anything else (an exec plugin, a proxy, no TLS check) is refused.
+ */
+export function buildKubeconfig(text: string, clusterName: string, server: string): string {
+  const what = 'The output of microk8s config';
+  const doc = parseDoc(text, what);
+  const currentContext = typeof doc['current-context'] === 'string' ? doc['current-context'] : 'microk8s';
+  const context = pick(doc, 'contexts', currentContext, what);
+  const cluster = pick(doc, 'clusters', typeof context['cluster'] === 'string' ? context['cluster'] : undefined, what);
+  const user = pick(doc, 'users', typeof context['user'] === 'string' ? context['user'] : undefined, what);
+  for (const field of REFUSED_USER_FIELDS) {
+    if (field in user) throw new ClusterError('KUBECONFIG_REFUSED', `${what} asks for "${field}" in its user entry; the app does not accept that from a node (it could run programs or read files on this computer).`);
+  }
+  for (const field of REFUSED_CLUSTER_FIELDS) {
+    if (field in cluster) throw new ClusterError('KUBECONFIG_REFUSED', `${what} asks for "${field}" in its cluster entry; the app does not accept that from a node.`);
+  }
+  if (context['namespace'] !== undefined && typeof context['namespace'] !== 'string') throw new ClusterError('KUBECONFIG_INVALID', `${what}: the context's namespace is not text.`);
+  const names = kubeconfigNames(clusterName);
+  const credentials: Record<string, string> = {};
+  if (user['client-certificate-data'] !== undefined || user['client-key-data'] !== undefined) {
+    credentials['client-certificate-data'] = base64Field(user['client-certificate-data'], 'client-certificate-data', what);
+    credentials['client-key-data'] = base64Field(user['client-key-data'], 'client-key-data', what);
+  } else if (typeof user['token'] === 'string' && /^[\x21-\x7e]+$/.test(user['token'])) {
+    credentials['token'] = user['token'];
+  } else {
+    throw new ClusterError('KUBECONFIG_INVALID', `${what} has neither a client certificate and key nor a token.`);
+  }
+  const out: KubeconfigDoc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: names.cluster, cluster: { 'certificate-authority-data': base64Field(cluster['certificate-authority-data'], 'certificate-authority-data', what), server: checkServerUrl(server) } }],
+    users: [{ name: names.user, user: credentials }],
+    contexts: [{ name: names.context, context: { cluster: names.cluster, user: names.user } }],
+    'current-context': names.context,
+    preferences: {},
+  };
+  return stringify(out);
+}
+
+/**
+ * `microk8s config` on a control plane, rebuilt from the allowlist. The server is the one the app
+ * chose (`server`, else the address this computer reached the node at, port 16443), never the
+ * one the node printed.
+ */
+export async function fetchKubeconfig(controlPlane: NodeSession, options: { clusterName: string; server?: string; entryName?: string }): Promise<string> {
   const r = await controlPlane.run('microk8s config', { quiet: true, timeoutMs: 60_000 });
   if (r.code !== 0 || isWorkerNotice(r.stdout)) {
     throw new ClusterError('KUBECONFIG_INVALID', `microk8s config failed on ${controlPlane.name}: ${(r.stderr || r.stdout).trim()}`, controlPlane.name);
   }
   controlPlane.log('fetched the kubeconfig (microk8s config)');
-  return renameKubeconfig(r.stdout, options.clusterName, options.server);
+  const host = controlPlane.target.host.includes(':') ? `[${controlPlane.target.host}]` : controlPlane.target.host;
+  return buildKubeconfig(r.stdout, options.entryName ?? options.clusterName, options.server ?? `https://${host}:16443`);
 }
 
 export function clusterKubeconfigPath(dataDir: string, clusterName: string): string {
@@ -114,13 +180,57 @@ export interface MergeResult {
   backupPath?: string;
 }
 
+const ALLOWED = { cluster: ['certificate-authority-data', 'server'], user: ['client-certificate-data', 'client-key-data', 'token'], context: ['cluster', 'user'] };
+
 /**
- * Merges the cluster's entries into the kubeconfig at `target` (same-named entries replaced,
- * everything else kept) and makes its context current. The old file is copied first to
+ * The entries the app made for `clusterName`, taken out of a saved kubeconfig: exactly one
+ * cluster, user and context with the app's names, each holding only allowlisted fields.
+ */
+export function appEntries(kubeconfig: string, clusterName: string): Pick<KubeconfigDoc, 'clusters' | 'users' | 'contexts'> {
+  const doc = parseDoc(kubeconfig, 'The cluster kubeconfig');
+  const names = kubeconfigNames(clusterName);
+  const take = (list: 'clusters' | 'users' | 'contexts', key: 'cluster' | 'user' | 'context', name: string): Named => {
+    const body = pick(doc, list, name, 'The cluster kubeconfig');
+    const extra = Object.keys(body).filter((k) => !ALLOWED[key].includes(k));
+    if (extra.length) throw new ClusterError('KUBECONFIG_REFUSED', `The cluster kubeconfig's ${key} entry holds ${extra.join(', ')}, which the app never writes; prepare the cluster's kubeconfig again from step 5.`);
+    return { name, [key]: body };
+  };
+  const context = take('contexts', 'context', names.context);
+  const body = context['context'] as Record<string, unknown>;
+  if (body['cluster'] !== names.cluster || body['user'] !== names.user) throw new ClusterError('KUBECONFIG_REFUSED', `The cluster kubeconfig's context does not name the app's cluster and user.`);
+  if (typeof (take('clusters', 'cluster', names.cluster)['cluster'] as Record<string, unknown>)['server'] === 'string') checkServerUrl(String(pick(doc, 'clusters', names.cluster, '')['server']));
+  return { clusters: [take('clusters', 'cluster', names.cluster)], users: [take('users', 'user', names.user)], contexts: [context] };
+}
+
+/** What mergeKubeconfig would add to or replace in `target` (nothing is written). */
+export async function previewMerge(target: string, kubeconfig: string, clusterName: string): Promise<{ path: string; exists: boolean; entries: Array<{ kind: 'cluster' | 'user' | 'context'; name: string; replaces: boolean }>; context: string }> {
+  const ours = appEntries(kubeconfig, clusterName);
+  let existing: KubeconfigDoc = {};
+  let exists = true;
+  try {
+    existing = parseDoc(await readFile(target, 'utf8'), target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    exists = false;
+  }
+  const has = (list: Named[] | undefined, name: string) => (list ?? []).some((x) => x.name === name);
+  const entries = [
+    ...(ours.clusters ?? []).map((c) => ({ kind: 'cluster' as const, name: c.name, replaces: has(existing.clusters, c.name) })),
+    ...(ours.users ?? []).map((u) => ({ kind: 'user' as const, name: u.name, replaces: has(existing.users, u.name) })),
+    ...(ours.contexts ?? []).map((c) => ({ kind: 'context' as const, name: c.name, replaces: has(existing.contexts, c.name) })),
+  ];
+  return { path: target, exists, entries, context: kubeconfigNames(clusterName).context };
+}
+
+/**
+ * Merges the entries the app made for `clusterName` (and nothing else from the file) into the
+ * kubeconfig at `target` (same-named entries replaced, everything else kept) and, unless told
+ * otherwise, makes its context current. The old file is copied first to
  * `<target>.backup-<timestamp>`; the result is written atomically with mode 0600.
  */
-export async function mergeKubeconfig(target: string, kubeconfig: string, options: { now?: Date; useContext?: boolean } = {}): Promise<MergeResult> {
-  const ours = parseDoc(kubeconfig, 'The cluster kubeconfig');
+export async function mergeKubeconfig(target: string, kubeconfig: string, options: { clusterName: string; now?: Date; useContext?: boolean }): Promise<MergeResult> {
+  const ours = appEntries(kubeconfig, options.clusterName);
+  const ourContext = kubeconfigNames(options.clusterName).context;
   let existingText: string | undefined;
   try {
     existingText = await readFile(target, 'utf8');
@@ -143,7 +253,7 @@ export async function mergeKubeconfig(target: string, kubeconfig: string, option
     users: upsert(existing.users, ours.users),
     contexts: upsert(existing.contexts, ours.contexts),
   };
-  if (options.useContext !== false || !merged['current-context']) merged['current-context'] = ours['current-context'];
+  if (options.useContext !== false || !merged['current-context']) merged['current-context'] = ourContext;
   await writeFileAtomic(target, stringify(merged), 0o600);
   return { path: target, backupPath };
 }

@@ -11,7 +11,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { NodeRole } from '../../preload/contract/plan';
-import { connectSsh, type HostKeyInfo, type SshConnection } from '../ssh/ssh-client';
+import { connectSsh, type HostKeyInfo, type NewHostKeyDecision, type SshConnection } from '../ssh/ssh-client';
 import type { KnownHostsStore } from '../ssh/known-hosts';
 import { SshError } from '../ssh/ssh-errors';
 import { quote } from '../ssh/shell-quote';
@@ -55,7 +55,7 @@ export interface NodeLogin {
   /** Only when sudo asks for a password (the wizard's cards make it passwordless). */
   sudoPassword?: string;
   knownHosts: KnownHostsStore;
-  onNewHostKey?: (key: HostKeyInfo) => boolean | Promise<boolean>;
+  onNewHostKey?: (key: HostKeyInfo, keyBlob: Buffer) => NewHostKeyDecision | Promise<NewHostKeyDecision>;
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
 }

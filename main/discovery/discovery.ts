@@ -5,9 +5,11 @@
  * then the bounded SSH port sweep with banners, then the hostname and host key read over SSH, then
  * reverse DNS of found addresses whose hostname SSH could not tell), ranks hosts (Pi + Ubuntu + SSH
  * ready first), matches them to the planned nodes and can keep watching until every planned node is up.
- * Matching order: hostname read over SSH, pinned host key, mDNS name, forward DNS, reverse DNS; the
- * name signals only match hosts whose SSH answers (a Pi known only by name, SSH not up yet, is listed
- * with that name and waited for).
+ * Matching order: hostname read over SSH (unless the host key says it is another prepared node),
+ * the host key the app wrote to a node's card, the host key pinned when the node was last found,
+ * mDNS name, forward DNS, reverse DNS; the name signals only match hosts whose SSH answers (a Pi
+ * known only by name, SSH not up yet, is listed with that name and waited for). A host whose key is
+ * not confirmed yet, or was refused, is never matched: it is listed with what it said.
  * Only the subnets and addresses given explicitly are ever contacted: a name that resolves outside
  * them is reported (onNameHit) and never probed.
  */
@@ -42,6 +44,10 @@ export interface DiscoveredHost {
   /** Hostname read over SSH (or from a name lookup when SSH login was not possible). */
   hostname?: string;
   hostKeyFingerprint?: string;
+  /** The planned node whose card holds the key this host presented. */
+  preparedFor?: string;
+  /** Its key is not confirmed yet ('unconfirmed'), or it is not the node it claims ('refused'). */
+  hostKeyStatus?: 'unconfirmed' | 'refused';
   /** The planned node this host is, when matched. */
   plannedNode?: string;
   matchedBy?: MatchedBy;
@@ -51,8 +57,13 @@ export interface DiscoveredHost {
 }
 
 export interface HostIdentity {
-  hostname: string;
+  /** What the host says its name is (absent when it was refused before it could tell). */
+  hostname?: string;
   hostKeyFingerprint: string;
+  /** The planned node whose card the app wrote this host key to: proof of which node it is. */
+  preparedFor?: string;
+  /** 'unconfirmed': nobody confirmed its key yet; 'refused': not the node it claims to be. Such hosts are never matched. */
+  hostKeyStatus?: 'unconfirmed' | 'refused';
 }
 
 export interface DiscoveryOptions {
@@ -140,10 +151,13 @@ export function matchPlannedNodes(
     taken.add(host);
   };
   const readOverSsh = (h: DiscoveredHost) => h.sources.includes('ssh');
+  const trusted = (h: DiscoveredHost) => h.hostKeyStatus === undefined;
   const byName = (h: DiscoveredHost) => h.sshReady && !readOverSsh(h) && !identifying.has(h.address);
   const named = (h: DiscoveredHost, n: PlannedNode, source: NameHit['source']) => (nameHits.get(h.address) ?? []).some((x) => x.source === source && x.node === n.hostname.toLowerCase());
-  for (const n of planned) assign(n, 'hostname', (h) => readOverSsh(h) && !!h.hostname && shortName(h.hostname) === n.hostname.toLowerCase());
-  for (const n of planned) if (n.hostKeyFingerprint) assign(n, 'host-key', (h) => h.hostKeyFingerprint === n.hostKeyFingerprint);
+  const is = (n: PlannedNode) => n.hostname.toLowerCase();
+  for (const n of planned) assign(n, 'hostname', (h) => readOverSsh(h) && trusted(h) && !!h.hostname && shortName(h.hostname) === is(n) && (!h.preparedFor || h.preparedFor.toLowerCase() === is(n)));
+  for (const n of planned) assign(n, 'host-key', (h) => trusted(h) && h.preparedFor?.toLowerCase() === is(n));
+  for (const n of planned) if (n.hostKeyFingerprint) assign(n, 'host-key', (h) => trusted(h) && h.hostKeyFingerprint === n.hostKeyFingerprint);
   for (const n of planned) assign(n, 'mdns', (h) => byName(h) && named(h, n, 'mdns'));
   for (const n of planned) assign(n, 'dns', (h) => byName(h) && named(h, n, 'dns'));
   for (const n of planned) assign(n, 'reverse-dns', (h) => byName(h) && (reverseNames.get(h.address) ?? []).some((r) => shortName(r) === n.hostname.toLowerCase()));
@@ -237,8 +251,12 @@ export async function discoverOnce(options: DiscoveryOptions): Promise<Discovery
       const id = await options.identify(h.address, port).catch(() => undefined);
       identifying.delete(h.address);
       if (id) {
-        h.hostname = id.hostname;
+        if (id.hostname) h.hostname = id.hostname;
         h.hostKeyFingerprint = id.hostKeyFingerprint;
+        if (id.preparedFor) h.preparedFor = id.preparedFor;
+        else delete h.preparedFor;
+        if (id.hostKeyStatus) h.hostKeyStatus = id.hostKeyStatus;
+        else delete h.hostKeyStatus;
         addSource(h, 'ssh');
       }
     }

@@ -11,7 +11,8 @@ import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabDns, type LabDnsRecord } from '../lab/network/lab-dns';
 import { discoverOnce, matchPlannedNodes, type DiscoveredHost } from './discovery';
-import { encodeMdnsQuery, mdnsQuery, NameLookup, nameLookupForSearch, type NameHit } from './name-lookup';
+import { encodeMdnsQuery, mdnsQuery, NameLookup, type NameHit } from './name-lookup';
+import { createRealEnvironment } from '../environment/real-environment';
 
 const prefix = `127.${randomInt(1, 255)}.${randomInt(0, 256)}`;
 const PORT = 2200 + randomInt(0, 5000);
@@ -141,13 +142,11 @@ describe('name lookups', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  it('asks only the lab DNS in practice mode, and sends no mDNS without a chosen interface', () => {
-    const practice = nameLookupForSearch({ practice: true, labDns: { host: labDns.host, port: labDns.port }, mdnsFrom: [''] });
-    expect(practice.lookup.dnsServers).toEqual([labDns.server]);
-    expect(practice.lookup.mdnsEnabled).toBe(false);
-    expect(practice.description).toMatch(/practice lab router's DNS server .*stand in for their 192\.168\.1\.x LAN addresses.*no mDNS/);
-    const noLabDns = nameLookupForSearch({ practice: true, mdnsFrom: [] });
-    expect(noLabDns.lookup.dnsServers).toEqual([]); // never the machine's own servers in practice mode
+  it('on real hardware asks the system DNS, and sends no mDNS without a chosen interface on this computer', async () => {
+    const plan = await createRealEnvironment().nameLookup({ chosen: [{ cidr: '192.168.50.0/24', interfaceName: 'eth0', localAddress: '', practice: false }] });
+    expect(plan.mdns).toEqual({ from: [], none: 'no-local-interface' });
+    expect(plan.lookup.mdnsEnabled).toBe(false);
+    expect(plan.dns.kind).toBe(plan.lookup.dnsServers.length ? 'system' : 'none');
   });
 });
 

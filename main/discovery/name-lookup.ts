@@ -233,21 +233,3 @@ export class NameLookup {
     });
   }
 }
-
-/**
- * The name lookups of one search. Practice mode asks only the lab router's DNS server (never the
- * machine's); mDNS goes out only from the chosen subnets' own interfaces (`mdnsFrom`), never for the
- * lab (its Ubuntu Pis run no avahi). `description` says so in one line for the log.
- */
-export function nameLookupForSearch(o: { practice: boolean; labDns?: { host: string; port: number }; mdnsFrom: readonly string[]; signal?: AbortSignal }): { lookup: NameLookup; description: string } {
-  const dnsServers = o.practice ? (o.labDns ? [`${o.labDns.host}:${o.labDns.port}`] : []) : undefined;
-  const mdnsFrom = o.mdnsFrom.filter(Boolean);
-  const lookup = new NameLookup({ ...(dnsServers ? { dnsServers } : {}), ...(mdnsFrom.length ? { mdns: { interfaces: mdnsFrom } } : {}), signal: o.signal });
-  const dns = lookup.dnsServers.length
-    ? o.practice
-      ? `the practice lab router's DNS server at ${lookup.dnsServers.join(', ')} (like dnsmasq; it answers with the Pis' lab addresses, which stand in for their 192.168.1.x LAN addresses)`
-      : `DNS (${lookup.dnsServers.join(', ')})`
-    : 'no DNS server';
-  const mdns = mdnsFrom.length ? `mDNS for <name>.local from ${mdnsFrom.join(', ')}` : o.practice ? 'no mDNS (the lab Pis run Ubuntu Server, which has no avahi)' : 'no mDNS (no chosen network is on this computer’s interfaces)';
-  return { lookup, description: `Looking the planned hostnames up by name: ${dns} for <name>, <name>.lan, <name>.home and reverse names; ${mdns}.` };
-}

@@ -5,7 +5,7 @@ import { verify } from 'unixcrypt';
 import { describe, expect, it } from 'vitest';
 import type { PlanDraft } from '../../preload/contract/plan';
 import { StateStore } from '../state/state-store';
-import { PlanService } from './plan-service';
+import { PlanService, planSlice } from './plan-service';
 import { wifiPsk } from './secrets';
 
 function draft(overrides: Partial<PlanDraft> = {}): PlanDraft {
@@ -27,7 +27,7 @@ function draft(overrides: Partial<PlanDraft> = {}): PlanDraft {
 async function service(): Promise<{ plans: PlanService; store: StateStore }> {
   const store = new StateStore(await mkdtemp(path.join(tmpdir(), 'pcw-plan-')));
   await store.load();
-  return { plans: new PlanService(store), store };
+  return { plans: new PlanService(store.slice(planSlice, 'real'), store.dataDir), store };
 }
 
 describe('wifiPsk', () => {
@@ -88,6 +88,6 @@ describe('PlanService', () => {
         expect.objectContaining({ path: 'network.wifi.passphrase', key: 'passphrase.length' }),
       ]),
     });
-    expect(store.state.plan).toBeNull();
+    expect(store.slice(planSlice, 'real').get().plan).toBeNull();
   });
 });

@@ -3,12 +3,13 @@
  * stored secrets in view, secrets are derived (PSK, password hash, key pair), and the window
  * only ever gets the PlanView back.
  */
+import { z } from 'zod';
 import { ErrorCode } from '../../preload/contract/errors';
 import type { PlanDraft, PlanView, StoredPlan } from '../../preload/contract/plan';
-import { supportedTimeZones } from '../../preload/contract/plan';
+import { storedPlan, supportedTimeZones } from '../../preload/contract/plan';
 import { validatePlanRules } from '../../preload/contract/plan-rules';
 import { AppError } from '../router/app-error';
-import type { StateStore } from '../state/state-store';
+import type { Slice, SliceDef } from '../state/state-store';
 import { ClusterKey, fingerprintOf } from './cluster-key';
 import { passwordHash, wifiPsk } from './secrets';
 
@@ -31,25 +32,44 @@ export function toPlanView(plan: StoredPlan): PlanView {
   };
 }
 
+/** The plan's slice of the state (one per world). */
+export const planSlice: SliceDef<{ plan: StoredPlan | null }> = {
+  id: 'plan',
+  version: 1,
+  schema: z.object({ plan: storedPlan.nullable() }),
+  initial: () => ({ plan: null }),
+};
+
 export class PlanService {
   readonly key: ClusterKey;
+  #listeners = new Set<(plan: StoredPlan) => void>();
 
-  constructor(private readonly store: StateStore) {
-    this.key = new ClusterKey(store.dataDir);
+  constructor(
+    private readonly slice: Slice<{ plan: StoredPlan | null }>,
+    /** Where the world keeps its files (the cluster key lives in `keys/`). */
+    dir: string,
+  ) {
+    this.key = new ClusterKey(dir);
   }
 
   get(): PlanView | null {
-    const plan = this.store.state.plan;
+    const plan = this.slice.get().plan;
     return plan ? toPlanView(plan) : null;
   }
 
   /** The stored plan with derived secrets, for services in main only. */
   stored(): StoredPlan | null {
-    return this.store.state.plan;
+    return this.slice.get().plan;
+  }
+
+  /** Called after every saved change of the plan. */
+  onChange(listener: (plan: StoredPlan) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async save(draft: PlanDraft): Promise<PlanView> {
-    const previous = this.store.state.plan;
+    const previous = this.slice.get().plan;
     const issues = validatePlanRules(draft, { storedWifiSsid: previous?.network.wifi?.ssid, timeZones: supportedTimeZones() });
     if (issues.length > 0) {
       throw new AppError(ErrorCode.INVALID_PARAMS, `The plan was not saved: ${issues.length} field(s) need fixing.`, { issues });
@@ -86,7 +106,8 @@ export class PlanService {
       timezone: draft.timezone,
       savedAt: Date.now(),
     };
-    await this.store.update((s) => ({ ...s, plan }));
+    await this.slice.update(() => ({ plan }));
+    for (const listener of this.#listeners) listener(plan);
     return toPlanView(plan);
   }
 }

@@ -4,15 +4,24 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PracticeView } from '../../preload/contract/practice';
 import { StateStore } from '../state/state-store';
-import { PracticeService } from './practice-service';
+import { PracticeService, practiceSlice } from './practice-service';
 
-async function start(dataDir?: string) {
+/** The service as the practice feature runs it; `setEnabled` stands for entering the practice world. */
+async function start(dataDir?: string, on = false) {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'pcw-practice-')));
   const store = new StateStore(dir);
   await store.load();
   const seen: PracticeView[] = [];
-  const practice = new PracticeService(store, (v) => seen.push(v));
-  await practice.restore();
+  let enabled = on;
+  const service = new PracticeService(store.slice(practiceSlice), dir, () => enabled, (v: PracticeView) => seen.push(v));
+  await service.restore();
+  if (on) await service.enter();
+  const practice = Object.assign(service, {
+    setEnabled: async (value: boolean) => {
+      enabled = value;
+      await (value ? service.enter() : service.leave());
+    },
+  });
   return { dir, practice, seen };
 }
 
@@ -59,7 +68,8 @@ describe('PracticeService', () => {
     await first.practice.setEnabled(true);
     const id = (await first.practice.newCard('ubuntu-22.04', 2)).cards[0]?.id ?? '';
     await first.practice.insertCard(id, 2);
-    const second = await start(first.dir);
+    await first.practice.setEnabled(false);
+    const second = await start(first.dir, true);
     expect(second.practice.view()).toMatchObject({ enabled: true, cards: [{ id, content: 'ubuntu-22.04', reader: 2 }] });
     expect(await second.practice.readers.list()).toHaveLength(1);
   });

@@ -1,7 +1,8 @@
 /**
  * Practice mode in the app: the shelf of virtual SD cards (image files under the data
- * directory), the practice card readers they go into, and — as the lab grows — the virtual Pis
- * they boot. State survives restarts; the window hears about every change.
+ * directory), the practice card readers they go into, the virtual Pis they boot and the lab
+ * that runs them. The shelf is app-wide (it survives switching practice mode off and on and
+ * restarting the app); the lab runs while the practice world is open (`enter`/`leave`).
  */
 import { createHash } from 'node:crypto';
 import { access, mkdir, rm } from 'node:fs/promises';
@@ -16,13 +17,14 @@ import type { Lab } from '../lab/lab';
 import type { LabClock } from '../lab/lab-clock';
 import { imageCard } from '../lab/pi/card-reader';
 import type { VirtualPi } from '../lab/pi/virtual-pi';
+import type { PracticeImageServer } from '../lab/imaging/image-server';
 import { parse as parseYaml } from 'yaml';
 import { openBootPartition } from '../disk/boot-partition';
 import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import type { VirtualCardContent } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
 import { AppError } from '../router/app-error';
-import type { StateStore } from '../state/state-store';
+import type { Slice, SliceDef } from '../state/state-store';
 
 export const PRACTICE_READERS = 2;
 const GB = 1_000_000_000;
@@ -55,10 +57,21 @@ async function choosePracticePort(base: string): Promise<number> {
 }
 const DEFAULT_SPEED = 10;
 
-const savedCards = z.array(practiceCard.omit({ device: true }));
-type SavedCard = z.infer<typeof savedCards>[number];
-/** `on`: the Pi was powered on when last seen, so it is powered on again when the app reopens. */
-const savedPis = z.array(z.object({ id: z.string(), on: z.boolean().optional() }));
+const savedCard = practiceCard.omit({ device: true });
+type SavedCard = z.infer<typeof savedCard>;
+/** `on`: the Pi was powered on when last seen, so it is powered on again when the lab starts again. */
+const savedPi = z.object({ id: z.string(), on: z.boolean().optional() });
+
+const shelf = z.object({ speed: z.number().positive().optional(), cards: z.array(savedCard).default([]), pis: z.array(savedPi).default([]) });
+export type PracticeShelf = z.infer<typeof shelf>;
+
+/** The practice shelf's slice (app-wide: the same lab whichever world the journey shows). */
+export const practiceSlice: SliceDef<PracticeShelf> = {
+  id: 'practice',
+  version: 1,
+  schema: shelf,
+  initial: () => ({ cards: [], pis: [] }),
+};
 
 function toContent(content: PracticeCardContent): VirtualCardContent {
   switch (content) {
@@ -81,12 +94,19 @@ export class PracticeService {
   #lab: Lab | undefined;
   #sshPort = 22;
   #labStarting: Promise<Lab> | undefined;
+  #imageServer: Promise<PracticeImageServer> | undefined;
+
+  /** Set while the practice world is being left: cards leaving readers then keep their place. */
+  #leaving = false;
 
   constructor(
-    private readonly store: StateStore,
+    private readonly slice: Slice<PracticeShelf>,
+    private readonly dataDir: string,
+    /** Whether the journey shows the practice world now. */
+    private readonly isOn: () => boolean,
     private readonly onChange: (view: PracticeView) => void,
   ) {
-    const labDir = path.join(store.dataDir, 'lab');
+    const labDir = path.join(dataDir, 'lab');
     this.#labDir = labDir;
     this.#cardsDir = path.join(labDir, 'cards');
     this.readers = new VirtualCardReaders({ dir: path.join(labDir, 'readers'), readers: PRACTICE_READERS });
@@ -96,7 +116,7 @@ export class PracticeService {
       let moved = false;
       for (const card of this.#cards) {
         const reader = held.get(this.#imagePath(card.id));
-        if (card.reader !== reader) {
+        if (card.reader !== reader && !this.#leaving) {
           moved = true;
           if (reader === undefined) {
             delete card.reader;
@@ -110,12 +130,11 @@ export class PracticeService {
   }
 
   get enabled(): boolean {
-    return this.store.state.records.practice === true;
+    return this.isOn();
   }
 
   get speed(): number {
-    const speed = this.store.state.records.practiceSpeed;
-    return typeof speed === 'number' ? speed : DEFAULT_SPEED;
+    return this.slice.get().speed ?? DEFAULT_SPEED;
   }
 
   view(): PracticeView {
@@ -133,8 +152,7 @@ export class PracticeService {
   }
 
   #savedPis(): string[] {
-    const saved = savedPis.safeParse(this.store.state.records.practicePis ?? []);
-    return saved.success ? saved.data.map((p) => p.id) : [];
+    return this.slice.get().pis.map((p) => p.id);
   }
 
   #piView(id: string): PracticePi {
@@ -164,7 +182,7 @@ export class PracticeService {
   async lab(): Promise<Lab> {
     if (this.#lab) return this.#lab;
     this.#labStarting ??= (async () => {
-      const loopbackBase = practiceLoopbackBase(this.store.dataDir);
+      const loopbackBase = practiceLoopbackBase(this.dataDir);
       this.#sshPort = await choosePracticePort(loopbackBase);
       const { Lab } = await import('../lab/lab');
       const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase, sshPort: this.#sshPort });
@@ -216,7 +234,7 @@ export class PracticeService {
     const lab = this.#lab;
     const running = () => (lab?.pis ?? []).filter((p) => p.state === 'running' || p.state === 'booting');
     return {
-      subnet: `${practiceLoopbackBase(this.store.dataDir)}.0/24`,
+      subnet: `${practiceLoopbackBase(this.dataDir)}.0/24`,
       sshPort: this.#sshPort,
       neighbourTable: () =>
         [
@@ -227,6 +245,26 @@ export class PracticeService {
     };
   }
 
+  /**
+   * Where this computer reaches a service at a lab LAN address: a Pi's 192.168.1.x maps to its
+   * loopback address; anything else is returned as it is.
+   */
+  reach(host: string, port: number): { host: string; port: number } {
+    const pi = this.#lab?.pis.find((p) => p.address === host);
+    // The API server a control plane serves on 16443 listens on the lab's API port (16443 when it was free).
+    if (pi && port === 16443 && this.#lab?.apis) return { host: pi.loopback, port: this.#lab.apis.port };
+    return pi ? { host: pi.loopback, port } : { host, port };
+  }
+
+  /** Power the practice Pi that runs `hostname` (as found on the lab) off or on. */
+  async powerByHostname(hostname: string, on: boolean): Promise<void> {
+    const lab = await this.lab();
+    // A Pi that is off has no hostname: the label on the card plugged into it says which node it is.
+    const pi = lab.pis.find((p) => p.hostname === hostname) ?? lab.pis.find((p) => this.#cards.some((c) => c.pi === p.id && c.preparedFor === hostname));
+    if (!pi) throw new AppError(ErrorCode.NOT_FOUND, `No practice Pi runs ${hostname}.`);
+    await this.power(pi.id, on);
+  }
+
   async addPi(): Promise<PracticeView> {
     this.#requireEnabled();
     const ids = this.#savedPis();
@@ -234,7 +272,7 @@ export class PracticeService {
     const lab = await this.lab();
     const pi = lab.addPi({ card: null });
     this.#attach(pi);
-    await this.store.update((s) => ({ ...s, records: { ...s.records, practicePis: [...savedPis.parse(s.records.practicePis ?? []), { id: pi.id }] } }));
+    await this.slice.update((s) => ({ ...s, pis: [...s.pis, { id: pi.id }] }));
     return this.#changed();
   }
 
@@ -266,11 +304,7 @@ export class PracticeService {
     const pi = await this.#pi(piId);
     if (on) await pi.powerOn();
     else await pi.powerOff({ abrupt: true });
-    await this.store.update((s) => {
-      const saved = savedPis.safeParse(s.records.practicePis ?? []);
-      const pis = (saved.success ? saved.data : []).map((p) => (p.id === pi.id ? { ...p, on } : p));
-      return { ...s, records: { ...s.records, practicePis: pis } };
-    });
+    await this.slice.update((s) => ({ ...s, pis: s.pis.map((p) => (p.id === pi.id ? { ...p, on } : p)) }));
     return this.#changed();
   }
 
@@ -283,7 +317,7 @@ export class PracticeService {
   }
 
   async setSpeed(speed: number): Promise<PracticeView> {
-    await this.store.update((s) => ({ ...s, records: { ...s.records, practiceSpeed: speed } }));
+    await this.slice.update((s) => ({ ...s, speed }));
     this.#lab?.clock.setSpeed(speed);
     return this.#changed();
   }
@@ -295,49 +329,75 @@ export class PracticeService {
     return pi;
   }
 
+  /**
+   * The practice lab's image mirror (Raspberry Pi Imager catalogue of Ubuntu-like images on
+   * 127.0.0.1) while practice mode is on, started on first use; the images are generated once
+   * into <dataDir>/lab/images. Imaging uses it instead of the real catalogue in practice mode.
+   */
+  async imageCatalogueUrl(): Promise<string | undefined> {
+    if (!this.enabled) return undefined;
+    this.#imageServer ??= (async () => {
+      const { practiceImages } = await import('../lab/imaging/practice-images');
+      const { PracticeImageServer } = await import('../lab/imaging/image-server');
+      return await PracticeImageServer.start(await practiceImages(path.join(this.#labDir, 'images')));
+    })();
+    this.#imageServer.catch(() => (this.#imageServer = undefined));
+    return (await this.#imageServer).catalogueUrl;
+  }
+
   /** Power every Pi off and stop the lab's servers. */
   async close(): Promise<void> {
     const lab = this.#lab;
     this.#lab = undefined;
+    const images = this.#imageServer;
+    this.#imageServer = undefined;
     await lab?.stop();
+    await images?.then((server) => server.close(), () => undefined);
   }
 
-  /** Load the shelf and put back the cards that were in readers when the app closed. */
+  /** Load the shelf (cards whose image file is gone are dropped). */
   async restore(): Promise<void> {
-    const saved = savedCards.safeParse(this.store.state.records.practiceCards ?? []);
-    if (!saved.success) return;
-    for (const card of saved.data) {
+    for (const card of this.slice.get().cards) {
       try {
         await access(this.#imagePath(card.id));
       } catch {
         continue; // the image is gone, so is the card
       }
-      const { reader, ...rest } = card;
-      this.#cards.push(rest);
+      const rest = { ...card };
       if (rest.pi !== undefined && !this.#savedPis().includes(rest.pi)) delete rest.pi;
-      if (this.enabled && reader !== undefined && reader <= PRACTICE_READERS) {
-        await this.readers.insert(reader, this.#imagePath(card.id), { locked: card.locked });
-      }
-    }
-    // Real Pis keep running while the app is closed; the practice lab lives in the app, so the
-    // Pis that were on are powered on again (a reboot, as after a power cut) when it reopens.
-    const on = savedPis.safeParse(this.store.state.records.practicePis ?? []);
-    const wereOn = on.success ? on.data.filter((p) => p.on).map((p) => p.id) : [];
-    if (this.enabled && wereOn.length > 0) {
-      const lab = await this.lab();
-      for (const id of wereOn) await lab.pi(id)?.powerOn();
+      this.#cards.push(rest);
     }
   }
 
-  async setEnabled(enabled: boolean): Promise<PracticeView> {
-    await this.store.update((s) => ({ ...s, records: { ...s.records, practice: enabled } }));
-    if (!enabled) {
+  /**
+   * The practice world opens: cards go back into the readers they were in, and the Pis that
+   * were on are powered on again (a reboot, as after a power cut; real Pis keep running while
+   * the app is closed, the lab lives in the app).
+   */
+  async enter(): Promise<void> {
+    for (const card of this.#cards) {
+      if (card.reader !== undefined && card.reader <= PRACTICE_READERS && !this.readers.slots()[card.reader - 1]?.card) {
+        await this.readers.insert(card.reader, this.#imagePath(card.id), { locked: card.locked });
+      }
+    }
+    const wereOn = this.slice.get().pis.filter((p) => p.on).map((p) => p.id);
+    if (wereOn.length > 0) {
+      const lab = await this.lab();
+      for (const id of wereOn) await lab.pi(id)?.powerOn();
+    }
+    this.onChange(this.view());
+  }
+
+  /** The practice world closes: the lab stops (its Pis off, as remembered), cards stay where they were. */
+  async leave(): Promise<void> {
+    this.#leaving = true;
+    try {
       for (const slot of this.readers.slots()) if (slot.card) await this.readers.eject(slot.reader);
       await this.close();
+    } finally {
+      this.#leaving = false;
     }
-    const view = this.view();
-    this.onChange(view);
-    return view;
+    this.onChange(this.view());
   }
 
   async newCard(content: PracticeCardContent, sizeGB: number): Promise<PracticeView> {
@@ -437,6 +497,6 @@ export class PracticeService {
 
   async #persist(): Promise<void> {
     const cards = this.#cards.map((c) => ({ ...c }));
-    await this.store.update((s) => ({ ...s, records: { ...s.records, practiceCards: cards } }));
+    await this.slice.update((s) => ({ ...s, cards }));
   }
 }

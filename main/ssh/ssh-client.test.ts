@@ -8,7 +8,8 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KnownHostsStore } from './known-hosts';
+import { generateEd25519 } from './keygen';
+import { fingerprintOf, KnownHostsStore, publicKeyBlob } from './known-hosts';
 import { rebootAndReconnect, readBootId } from './reboot';
 import { connectSsh, type SshConnectOptions } from './ssh-client';
 import type { SshError } from './ssh-errors';
@@ -78,6 +79,42 @@ describe('SSH client (in-process server)', () => {
     const s = await server(3, { password: 'ubuntu' });
     const err = await rejection(connectSsh(target(s, { password: 'ubuntu', onNewHostKey: () => false })));
     expect(err.code).toBe('HOST_KEY_REJECTED');
+    expect(await knownHosts.list()).toEqual([]);
+  });
+
+  it("trusts the key the app wrote to a prepared node's card without asking, and pins it where the node answers", async () => {
+    const s = await server(11, { password: 'ubuntu' });
+    await knownHosts.pinNode('pi-01', s.hostKeyBlob);
+    const asked: string[] = [];
+    const conn = await connectSsh(target(s, { password: 'ubuntu', onNewHostKey: (key) => (asked.push(key.fingerprint), false) }));
+    expect(conn.hostKey.preparedFor).toBe('pi-01');
+    expect(conn.hostKeyTrust).toBe('prepared');
+    conn.close();
+    expect(asked).toEqual([]);
+    expect(await knownHosts.list()).toEqual([expect.objectContaining({ host: s.address, port: s.port, fingerprint: fingerprintOf(s.hostKeyBlob) })]);
+  });
+
+  it("refuses another key at a prepared node's planned address as not that node, before logging in", async () => {
+    const s = await server(12, { password: 'ubuntu' });
+    const pi01 = generateEd25519().public;
+    // The planned static address as OpenSSH labels a non-default port.
+    await knownHosts.pinNode('pi-01', publicKeyBlob(pi01), [`[${s.address}]:${s.port}`]);
+    const err = await rejection(connectSsh(target(s, { password: 'ubuntu' })));
+    expect(err.code).toBe('HOST_KEY_NOT_PREPARED');
+    expect(err.message).toContain(`not the key ${fingerprintOf(publicKeyBlob(pi01))} the app wrote to pi-01's card`);
+    expect(err.hostKeyChange).toMatchObject({ preparedNode: 'pi-01', presentedFingerprint: fingerprintOf(s.hostKeyBlob) });
+    expect(s.connections).toBe(1);
+    expect(await knownHosts.list()).toEqual([]);
+  });
+
+  it("logs in without pinning when the caller only wants to ask an unconfirmed host its name", async () => {
+    const s = await server(13, { password: 'ubuntu', onExec: (cmd) => (cmd === 'hostname' ? { stdout: 'vm-1\n' } : undefined) });
+    let blob: Buffer | undefined;
+    const conn = await connectSsh(target(s, { password: 'ubuntu', onNewHostKey: (_key, keyBlob) => ((blob = keyBlob), 'unconfirmed') }));
+    expect(conn.hostKeyTrust).toBe('unconfirmed');
+    expect((await conn.exec('hostname')).stdout).toBe('vm-1\n');
+    conn.close();
+    expect(blob?.equals(s.hostKeyBlob)).toBe(true);
     expect(await knownHosts.list()).toEqual([]);
   });
 

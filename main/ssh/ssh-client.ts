@@ -3,8 +3,11 @@
  * - Login with the cluster private key (0600 file, never logged or returned), the password as fallback
  *   (password and keyboard-interactive), and Ubuntu's forced first-login password change when the
  *   caller supplies the new password.
- * - Host keys trusted on first use (fingerprint shown as OpenSSH does) and pinned in a KnownHostsStore;
- *   a changed key refuses with HOST_KEY_CHANGED.
+ * - Host keys checked against a KnownHostsStore (fingerprints shown as OpenSSH does): a pinned key
+ *   passes; the key the app wrote to a prepared node's card passes and is pinned at that address; a
+ *   prepared node's planned address answering with another key refuses with HOST_KEY_NOT_PREPARED;
+ *   a changed key refuses with HOST_KEY_CHANGED; a key never seen is the caller's decision
+ *   (`onNewHostKey`: pin it, refuse, or log in unpinned only to ask the host who it is).
  * - `exec` streams output, runs under sudo without echoing the password (and redacts it should a
  *   command print it; login passwords are never sent into a command, and redacting them would mangle
  *   output such as the default hostname `ubuntu`), and honours timeouts and AbortSignals.
@@ -14,7 +17,7 @@ import ssh2 from 'ssh2'; // CommonJS: default import works under both Node ESM a
 import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel } from 'ssh2';
 import { fingerprintOf, keyTypeOf, type KnownHostsStore } from './known-hosts';
 import { changeExpiredPassword, isPasswordExpiredNotice, kbdInteractiveAnswer } from './password-change';
-import { SshError, hostKeyChangedMessage, hostLabel, toSshError } from './ssh-errors';
+import { SshError, hostKeyChangedMessage, hostLabel, notPreparedMessage, toSshError } from './ssh-errors';
 import { sudoSession, type SudoOptions } from './sudo';
 
 export interface HostKeyInfo {
@@ -23,7 +26,19 @@ export interface HostKeyInfo {
   keyType: string;
   /** `SHA256:` + unpadded base64, exactly as `ssh` and `ssh-keygen -l` print it. */
   fingerprint: string;
+  /** The planned node whose card the app wrote this key to. */
+  preparedFor?: string;
 }
+
+/**
+ * What to do with a key never seen: true pins it, false refuses (HOST_KEY_REJECTED; throw an
+ * SshError for a more precise refusal), 'unconfirmed' logs in without pinning it, only so the
+ * caller can ask the host its name: nothing else may be sent over such a connection.
+ */
+export type NewHostKeyDecision = boolean | 'unconfirmed';
+
+/** How the connection's host key was trusted. */
+export type HostKeyTrust = 'pinned' | 'prepared' | 'unconfirmed';
 
 export interface SshConnectOptions {
   host: string;
@@ -37,8 +52,11 @@ export interface SshConnectOptions {
   /** Set when the server forces a password change on first login (Ubuntu's ubuntu/ubuntu). */
   newPassword?: string;
   knownHosts: KnownHostsStore;
-  /** Asked when a host is seen for the first time; resolve true to trust and pin it. Default: trust. */
-  onNewHostKey?: (key: HostKeyInfo) => boolean | Promise<boolean>;
+  /**
+   * Asked when a key is seen for the first time (not pinned at this address, not a prepared
+   * node's). Default: trust and pin it (tests and tools; the app always decides itself).
+   */
+  onNewHostKey?: (key: HostKeyInfo, keyBlob: Buffer) => NewHostKeyDecision | Promise<NewHostKeyDecision>;
   /** Handshake + login deadline. Default 20 s. */
   connectTimeoutMs?: number;
   /** SSH keepalive interval; the connection is dropped after 3 unanswered. Default 15 s. */
@@ -80,6 +98,8 @@ export class SshConnection {
     readonly authMethod: AuthMethodUsed,
     /** True when this login changed an expired password to `newPassword`. */
     readonly passwordChanged: boolean,
+    /** 'unconfirmed': the key is not trusted; the connection may only be used to ask the host its name. */
+    readonly hostKeyTrust: HostKeyTrust = 'pinned',
   ) {
     // Late errors (keepalive timeout, reset) end in 'close', which marks the connection closed.
     client.on('error', () => undefined);
@@ -216,6 +236,7 @@ async function readPrivateKey(path: string): Promise<Buffer> {
 interface Login {
   client: Client;
   hostKey: HostKeyInfo;
+  hostKeyTrust: HostKeyTrust;
   authMethod: AuthMethodUsed;
 }
 
@@ -227,6 +248,7 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
   const client = new ssh2.Client();
   let hostKeyError: SshError | undefined;
   let hostKey: HostKeyInfo | undefined;
+  let hostKeyTrust: HostKeyTrust = 'pinned';
   let lastMethod: AuthMethodUsed = 'publickey';
 
   const methods: AnyAuthMethod[] = [];
@@ -257,7 +279,7 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
       if (err) {
         client.end();
         reject(err);
-      } else resolve({ client, hostKey: hostKey!, authMethod: lastMethod });
+      } else resolve({ client, hostKey: hostKey!, hostKeyTrust, authMethod: lastMethod });
     };
     client.once('ready', () => done());
     client.on('error', (err) => done(hostKeyError ?? toSshError(err, label, timeoutMs)));
@@ -275,7 +297,10 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
         hostKey = { host: options.host, port, keyType: keyTypeOf(blob), fingerprint: fingerprintOf(blob) };
         const presented = hostKey;
         void verifyHostKey(options, presented, blob).then(
-          () => verify(true),
+          (trust) => {
+            hostKeyTrust = trust;
+            verify(true);
+          },
           (err: SshError) => {
             hostKeyError = err;
             verify(false);
@@ -292,24 +317,33 @@ async function login(options: SshConnectOptions, key: Buffer | undefined, passwo
   });
 }
 
-async function verifyHostKey(options: SshConnectOptions, presented: HostKeyInfo, blob: Buffer): Promise<void> {
+async function verifyHostKey(options: SshConnectOptions, presented: HostKeyInfo, blob: Buffer): Promise<HostKeyTrust> {
   const check = await options.knownHosts.check(presented.host, presented.port, blob);
   const label = hostLabel(presented.host, presented.port);
-  if (check.status === 'trusted') return;
-  if (check.status === 'changed') {
-    throw new SshError('HOST_KEY_CHANGED', hostKeyChangedMessage(label, check.pinnedFingerprint, presented.fingerprint, options.knownHosts.path), label, {
-      host: presented.host,
-      port: presented.port,
-      pinnedFingerprint: check.pinnedFingerprint,
-      presentedFingerprint: presented.fingerprint,
-      keyType: presented.keyType,
-    });
+  if (check.status === 'trusted') {
+    if (check.node) presented.preparedFor = check.node;
+    return check.node ? 'prepared' : 'pinned';
   }
-  const accepted = options.onNewHostKey ? await options.onNewHostKey(presented) : true;
-  if (!accepted) {
+  if (check.status === 'prepared') {
+    // The key the app wrote to that node's card: the node answers here now; the pin follows it.
+    presented.preparedFor = check.node;
+    await options.knownHosts.pin(presented.host, presented.port, blob);
+    return 'prepared';
+  }
+  if (check.status === 'changed') {
+    const change = { host: presented.host, port: presented.port, pinnedFingerprint: check.pinnedFingerprint, presentedFingerprint: presented.fingerprint, keyType: presented.keyType };
+    if (check.node) {
+      throw new SshError('HOST_KEY_NOT_PREPARED', notPreparedMessage(label, check.node, check.pinnedFingerprint, presented.fingerprint), label, { ...change, preparedNode: check.node });
+    }
+    throw new SshError('HOST_KEY_CHANGED', hostKeyChangedMessage(label, check.pinnedFingerprint, presented.fingerprint, options.knownHosts.path), label, change);
+  }
+  const decision = options.onNewHostKey ? await options.onNewHostKey(presented, blob) : true;
+  if (decision === 'unconfirmed') return 'unconfirmed';
+  if (!decision) {
     throw new SshError('HOST_KEY_REJECTED', `You did not trust the host key ${presented.fingerprint} of ${label}, so the app did not log in. Compare it with the key the Pi shows on its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).`, label);
   }
   await options.knownHosts.pin(presented.host, presented.port, blob);
+  return 'pinned';
 }
 
 /** Runs `true` to find out whether the login lands in a usable session or a forced password change. */
@@ -326,7 +360,7 @@ async function passwordExpired(client: Client): Promise<boolean> {
 }
 
 /**
- * Connects and logs in. Throws SshError: AUTH_FAILED, HOST_UNREACHABLE, TIMEOUT, HOST_KEY_CHANGED,
+ * Connects and logs in. Throws SshError: AUTH_FAILED, HOST_UNREACHABLE, TIMEOUT, HOST_KEY_CHANGED, HOST_KEY_NOT_PREPARED,
  * HOST_KEY_REJECTED, PASSWORD_EXPIRED (no `newPassword` given), PASSWORD_CHANGE_FAILED, KEY_FILE_*, ABORTED.
  */
 export async function connectSsh(options: SshConnectOptions): Promise<SshConnection> {
@@ -334,7 +368,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
   const key = options.privateKeyPath ? await readPrivateKey(options.privateKeyPath) : undefined;
   const first = await login(options, key, options.password);
   if (!(await passwordExpired(first.client))) {
-    return new SshConnection(first.client, first.hostKey, first.authMethod, false);
+    return new SshConnection(first.client, first.hostKey, first.authMethod, false, first.hostKeyTrust);
   }
   if (!options.newPassword || options.password === undefined) {
     first.client.end();
@@ -343,5 +377,5 @@ export async function connectSsh(options: SshConnectOptions): Promise<SshConnect
   await changeExpiredPassword(first.client, label, options.password, options.newPassword);
   // The server disconnects after the change; log in again with the new password.
   const second = await login({ ...options, password: options.newPassword }, key, options.newPassword);
-  return new SshConnection(second.client, second.hostKey, second.authMethod, true);
+  return new SshConnection(second.client, second.hostKey, second.authMethod, true, second.hostKeyTrust);
 }

@@ -10,6 +10,10 @@ export type SshErrorCode =
   | 'ABORTED'
   | 'HOST_KEY_CHANGED'
   | 'HOST_KEY_REJECTED'
+  /** The host answers where, or as, a node the app prepared, with a key that is not the one written to that node's card. */
+  | 'HOST_KEY_NOT_PREPARED'
+  /** First contact with a host whose key nobody confirmed yet (the app never trusts on first use silently). */
+  | 'HOST_KEY_UNCONFIRMED'
   | 'SUDO_PASSWORD_REQUIRED'
   | 'SUDO_PASSWORD_WRONG'
   | 'SUDO_NOT_ALLOWED'
@@ -19,13 +23,15 @@ export type SshErrorCode =
   | 'KEY_FILE_UNREADABLE'
   | 'CONNECTION_LOST';
 
-/** For HOST_KEY_CHANGED: the pinned and the presented key, so the app can ask the user. */
+/** For HOST_KEY_CHANGED and HOST_KEY_NOT_PREPARED: the pinned and the presented key, so the app can ask or explain. */
 export interface HostKeyChange {
   host: string;
   port: number;
   pinnedFingerprint: string;
   presentedFingerprint: string;
   keyType: string;
+  /** HOST_KEY_NOT_PREPARED: the node whose card holds the pinned key (the host is not that node). */
+  preparedNode?: string;
 }
 
 export class SshError extends Error {
@@ -52,6 +58,32 @@ export function hostKeyChangedMessage(label: string, pinned: string, presented: 
     'This is expected if you re-imaged the SD card or re-installed this Pi, because a fresh system generates new host keys. ' +
     'If you did not, someone on the network may be pretending to be this Pi (a man-in-the-middle attack), so nothing was sent to it. ' +
     `If you re-installed it, choose "Forget this host key" (or remove its line from ${knownHostsPath}) and connect again to trust the new key; otherwise check your network before going on.`
+  );
+}
+
+/** The explanation when a host answers at a prepared node's planned address with a key the app did not write. */
+export function notPreparedMessage(label: string, node: string, expected: string, presented: string): string {
+  return (
+    `${label} is ${node}'s planned address, but it answered with the host key ${presented}, not the key ${expected} the app wrote to ${node}'s card. ` +
+    `Something other than the Pi the app prepared is answering there (a device pretending to be ${node}), so the app refused it and sent it nothing. ` +
+    `If you wrote ${node}'s card yourself or with another tool, prepare it again in step 2 so the app knows its key; otherwise check your network.`
+  );
+}
+
+/** The explanation when a host says it is a prepared node but presents a key the app did not write to that node's card. */
+export function claimsPreparedNodeMessage(label: string, node: string, expected: string, presented: string): string {
+  return (
+    `${label} says it is ${node}, but its host key ${presented} is not the key ${expected} the app wrote to ${node}'s card. ` +
+    `A device is pretending to be ${node}: the app refused it (it only read its hostname; no password, no other command). ` +
+    `If you wrote ${node}'s card yourself or with another tool, prepare it again in step 2 so the app knows its key; otherwise check your network.`
+  );
+}
+
+/** The explanation when a job meets a host whose key nobody confirmed. */
+export function unconfirmedMessage(label: string, fingerprint: string): string {
+  return (
+    `The app has not met ${label} before, and its host key ${fingerprint} is not confirmed, so nothing was sent to it. ` +
+    'Confirm the key in step 3 (Boot & discover) after comparing it with the one the machine shows itself (sudo ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub).'
   );
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { Connection, Server, ServerChannel } from 'ssh2';
+import type { Connection, ParsedKey, Server, ServerChannel } from 'ssh2';
 import { generateEd25519 } from './keygen';
 
 export interface ExecReply {
@@ -27,12 +27,16 @@ export interface TestServerOptions {
   kbdAccept?: (answers: string[]) => boolean;
   /** Replies to exec requests (undefined: the command never ends); `true`, `reboot` and the boot id are built in. */
   onExec?: (command: string, channel: ServerChannel) => ExecReply | undefined;
+  /** Its host key (OpenSSH private key); a new ed25519 key by default. */
+  hostKey?: string;
+  /** Public keys (OpenSSH lines) accepted for "publickey" auth; omit to refuse that method. */
+  authorizedKeys?: string[];
 }
 
 export class Ssh2TestServer {
   private server!: Server;
   private readonly clients = new Set<Connection>();
-  private readonly hostKey = generateEd25519().private;
+  private readonly hostKey: string;
   port = 0;
   bootId = randomUUID();
   connections = 0;
@@ -40,6 +44,12 @@ export class Ssh2TestServer {
 
   private constructor(private readonly options: TestServerOptions) {
     this.port = options.port ?? 0;
+    this.hostKey = options.hostKey ?? generateEd25519().private;
+  }
+
+  /** The public key blob of its host key (what a client pins). */
+  get hostKeyBlob(): Buffer {
+    return parsePublicKey(this.hostKey)!.getPublicSSH();
   }
 
   get address(): string {
@@ -70,6 +80,12 @@ export class Ssh2TestServer {
     client.on('authentication', (ctx) => {
       const o = this.options;
       if (ctx.method === 'password' && o.password !== undefined && ctx.password === o.password) return ctx.accept();
+      if (ctx.method === 'publickey' && o.authorizedKeys) {
+        const key = o.authorizedKeys.map(parsePublicKey).find((k) => k?.getPublicSSH().equals(ctx.key.data));
+        if (!key) return ctx.reject();
+        if (!ctx.signature) return ctx.accept(); // the client asks whether the key would do
+        return key.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) ? ctx.accept() : ctx.reject();
+      }
       if (ctx.method === 'keyboard-interactive' && o.kbdPrompts) {
         return ctx.prompt(o.kbdPrompts.map((prompt) => ({ prompt, echo: false })), (answers) => {
           this.kbdAnswers.push(answers);
@@ -77,7 +93,7 @@ export class Ssh2TestServer {
           else ctx.reject();
         });
       }
-      const methods = [o.password !== undefined ? 'password' : undefined, o.kbdPrompts ? 'keyboard-interactive' : undefined].filter((m): m is 'password' => !!m);
+      const methods = [o.authorizedKeys ? 'publickey' : undefined, o.password !== undefined ? 'password' : undefined, o.kbdPrompts ? 'keyboard-interactive' : undefined].filter((m): m is 'password' => !!m);
       ctx.reject(methods);
     });
     client.on('ready', () => {
@@ -117,6 +133,11 @@ export class Ssh2TestServer {
     for (const c of this.clients) c.end();
     return closed;
   }
+}
+
+function parsePublicKey(line: string): ParsedKey | undefined {
+  const key = ssh2.utils.parseKey(line);
+  return key instanceof Error ? undefined : Array.isArray(key) ? key[0] : key;
 }
 
 function reply(ch: ServerChannel, r: ExecReply): void {

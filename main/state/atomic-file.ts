@@ -1,4 +1,8 @@
-/** Write a file atomically: temp file in the same folder, fsync, rename. Readers never see half a file. */
+/**
+ * Write a file atomically: temp file in the same folder, fsync, rename, then fsync the folder so
+ * the rename itself survives a power cut. Readers never see half a file; a failed write leaves
+ * the old file as it was and no temp file behind.
+ */
 import { open, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -20,5 +24,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+  await syncFolder(path.dirname(file));
+}
+
+/** fsync of a directory (POSIX); Windows cannot open folders this way and makes renames durable itself. */
+async function syncFolder(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // some file systems (and Docker volumes) refuse fsync on folders: the data itself is synced
+  } finally {
+    await handle.close();
   }
 }

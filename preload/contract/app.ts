@@ -20,14 +20,27 @@ export type Theme = z.infer<typeof theme>;
 export const preferences = z.object({ language, theme, currentStep: stepId });
 export type Preferences = z.infer<typeof preferences>;
 
+export const world = z.enum(['real', 'practice']);
+export type World = z.infer<typeof world>;
+
+/** Why a step cannot be entered yet; the window words each code. */
+export const stepLock = z.enum(['coming-later', 'needs-plan', 'needs-cluster', 'needs-deployment']);
+export type StepLock = z.infer<typeof stepLock>;
+
+export const recoveryCode = z.enum(['UNREADABLE', 'NOT_JSON', 'UNKNOWN_FORMAT', 'SLICE_RESET', 'NOT_SAVED']);
+
 export const appState = z.object({
   preferences,
+  /** The world the journey shows: real hardware, or the practice lab (kept apart). */
+  world,
   steps: z.record(stepId, stepStatus),
-  /** Steps the app can take the user through today; the rest show what they will do. */
+  /** Steps the app can take the user through now. */
   available: z.array(stepId),
+  /** The others, with why. */
+  locked: z.partialRecord(stepId, stepLock),
   plan: planView.nullable(),
-  /** Set when the state file could not be read and was kept aside. */
-  recovered: z.object({ keptAs: z.string(), reason: z.string() }).optional(),
+  /** Set when the state file (or a part of it) could not be read and was kept aside. */
+  recovered: z.object({ keptAs: z.string(), code: recoveryCode, detail: z.string() }).optional(),
   dataDir: z.string(),
   host: z.enum(['electron', 'browser']),
 });

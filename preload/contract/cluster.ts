@@ -56,6 +56,15 @@ export type ClusterState = z.infer<typeof clusterState>;
 
 const nodeName = z.string().min(1).max(63);
 
+/** What adding the cluster to ~/.kube/config would change, shown before asking. */
+export const kubeconfigMergePreview = z.object({
+  path: z.string(),
+  exists: z.boolean(),
+  entries: z.array(z.object({ kind: z.enum(['cluster', 'user', 'context']), name: z.string(), replaces: z.boolean() })),
+  context: z.string(),
+});
+export type KubeconfigMergePreview = z.infer<typeof kubeconfigMergePreview>;
+
 export const clusterMethods = {
   'cluster.state': method(z.object({}).strict(), clusterState, 'Last preflight report and the cluster formed, if any.'),
   'cluster.preflight': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Connect to every found node and check it (a job).'),
@@ -68,6 +77,7 @@ export const clusterMethods = {
   ),
   'cluster.removeNode': method(z.object({ node: nodeName }).strict(), z.object({ jobId: z.string() }), 'Remove a node as the tutorial does: leave on the node, remove-node on the control plane (--force when the node is unreachable).'),
   'cluster.reset': method(z.object({}).strict(), z.object({ jobId: z.string() }), 'Take the cluster apart: every other node leaves and is removed; MicroK8s stays installed.'),
+  'cluster.kubeconfigMergePreview': method(z.object({}).strict(), kubeconfigMergePreview, 'What merging the kubeconfig into ~/.kube/config would add or replace (nothing is written).'),
   'cluster.mergeKubeconfig': method(z.object({}).strict(), z.object({ path: z.string(), backupPath: z.string().optional() }), 'Add the cluster to ~/.kube/config (the old file is backed up first).'),
 };
 

@@ -19,6 +19,10 @@ export const ErrorCode = {
   NEEDS_ADMIN: 'NEEDS_ADMIN',
   /** A remote host's SSH key changed since it was first trusted. */
   HOST_KEY_CHANGED: 'HOST_KEY_CHANGED',
+  /** A host answered as, or at the planned address of, a node the app prepared, with a key the app did not write to that node's card. */
+  HOST_KEY_NOT_PREPARED: 'HOST_KEY_NOT_PREPARED',
+  /** A host the app never met and whose key the user has not confirmed yet (step 3 asks). */
+  HOST_KEY_UNCONFIRMED: 'HOST_KEY_UNCONFIRMED',
   /** A known failure with a specific explanation in the message. */
   FAILED: 'FAILED',
   /** A bug: main threw something unexpected or returned a result that breaks the contract. */

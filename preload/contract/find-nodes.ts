@@ -41,6 +41,8 @@ export const foundHost = z.object({
   fingerprint: z.string().optional(),
   plannedNode: z.string().optional(),
   matchedBy: z.enum(['hostname', 'host-key', 'reverse-dns', 'dns', 'mdns']).optional(),
+  /** 'unconfirmed': its key waits for the user's confirmation; 'refused': not the node it claims to be. */
+  hostKeyStatus: z.enum(['unconfirmed', 'refused']).optional(),
 });
 export type FoundHost = z.infer<typeof foundHost>;
 
@@ -62,6 +64,40 @@ export const hostKeyChange = z.object({
 });
 export type HostKeyChangeView = z.infer<typeof hostKeyChange>;
 
+const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.');
+
+/**
+ * First contact with a host the app did not prepare (a card imaged elsewhere, a VM): the app only
+ * asked its name; nothing else is sent to it until the user confirms exactly this key.
+ */
+export const unconfirmedHost = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  keyType: z.string(),
+  fingerprint: z.string(),
+  /** What it says its hostname is. */
+  hostname: z.string().optional(),
+  seenAt: z.number(),
+});
+export type UnconfirmedHostView = z.infer<typeof unconfirmedHost>;
+
+/**
+ * A host refused because it is not the node it claims to be: it says it is (`hostname`), or answers
+ * at the planned address of (`address`), a node whose card the app prepared, with another key.
+ */
+export const refusedHost = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  node: z.string(),
+  reason: z.enum(['hostname', 'address']),
+  keyType: z.string(),
+  /** The key the app wrote to the node's card. */
+  expectedFingerprint: z.string(),
+  presentedFingerprint: z.string(),
+  seenAt: z.number(),
+});
+export type RefusedHostView = z.infer<typeof refusedHost>;
+
 export const findNodesState = z.object({
   /** The running search job, if any. */
   jobId: z.string().optional(),
@@ -72,6 +108,12 @@ export const findNodesState = z.object({
   missing: z.array(z.string()),
   /** Hosts refused because their SSH host key changed. */
   hostKeyChanges: z.array(hostKeyChange),
+  /** Hosts met for the first time whose key waits for the user's confirmation (`findNodes.confirmHostKey`). */
+  unconfirmedHosts: z.array(unconfirmedHost),
+  /** Hosts refused for pretending to be a node the app prepared. */
+  refusedHosts: z.array(refusedHost),
+  /** Planned node -> fingerprint of the host key the app wrote to its card (known before it ever answers). */
+  preparedKeys: z.record(z.string(), z.string()),
 });
 export type FindNodesState = z.infer<typeof findNodesState>;
 
@@ -97,11 +139,23 @@ export const findNodesMethods = {
         host: z.string().min(1).max(253),
         port: z.number().int().min(1).max(65535),
         /** The new key the user was shown; only exactly this key will be trusted. */
-        fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'A fingerprint looks like SHA256: followed by 43 characters.'),
+        fingerprint,
       })
       .strict(),
     findNodesState,
     'After the user confirms the host was re-installed: forget its old key and trust exactly the new one on the next connection.',
+  ),
+  'findNodes.confirmHostKey': method(
+    z
+      .object({
+        host: z.string().min(1).max(253),
+        port: z.number().int().min(1).max(65535),
+        /** The key the user was shown for this first contact; exactly this key is pinned. */
+        fingerprint,
+      })
+      .strict(),
+    findNodesState,
+    'First contact with a host the app did not prepare: the user compared its key and trusts exactly that key from now on.',
   ),
 };
 

@@ -7,7 +7,10 @@ import { appEvents, appMethods } from './app';
 import { cardsEvents, cardsMethods } from './cards';
 import { clusterEvents, clusterMethods } from './cluster';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
+import { imagingEvents, imagingMethods } from './imaging';
 import { jobEvents, jobMethods } from './jobs';
+import { lessonsEvents, lessonsMethods } from './lessons';
+import { liveClusterEvents, liveClusterMethods } from './live-cluster';
 import { planMethods } from './plan';
 import { practiceEvents, practiceMethods } from './practice';
 
@@ -17,8 +20,11 @@ export const methods = {
   ...jobMethods,
   ...practiceMethods,
   ...cardsMethods,
+  ...imagingMethods,
   ...findNodesMethods,
   ...clusterMethods,
+  ...liveClusterMethods,
+  ...lessonsMethods,
 };
 
 export const events = {
@@ -26,8 +32,11 @@ export const events = {
   ...jobEvents,
   ...practiceEvents,
   ...cardsEvents,
+  ...imagingEvents,
   ...findNodesEvents,
   ...clusterEvents,
+  ...liveClusterEvents,
+  ...lessonsEvents,
 };
 
 export type Methods = typeof methods;

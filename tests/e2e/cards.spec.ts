@@ -4,11 +4,11 @@ import { defaultPlanInPractice, expect, test } from './fixtures';
 test.describe('Prepare SD cards', () => {
   test('prepares two practice cards through the UI, one per node, and shows their reports', async ({ app }) => {
     const page = await app.start();
+    await page.getByRole('switch', { name: 'Practice mode' }).check();
     await page.getByLabel('Cluster name').fill('home-lab');
     await page.getByRole('button', { name: 'Save plan' }).click();
     await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
 
-    await page.getByRole('switch', { name: 'Practice mode' }).check();
     const lab = page.getByRole('region', { name: 'Practice lab' });
     const shelf = lab.getByRole('list', { name: 'Card shelf' });
     for (const reader of [1, 2]) {
@@ -57,7 +57,7 @@ test.describe('Prepare SD cards', () => {
 
     await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
     await page.getByRole('button', { name: 'Prepare all cards' }).click();
-    const status = page.getByText('Next: insert a card for pi-01');
+    const status = page.getByText('Preparing every card, one at a time (card 1 of 2): insert the card for pi-01');
     await expect(status).toBeVisible();
     const offer = page.getByRole('button', { name: 'Or write all 2 cards at once…' });
     for (const reader of [1, 2]) {

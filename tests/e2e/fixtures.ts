@@ -102,12 +102,52 @@ export const test = base.extend<{ host: HostKind; app: AppFixture }, { browser: 
 
 export { expect } from '@playwright/test';
 
-/** Saves the default plan and turns practice mode on at a lab speed; returns the practice panel. */
+/** Turns practice mode on at a lab speed and saves the default plan there; returns the practice panel. */
 export async function defaultPlanInPractice(page: Page, speed = '60') {
-  await page.getByRole('button', { name: 'Save plan' }).click();
-  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   await page.getByRole('switch', { name: 'Practice mode' }).check();
   const lab = page.getByRole('region', { name: 'Practice lab' });
   await lab.getByLabel('Lab speed').selectOption(speed);
+  await page.getByRole('button', { name: 'Save plan' }).click();
+  await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   return lab;
+}
+
+/**
+ * The practice journey by clicking, from an empty app to a formed cluster of `count` nodes
+ * (pi-01 the control plane): plan, cards, virtual Pis, discovery, install. Lessons start here.
+ */
+export async function formClusterByClicking(page: Page, count = 2, speed = '60'): Promise<void> {
+  const lab = await defaultPlanInPractice(page, speed);
+  if (count !== 2) {
+    await page.getByLabel('Number of nodes').fill(String(count));
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
+  }
+  const shelf = lab.getByRole('list', { name: 'Card shelf' });
+  await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
+  for (let n = 1; n <= count; n++) {
+    await lab.getByRole('button', { name: 'Make card' }).click();
+    await expect(shelf.getByRole('listitem')).toHaveCount(n);
+    await shelf.getByLabel(`Put into… Card ${n}`).selectOption({ label: 'Practice reader 1' });
+    await page.locator(`[data-node="pi-0${n}"]`).getByRole('button', { name: /^Prepare/ }).click();
+    const drives = page.getByRole('list', { name: 'Cards in this computer' });
+    await drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: `Choose for pi-0${n}` }).click({ timeout: 30_000 });
+    const single = page.getByRole('dialog', { name: 'Write to this card?' });
+    await single.getByRole('checkbox').first().check();
+    await single.getByRole('button', { name: 'Write and verify' }).click();
+    await expect(page.getByTestId(`card-status-pi-0${n}`)).toContainText('Ready (24.04', { timeout: 60_000 });
+    await lab.getByRole('button', { name: 'Add a Pi' }).click();
+    const pi = lab.locator(`[data-pi="pi-${n}"]`);
+    await expect(shelf).toContainText(`Card ${n}: prepared for pi-0${n}`);
+    await pi.getByLabel(`Insert a card Pi ${n}`).selectOption({ label: `Card ${n} (pi-0${n})` });
+    await pi.getByRole('button', { name: `Power on Pi ${n}` }).click();
+  }
+  await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();
+  await page.getByRole('button', { name: 'Start searching' }).click();
+  await expect(page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ })).toContainText('Done', { timeout: 120_000 });
+  await page.getByRole('navigation').getByRole('button', { name: /4\. Install MicroK8s/ }).click();
+  await page.getByRole('button', { name: 'Check the nodes' }).click();
+  await expect(page.getByText('Every node is ready for MicroK8s.')).toBeVisible({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Install MicroK8s and form the cluster' }).click();
+  await expect(page.getByRole('navigation').getByRole('button', { name: /5\. Form the cluster/ })).toContainText('Done', { timeout: 180_000 });
 }

@@ -3,9 +3,9 @@ import { expect, test } from './fixtures';
 
 test('a running job survives a reload of the window and can be cancelled from the jobs panel', async ({ app }) => {
   const page = await app.start();
+  await page.getByRole('switch', { name: 'Practice mode' }).check();
   await page.getByRole('button', { name: 'Save plan' }).click();
   await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
-  await page.getByRole('switch', { name: 'Practice mode' }).check();
   await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();
   // No Pi is powered on: the search keeps watching until the user stops it.
   await page.getByRole('button', { name: 'Start searching' }).click();

@@ -42,6 +42,7 @@ test('from a saved plan to a formed cluster in the practice lab', async ({ app }
     await expect(page.locator(`[data-node="${node}"]`)).toContainText('found', { timeout: 90_000 });
     await expect(page.locator(`[data-node="${node}"]`)).toContainText(/127\.77\.\d+\.1[12]/);
     await expect(page.locator(`[data-node="${node}"]`)).toContainText('SHA256:');
+    await expect(page.locator(`[data-node="${node}"]`)).toContainText('(the key the app wrote to its card)');
     await expect(page.locator(`[data-node="${node}"]`)).toContainText('recognised by its hostname, read over SSH');
   }
   if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/discover.png`, fullPage: true });

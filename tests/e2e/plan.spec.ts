@@ -39,7 +39,7 @@ test.describe('Plan step', () => {
     await expect(page.getByText('198.51.100.22 is outside the network 192.0.2.0/24 of the gateway')).toBeVisible();
 
     await page.getByRole('button', { name: 'Save plan' }).click();
-    await expect(page.getByTestId('save-status')).toContainText('Fix the highlighted fields to save: 4 problem(s).');
+    await expect(page.getByTestId('save-status')).toContainText('Fix the highlighted fields to save: 4 problems.');
     await expect(page.getByRole('navigation').getByRole('button', { name: /1\. Plan/ })).not.toContainText('Done');
 
     // Nothing was saved: either no state file yet, or one without a plan.
@@ -66,7 +66,7 @@ test.describe('Plan step', () => {
     const state = await readFile(path.join(app.dataDir, 'state.json'), 'utf8');
     expect(state).not.toContain('correct horse battery');
     expect(state).not.toContain('raspberry-42');
-    expect(JSON.parse(state).plan.nodes.map((n: { role: string }) => n.role)).toEqual(['control-plane', 'control-plane', 'control-plane']);
+    expect(JSON.parse(state).worlds.real.plan.data.plan.nodes.map((n: { role: string }) => n.role)).toEqual(['control-plane', 'control-plane', 'control-plane']);
 
     await page.reload();
     await expect(page.getByLabel('Cluster name')).toHaveValue('home-lab');
@@ -120,7 +120,7 @@ test.describe('Plan step', () => {
     const { writeFile, readdir } = await import('node:fs/promises');
     await writeFile(path.join(app.dataDir, 'state.json'), '{ "version": 1, "plan": ');
     const page = await app.start();
-    await expect(page.getByRole('alert').filter({ hasText: 'The saved progress could not be read' })).toBeVisible();
+    await expect(page.getByRole('alert').filter({ hasText: 'The saved progress was damaged' })).toBeVisible();
     expect((await readdir(app.dataDir)).some((f) => f.startsWith('state.json.corrupt-'))).toBe(true);
     await expect(page.getByRole('navigation').getByRole('button', { name: /1\. Plan/ })).toContainText('Needs attention');
   });

@@ -25,7 +25,7 @@ export function practicePlanDraft(hostnames: readonly string[], controlPlanes: r
 /** Turns practice mode on at a lab speed fast enough for tests. */
 export async function practiceOn(t: App, speed = 2000): Promise<void> {
   await t.call('practice.setEnabled', { enabled: true });
-  await t.app.practice.setSpeed(speed);
+  await t.app.feature('practice').setSpeed(speed);
 }
 
 /** Prepares a practice card for node pi-0n, plugs it into a new virtual Pi (pi-n) and powers it on. */
@@ -42,15 +42,15 @@ export async function bootPracticePi(t: App, n: number): Promise<void> {
 /** Searches the practice network until `missing` is all that is left to find. */
 export async function findPracticeNodes(t: App, missing: string[] = []): Promise<void> {
   await t.call('findNodes.start', { subnets: [`${practiceLoopbackBase(t.dataDir)}.0/24`] });
-  await expect.poll(() => t.app.findNodes.state().missing, { timeout: 60_000 }).toEqual(missing);
+  await expect.poll(() => t.app.feature('findNodes').state().missing, { timeout: 60_000 }).toEqual(missing);
   await t.call('findNodes.stop', {});
 }
 
 /** Plan pi-01 (control plane) ... pi-0n, one booted practice Pi each, all found. */
 export async function practiceNodesFound(t: App, count: number): Promise<void> {
   const hostnames = Array.from({ length: count }, (_, i) => `pi-0${i + 1}`);
-  await t.call('plan.save', { draft: practicePlanDraft(hostnames) });
   await practiceOn(t);
+  await t.call('plan.save', { draft: practicePlanDraft(hostnames) });
   for (let n = 1; n <= count; n++) await bootPracticePi(t, n);
   await findPracticeNodes(t);
 }

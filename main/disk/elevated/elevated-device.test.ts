@@ -30,7 +30,7 @@ import type { HelperProcess } from './elevation-prompt';
 
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
-const HELPER = join(import.meta.dirname, 'raw-device-helper.ts');
+const HELPER = join(import.meta.dirname, 'raw-device-helper-main.ts');
 const here = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, file)).href);
 
 let dir: string;
@@ -123,7 +123,7 @@ describe('raw device access through the administrator helper', () => {
         await again.close();
       }
       expect(launches).toHaveLength(1);
-      expect(launches[0]).toEqual(['--device', device, '--socket', expect.stringMatching(/pcw-raw-.*[/\\]s$/)]);
+      expect(launches[0]).toEqual(['--device', device, '--socket', expect.stringMatching(/pcw-raw-.*[/\\]s$/), '--key-file', expect.stringMatching(/pcw-raw-.*[/\\]key$/)]);
 
       // ... and directly, as root.
       const direct = await openBootPartition(device);
@@ -145,7 +145,7 @@ describe('raw device access through the administrator helper', () => {
     }
   }, 60_000);
 
-  it('the real Linux command: pkexec (a stand-in that clears the environment) starts the built helper through /usr/bin/env', async (context) => {
+  it('the real Linux commands: pkexec (a stand-in that clears the environment) starts the built helper under Node, the app binary with its helper flag, or the .deb\'s wrapper', async (context) => {
     if (skipReason || !loop) return context.skip(skipReason);
     const device = loop;
     // Build the app's main side as `npm run build` does, and keep only the helper, alone in a folder.
@@ -154,35 +154,58 @@ describe('raw device access through the administrator helper', () => {
     await build({ configFile: join(process.cwd(), 'vite.main.config.ts'), logLevel: 'silent', build: { outDir: out } });
     const alone = join(dir, 'unpacked');
     await mkdir(alone);
-    await copyFile(join(out, 'raw-device-helper.mjs'), join(alone, 'raw-device-helper.mjs'));
+    const script = join(alone, 'raw-device-helper.mjs');
+    await copyFile(join(out, 'raw-device-helper.mjs'), script);
+    // A stand-in for the app binary: what electron-main.ts does with the flag, run by Node (no Electron here).
+    const product = join(dir, 'opt', 'Pi Cluster Wizard');
+    await mkdir(join(product, 'resources'), { recursive: true });
+    const app = join(product, 'pi-cluster-wizard');
+    await writeFile(app, `#!/bin/sh\nexec '${process.execPath}' '${script}' "$@"\n`, { mode: 0o755 });
+    await copyFile(join(process.cwd(), 'assets', 'linux', 'pcw-raw-device-helper'), join(product, 'resources', 'pcw-raw-device-helper'));
+    await chmod(join(product, 'resources', 'pcw-raw-device-helper'), 0o755);
+    for (const folder of [dir, join(dir, 'opt'), product, join(product, 'resources')]) await chmod(folder, 0o755);
+
     const bin = join(dir, 'bin');
-    await mkdir(bin);
+    await mkdir(bin, { recursive: true });
     const calls = join(dir, 'pkexec-calls');
     await writeFile(join(bin, 'pkexec'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${calls}'\nexec env -i "$@"\n`, { mode: 0o755 });
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path ?? ''}`;
-    const access = new ElevatedAccess(platformElevation({ platform: 'linux', execPath: process.execPath, electron: true, helperScript: join(alone, 'raw-device-helper.mjs') }));
+    const strategies = {
+      node: platformElevation({ platform: 'linux', execPath: process.execPath, electron: false, helperScript: script }),
+      flag: platformElevation({ platform: 'linux', execPath: app, electron: true, env: {} }),
+      deb: platformElevation({ platform: 'linux', execPath: app, electron: true, resourcesPath: join(product, 'resources'), env: {} }),
+    };
+    const started: Record<string, string[]> = {};
     try {
-      const boot = await openBootPartition(device, { writable: true, openDevice: (p, o) => access.openElevated(p, o) });
-      try {
-        await boot.writeFile('meta-data', 'instance-id: pkexec-test\n');
-      } finally {
-        await boot.close();
+      for (const [name, strategy] of Object.entries(strategies)) {
+        const access = new ElevatedAccess(strategy);
+        try {
+          const boot = await openBootPartition(device, { writable: true, openDevice: (p, o) => access.openElevated(p, o) });
+          try {
+            await boot.writeFile('meta-data', `instance-id: pkexec-${name}\n`);
+          } finally {
+            await boot.close();
+          }
+        } finally {
+          await access.closeAll();
+        }
+        started[name] = (await readFile(calls, 'utf8')).trim().split('\n');
+        const direct = await openBootPartition(device);
+        try {
+          expect((await direct.readFile('meta-data')).toString('utf8')).toBe(`instance-id: pkexec-${name}\n`);
+        } finally {
+          await direct.close();
+        }
       }
     } finally {
       process.env.PATH = path;
-      await access.closeAll();
     }
-    const args = (await readFile(calls, 'utf8')).trim().split('\n');
-    expect(args.slice(0, 4)).toEqual(['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, join(alone, 'raw-device-helper.mjs')]);
-    expect(args.slice(4, 6)).toEqual(['--device', device]);
-    const direct = await openBootPartition(device);
-    try {
-      expect((await direct.readFile('meta-data')).toString('utf8')).toBe('instance-id: pkexec-test\n');
-    } finally {
-      await direct.close();
-    }
-  }, 60_000);
+    expect(started.node!.slice(0, 4)).toEqual([process.execPath, script, '--device', device]);
+    expect(started.flag!.slice(0, 7)).toEqual([app, '--no-sandbox', '--ozone-platform=headless', '--disable-gpu', '--pcw-raw-device-helper', '--', '--device']);
+    expect(started.deb!.slice(0, 3)).toEqual([join(product, 'resources', 'pcw-raw-device-helper'), '--device', device]);
+    for (const args of Object.values(started)) expect(args.join(' ')).not.toContain('ELECTRON_RUN_AS_NODE');
+  }, 90_000);
 
   it('the helper refuses anything but a block device, and a missing device is DEVICE_GONE', async (context) => {
     if (skipReason || !loop) return context.skip(skipReason);

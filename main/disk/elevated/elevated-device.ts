@@ -4,7 +4,9 @@
  * (boot-partition.ts's `openDevice` option):
  *  1. it tries BlockDevice.open; only NEEDS_ADMIN goes on;
  *  2. a writable open starts the helper through the strategy (the platform's password prompt),
- *     which connects back to a socket in a fresh 0700 folder (a named pipe on Windows);
+ *     which connects back to a socket in a fresh 0700 folder (a named pipe on Windows), and both
+ *     prove they hold the session key written to that folder (protocol.ts; the threat model is in
+ *     raw-device-helper.ts);
  *  3. the returned ElevatedDevice is a file-disk `Disk` with BlockDevice's behaviour: DiskError
  *     codes, FAT32 mirroring (protectFat32), DEVICE_GONE when the card is pulled out.
  * After the device is closed the helper stays connected for a short while (the device itself is
@@ -12,7 +14,7 @@
  * never asks for a password, it only reuses a helper that is already running for that device.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +25,8 @@ import type { Fat32Tables, OpenBlockDeviceOptions, RawDisk } from '../block-devi
 import { DiskError, toDiskError } from '../disk-errors';
 import { platformElevation } from './elevation-prompt';
 import type { ElevationStrategy, HelperProcess } from './elevation-prompt';
-import { encodeFrame, FrameReader, MAX_CHUNK, MessageType, parseJson, PROTOCOL_VERSION, readRequest, writeRequest } from './protocol';
-import type { ErrorInfo, Frame, HelloInfo, OpenedInfo } from './protocol';
+import { authProof, encodeFrame, FrameReader, jsonFrame, KEY_BYTES, MAX_CHUNK, MessageType, newChallenge, parseJson, PROTOCOL_VERSION, proofMatches, readRequest, writeRequest } from './protocol';
+import type { AuthedInfo, ErrorInfo, Frame, HelloInfo, OpenedInfo } from './protocol';
 
 export interface ElevatedAccessOptions {
   /** How long a helper stays connected after its device was closed (default 20 s). */
@@ -145,13 +147,19 @@ export class HelperSession {
   }
 
   static async start(strategy: ElevationStrategy, device: string, sizeBytes: number | null, connectTimeoutMs: number, signal?: AbortSignal): Promise<HelperSession> {
-    const folder = process.platform === 'win32' ? undefined : await mkdtemp(join(tmpdir(), 'pcw-raw-'));
-    const socketPath = folder ? join(folder, 's') : `\\\\.\\pipe\\pcw-raw-${randomBytes(16).toString('hex')}`;
+    // A private folder (0700; on Windows the user's own temp folder, which other users cannot read)
+    // for the session key, and on Unix for the socket too.
+    const folder = await mkdtemp(join(tmpdir(), 'pcw-raw-'));
+    const windows = process.platform === 'win32';
+    const socketPath = windows ? `\\\\.\\pipe\\pcw-raw-${randomBytes(16).toString('hex')}` : join(folder, 's');
+    const keyFile = join(folder, 'key');
+    const key = randomBytes(KEY_BYTES);
     const server = createServer();
     let helper: HelperProcess | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      if (folder) await chmod(folder, 0o700);
+      await chmod(folder, 0o700);
+      await writeFile(keyFile, key.toString('hex'), { mode: 0o600, flag: 'wx' });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(socketPath, () => {
@@ -159,9 +167,9 @@ export class HelperSession {
           resolve();
         });
       });
-      if (folder) await chmod(socketPath, 0o600);
+      if (!windows) await chmod(socketPath, 0o600);
       const connected = new Promise<Socket>((resolve) => server.once('connection', resolve));
-      const launched = strategy.launch(['--device', device, '--socket', socketPath, ...(sizeBytes ? ['--size', String(sizeBytes)] : [])], device);
+      const launched = strategy.launch(['--device', device, '--socket', socketPath, '--key-file', keyFile, ...(sizeBytes ? ['--size', String(sizeBytes)] : [])], device);
       helper = launched;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), connectTimeoutMs);
@@ -188,9 +196,21 @@ export class HelperSession {
         session.#socket.destroy();
         throw helperError(parseJson<ErrorInfo>(hello.payload), device);
       }
-      if (hello.type !== MessageType.HELLO || parseJson<HelloInfo>(hello.payload).version !== PROTOCOL_VERSION) {
+      const info = hello.type === MessageType.HELLO ? parseJson<Partial<HelloInfo>>(hello.payload) : undefined;
+      if (!info || info.version !== PROTOCOL_VERSION || typeof info.challenge !== 'string' || !/^[0-9a-f]{64}$/.test(info.challenge)) {
         session.#socket.destroy();
         throw new DiskError('IO_ERROR', `The administrator helper for ${device} speaks another protocol`);
+      }
+      // Prove we are the app that started it, and make it prove it read our key (see protocol.ts).
+      const challenge = newChallenge();
+      const answer = await withTimeout(session.request(jsonFrame(MessageType.AUTH, { proof: authProof(key, 'app', info.challenge), challenge })), 60_000).catch(() => undefined);
+      if (answer?.type === MessageType.ERROR) {
+        session.#socket.destroy();
+        throw helperError(parseJson<ErrorInfo>(answer.payload), device);
+      }
+      if (answer?.type !== MessageType.AUTHED || !proofMatches(key, 'helper', challenge, parseJson<Partial<AuthedInfo>>(answer.payload).proof)) {
+        session.#socket.destroy();
+        throw new DiskError('IO_ERROR', `Another program answered in place of the administrator helper for ${device}, so ${device} was not opened. Close programs you do not trust and try again.`);
       }
       return session;
     } catch (error) {
@@ -199,7 +219,7 @@ export class HelperSession {
     } finally {
       clearTimeout(timer);
       server.close();
-      if (folder) await rm(folder, { recursive: true, force: true });
+      await rm(folder, { recursive: true, force: true });
     }
   }
 

@@ -1,21 +1,30 @@
 /**
  * Starting the administrator helper (raw-device-helper.ts) through the platform's standard
  * password prompt, the way Raspberry Pi Imager and balenaEtcher do:
- *  - Linux: `pkexec` (polkit). pkexec clears the environment, so an Electron binary is started
- *    through `/usr/bin/env ELECTRON_RUN_AS_NODE=1 <electron> <helper.js> ...`. From an AppImage
- *    (a FUSE mount root cannot enter) the AppImage file itself runs a copy of the helper.
+ *  - Linux: `pkexec` (polkit). Preferred: the root-owned wrapper the .deb installs beside the app
+ *    (resources/pcw-raw-device-helper, named by the polkit action
+ *    io.github.picluster.wizard.raw-device-helper, so the prompt says what it is for). Otherwise the
+ *    app binary itself with the helper flag (helper-cli.ts; Electron's RunAsNode fuse is off, so it
+ *    cannot run as plain Node). From an AppImage (a FUSE mount root cannot enter) the AppImage file
+ *    is started with APPIMAGE_EXTRACT_AND_RUN=1 and a private TMPDIR (a fresh 0700 folder), so it
+ *    unpacks into a folder no other user can have prepared (by default /tmp/appimage_extracted_<hash>,
+ *    a predictable name).
  *  - macOS: `osascript -e 'do shell script "<cmd>" with administrator privileges'`.
  *  - Windows: PowerShell `Start-Process -Verb RunAs -WindowStyle Hidden -Wait` (UAC).
- * Only the device path, the socket path and the capacity travel on the command line (no secrets).
- * A refused or cancelled prompt becomes a NEEDS_ADMIN DiskError that says the card was not changed.
+ *  - Under plain Node (the browser host): `node dist/main/raw-device-helper.mjs` through the same prompts.
+ * Only the device path, the socket path, the key file's path and the capacity travel on the
+ * command line (no secrets: the key is in the file). A refused or cancelled prompt becomes a
+ * NEEDS_ADMIN DiskError that says the card was not changed.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { existsSync, lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { command as shellCommand } from '../../ssh/shell-quote';
 import { DiskError } from '../disk-errors';
 import type { DiskErrorCode } from '../disk-errors';
+import { HELPER_FLAG, helperChromiumSwitches } from './helper-cli';
 import { HelperExit } from './protocol';
 
 /** A DiskError whose advice is specific to asking for administrator rights. */
@@ -36,19 +45,18 @@ export interface HelperCommand {
 }
 
 export interface HelperLaunch {
-  /** The Node or Electron binary that runs the helper script. */
+  /** The program the prompt starts: Node, the app binary, the .deb's wrapper, or the AppImage file. */
   execPath: string;
-  /** True when execPath is Electron (it must then run as plain Node: ELECTRON_RUN_AS_NODE=1). */
-  electron: boolean;
-  /** Arguments before the script (e.g. `--import tsx` in development). */
-  nodeArgs?: readonly string[];
-  helperScript: string;
-  /** The helper's own arguments: --device, --socket, --size. */
+  /** Its arguments before the helper's own: the helper script, or the app's helper flag and `--`. */
+  programArgs: readonly string[];
+  /** The helper's own arguments: --device, --socket, --key-file, --size. */
   helperArgs: readonly string[];
   /** Shown in the macOS prompt. */
   reason?: string;
-  /** Extra environment for the helper's runtime (the launchers start it with a clean environment). */
+  /** Extra environment for the program (the launchers start it with a clean environment). */
   env?: Readonly<Record<string, string>>;
+  /** Run after the launcher ended (removes the AppImage's private TMPDIR). */
+  cleanup?: () => void;
 }
 
 /** How the launcher (pkexec, osascript, PowerShell) ended before the helper connected. */
@@ -100,8 +108,8 @@ export function encodePowerShell(script: string): string {
 
 /** The command that starts the helper through the platform's password prompt. */
 export function elevationCommand(platform: NodeJS.Platform, launch: HelperLaunch): HelperCommand {
-  const program = [launch.execPath, ...(launch.nodeArgs ?? []), launch.helperScript, ...launch.helperArgs];
-  const env = Object.entries({ ...launch.env, ...(launch.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) });
+  const program = [launch.execPath, ...launch.programArgs, ...launch.helperArgs];
+  const env = Object.entries(launch.env ?? {});
   for (const [name] of env) if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new DiskError('IO_ERROR', `${name} is not a valid environment variable name for the administrator helper`);
   const assignments = env.map(([name, value]) => `${name}=${value}`);
   checkArguments([...program, ...assignments, launch.reason ?? '']);
@@ -114,7 +122,8 @@ export function elevationCommand(platform: NodeJS.Platform, launch: HelperLaunch
     const inner = [
       "$ErrorActionPreference = 'Stop'",
       ...env.map(([name, value]) => `$env:${name} = ${powerShellString(value)}`),
-      `& ${program.map(powerShellString).join(' ')}`,
+      // Piped, PowerShell waits for a GUI-subsystem program (the app binary) too, and sets its exit code.
+      `& ${program.map(powerShellString).join(' ')} | Out-Null`,
       'exit $LASTEXITCODE',
     ].join('; ');
     const elevatedArgs = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-WindowStyle', 'Hidden', '-EncodedCommand', encodePowerShell(inner)];
@@ -174,7 +183,7 @@ export function explainLauncherExit(platform: NodeJS.Platform, exit: LauncherExi
 }
 
 /** Run a command and report how it ended (stderr kept, capped at 4 KiB). */
-export function spawnLauncher(cmd: HelperCommand, options: { uid?: number; gid?: number } = {}): HelperProcess {
+export function spawnLauncher(cmd: HelperCommand, options: { uid?: number; gid?: number } = {}, cleanup?: () => void): HelperProcess {
   const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true, ...options });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -182,8 +191,16 @@ export function spawnLauncher(cmd: HelperCommand, options: { uid?: number; gid?:
     if (stderr.length < 4096) stderr = (stderr + text).slice(0, 4096);
   });
   const exited = new Promise<LauncherExit>((resolve) => {
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, stderr, spawnError: error }));
-    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+    const done = (exit: LauncherExit) => {
+      try {
+        cleanup?.();
+      } catch {
+        // Best effort: a private temporary folder left behind.
+      }
+      resolve(exit);
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => done({ code: null, signal: null, stderr, spawnError: error }));
+    child.once('close', (code, signal) => done({ code, signal, stderr }));
   });
   return {
     exited,
@@ -202,8 +219,8 @@ export function commandElevation(build: (helperArgs: readonly string[], device: 
 }
 
 /**
- * Where the built helper is: beside the bundle that contains this code (dist/main/), outside
- * app.asar (electron-builder unpacks it, because pkexec/osascript/UAC start it as a plain file).
+ * Where the built helper script is (for Node): beside the bundle that contains this code
+ * (dist/main/), outside app.asar if it ever is packaged.
  */
 export function builtHelperScript(moduleUrl: string = import.meta.url): string {
   const here = dirname(fileURLToPath(moduleUrl));
@@ -211,64 +228,126 @@ export function builtHelperScript(moduleUrl: string = import.meta.url): string {
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
+/** The app folder `electron .` was started with (development): the nearest folder above this bundle with a package.json. */
+export function developmentAppFolder(moduleUrl: string = import.meta.url): string | undefined {
+  let dir = dirname(fileURLToPath(moduleUrl));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/** The wrapper the .deb installs (resources/pcw-raw-device-helper; assets/linux/). */
+export const INSTALLED_HELPER_NAME = 'pcw-raw-device-helper';
+
+type StatLike = (path: string) => { uid: number; mode: number; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean };
+
+/**
+ * The .deb's root-owned helper wrapper in `resourcesPath`, if it is safe to hand to pkexec: a
+ * regular file (not a link) owned by root, writable by nobody else, executable, in folders that
+ * are root-owned and writable by nobody else (a root-owned sticky folder like /tmp is fine).
+ * Undefined otherwise (an AppImage's mount, a development tree, a copy the user could change).
+ */
+export function installedHelper(resourcesPath: string | undefined, lstat: StatLike = lstatSync): string | undefined {
+  if (!resourcesPath || !isAbsolute(resourcesPath)) return undefined;
+  const path = join(resourcesPath, INSTALLED_HELPER_NAME);
+  try {
+    const file = lstat(path);
+    if (!file.isFile() || file.uid !== 0 || (file.mode & 0o022) !== 0 || (file.mode & 0o111) === 0) return undefined;
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const info = lstat(dir);
+      const sticky = (info.mode & 0o1000) !== 0;
+      if (!info.isDirectory() || info.uid !== 0 || ((info.mode & 0o022) !== 0 && !sticky)) return undefined;
+      if (dirname(dir) === dir) break;
+    }
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface PlatformElevationOptions {
   platform?: NodeJS.Platform;
+  /** The running program: the app binary (Electron) or Node. */
   execPath?: string;
   electron?: boolean;
-  /** Arguments before the helper script (e.g. `--import tsx` to run it from source). */
+  /** Node only: arguments before the helper script (e.g. `--import tsx` to run it from source). */
   nodeArgs?: readonly string[];
+  /** Node only: the helper script. */
   helperScript?: string;
+  /** Electron only: the app folder to pass before the flag (`electron <folder>` in development); none when packaged. */
+  appFolder?: string;
+  /** Electron only: the app's resources folder (process.resourcesPath), where the .deb puts its helper. */
+  resourcesPath?: string;
   /** The app's environment (APPIMAGE / APPDIR tell an AppImage apart); process.env by default. */
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * Inside an AppImage the app runs from a FUSE mount that root cannot enter, so pkexec could start
- * neither the Electron binary nor the helper from there. Then the helper is copied into the
- * session's private 0700 folder (beside the socket) and the AppImage file itself is started with
- * APPIMAGE_EXTRACT_AND_RUN=1, so it unpacks itself instead of mounting. Undefined outside an AppImage.
+ * Inside an AppImage the app runs from a FUSE mount that root cannot enter, so pkexec could not
+ * start the binary from there. Then the AppImage file itself is started with
+ * APPIMAGE_EXTRACT_AND_RUN=1, so it unpacks itself instead of mounting, into TMPDIR: a fresh 0700
+ * folder of the user's, removed when the helper has ended. Undefined outside an AppImage.
  */
-export function appImageLaunch(
-  env: NodeJS.ProcessEnv,
-  execPath: string,
-  helperScript: string,
-  privateFolder: string,
-): { execPath: string; helperScript: string; env: Record<string, string> } | undefined {
+export function appImageLaunch(env: NodeJS.ProcessEnv, execPath: string, makePrivateFolder: () => string = () => mkdtempSync(join(tmpdir(), 'pcw-appimage-'))): { execPath: string; env: Record<string, string>; cleanup: () => void } | undefined {
   const { APPIMAGE: appImage, APPDIR: appDir } = env;
   if (!appImage || !appDir || !isAbsolute(appImage)) return undefined;
   const inside = relative(appDir, execPath);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
-  const copy = join(privateFolder, basename(helperScript));
-  copyFileSync(helperScript, copy);
-  return { execPath: appImage, helperScript: copy, env: { APPIMAGE_EXTRACT_AND_RUN: '1' } };
+  const folder = makePrivateFolder();
+  return { execPath: appImage, env: { APPIMAGE_EXTRACT_AND_RUN: '1', TMPDIR: folder }, cleanup: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+/** What the prompt starts, before the helper's own arguments (see the file comment). */
+export function helperProgram(platform: NodeJS.Platform, options: PlatformElevationOptions): Omit<HelperLaunch, 'helperArgs' | 'reason'> {
+  const execPath = options.execPath ?? process.execPath;
+  const electron = options.electron ?? process.versions.electron !== undefined;
+  if (!electron) {
+    return { execPath, programArgs: [...(options.nodeArgs ?? []), options.helperScript ?? builtHelperScript()] };
+  }
+  const viaFlag = [...helperChromiumSwitches(platform), HELPER_FLAG, '--'];
+  if (platform === 'linux') {
+    // An AppImage first: its mount may show root-owned files, but root cannot enter it.
+    const appImage = appImageLaunch(options.env ?? process.env, execPath);
+    if (appImage) return { ...appImage, programArgs: viaFlag };
+    const installed = installedHelper(options.resourcesPath);
+    if (installed) return { execPath: installed, programArgs: [] };
+  }
+  return { execPath, programArgs: [...(options.appFolder ? [resolve(options.appFolder)] : []), ...viaFlag] };
 }
 
 /** The real thing: the helper started through pkexec, osascript or UAC. */
 export function platformElevation(options: PlatformElevationOptions = {}): ElevationStrategy {
   const platform = options.platform ?? process.platform;
+  const electron = options.electron ?? process.versions.electron !== undefined;
+  const defaults: PlatformElevationOptions = electron
+    ? {
+        resourcesPath: (process as { resourcesPath?: string }).resourcesPath,
+        // `electron <folder>` in development; a packaged app has no folder argument.
+        appFolder: (process as { defaultApp?: boolean }).defaultApp ? developmentAppFolder() : undefined,
+      }
+    : {};
   return {
     launch: (helperArgs, device) => {
-      const helperScript = options.helperScript ?? builtHelperScript();
-      if (!existsSync(helperScript)) {
-        return {
-          exited: Promise.resolve({ code: null, signal: null, stderr: '', spawnError: Object.assign(new Error(`the administrator helper ${helperScript} is missing (build the app with npm run build)`), { code: 'EHELPER' }) }),
-          stop: () => undefined,
-        };
+      if (!electron) {
+        const script = options.helperScript ?? builtHelperScript();
+        if (!existsSync(script)) {
+          return {
+            exited: Promise.resolve({ code: null, signal: null, stderr: '', spawnError: Object.assign(new Error(`the administrator helper ${script} is missing (build the app with npm run build)`), { code: 'EHELPER' }) }),
+            stop: () => undefined,
+          };
+        }
       }
-      const execPath = options.execPath ?? process.execPath;
-      const socketAt = helperArgs.indexOf('--socket');
-      const socket = socketAt >= 0 ? helperArgs[socketAt + 1] : undefined;
-      const appImage = platform === 'linux' && socket ? appImageLaunch(options.env ?? process.env, execPath, helperScript, dirname(socket)) : undefined;
+      const program = helperProgram(platform, { ...defaults, ...options, electron });
       return spawnLauncher(
         elevationCommand(platform, {
-          execPath,
-          electron: options.electron ?? process.versions.electron !== undefined,
-          nodeArgs: options.nodeArgs,
-          helperScript,
+          ...program,
           helperArgs,
-          ...appImage,
           reason: `Pi Cluster Wizard needs administrator rights to write the boot files on the SD card ${device}.`,
         }),
+        {},
+        program.cleanup,
       );
     },
     explain: (exit, device) => explainLauncherExit(platform, exit, device),

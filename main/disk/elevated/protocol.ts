@@ -5,7 +5,13 @@
  * Every message is a frame: u32 big-endian body length, then the body: one type byte and its
  * payload. The app sends one request at a time per helper and the helper answers in order.
  *
- *   helper -> app  HELLO   {version, pid} (JSON), once, right after connecting
+ * First both sides prove they hold the session key: 32 random bytes the app wrote to a file only
+ * its user (and administrators) can read, named by --key-file (the key itself never travels on a
+ * command line, which other processes can read):
+ *   helper -> app  HELLO   {version, pid, challenge} (JSON), once, right after connecting
+ *   app -> helper  AUTH    {proof: HMAC(key, "app", helper's challenge), challenge} (JSON)
+ *                          -> AUTHED {proof: HMAC(key, "helper", app's challenge)} | ERROR REFUSED
+ * Nothing else is answered before AUTH succeeded; then:
  *   app -> helper  OPEN    u8 writable            -> OPENED {capacity, rdev, ino} (JSON) | ERROR
  *   app -> helper  READ    u64 offset, u32 length -> DATA bytes (shorter at the end) | ERROR
  *   app -> helper  WRITE   u64 offset, bytes      -> WRITTEN u32 count | ERROR
@@ -16,7 +22,9 @@
  * The helper exits when the connection closes.
  */
 
-export const PROTOCOL_VERSION = 1;
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const PROTOCOL_VERSION = 2;
 
 export const MessageType = {
   OPEN: 0x01,
@@ -24,11 +32,13 @@ export const MessageType = {
   WRITE: 0x03,
   FLUSH: 0x04,
   CLOSE: 0x05,
+  AUTH: 0x06,
   HELLO: 0x80,
   OPENED: 0x81,
   DATA: 0x82,
   WRITTEN: 0x83,
   DONE: 0x84,
+  AUTHED: 0x85,
   ERROR: 0x8f,
 } as const;
 
@@ -48,6 +58,44 @@ export interface Frame {
 export interface HelloInfo {
   version: number;
   pid: number;
+  /** 32 random bytes (hex) the app must answer with its proof. */
+  challenge: string;
+}
+
+export interface AuthInfo {
+  proof: string;
+  /** 32 random bytes (hex) the helper must answer with its proof. */
+  challenge: string;
+}
+
+export interface AuthedInfo {
+  proof: string;
+}
+
+/** The session key's length in bytes (stored as hex in the key file). */
+export const KEY_BYTES = 32;
+
+export function newChallenge(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** What `role` sends to prove it holds the key, for the peer's `challenge`. */
+export function authProof(key: Buffer, role: 'app' | 'helper', challenge: string): string {
+  return createHmac('sha256', key).update(`pcw-raw-device-helper/v${PROTOCOL_VERSION}/${role}/${challenge}`).digest('hex');
+}
+
+/** Constant-time check of a peer's proof. */
+export function proofMatches(key: Buffer, role: 'app' | 'helper', challenge: string, proof: unknown): boolean {
+  const expected = Buffer.from(authProof(key, role, challenge), 'hex');
+  const given = typeof proof === 'string' && /^[0-9a-f]{64}$/.test(proof) ? Buffer.from(proof, 'hex') : undefined;
+  return given !== undefined && timingSafeEqual(expected, given);
+}
+
+/** The key file's text -> the key; throws on anything but 64 hex digits. */
+export function parseKey(text: string): Buffer {
+  const hex = text.trim();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new ProtocolError('The session key file does not hold a key');
+  return Buffer.from(hex, 'hex');
 }
 
 export interface OpenedInfo {

@@ -1,60 +1,86 @@
 /**
  * The administrator helper: a tiny program the app starts through the platform's password prompt
- * (elevation-prompt.ts) when a card's raw device needs admin rights. Built as its own file
- * (dist/main/raw-device-helper.mjs) and run with administrator rights as
+ * (elevation-prompt.ts) when a card's raw device needs admin rights. It runs with administrator
+ * rights as the app binary with a flag (helper-cli.ts; electron-main.ts hands over before anything
+ * else), as the .deb's root-owned wrapper of that, or, under plain Node (browser host), as
+ * dist/main/raw-device-helper.mjs (raw-device-helper-main.ts):
  *
- *   raw-device-helper.mjs --device /dev/sdb --socket /tmp/pcw-raw-XXXX/s [--size <bytes>]
+ *   ... --device /dev/sdb --socket /tmp/pcw-raw-XXXX/s --key-file /tmp/pcw-raw-XXXX/key [--size <bytes>]
  *
  * It opens ONLY that device, and only if it is a block device (Linux; macOS also its /dev/rdiskN
- * character device; Windows \\.\PhysicalDriveN) that does not hold the running system's root file
- * system. It connects back to the app's socket (in a folder only the app's user can enter) and
- * serves the protocol in protocol.ts until the connection closes. It never logs card data.
+ * character device; Windows \\.\PhysicalDriveN) that is not a system or boot disk by the platform's
+ * own facts (system-disk.ts: sysfs, `diskutil`, `Get-Disk`) and not built-in eMMC. It connects back
+ * to the app's socket (in a folder only the app's user can enter; a named pipe on Windows) and serves
+ * the protocol in protocol.ts until the connection closes. It never logs card data.
+ *
+ * Threat model. The helper trusts nothing it is given: its arguments and the socket are chosen by
+ * a process of the logged-in user. Other users' processes cannot enter the 0700 folder (Unix), and
+ * on Windows cannot open the user's pipe for writing (the default pipe DACL) nor read the user's
+ * temp folder. Before the helper answers anything but HELLO, each side proves it holds the session
+ * key from --key-file (protocol.ts): a process that saw the command line (the same user's processes,
+ * administrators) and raced to the pipe or socket learns nothing usable, so neither an impostor app
+ * can drive the helper nor an impostor helper can take the app's writes. A process running as the
+ * same user can read the key file, but it can already write to everything the user can and drive
+ * the app itself: the helper's guarantee to the system is only "never a system disk, never more than
+ * the one device named", and that holds whoever the peer is.
  */
-import { readdir, readFile, stat, open } from 'node:fs/promises';
+import { lstat, readFile, stat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
-import { encodeFrame, FrameReader, HelperExit, jsonFrame, MAX_CHUNK, MessageType, PROTOCOL_VERSION } from './protocol';
-import type { ErrorInfo, Frame, OpenedInfo } from './protocol';
+import { authProof, encodeFrame, FrameReader, HelperExit, jsonFrame, MAX_CHUNK, MessageType, newChallenge, parseJson, parseKey, PROTOCOL_VERSION, proofMatches } from './protocol';
+import type { AuthInfo, ErrorInfo, Frame, OpenedInfo } from './protocol';
+import { HelperRefusal, majorMinor, realPlatformFacts, refuseSystemDisk } from './system-disk';
 
 interface HelperArgs {
   device: string;
   socket: string;
+  keyFile: string;
   size: number | undefined;
 }
 
-class Refused extends Error {
-  readonly code = 'REFUSED';
-}
-
 const WINDOWS_DRIVE = /^\\\\\.\\PhysicalDrive\d{1,3}$/i;
+const ARGUMENTS = ['--device', '--socket', '--key-file', '--size'];
 
 function parseArgs(argv: readonly string[]): HelperArgs | undefined {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i];
     const value = argv[i + 1];
-    if (!name || value === undefined || !['--device', '--socket', '--size'].includes(name) || values.has(name)) return undefined;
+    if (!name || value === undefined || !ARGUMENTS.includes(name) || values.has(name)) return undefined;
     values.set(name, value);
   }
   const device = values.get('--device');
   const socket = values.get('--socket');
+  const keyFile = values.get('--key-file');
   const sizeText = values.get('--size');
   const size = sizeText === undefined ? undefined : Number(sizeText);
-  if (!device || !socket || (size !== undefined && (!Number.isSafeInteger(size) || size < 0))) return undefined;
-  return { device, socket, size };
+  if (!device || !socket || !keyFile || (size !== undefined && (!Number.isSafeInteger(size) || size < 0))) return undefined;
+  return { device, socket, keyFile, size };
 }
 
-/** The app's socket must sit in a folder no other user can enter (created 0700 by the app). */
-async function checkSocketFolder(socketPath: string): Promise<void> {
+/** The app's socket must sit in a folder no other user can enter (created 0700 by the app), the key file beside it. */
+async function checkSocketFolder(socketPath: string, keyFile: string): Promise<void> {
   if (process.platform === 'win32') {
-    if (!/^\\\\\.\\pipe\\pcw-raw-[0-9a-f]{16,64}$/i.test(socketPath)) throw new Refused('Not a Pi Cluster Wizard pipe');
+    if (!/^\\\\\.\\pipe\\pcw-raw-[0-9a-f]{16,64}$/i.test(socketPath)) throw new HelperRefusal('Not a Pi Cluster Wizard pipe');
     return;
   }
   const folder = await stat(dirname(socketPath));
-  if (!folder.isDirectory() || (folder.mode & 0o077) !== 0) throw new Refused('The socket folder is open to other users');
-  if (!(await stat(socketPath)).isSocket()) throw new Refused('Not a socket');
+  if (!folder.isDirectory() || (folder.mode & 0o077) !== 0) throw new HelperRefusal('The socket folder is open to other users');
+  if (!(await stat(socketPath)).isSocket()) throw new HelperRefusal('Not a socket');
+  if (dirname(keyFile) !== dirname(socketPath)) throw new HelperRefusal('The key file is not beside the socket');
+}
+
+/** The session key: a regular file (not a link) of 64 hex digits, owned by the socket folder's owner. */
+async function readKey(keyFile: string, socketPath: string): Promise<Buffer> {
+  const info = await lstat(keyFile);
+  if (!info.isFile() || info.size > 256) throw new HelperRefusal('The key file is not a regular file');
+  if (process.platform !== 'win32') {
+    const folder = await stat(dirname(socketPath));
+    if (info.uid !== folder.uid || (info.mode & 0o077) !== 0) throw new HelperRefusal('The key file is open to other users');
+  }
+  return parseKey(await readFile(keyFile, 'utf8'));
 }
 
 function connectTo(path: string): Promise<Socket> {
@@ -68,67 +94,27 @@ function connectTo(path: string): Promise<Socket> {
   });
 }
 
-/** Linux dev_t (glibc encoding) -> "major:minor". */
-function majorMinor(dev: number): string {
-  const d = BigInt(dev);
-  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
-  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
-  return `${major}:${minor}`;
-}
-
-/** Device numbers ("major:minor") of a Linux disk and its partitions, from sysfs. */
-async function linuxDiskAndPartitions(rdev: number): Promise<Set<string>> {
-  const self = majorMinor(rdev);
-  const numbers = new Set([self]);
-  const folder = `/sys/dev/block/${self}`;
-  for (const entry of await readdir(folder).catch(() => [] as string[])) {
-    const dev = await readFile(`${folder}/${entry}/dev`, 'utf8').catch(() => undefined);
-    if (dev) numbers.add(dev.trim());
-  }
-  return numbers;
-}
-
-/** Device numbers under the root file system: its own, and (for LVM, dm-crypt, md) the devices beneath it. */
-async function linuxRootDevices(rootDev: number): Promise<Set<string>> {
-  const found = new Set<string>();
-  const visit = async (number: string, depth: number): Promise<void> => {
-    found.add(number);
-    if (depth > 4) return;
-    for (const slave of await readdir(`/sys/dev/block/${number}/slaves`).catch(() => [] as string[])) {
-      const dev = await readFile(`/sys/class/block/${basename(slave)}/dev`, 'utf8').catch(() => undefined);
-      if (dev) await visit(dev.trim(), depth + 1);
-    }
-  };
-  await visit(majorMinor(rootDev), 0);
-  return found;
-}
-
 function isAllowedDevice(path: string, info: { isBlockDevice(): boolean; isCharacterDevice(): boolean }): boolean {
   return info.isBlockDevice() || (process.platform === 'darwin' && info.isCharacterDevice() && /^\/dev\/rdisk\d+$/.test(path));
 }
 
-/** Before opening: only a physical drive (Windows) or a block device (elsewhere) is opened at all. */
+/** Before opening: only a physical drive that is not Windows' system or boot disk (Windows), or a block device (elsewhere). */
 async function checkPath(path: string): Promise<void> {
   if (process.platform === 'win32') {
-    if (!WINDOWS_DRIVE.test(path)) throw new Refused(`${path} is not a physical drive`);
+    if (!WINDOWS_DRIVE.test(path)) throw new HelperRefusal(`${path} is not a physical drive`);
+    await refuseSystemDisk('win32', path, { rdev: 0, rootDev: 0 }, await realPlatformFacts());
     return;
   }
-  if (!isAllowedDevice(path, await stat(path))) throw new Refused(`${path} is not a block device`);
+  if (!isAllowedDevice(path, await stat(path))) throw new HelperRefusal(`${path} is not a block device`);
 }
 
-/** After opening: the handle is a block device that does not hold the running system's `/`. */
+/** After opening (Linux, macOS): the handle is a block device that is not a system disk. */
 async function checkDevice(path: string, handle: FileHandle): Promise<{ rdev: number; ino: number }> {
   if (process.platform === 'win32') return { rdev: 0, ino: 0 };
   const info = await handle.stat();
-  if (!isAllowedDevice(path, info)) throw new Refused(`${path} is not a block device`);
+  if (!isAllowedDevice(path, info)) throw new HelperRefusal(`${path} is not a block device`);
   const root = await stat('/');
-  if (info.rdev === root.dev) throw new Refused(`${path} holds the system's root file system`);
-  if (process.platform === 'linux') {
-    const disk = await linuxDiskAndPartitions(info.rdev);
-    for (const number of await linuxRootDevices(root.dev)) {
-      if (disk.has(number)) throw new Refused(`${path} holds the system's root file system`);
-    }
-  }
+  await refuseSystemDisk(process.platform, path, { rdev: info.rdev, rootDev: root.dev }, await realPlatformFacts());
   return { rdev: info.rdev, ino: info.ino };
 }
 
@@ -234,34 +220,52 @@ class DeviceServer {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** Runs the helper with its own arguments; resolves with the exit code (HelperExit). */
+export async function runRawDeviceHelper(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   if (!args) {
-    process.stderr.write('usage: raw-device-helper --device <path> --socket <path> [--size <bytes>]\n');
+    process.stderr.write('usage: raw-device-helper --device <path> --socket <path> --key-file <path> [--size <bytes>]\n');
     return HelperExit.USAGE;
   }
   let socket: Socket;
+  let key: Buffer;
   try {
-    await checkSocketFolder(args.socket);
+    await checkSocketFolder(args.socket, args.keyFile);
+    key = await readKey(args.keyFile, args.socket);
     socket = await connectTo(args.socket);
   } catch (error) {
-    process.stderr.write(`raw-device-helper: cannot reach the app (${errorInfo(error).code})\n`);
+    process.stderr.write(`raw-device-helper: cannot reach the app (${errorInfo(error).code}: ${error instanceof Error ? error.message : String(error)})\n`);
     return HelperExit.NO_CONNECTION;
-  }
-  try {
-    await checkPath(args.device);
-  } catch (error) {
-    // Refused before anything was opened: say why, then stop.
-    socket.end(jsonFrame(MessageType.ERROR, errorInfo(error)));
-    return HelperExit.REFUSED;
   }
   const server = new DeviceServer(args, socket);
   const reader = new FrameReader();
+  const challenge = newChallenge();
+  let authenticated = false;
   let queue = Promise.resolve();
-  socket.write(jsonFrame(MessageType.HELLO, { version: PROTOCOL_VERSION, pid: process.pid }));
+  socket.write(jsonFrame(MessageType.HELLO, { version: PROTOCOL_VERSION, pid: process.pid, challenge }));
   return await new Promise<number>((resolve) => {
-    const finish = (code: number) => {
-      void server.close().then(() => resolve(code));
+    let exitCode: number = HelperExit.OK;
+    const finish = () => {
+      void server.close().then(() => resolve(exitCode));
+    };
+    /** The first request must be AUTH with the app's proof; then the device is checked before anything is opened. */
+    const authenticate = async (frame: Frame): Promise<Buffer | undefined> => {
+      const auth = frame.type === MessageType.AUTH ? parseJson<Partial<AuthInfo>>(frame.payload) : undefined;
+      if (!auth || !proofMatches(key, 'app', challenge, auth.proof) || typeof auth.challenge !== 'string' || !/^[0-9a-f]{64}$/.test(auth.challenge)) {
+        exitCode = HelperExit.REFUSED;
+        socket.end(jsonFrame(MessageType.ERROR, { code: 'REFUSED', message: 'The peer did not prove it is the app that started this helper' }));
+        return undefined;
+      }
+      try {
+        await checkPath(args.device);
+      } catch (error) {
+        // Refused before anything was opened: say why, then stop.
+        exitCode = HelperExit.REFUSED;
+        socket.end(jsonFrame(MessageType.ERROR, errorInfo(error)));
+        return undefined;
+      }
+      authenticated = true;
+      return jsonFrame(MessageType.AUTHED, { proof: authProof(key, 'helper', auth.challenge) });
     };
     socket.on('data', (chunk: Buffer) => {
       let frames: Frame[];
@@ -273,17 +277,21 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       for (const frame of frames) {
         queue = queue.then(async () => {
-          const answer = await server.handle(frame);
-          if (!socket.destroyed) socket.write(answer);
+          if (socket.destroyed || socket.writableEnded) return;
+          const answer = authenticated
+            ? await server.handle(frame)
+            : await authenticate(frame).catch(() => {
+                exitCode = HelperExit.REFUSED;
+                return undefined;
+              });
+          if (answer && !socket.destroyed && !socket.writableEnded) socket.write(answer);
+          else if (!answer && !socket.writableEnded) socket.destroy();
         });
       }
     });
-    socket.on('error', () => finish(HelperExit.OK));
+    socket.on('error', () => finish());
     socket.on('close', () => {
-      void queue.then(() => finish(HelperExit.OK));
+      void queue.then(() => finish());
     });
   });
 }
-
-// A program, not a module: nothing imports this file.
-process.exitCode = await main(process.argv.slice(2));

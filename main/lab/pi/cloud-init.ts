@@ -24,6 +24,23 @@ export interface SeedFile {
   append: boolean;
 }
 
+/** The host key types cloud-init's cc_ssh knows (its GENERATE_KEY_NAMES). */
+export const HOST_KEY_TYPES = ['rsa', 'ecdsa', 'ed25519'] as const;
+export type HostKeyType = (typeof HOST_KEY_TYPES)[number];
+
+/** What cc_ssh does with the host keys on a new instance. */
+export interface SshHostKeysConfig {
+  /** `ssh_deletekeys` (default true): remove /etc/ssh/ssh_host_*key* first. */
+  deleteKeys: boolean;
+  /**
+   * `ssh_keys`, when given: the files to write (`<type>_private` 0600, `<type>_public` 0644;
+   * unknown entries are skipped). When absent, cc_ssh generates `genKeyTypes` instead.
+   */
+  keys?: Partial<Record<`${HostKeyType}_${'private' | 'public'}`, string>>;
+  /** `ssh_genkeytypes` (default rsa, ecdsa, ed25519): types generated when their file is missing; unused when `keys` is given. */
+  genKeyTypes: string[];
+}
+
 export interface UserData {
   hostname?: string;
   fqdn?: string;
@@ -33,6 +50,7 @@ export interface UserData {
   writeFiles: SeedFile[];
   packages: string[];
   runcmd: string[];
+  sshHostKeys: SshHostKeysConfig;
 }
 
 export interface NetworkConfig {
@@ -138,6 +156,7 @@ export function parseUserData(text: string | undefined): UserData {
     Array.isArray(c) ? c.map((a) => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ') : String(c),
   );
   return {
+    sshHostKeys: parseSshHostKeys(y),
     hostname: typeof y.hostname === 'string' ? y.hostname : undefined,
     fqdn: typeof y.fqdn === 'string' ? y.fqdn : undefined,
     manageEtcHosts: y.manage_etc_hosts === true || y.manage_etc_hosts === 'localhost',
@@ -147,6 +166,23 @@ export function parseUserData(text: string | undefined): UserData {
     packages: asList(y.packages),
     runcmd,
   };
+}
+
+/** cc_ssh's reading of `ssh_deletekeys`, `ssh_keys` and `ssh_genkeytypes` (cloudinit/config/cc_ssh.py). */
+function parseSshHostKeys(y: Yaml): SshHostKeysConfig {
+  const config: SshHostKeysConfig = {
+    deleteKeys: y.ssh_deletekeys !== false,
+    genKeyTypes: y.ssh_genkeytypes === undefined || y.ssh_genkeytypes === null ? [...HOST_KEY_TYPES] : asList(y.ssh_genkeytypes),
+  };
+  if (y.ssh_keys && typeof y.ssh_keys === 'object') {
+    const keys: NonNullable<SshHostKeysConfig['keys']> = {};
+    for (const [name, value] of Object.entries(y.ssh_keys as Yaml)) {
+      const match = /^(rsa|ecdsa|ed25519)_(private|public)$/.exec(name);
+      if (match && typeof value === 'string') keys[name as keyof typeof keys] = value; // certificates and *-sk types are not modelled
+    }
+    config.keys = keys;
+  }
+  return config;
 }
 
 /** Parse the netplan network-config; the first ethernet wins over Wi-Fi, as a cabled Pi would. */

@@ -16,7 +16,6 @@ import type { RunIo, Session } from '../shell/shell';
 import { SHELL_COMMANDS } from '../shell/commands';
 import type { PiOs } from './pi-os';
 import { StreamInput, TerminalInput } from './terminal';
-import { generateEd25519 } from '../../ssh/keygen';
 
 const { Server, utils } = ssh2;
 
@@ -31,7 +30,8 @@ export interface PiSshServerOptions {
   clock: LabClock;
   host: string;
   port: number;
-  hostKey: string;
+  /** OpenSSH private keys, one per type (the client picks the type it prefers). */
+  hostKeys: string[];
   ident: string;
   os: PiOs;
   faults: () => SshFaults;
@@ -44,7 +44,7 @@ export class PiSshServer {
   #port = 0;
 
   constructor(private readonly options: PiSshServerOptions) {
-    this.#ssh = new Server({ hostKeys: [options.hostKey], ident: options.ident }, (client) => this.#accept(client));
+    this.#ssh = new Server({ hostKeys: options.hostKeys, ident: options.ident }, (client) => this.#accept(client));
   }
 
   get port(): number {
@@ -299,9 +299,4 @@ function motd(os: PiOs): string {
  * Support:        https://ubuntu.com/pro
 
 `;
-}
-
-/** A new ed25519 host key in OpenSSH format. */
-export function generateHostKey(): string {
-  return generateEd25519().private;
 }

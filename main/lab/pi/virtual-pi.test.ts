@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
+import { promisify } from 'node:util';
+import { generateEd25519 } from '../../ssh/keygen';
 import { Lab } from '../lab';
 import { join } from 'node:path';
 import { folderCard, imageCard } from './card-reader';
@@ -7,8 +11,8 @@ import { createVirtualCard } from '../cards/virtual-card-image';
 import { clientKey, connect, exec, interactive, randomLoopbackBase, seedFolder, tempDir } from './testing/pi-fixtures';
 
 const labs: Lab[] = [];
-function newLab(): Lab {
-  const lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
+function newLab(dataDir = tempDir('lab')): Lab {
+  const lab = new Lab({ dataDir, speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
   labs.push(lab);
   return lab;
 }
@@ -137,6 +141,74 @@ runcmd:
     await pi.powerOn();
     await pi.whenReady();
     expect(pi.hostname).toBe('pi-renamed');
+  });
+});
+
+/** The host keys a Pi's sshd offers, as OpenSSH's ssh-keyscan reads them: type -> base64 blob. */
+async function offeredHostKeys(host: string, port: number): Promise<Record<string, string>> {
+  const { stdout } = await promisify(execFile)('ssh-keyscan', ['-T', '20', '-p', String(port), '-t', 'rsa,ecdsa,ed25519', host], { encoding: 'utf8' });
+  return Object.fromEntries(stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ').slice(1, 3) as [string, string]));
+}
+
+describe("VirtualPi host keys (cloud-init's cc_ssh)", { timeout: 120_000 }, () => {
+  const blobOf = (publicLine: string) => publicLine.split(' ')[1]!;
+  const sshKeys = (pair: { private: string; public: string }, extra = '') => `#cloud-config
+hostname: pi-keys
+${extra}ssh_keys:
+  ed25519_private: |
+${pair.private.trim().split('\n').map((l) => `    ${l}`).join('\n')}
+  ed25519_public: ${pair.public}
+`;
+  const reboot = async (pi: ReturnType<Lab['addPi']>) => {
+    await pi.powerOff();
+    await pi.powerOn();
+    await pi.whenReady();
+  };
+
+  it('the image makes rsa, ecdsa and ed25519 keys; a card with ssh_keys and ssh_deletekeys leaves exactly its key, with 0600/0644 files', async () => {
+    const labDir = tempDir('lab');
+    const lab = newLab(labDir);
+    const dir = await seedFolder('24.04');
+    const card = folderCard(dir);
+    const pi = lab.addPi({ card });
+    await pi.powerOn();
+    await pi.whenReady();
+    const generated = await offeredHostKeys(pi.loopback, pi.sshPort);
+    expect(Object.keys(generated).sort()).toEqual(['ecdsa-sha2-nistp256', 'ssh-ed25519', 'ssh-rsa']);
+
+    const hostKey = generateEd25519('root@pi-keys');
+    await card.writeFile('user-data', sshKeys(hostKey, 'ssh_deletekeys: true\nssh_genkeytypes: []\n'));
+    await card.writeFile('meta-data', 'instance-id: prepared-1\n');
+    await reboot(pi);
+    expect(await offeredHostKeys(pi.loopback, pi.sshPort)).toEqual({ 'ssh-ed25519': blobOf(hostKey.public) });
+    const keyFile = join(labDir, pi.id, 'ssh_host_ed25519_key'); // the Pi's /etc/ssh
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(statSync(`${keyFile}.pub`).mode & 0o777).toBe(0o644);
+
+    // The same instance keeps its keys across reboots; a re-prepared card (new instance) brings its own.
+    await reboot(pi);
+    expect(await offeredHostKeys(pi.loopback, pi.sshPort)).toEqual({ 'ssh-ed25519': blobOf(hostKey.public) });
+    const next = generateEd25519('root@pi-keys');
+    await card.writeFile('user-data', sshKeys(next, 'ssh_deletekeys: true\n'));
+    await card.writeFile('meta-data', 'instance-id: prepared-2\n');
+    await reboot(pi);
+    expect(await offeredHostKeys(pi.loopback, pi.sshPort)).toEqual({ 'ssh-ed25519': blobOf(next.public) });
+  });
+
+  it('ssh_genkeytypes chooses the types made; ssh_deletekeys: false keeps the keys the Pi had', async () => {
+    const lab = newLab();
+    const card = folderCard(await seedFolder('24.04', { 'user-data': '#cloud-config\nssh_genkeytypes: [ed25519]\n', 'meta-data': 'instance-id: a\n' }));
+    const pi = lab.addPi({ card });
+    await pi.powerOn();
+    await pi.whenReady();
+    const first = await offeredHostKeys(pi.loopback, pi.sshPort);
+    expect(Object.keys(first)).toEqual(['ssh-ed25519']);
+    await card.writeFile('user-data', '#cloud-config\nssh_deletekeys: false\nssh_genkeytypes: [ecdsa, ed25519, dsa]\n');
+    await card.writeFile('meta-data', 'instance-id: b\n');
+    await reboot(pi);
+    const second = await offeredHostKeys(pi.loopback, pi.sshPort);
+    expect(Object.keys(second).sort()).toEqual(['ecdsa-sha2-nistp256', 'ssh-ed25519']);
+    expect(second['ssh-ed25519']).toBe(first['ssh-ed25519']); // kept, not made again
   });
 });
 

@@ -1,23 +1,30 @@
 /**
  * A virtual Raspberry Pi 4: power, boot from its card (as Ubuntu's first boot reads the
- * system-boot seed), a loopback address of its own, a persistent host key, and sshd.
+ * system-boot seed), a loopback address of its own, persistent host keys, and sshd.
+ * Host keys follow cloud-init's cc_ssh on every new instance: `ssh_deletekeys` (default true)
+ * removes the old ones, `ssh_keys` writes the ones the card gives (a card prepared by the app
+ * gives its ed25519 key, so the Pi answers with exactly the key the app pinned), otherwise the
+ * `ssh_genkeytypes` (default rsa, ecdsa, ed25519) are generated. The key files sit in the Pi's
+ * data folder (its /etc/ssh); sshd offers every key present.
  *
  *   const pi = new VirtualPi({ id: 'pi-1', clock, card: imageCard(path), dataDir, loopback: '127.0.0.11', network });
  *   await pi.powerOn(); await pi.whenReady();   // ~75 s lab time
  *   pi.address  // the LAN address the card asked for (or its DHCP lease); pi.sshPort
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import ssh2 from 'ssh2';
 import { join } from 'node:path';
 import type { LabClock, LabTimer } from '../lab-clock';
 import { PiFaults, UNSYNCHRONISED_CLOCK } from '../faults';
 import type { CommandFn } from '../shell/shell';
 import type { ShellMachine, SnapInfo } from '../shell/machine';
 import type { BootCard } from './card-reader';
-import { parseInstanceId, parseNetworkConfig, parseUserData } from './cloud-init';
+import { HOST_KEY_TYPES, parseInstanceId, parseNetworkConfig, parseUserData } from './cloud-init';
+import type { HostKeyType, SshHostKeysConfig } from './cloud-init';
 import { PiOs } from './pi-os';
-import { generateHostKey, PiSshServer } from './ssh-server';
-import { isUsableKey } from '../../ssh/keygen';
+import { PiSshServer } from './ssh-server';
+import { generateEd25519, isUsableKey } from '../../ssh/keygen';
 import { DURATIONS, RELEASES } from './ubuntu-releases';
 import type { UbuntuRelease } from './ubuntu-releases';
 
@@ -58,6 +65,19 @@ export interface VirtualPiOptions {
 
 const FIRMWARE_PREFIX =
   'coherent_pool=1M 8250.nr_uarts=1 snd_bcm2835.enable_headphones=0 cgroup_disable=memory numa_policy=interleave snd_bcm2835.enable_hdmi=1 snd_bcm2835.enable_headphones=0 bcm2708_fb.fbwidth=0 bcm2708_fb.fbheight=0 bcm2708_fb.fbswap=1';
+
+/**
+ * A new host key pair as `ssh-keygen -t <type>` makes on first boot. RSA is 2048 bits here (not
+ * ssh-keygen's 3072) and made off the main thread, to keep the lab light: every client the app or
+ * a user runs negotiates ed25519 first anyway.
+ */
+async function generateHostKeyPair(type: HostKeyType): Promise<{ private: string; public: string }> {
+  if (type === 'ed25519') return generateEd25519('root@localhost');
+  const options = type === 'rsa' ? { bits: 2048, comment: 'root@localhost' } : { bits: 256, comment: 'root@localhost' };
+  return await new Promise((resolve, reject) =>
+    ssh2.utils.generateKeyPair(type, options, (err, pair) => (err ? reject(err) : resolve({ private: pair.private, public: pair.public }))),
+  );
+}
 
 export class VirtualPi extends EventEmitter {
   readonly id: string;
@@ -196,9 +216,15 @@ export class VirtualPi extends EventEmitter {
     const firstBoot = os.state.instanceId !== instanceId;
     const userData = parseUserData(text('user-data'));
     if (firstBoot) {
-      // cloud-init's ssh module (ssh_deletekeys: true) deletes the host keys on a new instance
-      // and sshd makes new ones: a re-prepared card gives the Pi a new SSH identity.
-      rmSync(join(this.options.dataDir, 'ssh_host_ed25519_key'), { force: true });
+      // cloud-init's ssh module on a new instance: a re-prepared card gives the Pi a new SSH identity.
+      try {
+        await this.#applySshHostKeys(userData.sshHostKeys);
+      } catch (e) {
+        this.#bootError = `The Pi did not boot: cloud-init could not set up its SSH host keys (${(e as Error).message})`;
+        this.#setState('no-boot');
+        return;
+      }
+      if (this.#os !== os || (this.#state as PiPowerState) !== 'booting') return; // switched off meanwhile
       os.applyUserData(userData);
       os.state.network = parseNetworkConfig(text('network-config'));
       os.state.instanceId = instanceId;
@@ -228,12 +254,18 @@ export class VirtualPi extends EventEmitter {
     if (forced) os.setHostname(forced);
     os.refreshEtcHosts();
     let ssh: PiSshServer;
+    const hostKeys = this.#hostKeys();
+    if (hostKeys.length === 0) {
+      this.#bootError = 'The Pi booted but sshd did not start: "sshd: no hostkeys available -- exiting." (the card removed the host keys and gave none).';
+      this.#setState('no-boot');
+      return;
+    }
     try {
       ssh = new PiSshServer({
         clock: this.clock,
         host: this.loopback,
         port: this.options.sshPort ?? 22,
-        hostKey: this.#hostKey(),
+        hostKeys,
         ident: RELEASES[os.state.release].sshIdent,
         os,
         faults: () => ({ delayMs: this.faults.settings.sshSlowMs, drop: this.faults.settings.sshDropped }),
@@ -251,12 +283,55 @@ export class VirtualPi extends EventEmitter {
     else os.markCloudInitDone();
   }
 
-  #hostKey(): string {
-    const path = join(this.options.dataDir, 'ssh_host_ed25519_key');
-    // A key saved by an older lab that ssh2 cannot read (see ssh/keygen.ts) is replaced, as
-    // `ssh-keygen -A` would on a Pi whose key file was damaged.
-    if (!existsSync(path) || !isUsableKey(readFileSync(path, 'utf8'))) writeFileSync(path, generateHostKey(), { mode: 0o600 });
-    return readFileSync(path, 'utf8');
+  #keyFile(type: HostKeyType): string {
+    return join(this.options.dataDir, `ssh_host_${type}_key`);
+  }
+
+  /** cc_ssh (cloudinit/config/cc_ssh.py) on a new instance, with the Pi's data folder as /etc/ssh. */
+  async #applySshHostKeys(config: SshHostKeysConfig): Promise<void> {
+    const dir = this.options.dataDir;
+    if (config.deleteKeys) for (const name of readdirSync(dir)) if (/^ssh_host_.*key/.test(name)) rmSync(join(dir, name), { force: true });
+    const write = (type: HostKeyType, half: 'private' | 'public', text: string) => {
+      const path = `${this.#keyFile(type)}${half === 'public' ? '.pub' : ''}`;
+      writeFileSync(path, text);
+      chmodSync(path, half === 'public' ? 0o644 : 0o600);
+    };
+    if (config.keys) {
+      for (const type of HOST_KEY_TYPES) {
+        const priv = config.keys[`${type}_private`];
+        const pub = config.keys[`${type}_public`];
+        if (priv !== undefined) write(type, 'private', priv);
+        if (pub !== undefined) write(type, 'public', pub);
+        // A private key without its public half: cc_ssh derives it with `ssh-keygen -yf`.
+        const parsed = priv !== undefined && pub === undefined ? ssh2.utils.parseKey(priv) : undefined;
+        if (parsed && !(parsed instanceof Error)) {
+          const key = Array.isArray(parsed) ? parsed[0]! : parsed;
+          write(type, 'public', `${key.type} ${key.getPublicSSH().toString('base64')} root@localhost\n`);
+        }
+      }
+      return; // with ssh_keys, cc_ssh generates nothing
+    }
+    for (const type of config.genKeyTypes) {
+      // ssh-keygen refuses types it does not know ("unknown key type"); cc_ssh logs that and goes on.
+      if (!(HOST_KEY_TYPES as readonly string[]).includes(type) || existsSync(this.#keyFile(type as HostKeyType))) continue;
+      const pair = await generateHostKeyPair(type as HostKeyType);
+      write(type as HostKeyType, 'private', pair.private);
+      write(type as HostKeyType, 'public', pair.public);
+    }
+  }
+
+  /** The host keys sshd loads: every usable ssh_host_<type>_key (OpenSSH skips missing default keys). */
+  #hostKeys(): string[] {
+    // An ed25519 key saved by an older lab that ssh2 cannot read (see ssh/keygen.ts) is replaced,
+    // as `ssh-keygen -A` would on a Pi whose key file was damaged.
+    const ed25519 = this.#keyFile('ed25519');
+    if (existsSync(ed25519) && !isUsableKey(readFileSync(ed25519, 'utf8'))) writeFileSync(ed25519, generateEd25519().private, { mode: 0o600 });
+    return (['ed25519', 'ecdsa', 'rsa'] as const).flatMap((type) => {
+      const path = this.#keyFile(type);
+      if (!existsSync(path)) return [];
+      const text = readFileSync(path, 'utf8');
+      return isUsableKey(text) ? [text] : [];
+    });
   }
 
   #kernelCmdline(cardLine: string): string {

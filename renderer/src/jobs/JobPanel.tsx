@@ -1,27 +1,21 @@
 /** Running and finished jobs with progress bars and a collapsible log; survives reloads (the store re-reads jobs from main). */
 import { useState } from 'react';
-import { format, useT } from '../i18n/use-t';
+import { useT } from '../i18n/use-t';
 import { useAppStore } from '../store/app-store';
-
-function rate(bytesPerSecond?: number): string {
-  if (!bytesPerSecond) return '';
-  const mb = bytesPerSecond / 1_000_000;
-  return mb >= 1 ? `${mb.toFixed(1)} MB/s` : `${(bytesPerSecond / 1000).toFixed(0)} kB/s`;
-}
 
 export function JobPanel() {
   const jobs = useAppStore((s) => s.jobs);
   const cancel = useAppStore((s) => s.cancelJob);
-  const { t, m } = useT();
-  const titleOf = (job: { kind: string; title: string; subject?: string }) => {
-    const template = m.jobTitles[job.kind];
-    return template ? format(template, { subject: job.subject ?? '' }) : job.title;
-  };
+  const { t, intl } = useT();
+  const titleOf = (job: { kind: string; title: string; subject?: string }) => (t.has(`jobs.title.${job.kind}`) ? t(`jobs.title.${job.kind}`, { subject: job.subject ?? '' }) : job.title);
   const phaseOf = (phase: string) => {
     const waiting = /^waiting for (.+)$/.exec(phase);
-    const template = waiting ? m.jobPhases['waiting for'] : m.jobPhases[phase];
-    return template ? format(template, { nodes: waiting?.[1] ?? '' }) : phase;
+    if (waiting) return t('jobs.phase.waiting-for', { nodes: waiting[1] });
+    const key = `jobs.phase.${phase.replace(/ /g, '-')}`;
+    return t.has(key) ? t(key) : phase;
   };
+  const stateOf = (state: string) => t(`jobs.state.${state}`);
+  const rate = (bytesPerSecond?: number) => (bytesPerSecond ? `${intl.formatNumber(bytesPerSecond / 1_000_000, { maximumFractionDigits: 1 })} MB/s` : '');
   const [open, setOpen] = useState<Record<string, boolean>>({});
   const list = Object.values(jobs).sort((a, b) => b.startedAt - a.startedAt);
   if (list.length === 0) return null;
@@ -33,8 +27,9 @@ export function JobPanel() {
           <li key={job.id} className={`job job-${job.state}`} data-job-kind={job.kind}>
             <div className="job-head">
               <strong>{titleOf(job)}</strong>
+              <span className={`job-state job-state-${job.state}`}>{stateOf(job.state)}</span>
               <span className="job-phase">
-                {phaseOf(job.phase)} {rate(job.bytesPerSecond)}
+                {job.state === 'running' ? phaseOf(job.phase) : ''} {job.state === 'running' ? rate(job.bytesPerSecond) : ''}
               </span>
               {job.state === 'running' && (
                 <button type="button" onClick={() => void cancel(job.id)}>

@@ -1,16 +1,17 @@
-/** The frame around every step: header with language and theme, the journey rail, the step, the jobs. */
-import { useEffect } from 'react';
+/**
+ * The frame around every step: a skip link, the top bar (practice mode, language, theme), the
+ * journey rail, the current step's view (loaded from its folder, see steps/registry.ts), the jobs
+ * and the dialogs that can appear over any step.
+ */
+import { Suspense, useEffect } from 'react';
 import type { Language, Theme } from '../../../preload/contract/app';
 import { call } from '../api/client';
 import { useT } from '../i18n/use-t';
 import { JobPanel } from '../jobs/JobPanel';
 import { PracticePanel } from '../practice/PracticePanel';
 import { useAppStore } from '../store/app-store';
-import { CardsStep } from '../steps/cards/CardsStep';
-import { ClusterStep } from '../steps/cluster/ClusterStep';
-import { InstallStep } from '../steps/cluster/InstallStep';
-import { FindNodesStep } from '../steps/find-nodes/FindNodesStep';
-import { PlanStep } from '../steps/plan/PlanStep';
+import { stepView } from '../steps/registry';
+import { SkipLink } from '../toolkit/SkipLink';
 import { HostKeyChangedDialog } from './HostKeyChangedDialog';
 import { StepRail } from './StepRail';
 
@@ -27,46 +28,47 @@ export function AppShell() {
   const connected = useAppStore((s) => s.connected);
   const setPreferences = useAppStore((s) => s.setPreferences);
   const practice = useAppStore((s) => s.practice);
+  const practiceError = useAppStore((s) => s.practiceError);
   const setPractice = useAppStore((s) => s.setPracticeEnabled);
-  const { t, m } = useT();
+  const { t } = useT();
   useThemeAndLanguage(state?.preferences.theme, state?.preferences.language);
 
+  const title = t('app.title');
   useEffect(() => {
-    document.title = m.appTitle;
-  }, [m.appTitle]);
+    document.title = title;
+  }, [title]);
 
   if (!state) {
     return (
       <main className="loading" aria-busy={!loadError}>
-        {loadError ? <p role="alert">{loadError}</p> : <p>{t('loading')}</p>}
+        {loadError ? <p role="alert">{loadError}</p> : <p>{t('app.loading')}</p>}
       </main>
     );
   }
 
   const step = state.preferences.currentStep;
+  const View = stepView(step);
   return (
     <div className="shell">
+      <SkipLink label={t('app.skipToStep')} />
       <header className="topbar">
-        <h1>{m.appTitle}</h1>
-        {state.host === 'browser' && <span className="badge">{t('browserHost')}</span>}
+        <h1>{title}</h1>
+        {state.host === 'browser' && <span className="badge">{t('app.browserHost')}</span>}
+        {state.world === 'practice' && <span className="badge practice-badge">{t('app.practiceWorld')}</span>}
         <div className="spacer" />
         <label className="check">
           <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} onChange={(e) => void setPractice(e.target.checked)} />
           {t('practice.mode')}
         </label>
         <label>
-          {t('language')}{' '}
-          <select
-            value={state.preferences.language}
-            onChange={(e) => void setPreferences({ language: e.target.value as Language })}
-            data-testid="language"
-          >
+          {t('app.language')}{' '}
+          <select value={state.preferences.language} onChange={(e) => void setPreferences({ language: e.target.value as Language })} data-testid="language">
             <option value="en">English</option>
             <option value="zh-CN">简体中文</option>
           </select>
         </label>
         <label>
-          {t('theme')}{' '}
+          {t('app.theme')}{' '}
           <select value={state.preferences.theme} onChange={(e) => void setPreferences({ theme: e.target.value as Theme })} data-testid="theme">
             <option value="system">{t('theme.system')}</option>
             <option value="light">{t('theme.light')}</option>
@@ -76,14 +78,19 @@ export function AppShell() {
       </header>
       {!connected && (
         <div className="banner warn" role="status">
-          {t('disconnected')}
+          {t('app.disconnected')}
+        </div>
+      )}
+      {practiceError && (
+        <div className="banner warn" role="alert">
+          {practiceError}
         </div>
       )}
       {state.recovered && (
         <div className="banner warn" role="alert">
-          <span>{state.recovered.reason}</span>
+          <span>{t(`app.recovered.${state.recovered.code}`, { file: state.recovered.keptAs, detail: state.recovered.detail })}</span>
           <button type="button" onClick={() => void call('app.dismissRecovery', {}).then(() => useAppStore.getState().load())}>
-            {t('dismiss')}
+            {t('app.dismiss')}
           </button>
         </div>
       )}
@@ -91,11 +98,13 @@ export function AppShell() {
       <div className="body">
         <StepRail state={state} onSelect={(id) => void setPreferences({ currentStep: id })} />
         <main className="content" id="content" tabIndex={-1}>
-          {step === 'plan' && <PlanStep />}
-          {step === 'cards' && <CardsStep />}
-          {step === 'discover' && <FindNodesStep />}
-          {step === 'install' && <InstallStep />}
-          {step === 'cluster' && <ClusterStep />}
+          {View ? (
+            <Suspense fallback={<p aria-busy="true">{t('app.loading')}</p>}>
+              <View key={`${state.world}-${step}`} />
+            </Suspense>
+          ) : (
+            <p>{t('app.comingSoon')}</p>
+          )}
         </main>
       </div>
       <JobPanel />

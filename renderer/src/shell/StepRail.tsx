@@ -1,4 +1,4 @@
-/** The left rail: every step of the journey with its status; steps not built yet explain themselves and cannot be entered. */
+/** The left rail: every step of the journey with its status; a locked step says why and cannot be entered. */
 import type { AppState, StepId } from '../../../preload/contract/app';
 import { STEP_IDS } from '../../../preload/contract/steps';
 import { useT } from '../i18n/use-t';
@@ -6,12 +6,13 @@ import { useT } from '../i18n/use-t';
 const STATUS_ICON = { 'not-started': '○', 'in-progress': '◐', done: '●', 'needs-attention': '!' } as const;
 
 export function StepRail({ state, onSelect }: { state: AppState; onSelect: (id: StepId) => void }) {
-  const { t, m } = useT();
+  const { t } = useT();
   return (
-    <nav className="rail" aria-label={t('journey')}>
+    <nav className="rail" aria-label={t('app.journey')}>
       <ol>
         {STEP_IDS.map((id, index) => {
           const available = state.available.includes(id);
+          const lock = state.locked[id];
           const current = state.preferences.currentStep === id;
           const status = state.steps[id];
           return (
@@ -30,9 +31,9 @@ export function StepRail({ state, onSelect }: { state: AppState; onSelect: (id: 
                 </span>
                 <span className="step-text">
                   <span className="step-title">
-                    {index + 1}. {m.steps[id].title}
+                    {index + 1}. {t(`steps.${id}.title`)}
                   </span>
-                  <span className="step-sub">{available ? t(`status.${status}`) : `${t('comingSoon')} — ${m.steps[id].summary}`}</span>
+                  <span className="step-sub">{available ? t(`status.${status}`) : `${t(`app.lock.${lock ?? 'coming-later'}`)} — ${t(`steps.${id}.summary`)}`}</span>
                 </span>
               </button>
             </li>

@@ -18,6 +18,8 @@ interface Store {
   connected: boolean;
   jobs: Record<string, JobView>;
   practice: PracticeView | null;
+  /** Why switching practice mode was refused (e.g. a job still runs). */
+  practiceError: string | null;
   load(): Promise<void>;
   setPreferences(change: Partial<Preferences>): Promise<void>;
   setState(state: AppState): void;
@@ -31,6 +33,7 @@ export const useAppStore = create<Store>((set, get) => ({
   connected: true,
   jobs: {},
   practice: null,
+  practiceError: null,
   async load() {
     try {
       const state = await call('app.getState', {});
@@ -58,11 +61,13 @@ export const useAppStore = create<Store>((set, get) => ({
   },
   async setPracticeEnabled(enabled) {
     const current = get().practice;
-    if (current) set({ practice: { ...current, enabled } });
+    if (current) set({ practice: { ...current, enabled }, practiceError: null });
     try {
       set({ practice: await call('practice.setEnabled', { enabled }) });
-    } catch {
-      set({ practice: await call('practice.get', {}) });
+      // The other world: everything the window shows comes from there now.
+      set({ state: await call('app.getState', {}) });
+    } catch (error) {
+      set({ practice: await call('practice.get', {}), practiceError: (error as Error).message });
     }
   },
   async cancelJob(id) {

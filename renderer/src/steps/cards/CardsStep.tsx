@@ -5,13 +5,14 @@
  * writes every inserted Ubuntu card at once when several readers hold one (one confirmation
  * listing each node and drive), otherwise walks the nodes in order, asking for each card.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
-import { call, onEvent } from '../../api/client';
+import { call } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
-import { useCardTexts } from './cards-messages';
-import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
+import { useMainState } from '../../toolkit/use-main-state';
+import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
 
 type Running = { host: string; jobId: string };
@@ -19,32 +20,15 @@ type Running = { host: string; jobId: string };
 export function CardsStep() {
   const plan = useAppStore((s) => s.state?.plan ?? null);
   const jobs = useAppStore((s) => s.jobs);
-  const tx = useCardTexts();
-  const { t } = useT();
-  const [drives, setDrives] = useState<CardDrive[]>([]);
-  const [reports, setReports] = useState<CardReport[]>([]);
+  const { t, intl } = useT();
+  const drives: CardDrive[] = useMainState('cards.listDrives', {}, 'cards.drives').data?.drives ?? [];
+  const reportsState = useMainState('cards.reports', {});
+  const reports: CardReport[] = reportsState.data?.reports ?? [];
   const [target, setTarget] = useState<string | null>(null);
   const [batch, setBatch] = useState(false);
   const [confirm, setConfirm] = useState<Assignment[] | null>(null);
-  const [confirmed, setConfirmed] = useState(false);
   const [running, setRunning] = useState<Running[]>([]);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const dialog = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    if (confirm && dialog.current && !dialog.current.open) dialog.current.showModal();
-  }, [confirm]);
-
-  useEffect(() => {
-    let live = true;
-    void call('cards.listDrives', {}).then((r) => live && setDrives(r.drives)).catch(() => undefined);
-    void call('cards.reports', {}).then((r) => live && setReports(r.reports)).catch(() => undefined);
-    const off = onEvent('cards.drives', ({ drives: next }) => setDrives(next));
-    return () => {
-      live = false;
-      off();
-    };
-  }, []);
 
   const rows = plan ? nodeRows(plan.nodes, reports) : [];
   const busy = running.length > 0;
@@ -54,27 +38,32 @@ export function CardsStep() {
     if (!finished) return;
     const results = running.map((r) => ({ ...r, job: jobs[r.jobId]! }));
     setRunning([]);
-    // The step's status (in the rail) changed in main: re-read the app state.
-    void call('app.getState', {}).then((state) => useAppStore.getState().setState(state)).catch(() => undefined);
     void call('cards.reports', {}).then((r) => {
-      setReports(r.reports);
+      reportsState.set(r);
       const failed = results.filter((x) => x.job.state !== 'succeeded');
       const texts = results
         .filter((x) => x.job.state === 'succeeded')
-        .map((x) => tx('done', { host: x.host, eject: r.reports.find((rep) => rep.hostname === x.host)?.eject.message ?? '' }));
+        .map((x) => t('cards.done', { host: x.host, eject: ejectText(r.reports.find((rep) => rep.hostname === x.host)?.eject) }));
       if (failed.length > 0) setNotice({ kind: 'error', text: [...failed.map((x) => `${x.host}: ${x.job.error?.message ?? x.job.phase}`), ...texts].join(' ') });
       else setNotice({ kind: 'ok', text: texts.join(' ') });
       const next = batch ? nextNode(nodeRows(plan?.nodes ?? [], r.reports)) : undefined;
       setTarget(next?.hostname ?? null);
       if (!next) setBatch(false);
     });
-  }, [finished, running, jobs, batch, plan, tx]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once per finished batch
+  }, [finished]);
+
+  /** Main sends codes and values; the words are the catalogue's (main's English only where it has none). */
+  const noticeText = (n: { code: string; message: string; values?: Record<string, string | number> }) => (t.has(`cards.problem.${n.code}`) ? t(`cards.problem.${n.code}`, n.values) : n.message);
+  const contentText = (c: CardDrive['content'] & object) => (c.code && t.has(`cards.content.${c.code}`) ? t(`cards.content.${c.code}`, { ...c.values, preparedFor: c.preparedFor ?? '' }) : c.summary);
+  const ejectText = (e?: { ejected: boolean; message: string; code?: string; values?: Record<string, string | number> }) =>
+    !e ? '' : e.code && t.has(`cards.eject.${e.code}`) ? t(`cards.eject.${e.code}`, e.values) : e.message;
 
   if (!plan) {
     return (
       <section className="cards" aria-labelledby="cards-title">
-        <h1 id="cards-title">{tx('title')}</h1>
-        <p className="banner warn">{tx('noPlan')}</p>
+        <h1 id="cards-title">{t('cards.title')}</h1>
+        <p className="banner warn">{t('cards.noPlan')}</p>
       </section>
     );
   }
@@ -90,7 +79,6 @@ export function CardsStep() {
     if (parallel.length >= 2) {
       setTarget(null);
       setConfirm(parallel);
-      setConfirmed(false);
     } else {
       setTarget(nextNode(rows)?.hostname ?? null);
     }
@@ -99,14 +87,16 @@ export function CardsStep() {
   const write = async () => {
     if (!confirm) return;
     const assignments = confirm;
+    // The dialog's second check box had to be ticked for any drive over 256 GiB.
+    const largeConfirmed = largeDrives(assignments).length > 0;
     setConfirm(null);
-    setConfirmed(false);
     setNotice(null);
     const started: Running[] = [];
     const errors: string[] = [];
-    for (const { hostname, drive } of assignments) {
+    for (const assignment of assignments) {
+      const { hostname } = assignment;
       try {
-        const { jobId } = await call('cards.prepare', { hostname, device: drive.device, confirmDevice: drive.device });
+        const { jobId } = await call('cards.prepare', prepareParams(assignment, largeConfirmed));
         started.push({ host: hostname, jobId });
       } catch (e) {
         errors.push(`${hostname}: ${(e as Error).message}`);
@@ -119,7 +109,7 @@ export function CardsStep() {
   const eject = async (device: string) => {
     try {
       const result = await call('cards.eject', { device });
-      setNotice({ kind: result.ejected ? 'ok' : 'error', text: result.message });
+      setNotice({ kind: result.ejected ? 'ok' : 'error', text: ejectText(result) });
     } catch (e) {
       setNotice({ kind: 'error', text: (e as Error).message });
     }
@@ -137,16 +127,16 @@ export function CardsStep() {
 
   return (
     <section className="cards" aria-labelledby="cards-title">
-      <h1 id="cards-title">{tx('title')}</h1>
-      <p className="intro">{tx('intro')}</p>
+      <h1 id="cards-title">{t('cards.title')}</h1>
+      <p className="intro">{t('cards.intro')}</p>
 
-      <h2>{tx('nodes')}</h2>
-      <table className="nodes" aria-label={tx('nodes')}>
+      <h2>{t('cards.nodes')}</h2>
+      <table className="nodes" aria-label={t('cards.nodes')}>
         <thead>
           <tr>
-            <th>{tx('node')}</th>
-            <th>{tx('role')}</th>
-            <th>{tx('status')}</th>
+            <th>{t('cards.node')}</th>
+            <th>{t('cards.role')}</th>
+            <th>{t('cards.status')}</th>
             <th />
           </tr>
         </thead>
@@ -156,11 +146,11 @@ export function CardsStep() {
               <td className="mono">{row.hostname}</td>
               <td>{t(row.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
               <td data-testid={`card-status-${row.hostname}`}>
-                {row.report ? tx('ready', { release: row.report.release, time: new Date(row.report.finishedAt).toLocaleString() }) : tx('notReady')}
+                {row.report ? t('cards.ready', { release: row.report.release, time: intl.formatDate(row.report.finishedAt, { dateStyle: 'medium', timeStyle: 'short' }) }) : t('cards.notReady')}
               </td>
               <td>
                 <button type="button" disabled={busy} onClick={() => (setTarget(row.hostname), setBatch(false), setNotice(null))}>
-                  {row.report ? tx('prepareAgain') : tx('prepare')}
+                  {row.report ? t('cards.prepareAgain') : t('cards.prepare')}
                 </button>
               </td>
             </tr>
@@ -169,7 +159,7 @@ export function CardsStep() {
       </table>
       <div className="actions">
         <button type="button" className="primary" disabled={busy || !nextNode(rows)} onClick={startBatch}>
-          {tx('prepareAll')}
+          {t('cards.prepareAll')}
         </button>
       </div>
 
@@ -180,67 +170,67 @@ export function CardsStep() {
       )}
       {running.map((r) => (
         <div key={r.jobId} role="status" className="banner">
-          <span>{tx('writing', { host: r.host })}</span>
-          <progress max={1} value={jobs[r.jobId]?.progress ?? undefined} aria-label={tx('writing', { host: r.host })} />
+          <span>{t('cards.writing', { host: r.host })}</span>
+          <progress max={1} value={jobs[r.jobId]?.progress ?? undefined} aria-label={t('cards.writing', { host: r.host })} />
         </div>
       ))}
       {!busy && target && (
         <p className="banner" role="status">
-          {tx('nextCard', { host: target })}
+          {batch ? t('cards.guided', { host: target, done: rows.filter((r) => r.report).length + 1, count: rows.length }) : t('cards.nextCard', { host: target })}
           {/* "Prepare all" was pressed before the cards showed up: once several can be written, offer that again. */}
           {batch && !confirm && parallel.length >= 2 && (
             <>
               {' '}
               <button type="button" onClick={startBatch}>
-                {tx('writeAllNow', { count: parallel.length })}
+                {t('cards.writeAllNow', { count: parallel.length })}
               </button>
             </>
           )}
         </p>
       )}
-      {!busy && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{tx('allReady')}</p>}
+      {!busy && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{t('cards.allReady')}</p>}
 
-      <h2>{tx('drives')}</h2>
-      {offered.length === 0 && <p className="hint">{tx('noDrives')}</p>}
-      <ul className="drives" aria-label={tx('drives')}>
+      <h2>{t('cards.drives')}</h2>
+      {offered.length === 0 && <p className="hint">{t('cards.noDrives')}</p>}
+      <ul className="drives" aria-label={t('cards.drives')}>
         {offered.map((d) => (
           <li key={d.device} className={`drive ${d.device === suggestion?.device ? 'suggested' : ''}`} data-device={d.device}>
             <div>
-              <strong>{d.description || d.device}</strong> {d.practice && <span className="badge sim">{tx('practice')}</span>}
-              <span className="mono"> {d.device}</span> · {formatBytes(d.size)} · {tx('bus', { bus: d.busType })} ·{' '}
-              {d.mountpoints.length > 0 ? tx('mountedAt', { paths: d.mountpoints.map((m) => m.path).join(', ') }) : tx('notMounted')}
+              <strong>{d.description || d.device}</strong> {d.practice && <span className="badge sim">{t('cards.practice')}</span>}
+              <span className="mono"> {d.device}</span> · {formatBytes(d.size)} · {t('cards.bus', { bus: d.busType })} ·{' '}
+              {d.mountpoints.length > 0 ? t('cards.mountedAt', { paths: d.mountpoints.map((m) => m.path).join(', ') }) : t('cards.notMounted')}
             </div>
             <div>
-              {tx('content')}: {d.content ? d.content.summary : tx('looking')}
+              {t('cards.content')}: {d.content ? contentText(d.content) : t('cards.looking')}
             </div>
             {d.problems.map((p) => (
               <p key={p.code} className="field-error">
-                {p.message}
+                {noticeText(p)}
               </p>
             ))}
             {d.warnings.map((w) => (
               <p key={w.code} className="hint warn">
-                {w.message}
+                {noticeText(w)}
               </p>
             ))}
             {target && (
-              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => (setConfirm([{ hostname: target, drive: d }]), setConfirmed(false))}>
-                {tx('choose', { host: target })}
+              <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => setConfirm([{ hostname: target, drive: d }])}>
+                {t('cards.choose', { host: target })}
               </button>
             )}{' '}
             <button type="button" disabled={busy} onClick={() => void eject(d.device)}>
-              {tx('eject')}
+              {t('cards.eject')}
             </button>
           </li>
         ))}
       </ul>
       {refused.length > 0 && (
         <details>
-          <summary>{tx('notOffered', { count: refused.length })}</summary>
+          <summary>{t('cards.notOffered', { count: refused.length })}</summary>
           <ul>
             {refused.map((d) => (
               <li key={d.device}>
-                <span className="mono">{d.device}</span> {d.description} — {d.problems[0]?.message}
+                <span className="mono">{d.device}</span> {d.description} — {d.problems[0] ? noticeText(d.problems[0]) : ''}
               </li>
             ))}
           </ul>
@@ -248,45 +238,47 @@ export function CardsStep() {
       )}
 
       {confirm && (
-        <dialog ref={dialog} className="dialog" aria-labelledby="confirm-title" onClose={() => setConfirm(null)}>
-          <h2 id="confirm-title">{confirm.length > 1 ? tx('confirmManyTitle', { count: confirm.length }) : tx('confirmTitle')}</h2>
+        <ConfirmDialog
+          title={confirm.length > 1 ? t('cards.confirmManyTitle', { count: confirm.length }) : t('cards.confirmTitle')}
+          check={confirm.length > 1 ? t('cards.confirmManyCheck') : t('cards.confirmCheck', { device: confirm[0]!.drive.device, host: confirm[0]!.hostname })}
+          {...(largeDrives(confirm).length > 0 ? { secondCheck: t('cards.confirmLargeCheck', { drives: largeDrives(confirm).map((d) => `${d.device} (${formatBytes(d.size)})`).join(', ') }) } : {})}
+          confirmLabel={t('cards.write')}
+          cancelLabel={t('cards.cancel')}
+          onConfirm={() => void write()}
+          onCancel={() => setConfirm(null)}
+          testId="cards-confirm"
+        >
           <ul>
             {confirm.map(({ hostname, drive }) => (
-              <li key={drive.device}>{tx('confirmText', { host: hostname, drive: drive.description || drive.device, device: drive.device, size: formatBytes(drive.size) })}</li>
+              <li key={drive.device}>
+                {t('cards.confirmText', { host: hostname, drive: drive.description || drive.device, device: drive.device, size: formatBytes(drive.size) })}
+                {drive.content?.preparedFor && drive.content.preparedFor !== hostname && (
+                  <strong className="warn"> {t('cards.otherNodesCard', { host: hostname, other: drive.content.preparedFor })}</strong>
+                )}
+              </li>
             ))}
           </ul>
-          <label className="check">
-            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
-            {confirm.length > 1 ? tx('confirmManyCheck') : tx('confirmCheck', { device: confirm[0]!.drive.device, host: confirm[0]!.hostname })}
-          </label>
-          <div className="actions">
-            <button type="button" className="primary" disabled={!confirmed} onClick={() => void write()}>
-              {tx('write')}
-            </button>
-            <button type="button" onClick={() => setConfirm(null)}>
-              {tx('cancel')}
-            </button>
-          </div>
-        </dialog>
+          {confirm.length > 1 && <p className="hint">{t('cards.batchExplained', { count: confirm.length })}</p>}
+        </ConfirmDialog>
       )}
 
       {reports.length > 0 && (
         <>
-          <h2>{tx('reports')}</h2>
+          <h2>{t('cards.reports')}</h2>
           <button type="button" onClick={download}>
-            {tx('export')}
+            {t('cards.export')}
           </button>
           {reports.map((r) => (
             <details key={r.hostname} data-report={r.hostname}>
               <summary>
-                {r.hostname} — {r.drive.description || r.drive.device} · Ubuntu {r.release} · {new Date(r.finishedAt).toLocaleString()}
+                {r.hostname} — {r.drive.description || r.drive.device} · Ubuntu {r.release} · {intl.formatDate(r.finishedAt, { dateStyle: 'medium', timeStyle: 'short' })}
               </summary>
               <table>
                 <thead>
                   <tr>
-                    <th>{tx('file')}</th>
-                    <th>{tx('bytes')}</th>
-                    <th>{tx('digest')}</th>
+                    <th>{t('cards.file')}</th>
+                    <th>{t('cards.bytes')}</th>
+                    <th>{t('cards.digest')}</th>
                   </tr>
                 </thead>
                 <tbody>

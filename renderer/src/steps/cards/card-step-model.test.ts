@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
-import { batchAssignments, formatBytes, nextNode, nodeRows, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
+import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 
 function drive(device: string, change: Partial<CardDrive> = {}): CardDrive {
   return {
     device, description: device, size: 32e9, busType: 'SD', mountpoints: [], practice: false, isCard: true, offered: true, writable: true,
-    problems: [], warnings: [], content: { kind: 'ubuntu', release: '24.04', summary: 'Ubuntu Server 24.04 LTS (noble) for Raspberry Pi' }, ...change,
+    problems: [], warnings: [], largeDriveConfirmation: false, content: { kind: 'ubuntu', release: '24.04', summary: 'Ubuntu Server 24.04 LTS (noble) for Raspberry Pi' }, ...change,
   };
 }
 const report = (hostname: string) => ({ hostname }) as CardReport;
@@ -53,5 +53,16 @@ describe('card step model', () => {
     const file = reportsExport('home-lab', [report('pi-01')]);
     expect(file.filename).toBe('home-lab-sd-cards.json');
     expect(JSON.parse(file.text)).toEqual({ cluster: 'home-lab', cards: [{ hostname: 'pi-01' }] });
+  });
+
+  it('a drive over 256 GB needs the second confirmation, and only then carries its size to main', () => {
+    const card = drive('/dev/sdb');
+    const disk = drive('/dev/sdc', { size: 512_110_190_592, largeDriveConfirmation: true });
+    const assignments = [{ hostname: 'pi-01', drive: card }, { hostname: 'pi-02', drive: disk }];
+    expect(largeDrives(assignments).map((d) => d.device)).toEqual(['/dev/sdc']);
+    expect(prepareParams(assignments[0]!, false)).toEqual({ hostname: 'pi-01', device: '/dev/sdb', confirmDevice: '/dev/sdb' });
+    expect(prepareParams(assignments[1]!, false)).toEqual({ hostname: 'pi-02', device: '/dev/sdc', confirmDevice: '/dev/sdc' });
+    expect(prepareParams(assignments[1]!, true)).toEqual({ hostname: 'pi-02', device: '/dev/sdc', confirmDevice: '/dev/sdc', confirmLargeDrive: 512_110_190_592 });
+    expect(prepareParams(assignments[0]!, true)).not.toHaveProperty('confirmLargeDrive');
   });
 });

@@ -58,6 +58,18 @@ export function batchAssignments(rows: readonly NodeRow[], drives: readonly Card
   return assignments;
 }
 
+/** The drives of a confirmation that need the second one (over 256 GB). */
+export function largeDrives(assignments: readonly Assignment[]): CardDrive[] {
+  return assignments.filter((a) => a.drive.largeDriveConfirmation).map((a) => a.drive);
+}
+
+/** cards.prepare's params for one assignment; the size goes along only when the user confirmed it a second time. */
+export function prepareParams(assignment: Assignment, largeConfirmed: boolean): { hostname: string; device: string; confirmDevice: string; confirmLargeDrive?: number } {
+  const { hostname, drive } = assignment;
+  const large = largeConfirmed && drive.largeDriveConfirmation && drive.size ? { confirmLargeDrive: drive.size } : {};
+  return { hostname, device: drive.device, confirmDevice: drive.device, ...large };
+}
+
 export function formatBytes(bytes: number | null): string {
   if (!bytes) return '—';
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(bytes >= 1e11 ? 0 : 1)} GB`;

@@ -1,16 +1,20 @@
 /** Step 5, "Form the cluster": the nodes as the Kubernetes API lists them and the kubeconfig for this computer. */
 import { useEffect, useState } from 'react';
+import type { KubeconfigMergePreview } from '../../../../preload/contract/cluster';
 import type { FindNodesState } from '../../../../preload/contract/find-nodes';
 import { call, onEvent } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
+import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { NodeStage } from './NodeStage';
 import { useClusterState } from './use-cluster-state';
+import { LiveLine, NodeHealth } from './NodeHealth';
 
 export function ClusterStep() {
   const { t } = useT();
   const state = useClusterState();
   const [merged, setMerged] = useState<string | null>(null);
+  const [mergePreview, setMergePreview] = useState<KubeconfigMergePreview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<{ kind: 'remove' | 'add'; node: string } | { kind: 'reset' } | null>(null);
   /** Where "Boot & discover" found each node, kept live while a search runs in the background. */
@@ -43,9 +47,10 @@ export function ClusterStep() {
     c.kind === 'remove' ? t('cluster.removeNow', { node: c.node }) : c.kind === 'add' ? t('cluster.addNow', { node: c.node }) : t('cluster.resetNow');
   if (!built) return <p>{t('cluster.notYet')}</p>;
   return (
-    <section className="cluster">
-      <h2>{t('cluster.heading')}</h2>
-      <p className="intro">{built.highAvailability ? t('cluster.ha') : t('cluster.noHa')}</p>
+    <section className="cluster" aria-labelledby="cluster-title">
+      <h2 id="cluster-title">{t('cluster.heading')}</h2>
+      <p className="intro">{built.highAvailability ? t('cluster.haOn') : t('cluster.haOff')}</p>
+      <LiveLine />
       <table className="nodes">
         <thead>
           <tr>
@@ -61,7 +66,9 @@ export function ClusterStep() {
             <tr key={n.name} data-cluster-node={n.name}>
               <td className="mono">{n.name}</td>
               <td>{t(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
-              <td>{n.ready ? '✓ Ready' : 'NotReady'}</td>
+              <td data-testid={`node-ready-${n.name}`}>
+                <NodeHealth name={n.name} savedReady={n.ready} />
+              </td>
               <td className="mono">{n.internalIP ?? ''}</td>
               <td>
                 {n.name !== built.controlPlane && (
@@ -129,15 +136,7 @@ export function ClusterStep() {
       <p className="hint">{t('cluster.tryIt')}</p>
       <pre className="log">kubectl --kubeconfig {built.kubeconfigPath} get nodes -o wide</pre>
       <div className="actions">
-        <button
-          type="button"
-          onClick={() =>
-            void call('cluster.mergeKubeconfig', {}).then(
-              (r) => setMerged(r.backupPath ? t('cluster.mergedBackup', { path: r.path, backup: r.backupPath }) : t('cluster.merged', { path: r.path })),
-              (e: Error) => setError(e.message),
-            )
-          }
-        >
+        <button type="button" onClick={() => void call('cluster.kubeconfigMergePreview', {}).then(setMergePreview, (e: Error) => setError(e.message))}>
           {t('cluster.merge')}
         </button>
         {merged && <span role="status">{merged}</span>}
@@ -147,18 +146,43 @@ export function ClusterStep() {
         {running && <span role="status">{t('install.running')}</span>}
       </div>
       {confirm && (
-        <div className="dialog" role="dialog" aria-modal="true" aria-label={title(confirm)} onKeyDown={(e) => e.key === 'Escape' && setConfirm(null)}>
-          <h3>{title(confirm)}</h3>
+        <ConfirmDialog
+          title={title(confirm)}
+          confirmLabel={confirmLabel(confirm)}
+          cancelLabel={t('install.cancel')}
+          danger={confirm.kind !== 'add'}
+          onConfirm={act}
+          onCancel={() => setConfirm(null)}
+          testId="cluster-confirm"
+        >
           <p>{explain(confirm)}</p>
-          <div className="actions">
-            <button type="button" className="primary" autoFocus onClick={act}>
-              {confirmLabel(confirm)}
-            </button>
-            <button type="button" onClick={() => setConfirm(null)}>
-              {t('install.cancel')}
-            </button>
-          </div>
-        </div>
+        </ConfirmDialog>
+      )}
+      {mergePreview && (
+        <ConfirmDialog
+          title={t('cluster.mergeTitle', { path: mergePreview.path })}
+          confirmLabel={t('cluster.mergeNow')}
+          cancelLabel={t('install.cancel')}
+          onConfirm={() => {
+            setMergePreview(null);
+            void call('cluster.mergeKubeconfig', {}).then(
+              (r) => setMerged(r.backupPath ? t('cluster.mergedBackup', { path: r.path, backup: r.backupPath }) : t('cluster.merged', { path: r.path })),
+              (e: Error) => setError(e.message),
+            );
+          }}
+          onCancel={() => setMergePreview(null)}
+          testId="merge-confirm"
+        >
+          <p>{mergePreview.exists ? t('cluster.mergeExisting', { path: mergePreview.path }) : t('cluster.mergeNew', { path: mergePreview.path })}</p>
+          <ul>
+            {mergePreview.entries.map((e) => (
+              <li key={`${e.kind}/${e.name}`}>
+                {t(`cluster.mergeEntry.${e.kind}`)} <span className="mono">{e.name}</span> — {e.replaces ? t('cluster.mergeReplaces') : t('cluster.mergeAdds')}
+              </li>
+            ))}
+          </ul>
+          <p className="hint">{t('cluster.mergeContext', { context: mergePreview.context })}</p>
+        </ConfirmDialog>
       )}
       {error && (
         <p className="field-error" role="alert">

@@ -33,6 +33,7 @@ export function PlanStep() {
   const [showAll, setShowAll] = useState(false);
   const [serverIssues, setServerIssues] = useState<ValidationIssue[]>([]);
   const [save, setSave] = useState<SaveState>({ kind: 'idle' });
+  const [countNote, setCountNote] = useState<string | null>(null);
   const zones = useMemo(timeZones, []);
 
   const draft = toPlanDraft(form);
@@ -105,12 +106,19 @@ export function PlanStep() {
               max={MAX_NODES}
               value={form.nodes.length}
               onChange={(e) => {
-                const n = Math.max(MIN_NODES, Math.min(MAX_NODES, Number(e.target.value) || MIN_NODES));
+                const asked = Number(e.target.value);
+                const n = Math.max(MIN_NODES, Math.min(MAX_NODES, asked || MIN_NODES));
+                setCountNote(e.target.value !== '' && asked !== n ? t('plan.countClamped', { min: MIN_NODES, max: MAX_NODES, asked: e.target.value, value: n }) : null);
                 update((f) => ({ ...f, nodes: resizeNodes(f.nodes, n) }), 'nodes');
               }}
             />
           )}
         </Field>
+        {countNote && (
+          <p className="hint warn" role="status" data-testid="count-note">
+            {countNote}
+          </p>
+        )}
         {form.nodes.length >= 3 && (
           <label className="check">
             <input type="checkbox" checked={isHighAvailability(form.nodes)} onChange={(e) => update((f) => ({ ...f, nodes: withHighAvailability(f.nodes, e.target.checked) }))} />
@@ -313,13 +321,18 @@ export function PlanStep() {
         </div>
       </fieldset>
 
-      <div className="actions">
+      <div className="actions sticky-actions">
         <button type="submit" className="primary" disabled={save.kind === 'saving'}>
           {save.kind === 'saving' ? t('plan.saving') : t('plan.save')}
         </button>
         <span role="status" className={`save-status ${save.kind}`} data-testid="save-status">
           {save.kind === 'saved' ? t('plan.saved') : save.kind === 'error' ? save.message : ''}
         </span>
+        {save.kind === 'saved' && (
+          <button type="button" className="link" onClick={() => void useAppStore.getState().setPreferences({ currentStep: 'cards' })}>
+            {t('plan.next')}
+          </button>
+        )}
       </div>
     </form>
   );

@@ -1,0 +1,45 @@
+/**
+ * The user's language: react-intl (FormatJS) over the features' catalogues, so messages use ICU
+ * plurals, and numbers, dates and relative times are formatted by the platform's Intl for the
+ * chosen language. Main sends codes and values; the words live here.
+ */
+import type { ReactNode } from 'react';
+import { IntlProvider, useIntl } from 'react-intl';
+import type { IntlShape } from 'react-intl';
+import type { Language } from '../../../preload/contract/app';
+import type { ValidationIssue } from '../../../preload/contract/errors';
+import { useAppStore } from '../store/app-store';
+import { messagesByLanguage } from './catalogues';
+
+export type Values = Record<string, string | number | boolean | Date | null | undefined>;
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const language: Language = useAppStore((s) => s.state?.preferences.language ?? 'en');
+  return (
+    <IntlProvider locale={language} defaultLocale="en" messages={messagesByLanguage[language]} onError={reportMissing}>
+      {children}
+    </IntlProvider>
+  );
+}
+
+function reportMissing(error: { code?: string; message: string }): void {
+  // A missing text shows its key (tests catch it); anything else is a bug worth seeing.
+  if (error.code !== 'MISSING_TRANSLATION') console.error(error.message);
+}
+
+export interface T {
+  (key: string, values?: Values): string;
+  /** True when a catalogue has the key (for codes main may send that the window words). */
+  has(key: string): boolean;
+}
+
+export function useT(): { t: T; intl: IntlShape; issue: (issue: ValidationIssue) => string } {
+  const intl = useIntl();
+  const t = ((key: string, values?: Values) => intl.formatMessage({ id: key }, values as Record<string, string | number>)) as T;
+  t.has = (key: string) => key in intl.messages;
+  return {
+    t,
+    intl,
+    issue: (issue) => (t.has(`issues.${issue.key}`) ? t(`issues.${issue.key}`, issue.values) : issue.message),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * One lesson action as the user meets it: what it will apply (YAML, every line explainable), the
+ * kubectl it stands for, a button that runs it, and what happened, worded from the outcome's code
+ * (errors with the cluster's own message). A change someone made behind the app's back is shown
+ * before the app overwrites it.
+ */
+import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import type { LessonOutcome, LessonPreview } from '../../../preload/contract/lessons';
+import { call } from '../api/client';
+import { useT } from '../i18n/use-t';
+import { ConfirmDialog } from '../toolkit/ConfirmDialog';
+import { KubectlPanel } from './KubectlPanel';
+import { OutcomeText } from './OutcomeText';
+import { YamlExplained } from './YamlExplained';
+
+export interface ActionPanelProps {
+  action: string;
+  params?: Record<string, string | number | boolean | null>;
+  label: string;
+  /** Show the YAML (actions that apply manifests). */
+  showYaml?: boolean;
+  disabled?: boolean;
+  primary?: boolean;
+  onDone?: (outcome: LessonOutcome) => void;
+  children?: ReactNode;
+  testId?: string;
+}
+
+export function ActionPanel(props: ActionPanelProps) {
+  const { t } = useT();
+  const [preview, setPreview] = useState<LessonPreview | null>(null);
+  const [outcome, setOutcome] = useState<LessonOutcome | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [drift, setDrift] = useState<LessonOutcome['drift'] | null>(null);
+  const paramsKey = JSON.stringify(props.params ?? {});
+
+  useEffect(() => {
+    let live = true;
+    call('lessons.preview', { action: props.action, params: JSON.parse(paramsKey) as Record<string, string> }).then(
+      (p) => live && setPreview(p),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.action, paramsKey]);
+
+  const run = async (force = false) => {
+    setBusy(true);
+    setError(null);
+    setOutcome(null);
+    try {
+      const result = await call('lessons.run', { action: props.action, params: JSON.parse(paramsKey) as Record<string, string>, force });
+      if (!result.ok && result.code === 'drift') setDrift(result.drift ?? []);
+      else {
+        setOutcome(result);
+        props.onDone?.(result);
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="action-panel" data-action={props.action} data-testid={props.testId}>
+      {props.children}
+      {props.showYaml !== false && preview?.yaml ? <YamlExplained yaml={preview.yaml} /> : null}
+      {preview && <KubectlPanel commands={preview.kubectl} />}
+      <div className="actions">
+        <button type="button" className={props.primary === false ? '' : 'primary'} disabled={busy || props.disabled} onClick={() => void run()}>
+          {busy ? t('lesson.working') : props.label}
+        </button>
+      </div>
+      {outcome && <OutcomeText outcome={outcome} />}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {drift && (
+        <ConfirmDialog
+          title={t('lesson.drift.title')}
+          confirmLabel={t('lesson.drift.overwrite')}
+          cancelLabel={t('lesson.cancel')}
+          onConfirm={() => {
+            setDrift(null);
+            void run(true);
+          }}
+          onCancel={() => setDrift(null)}
+          testId="drift-confirm"
+        >
+          <p>{t('lesson.drift.explain', { managers: [...new Set(drift.flatMap((d) => d.drift.flatMap((c) => c.owners.map((o) => o.manager))))].join(', ') })}</p>
+          <ul className="mono small">
+            {drift.flatMap((d) =>
+              d.drift.map((c) => (
+                <li key={`${d.name}${c.path}`}>
+                  {d.display} {c.path}: {JSON.stringify(c.live)} → {JSON.stringify(c.desired)}
+                </li>
+              )),
+            )}
+          </ul>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
