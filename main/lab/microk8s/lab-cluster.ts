@@ -197,6 +197,27 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
     return true;
   }
 
+  /** Every cluster the lab's Pis form (one per Pi until they join each other). */
+  records(): ClusterRecord[] {
+    return [...this.#clusters.values()];
+  }
+
+  record(id: string): ClusterRecord | undefined {
+    return this.#clusters.get(id);
+  }
+
+  /** Whether MicroK8s runs on the Pi as a member of `record` (its dqlite and API server are up). */
+  serving(pi: VirtualPi, record: ClusterRecord): boolean {
+    return this.#membership.get(pi) === record && this.running(pi) && record.members.some((m) => m.pi === pi && !m.left);
+  }
+
+  /** dqlite quorum: more than half of the cluster's voters are up. */
+  quorum(record: ClusterRecord): boolean {
+    const { voters } = this.datastore(record);
+    const up = voters.filter((v) => this.serving(v.pi, record)).length;
+    return voters.length > 0 && up * 2 > voters.length;
+  }
+
   /** dqlite voters (first three control planes) and standbys of a cluster. */
   datastore(record: ClusterRecord): { voters: ClusterMember[]; standby: ClusterMember[] } {
     const cps = record.members.filter((m) => m.role === 'control-plane' && !m.left);
