@@ -39,8 +39,12 @@ test('measure Recreate, RollingUpdate, blue/green and a canary on a practice clu
   await expect(rolling).toHaveAttribute('data-phase', 'done', { timeout: 180_000 });
   await expect(rolling.getByTestId('strategies-rolling-measure-result')).toContainText('no gap');
   if (process.env.PCW_SCREENSHOTS) {
-    await page.locator('.lesson-strategies section.strategy').nth(0).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/lesson-strategies-full.png`, fullPage: true });
+    await recreate.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/lesson-strategies.png` });
+    // The same charts in the dark theme (they take the theme's colours).
+    await page.getByTestId('theme').selectOption('dark');
+    await rolling.scrollIntoViewIfNeeded();
+    await rolling.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/lesson-strategies-dark.png` });
+    await page.getByTestId('theme').selectOption('light');
   }
 
   // Blue/green: switch, then switch back.
@@ -70,8 +74,5 @@ test('measure Recreate, RollingUpdate, blue/green and a canary on a practice clu
   expect(canaryShare).toBeGreaterThan(0.1);
   expect(canaryShare).toBeLessThan(0.45);
   await expect(page.getByRole('navigation').getByRole('button', { name: /11\. Strategies/ })).toContainText('Done');
-  if (process.env.PCW_SCREENSHOTS) {
-    await page.getByTestId('strategies-recreate-measure').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/lesson-strategies.png` });
-  }
+  if (process.env.PCW_SCREENSHOTS) await share.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/lesson-strategies-canary.png` });
 });

@@ -41,8 +41,8 @@ export function DrillTimeline({ drill, now }: { drill: HaDrill; now: number }) {
         {drill.milestones.map((m, i) => (
           <li key={`${m.kind}-${m.subject ?? ''}-${i}`} className={`milestone milestone-${m.kind}`} data-kind={m.kind}>
             <span className="when mono">
-              +{formatDuration(intl, m.clusterMs)}
-              {drill.speed > 1 && <span className="hint small"> ({t('ha.timeline.real', { real: intl.formatNumber(m.realMs / 1000, { maximumFractionDigits: 1 }) })})</span>}
+              <span>+{formatDuration(intl, m.clusterMs)}</span>
+              {drill.speed > 1 && <span className="hint small">({t('ha.timeline.real', { real: intl.formatNumber(m.realMs / 1000, { maximumFractionDigits: 1 }) })})</span>}
             </span>
             <div className="what">
               <strong>{t(`ha.milestone.${m.kind}`, { node: drill.node, subject: m.subject ?? '' })}</strong>
