@@ -5,7 +5,7 @@
  * one step, and back as the rollback) and a canary (one new pod beside three old ones, and the
  * share of answers it gets). The practice lab's speed is shown, since it shortens every gap.
  */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { KubePodView } from '../../../../preload/contract/kube';
 import { call } from '../../api/client';
 import { useT } from '../../i18n/use-t';
