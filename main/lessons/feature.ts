@@ -21,7 +21,11 @@ export const feature = worldFeature('lessons', (ctx) => {
     jobs: ctx.jobs,
     cluster: () => {
       const live = ctx.feature('liveCluster');
-      return live.state().status === 'none' && !ctx.feature('cluster').built() ? undefined : live.cluster();
+      if (live.state().status === 'none' && !ctx.feature('cluster').built()) return undefined;
+      const opening = live.cluster();
+      // state() only asks whether there is one: a refusal (the app closing) is for callers that await it.
+      opening.catch(() => undefined);
+      return opening;
     },
     live: () => ctx.feature('liveCluster').state().snapshot,
     context: {

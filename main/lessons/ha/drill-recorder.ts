@@ -48,6 +48,8 @@ export class DrillRecorder {
   /** Pods that existed when the drill started (a replacement is a pod created after). */
   #before = new Set<string>();
   #marked = new Set<string>();
+  /** Pods at risk already named in pods-not-ready (by their event or their Ready condition). */
+  #notReady = new Set<string>();
   #replacements = new Map<string, string>();
   #server: string | undefined;
   #apiLost = false;
@@ -72,6 +74,7 @@ export class DrillRecorder {
     this.#atRisk = new Map();
     this.#before = new Set((input.snapshot?.pods ?? []).map(podKey));
     this.#marked = new Set();
+    this.#notReady = new Set();
     this.#replacements = new Map();
     this.#server = input.snapshot?.connection.server;
     this.#apiLost = false;
@@ -171,7 +174,10 @@ export class DrillRecorder {
         continue;
       }
       if (e.involved.kind !== 'Pod') continue;
-      if (e.reason === 'NodeNotReady' && this.#atRisk.has(subject)) this.#text('pods-not-ready', subject, `${subject}: ${e.message}`);
+      if (e.reason === 'NodeNotReady' && this.#atRisk.has(subject)) {
+        this.#notReady.add(subject);
+        this.#text('pods-not-ready', subject, `${subject}: ${e.message}`);
+      }
       else if (e.reason === 'TaintManagerEviction' && e.message.startsWith('Marking for deletion')) {
         this.#marked.add(subject);
         this.#text('pod-marked-for-deletion', subject, e.message, true);
@@ -188,11 +194,17 @@ export class DrillRecorder {
       const p = byKey.get(key);
       if (!p) continue;
       const ready = p.conditions.find((c) => c.type === 'Ready');
-      if (ready?.status === 'False' && !this.#has('pods-not-ready', key)) this.#text('pods-not-ready', key, `${key}: Ready=False`);
-      if (p.deletingAt && !this.#marked.has(key)) {
-        this.#marked.add(key);
-        const why = p.conditions.find((c) => c.type === 'DisruptionTarget');
-        this.#text('pod-marked-for-deletion', key, why?.message ?? `${key} Terminating`, true);
+      if (ready?.status === 'False' && !this.#notReady.has(key)) {
+        this.#notReady.add(key);
+        this.#text('pods-not-ready', key, `${key}: Ready=False`);
+      }
+      if (p.deletingAt) {
+        // The pod's DisruptionTarget condition says why (upstream: "Taint manager: deleting due to NoExecute taint").
+        const why = p.conditions.find((c) => c.type === 'DisruptionTarget')?.message;
+        if (!this.#marked.has(key)) {
+          this.#marked.add(key);
+          this.#text('pod-marked-for-deletion', key, why ?? `${key} Terminating`, true);
+        } else if (why) this.#text('pod-marked-for-deletion', key, why, true);
       }
     }
     if (this.#marked.size === 0) return;

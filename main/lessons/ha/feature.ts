@@ -13,7 +13,9 @@ declare module '../../app/feature-def' {
 export const HA_DONE = ['worker-recovered', 'control-plane-survived', 'drained', 'uncordoned'] as const;
 
 export const feature = worldFeature('haLesson', (ctx) => {
+  let closed = false;
   const drills = new HaDrills({ real: () => Date.now(), cluster: () => ctx.env.pace.now() }, (state) => {
+    if (closed) return;
     ctx.emit('ha.changed', state);
     const drill = state.drill;
     if (!drill) return;
@@ -29,7 +31,10 @@ export const feature = worldFeature('haLesson', (ctx) => {
       'ha.state': () => drills.recorder.state(),
     },
     start: () => ctx.feature('lessons').register(haActions(drills) as never),
-    close: () => drills.close(),
+    close: () => {
+      closed = true;
+      drills.close();
+    },
     steps: {
       ha: () => {
         if (!ctx.feature('cluster').built()) return { status: 'not-started', locked: 'needs-cluster' };

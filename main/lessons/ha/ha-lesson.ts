@@ -93,7 +93,7 @@ export class HaDrills {
 }
 
 /** Why a drill cannot start now (a code the window words, with values), or undefined. */
-function refusal(nodes: readonly KubeNodeView[], node: string, kind: 'worker' | 'control-plane' | 'quorum'): LessonOutcome | undefined {
+export function refusal(nodes: readonly KubeNodeView[], node: string, kind: 'worker' | 'control-plane' | 'quorum'): LessonOutcome | undefined {
   const target = nodes.find((n) => n.name === node);
   if (!target) return { ok: false, code: 'ha-unknown-node', values: { node } };
   if (target.ready.status !== 'True') return { ok: false, code: 'ha-node-already-down', values: { node } };
@@ -178,8 +178,14 @@ export function haActions(drills: HaDrills) {
         const refused = refusal(ctx.live()?.nodes ?? [], node, kind);
         if (refused) return refused;
         await drills.start(ctx, { kind, node, how });
-        if (how === 'power') await ctx.power!(node, false);
-        else if (how === 'ssh') await stopOverSsh(ctx, node);
+        try {
+          if (how === 'power') await ctx.power!(node, false);
+          else if (how === 'ssh') await stopOverSsh(ctx, node);
+        } catch (error) {
+          // The node is still there: no drill to watch.
+          drills.end();
+          throw error;
+        }
         await ctx.mark('ha', `${kind}-off`);
         return { ok: true, code: 'ha-node-off', values: { node, how, kind } };
       },

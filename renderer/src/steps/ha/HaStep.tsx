@@ -264,11 +264,9 @@ function DrillPanel({ drill, canPower, now }: { drill: HaDrill; canPower: boolea
           {t(`ha.over.${drill.kind}`, { node: drill.node })}
         </p>
       )}
-      {drill.phase === 'over' && (
-        <button type="button" onClick={() => void call('lessons.run', { action: 'ha.endDrill', params: {} })}>
-          {t('ha.endDrill')}
-        </button>
-      )}
+      <button type="button" className={drill.phase === 'over' ? 'primary' : ''} onClick={() => void call('lessons.run', { action: 'ha.endDrill', params: {} })} data-testid="ha-end-drill">
+        {drill.phase === 'over' ? t('ha.endDrill') : t('ha.stopWatching')}
+      </button>
     </div>
   );
 }
