@@ -2,7 +2,7 @@
  * Step 12 by clicking, in practice mode, on three control planes: microk8s status says HA and
  * names the three voters; a node loses its power and the timeline shows NotReady, the taints, the
  * eviction and the replacements with upstream's texts; it comes back; the control plane the
- * kubeconfig names goes and the app reads through another; drain and uncordon.
+ * kubeconfig names goes and the app reads through another; drain and uncordon (in Chinese).
  */
 import { expect, formClusterByClicking, test } from './fixtures';
 
@@ -52,13 +52,16 @@ test('lose a node, then the saved control plane, on a three-control-plane practi
   await expect(page.getByTestId('ha-drill-over')).toContainText('the cluster never stopped answering', { timeout: 180_000 });
   await page.getByRole('button', { name: 'End this drill' }).click();
 
-  // The graceful way.
+  // The graceful way, in Chinese: kubectl's own output stays as kubectl prints it.
+  await page.getByTestId('language').selectOption('zh-CN');
+  await expect(page.getByRole('heading', { name: '优雅的方式：先清空，再关机' })).toBeVisible();
   await page.getByTestId('ha-drain-choice').selectOption('pi-02');
   await page.getByTestId('ha-drain-run').getByRole('button', { name: 'kubectl drain pi-02', exact: true }).click();
   await expect(page.getByTestId('ha-drain-output')).toContainText('node/pi-02 drained', { timeout: 120_000 });
   await expect(page.getByTestId('ha-drain-output')).toContainText('node/pi-02 cordoned');
-  await expect(page.locator('[data-node-column="pi-02"]')).toContainText('no new pods');
+  await expect(page.getByTestId('ha-drain-run')).toContainText('pi-02 已清空');
+  await expect(page.locator('[data-node-column="pi-02"]')).toContainText('不接收新 Pod');
   await page.getByTestId('ha-uncordon').getByRole('button', { name: 'kubectl uncordon pi-02', exact: true }).click();
   await expect(page.getByTestId('ha-drain-output')).toContainText('node/pi-02 uncordoned');
-  await expect(page.getByRole('navigation').getByRole('button', { name: /12\. High availability/ })).toContainText('Done', { timeout: 30_000 });
+  await expect(page.getByRole('navigation').getByRole('button', { name: /12\. 高可用/ })).toContainText('完成', { timeout: 30_000 });
 });
