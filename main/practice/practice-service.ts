@@ -250,6 +250,9 @@ export class PracticeService {
    * loopback address; anything else is returned as it is.
    */
   reach(host: string, port: number): { host: string; port: number } {
+    // The lab listens for NodePorts and LoadBalancer addresses on loopback stand-ins (the port may differ when it cannot be bound).
+    const served = this.#lab?.lanEndpoint(host, port);
+    if (served) return served;
     const pi = this.#lab?.pis.find((p) => p.address === host);
     // The API server a control plane serves on 16443 listens on the lab's API port (16443 when it was free).
     if (pi && port === 16443 && this.#lab?.apis) return { host: pi.loopback, port: this.#lab.apis.port };
