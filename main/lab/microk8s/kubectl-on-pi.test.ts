@@ -210,6 +210,15 @@ describe.skipIf(!kubectlPath)('microk8s kubectl on a Pi = kubectl 1.32 on this c
     expect((await host('get', 'configmap', 'settings', '-o', 'jsonpath={.data.greeting}')).stdout).toBe('hello');
   });
 
+  it('the tutorial types plain `kubectl` on the control plane: the snap alias makes it microk8s kubectl', async () => {
+    expect(await pi('kubectl get nodes')).toMatchObject({ code: 127, stderr: 'bash: line 1: kubectl: command not found\n' });
+    expect(await pi('snap alias microk8s.kubectl kubectl')).toMatchObject({ code: 1, stderr: 'error: access denied (try with sudo)\n' });
+    expect(await pi('sudo snap alias microk8s.kubectl kubectl')).toMatchObject({ code: 0, stdout: 'Added:\n  - microk8s.kubectl as kubectl\n' });
+    const [onPi, onHost] = [await pi('kubectl get nodes'), await host('get', 'nodes')];
+    expect(masked(onPi.stdout)).toBe(masked(onHost.stdout));
+    expect(await pi('sudo snap unalias kubectl')).toMatchObject({ code: 0, stdout: 'Removed:\n  - microk8s.kubectl as kubectl\n' });
+  });
+
   it('on a worker it points to the control plane; a stopped node refuses', async () => {
     expect(await pi('microk8s kubectl get nodes', b)).toMatchObject({ code: 1, stdout: 'This MicroK8s deployment is acting as a node in a cluster.\nPlease use the control plane node.\n' });
   });
