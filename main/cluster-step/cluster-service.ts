@@ -424,6 +424,18 @@ export class ClusterService {
     throw last ?? new AppError(ErrorCode.UNAVAILABLE, 'No control plane of the cluster has been found (step 3).');
   }
 
+  /** An SSH session on one node of the formed cluster (the HA lesson's `sudo poweroff`). The caller closes it. */
+  async openMember(hostname: string, ctx: OperationContext = {}): Promise<NodeSession> {
+    const plan = this.options.plans().stored();
+    const saved = this.built();
+    if (!plan || !saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first (steps 4 and 5).');
+    const target = saved.nodes.some((n) => n.name === hostname) ? this.#memberTarget(plan, saved, hostname) : undefined;
+    if (!target) throw new AppError(ErrorCode.NOT_FOUND, `${hostname} is not a node of the cluster that step 3 found.`);
+    const login: NodeLogin = { username: 'ubuntu', privateKeyPath: this.options.plans().key.privateKeyPath, knownHosts: this.options.findNodes().knownHosts, onNewHostKey: () => false };
+    const [session] = await openAll([target], login, { pace: this.options.env.pace, ...ctx });
+    return session!;
+  }
+
   close(): void {
     this.#closing = true;
     clearTimeout(this.#progressTimer);

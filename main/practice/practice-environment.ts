@@ -56,7 +56,7 @@ export async function createPracticeEnvironment(practice: PracticeService): Prom
       return { lookup: new NameLookup({ dnsServers: servers, signal }), dns: { kind: servers.length ? 'lab' : 'none', servers }, mdns: { from: [], none: 'no-avahi-in-lab' } };
     },
     reach: (host, port) => practice.reach(host, port),
-    kubeApiServer: ({ sshHost }) => practice.kubeApiUrl() ?? `https://${sshHost}:16443`,
+    kubeApiServer: ({ sshHost }) => practice.kubeApiUrl(sshHost) ?? `https://${sshHost}:16443`,
     imageCatalogue: () => practice.imageCatalogueUrl(),
     power: {
       set: async (hostname, on) => {

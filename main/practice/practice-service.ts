@@ -93,7 +93,6 @@ export class PracticeService {
   #cards: SavedCard[] = [];
   #lab: Lab | undefined;
   #sshPort = 22;
-  #kubeUrl: string | undefined;
   #labStarting: Promise<Lab> | undefined;
   #imageServer: Promise<PracticeImageServer> | undefined;
 
@@ -188,7 +187,9 @@ export class PracticeService {
       this.#sshPort = await choosePracticePort(loopbackBase);
       const { Lab } = await import('../lab/lab');
       const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase, sshPort: this.#sshPort });
-      this.#kubeUrl = (await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') })).url;
+      // Each control-plane Pi serves its cluster's API at its loopback address; objects, certificates
+      // and the API port are kept under lab/kube, so saved kubeconfigs work after a restart.
+      await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') });
       for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
       this.#lab = lab;
       return lab;
@@ -209,9 +210,14 @@ export class PracticeService {
     pi.on('state', () => this.onChange(this.view()));
   }
 
-  /** The lab's Kubernetes API while practice mode runs (kubeconfigs point here instead of a Pi's LAN address). */
-  kubeApiUrl(): string | undefined {
-    return this.enabled && this.#lab ? this.#kubeUrl : undefined;
+  /**
+   * Where this computer reaches the Kubernetes API of the practice Pi at `address` (the address the
+   * app reaches it at, its LAN address or hostname) while practice mode runs: kubeconfigs point there
+   * instead of the LAN address `microk8s config` prints. It answers while that Pi runs MicroK8s as a
+   * control plane, and is the same after the app restarts.
+   */
+  kubeApiUrl(address: string): string | undefined {
+    return this.enabled && this.#lab ? this.#lab.apis?.url(address) : undefined;
   }
 
   /** The lab clock while practice mode runs (long waits follow lab time). */
@@ -249,6 +255,8 @@ export class PracticeService {
     const served = this.#lab?.lanEndpoint(host, port);
     if (served) return served;
     const pi = this.#lab?.pis.find((p) => p.address === host);
+    // The API server a control plane serves on 16443 listens on the lab's API port (16443 when it was free).
+    if (pi && port === 16443 && this.#lab?.apis) return { host: pi.loopback, port: this.#lab.apis.port };
     return pi ? { host: pi.loopback, port } : { host, port };
   }
 

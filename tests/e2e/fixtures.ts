@@ -114,12 +114,14 @@ export async function defaultPlanInPractice(page: Page, speed = '60') {
 
 /**
  * The practice journey by clicking, from an empty app to a formed cluster of `count` nodes
- * (pi-01 the control plane): plan, cards, virtual Pis, discovery, install. Lessons start here.
+ * (pi-01 the control plane, or pi-01..pi-03 with `highAvailability`, the plan's "3 control
+ * planes" option): plan, cards, virtual Pis, discovery, install. Lessons start here.
  */
-export async function formClusterByClicking(page: Page, count = 2, speed = '60'): Promise<void> {
+export async function formClusterByClicking(page: Page, count = 2, speed = '60', highAvailability = false): Promise<void> {
   const lab = await defaultPlanInPractice(page, speed);
-  if (count !== 2) {
+  if (count !== 2 || highAvailability) {
     await page.getByLabel('Number of nodes').fill(String(count));
+    if (highAvailability) await page.getByRole('checkbox', { name: /Use 3 control planes/ }).check();
     await page.getByRole('button', { name: 'Save plan' }).click();
     await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   }
