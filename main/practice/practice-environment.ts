@@ -20,7 +20,7 @@ export function readersDriveSource(readers: VirtualCardReaders): DriveSource {
     },
     eject: async (drive) => {
       await readers.ejectDevice(drive.device);
-      return { ejected: true, message: 'The practice card was ejected from its reader.' };
+      return { ejected: true, code: 'practice-ejected', message: 'The practice card was ejected from its reader.' };
     },
     onChange: (listener) => {
       readers.on('change', listener);
