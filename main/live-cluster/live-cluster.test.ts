@@ -19,7 +19,7 @@ describe('the live cluster', () => {
     await expect
       .poll(async () => (await t.call('liveCluster.state', {})).snapshot?.nodes?.map((n) => `${n.name}:${n.ready.status}`).sort(), { timeout: 30_000 })
       .toEqual(['pi-01:True', 'pi-02:True']);
-    await expect.poll(async () => (await t.call('liveCluster.state', {})).status).toBe('connected');
+    await expect.poll(async () => (await t.call('liveCluster.state', {})).status, { timeout: 30_000 }).toBe('connected');
     expect((await t.call('liveCluster.state', {})).snapshot?.pods).toEqual([]); // the default namespace is empty
     expect((await t.call('app.getState', {})).steps.cluster).toBe('done');
 
