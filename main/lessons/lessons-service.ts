@@ -113,6 +113,7 @@ export class LessonsService {
     const ctx = this.context();
     const prepared = await action.prepare(ctx, params);
     const out: LessonPreview = { yaml: manifestText(prepared.objects ?? []), kubectl: prepared.kubectl };
+    if (prepared.before) out.before = manifestText(prepared.before);
     if (prepared.objects?.length && this.options.cluster()) {
       try {
         out.plan = await (await this.cluster()).planApply(prepared.objects);
