@@ -25,11 +25,11 @@ describe('MetalLB address range', () => {
     expect(checkRange('192.168.1.250-192.168.1.240', nodes).problem).toBe('order');
     expect(checkRange('192.168.2.240-192.168.2.250', nodes)).toMatchObject({ problem: 'subnet', subnet: '192.168.1.0/24' });
     expect(checkRange('192.168.1.250-192.168.2.10', nodes).problem).toBe('subnet');
-    expect(checkRange('192.168.1.100-192.168.1.200', nodes)).toMatchObject({ problem: 'too-large', count: 101 });
-    expect(checkRange('192.168.1.0-192.168.1.10', nodes).problem).toBe('network-or-broadcast');
-    expect(checkRange('192.168.1.250-192.168.1.255', nodes).problem).toBe('network-or-broadcast');
-    expect(checkRange('192.168.1.100-192.168.1.110', nodes)).toMatchObject({ problem: 'contains-node', address: '192.168.1.101' });
-    expect(checkRange('192.168.1.1-192.168.1.10', nodes, '192.168.1.1')).toMatchObject({ problem: 'contains-gateway', address: '192.168.1.1' });
-    expect(checkRange('192.168.1.240-192.168.1.250', []).problem).toBe('no-nodes');
+    expect(checkRange('192.168.1.100-192.168.1.200', nodes)).toMatchObject({ problem: 'tooLarge', count: 101 });
+    expect(checkRange('192.168.1.0-192.168.1.10', nodes).problem).toBe('networkOrBroadcast');
+    expect(checkRange('192.168.1.250-192.168.1.255', nodes).problem).toBe('networkOrBroadcast');
+    expect(checkRange('192.168.1.100-192.168.1.110', nodes)).toMatchObject({ problem: 'containsNode', address: '192.168.1.101' });
+    expect(checkRange('192.168.1.1-192.168.1.10', nodes, '192.168.1.1')).toMatchObject({ problem: 'containsGateway', address: '192.168.1.1' });
+    expect(checkRange('192.168.1.240-192.168.1.250', []).problem).toBe('noNodes');
   });
 });

@@ -6,7 +6,7 @@
  * /24, small, and clear of every node (and, with DHCP, of the router's pool: only the user knows it).
  */
 
-export type RangeProblem = 'format' | 'order' | 'subnet' | 'too-large' | 'network-or-broadcast' | 'contains-node' | 'contains-gateway' | 'no-nodes';
+export type RangeProblem = 'format' | 'order' | 'subnet' | 'tooLarge' | 'networkOrBroadcast' | 'containsNode' | 'containsGateway' | 'noNodes';
 
 export interface RangeCheck {
   ok: boolean;
@@ -46,7 +46,7 @@ export function subnet24(ip: string): string | undefined {
  */
 export function checkRange(text: string, nodeAddresses: readonly string[], gateway?: string): RangeCheck {
   const nodes = nodeAddresses.map((a) => ({ a, n: ipv4ToNumber(a) })).filter((x): x is { a: string; n: number } => x.n !== undefined);
-  if (nodes.length === 0) return { ok: false, problem: 'no-nodes' };
+  if (nodes.length === 0) return { ok: false, problem: 'noNodes' };
   const subnetBase = nodes[0]!.n & 0xffffff00;
   const subnet = `${numberToIpv4(subnetBase)}/24`;
   const parts = text.trim().split(/\s*-\s*/);
@@ -58,12 +58,12 @@ export function checkRange(text: string, nodeAddresses: readonly string[], gatew
   if (first > last) return { ok: false, problem: 'order', range, subnet };
   if ((first & 0xffffff00) !== subnetBase || (last & 0xffffff00) !== subnetBase) return { ok: false, problem: 'subnet', range, subnet };
   const count = last - first + 1;
-  if (count > MAX_RANGE_ADDRESSES) return { ok: false, problem: 'too-large', range, count, subnet };
-  if ((first & 255) === 0 || (last & 255) === 255) return { ok: false, problem: 'network-or-broadcast', range, count, subnet };
+  if (count > MAX_RANGE_ADDRESSES) return { ok: false, problem: 'tooLarge', range, count, subnet };
+  if ((first & 255) === 0 || (last & 255) === 255) return { ok: false, problem: 'networkOrBroadcast', range, count, subnet };
   const node = nodes.find((x) => x.n >= first && x.n <= last);
-  if (node) return { ok: false, problem: 'contains-node', range, count, address: node.a, subnet };
+  if (node) return { ok: false, problem: 'containsNode', range, count, address: node.a, subnet };
   const gw = gateway ? ipv4ToNumber(gateway) : undefined;
-  if (gw !== undefined && gw >= first && gw <= last) return { ok: false, problem: 'contains-gateway', range, count, address: gateway!, subnet };
+  if (gw !== undefined && gw >= first && gw <= last) return { ok: false, problem: 'containsGateway', range, count, address: gateway!, subnet };
   return { ok: true, range, count, subnet };
 }
 

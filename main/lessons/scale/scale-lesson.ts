@@ -21,7 +21,7 @@ import { lessonAction } from '../lesson-kit';
 import { serviceTarget } from '../lesson-probe';
 import { applyPrepared } from '../lessons-service';
 import { DEPLOYMENT_SCALE_YAML, DEPLOYMENT_YAML } from '../tutorial-manifests';
-import { checkRange, proposeRange, subnet24 } from './metallb-range';
+import { MAX_RANGE_ADDRESSES, checkRange, proposeRange, subnet24 } from './metallb-range';
 
 const NAMESPACE = 'default';
 const DEPLOYMENT_PATH = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${DEPLOYMENT}`;
@@ -250,18 +250,22 @@ export const scaleActions = [
       const facts = lanFacts(ctx);
       const check = checkRange(p.range, facts.addresses, facts.gateway);
       if (!check.ok) {
-        const values: Record<string, string | number> = { problem: check.problem!, range: p.range.trim(), max: 64 };
-        for (const k of ['count', 'address', 'subnet'] as const) if (check[k] !== undefined) values[k] = check[k];
-        return { ok: false, code: 'metallb-range-invalid', values };
+        return { ok: false, code: 'metallb-range-invalid', values: { problem: check.problem!, range: p.range.trim(), max: MAX_RANGE_ADDRESSES, count: check.count ?? 0, address: check.address ?? '', subnet: check.subnet ?? '' } };
       }
       // With DHCP only the user knows the router's pool: MetalLB must never hand out an address it leases.
       if (facts.mode === 'dhcp' && !p.dhcpConfirmed) return { ok: false, code: 'metallb-range-unconfirmed', values: { range: check.range! } };
       const existing = await metallbRanges(ctx);
       if (existing) return { ok: true, code: 'metallb-already-enabled', values: { ranges: existing.join(', ') } };
-      const session = await ctx.controlPlaneSession();
+      let session;
+      try {
+        session = await ctx.controlPlaneSession();
+      } catch (error) {
+        return { ok: false, code: 'ssh-failed', values: { reason: (error as Error).message } };
+      }
       try {
         // 2>&1: the output as the command printed it, stderr lines where they came.
-        const r = await session.run(`${command(['microk8s', 'enable', `metallb:${check.range!}`])} 2>&1`, { timeoutMs: 15 * 60_000 });
+        const r = await session.run(`${command(['microk8s', 'enable', `metallb:${check.range!}`])} 2>&1`, { timeoutMs: 15 * 60_000 }).catch((error: Error) => error);
+        if (r instanceof Error) return { ok: false, code: 'ssh-failed', values: { reason: r.message } };
         const output = r.stdout;
         if (r.code !== 0) return { ok: false, code: 'metallb-failed', output, values: { node: session.name, exit: r.code ?? -1 } };
         await ctx.mark('scale', 'metallb');

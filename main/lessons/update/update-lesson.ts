@@ -129,6 +129,7 @@ export const updateActions = [
       const status = view ? rolloutStatusOf(view) : await (await ctx.cluster()).rolloutStatus(NAMESPACE, DEPLOYMENT);
       const failing = imagePullFailures(live);
       const values: Record<string, string | number> = { message: status.message, state: status.state, done: status.done ? 1 : 0, paused: view?.paused ? 1 : 0 };
+      for (const [k, v] of Object.entries(status.values)) if (typeof v === 'number') values[k] = v;
       if (failing.length > 0) {
         values['stalledBy'] = failing[0]!.status;
         values['image'] = failing[0]!.images[0] ?? '';
