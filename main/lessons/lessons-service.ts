@@ -68,7 +68,8 @@ export class LessonsService {
 
   async mark(step: string, flag: string): Promise<void> {
     if (this.progress(step).includes(flag)) return;
-    await this.options.slice.update((s) => ({ ...s, progress: { ...s.progress, [step]: [...(s.progress[step] ?? []), flag] } }));
+    // Marks may race (step statuses mark what they see): a flag is added once.
+    await this.options.slice.update((s) => ((s.progress[step] ?? []).includes(flag) ? s : { ...s, progress: { ...s.progress, [step]: [...(s.progress[step] ?? []), flag] } }));
     this.#changed();
   }
 

@@ -5,7 +5,7 @@
 import { worldFeature } from '../../app/feature-def';
 import type { StepInfo } from '../../app/feature-def';
 import { lockOfNginxLessons } from '../update/feature';
-import { scaleActions, unschedulablePods } from './scale-lesson';
+import { scaleActions, schedulableNodes, unschedulablePods } from './scale-lesson';
 
 declare module '../../app/feature-def' {
   interface FeatureApis {
@@ -27,8 +27,11 @@ export const feature = worldFeature('scaleLesson', (ctx) => ({
       // Pending and out of it again, as the live cluster shows it.
       const live = ctx.feature('liveCluster').state().snapshot;
       const pending = unschedulablePods(live).length > 0;
-      if (pending && !progress.includes('pending-seen')) void lessons.mark('scale', 'pending-seen');
       const deployment = live?.deployments?.find((d) => d.name === 'nginx-deployment');
+      // Pending because the user asked for more pods than nodes take (not a replacement pod
+      // waiting a moment for a terminating one during a rollout).
+      const pastNodes = !!deployment && deployment.replicas > schedulableNodes(live);
+      if (pending && pastNodes && progress.includes('scaled') && !progress.includes('pending-seen')) void lessons.mark('scale', 'pending-seen');
       if (!pending && progress.includes('pending-seen') && !progress.includes('pending-resolved') && deployment && deployment.status.ready === deployment.replicas && deployment.status.replicas === deployment.replicas) {
         void lessons.mark('scale', 'pending-resolved');
       }

@@ -13,6 +13,7 @@ import { useT } from '../../i18n/use-t';
 import { ActionPanel } from '../../lessons/ActionPanel';
 import { EventList } from '../../lessons/EventList';
 import { LessonFrame } from '../../lessons/LessonFrame';
+import { OutcomeText } from '../../lessons/OutcomeText';
 import { PodsOnNodes } from '../../lessons/PodsOnNodes';
 import { RunButton } from '../../lessons/RunButton';
 import { useLessons, useLiveCluster } from '../../lessons/use-lesson-state';
@@ -75,6 +76,8 @@ export function UpdateStep() {
   const deployment = snapshot?.deployments?.find((d) => d.name === DEPLOYMENT);
   const status = useRolloutStatus(snapshot, deployment);
   const history = useHistory(deployment);
+  // The outcome of a rollback from the table (its row changes number once the rollout starts).
+  const [rollback, setRollback] = useState<LessonOutcome | null>(null);
   const { current, old } = rolloutReplicaSets(snapshot, deployment);
   const nginxPods = (snapshot?.pods ?? []).filter((p) => p.labels['app'] === 'nginx');
   const service = snapshot?.services?.find((s) => s.name === 'nginx-service');
@@ -160,7 +163,7 @@ export function UpdateStep() {
                     {r.current ? (
                       <span className="badge">{t('update.history.current')}</span>
                     ) : (
-                      <RunButton action="update.undo" params={{ toRevision: r.revision }} label={t('update.history.rollbackTo', { revision: r.revision })} disabled={deployment?.paused} />
+                      <RunButton action="update.undo" params={{ toRevision: r.revision }} label={t('update.history.rollbackTo', { revision: r.revision })} disabled={deployment?.paused} showOutcome={false} onDone={setRollback} />
                     )}
                   </td>
                 </tr>
@@ -170,6 +173,7 @@ export function UpdateStep() {
         ) : (
           <p className="hint">{t('update.historyEmpty')}</p>
         )}
+        {rollback && <OutcomeText outcome={rollback} scope="update" />}
         {history && (
           <details>
             <summary>{t('update.historyKubectl')}</summary>
