@@ -36,6 +36,8 @@ export interface Prepared {
   /** The objects to apply (as they will be sent, managed-by label included). */
   objects?: KubeObject[];
   kubectl: string[];
+  /** What the objects replace, as the app's manifest with the live values (shown as a diff against `objects`). */
+  before?: KubeObject[];
 }
 
 export interface LessonAction<P = Record<string, unknown>> {

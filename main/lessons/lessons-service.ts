@@ -68,7 +68,8 @@ export class LessonsService {
 
   async mark(step: string, flag: string): Promise<void> {
     if (this.progress(step).includes(flag)) return;
-    await this.options.slice.update((s) => ({ ...s, progress: { ...s.progress, [step]: [...(s.progress[step] ?? []), flag] } }));
+    // Marks may race (step statuses mark what they see): a flag is added once.
+    await this.options.slice.update((s) => ((s.progress[step] ?? []).includes(flag) ? s : { ...s, progress: { ...s.progress, [step]: [...(s.progress[step] ?? []), flag] } }));
     this.#changed();
   }
 
@@ -113,6 +114,7 @@ export class LessonsService {
     const ctx = this.context();
     const prepared = await action.prepare(ctx, params);
     const out: LessonPreview = { yaml: manifestText(prepared.objects ?? []), kubectl: prepared.kubectl };
+    if (prepared.before) out.before = manifestText(prepared.before);
     if (prepared.objects?.length && this.options.cluster()) {
       try {
         out.plan = await (await this.cluster()).planApply(prepared.objects);

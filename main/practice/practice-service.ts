@@ -247,11 +247,12 @@ export class PracticeService {
   }
 
   /**
-   * Where this computer reaches a service at a lab LAN address: a Pi's 192.168.1.x maps to its
-   * loopback address; anything else is returned as it is.
+   * Where this computer reaches a service at a lab LAN address: a Service port the lab listens on
+   * (a node port, or a MetalLB address's stand-in, which may listen on another port than 80) maps
+   * to where it listens; any other port of a Pi's 192.168.1.x to its loopback address; anything
+   * else is returned as it is.
    */
   reach(host: string, port: number): { host: string; port: number } {
-    // The lab listens for NodePorts and LoadBalancer addresses on loopback stand-ins (the port may differ when it cannot be bound).
     const served = this.#lab?.lanEndpoint(host, port);
     if (served) return served;
     const pi = this.#lab?.pis.find((p) => p.address === host);

@@ -17,6 +17,8 @@ export const lessonPreview = z.object({
   yaml: z.string(),
   /** The kubectl commands it stands for. */
   kubectl: z.array(z.string()),
+  /** What `yaml` replaces (the app's manifest with the live values), for a diff; absent when nothing is replaced. */
+  before: z.string().optional(),
   /** What it would change on the cluster now: per object, field changes, drift (changed behind the app's back), conflicts. */
   plan: z.array(kubeObjectPlan).optional(),
 });

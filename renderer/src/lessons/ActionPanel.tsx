@@ -10,6 +10,7 @@ import type { LessonOutcome, LessonPreview } from '../../../preload/contract/les
 import { call } from '../api/client';
 import { useT } from '../i18n/use-t';
 import { ConfirmDialog } from '../toolkit/ConfirmDialog';
+import { YamlDiff } from './diff/YamlDiff';
 import { KubectlPanel } from './KubectlPanel';
 import { OutcomeText } from './OutcomeText';
 import { YamlExplained } from './YamlExplained';
@@ -25,6 +26,10 @@ export interface ActionPanelProps {
   onDone?: (outcome: LessonOutcome) => void;
   children?: ReactNode;
   testId?: string;
+  /** Preview again when this changes (e.g. the live object a diff is taken against). */
+  refreshKey?: string;
+  /** Ask first (e.g. an action that deletes before it applies): the dialog's title, body and confirm label. */
+  confirm?: { title: string; body: ReactNode; label: string };
 }
 
 export function ActionPanel(props: ActionPanelProps) {
@@ -34,6 +39,7 @@ export function ActionPanel(props: ActionPanelProps) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [drift, setDrift] = useState<LessonOutcome['drift'] | null>(null);
+  const [asking, setAsking] = useState(false);
   const paramsKey = JSON.stringify(props.params ?? {});
 
   useEffect(() => {
@@ -45,7 +51,7 @@ export function ActionPanel(props: ActionPanelProps) {
     return () => {
       live = false;
     };
-  }, [props.action, paramsKey]);
+  }, [props.action, paramsKey, props.refreshKey]);
 
   const run = async (force = false) => {
     setBusy(true);
@@ -68,14 +74,30 @@ export function ActionPanel(props: ActionPanelProps) {
   return (
     <div className="action-panel" data-action={props.action} data-testid={props.testId}>
       {props.children}
-      {props.showYaml !== false && preview?.yaml ? <YamlExplained yaml={preview.yaml} /> : null}
+      {props.showYaml !== false && preview?.yaml ? preview.before !== undefined ? <YamlDiff before={preview.before} after={preview.yaml} /> : <YamlExplained yaml={preview.yaml} /> : null}
       {preview && <KubectlPanel commands={preview.kubectl} />}
       <div className="actions">
-        <button type="button" className={props.primary === false ? '' : 'primary'} disabled={busy || props.disabled} onClick={() => void run()}>
+        <button type="button" className={props.primary === false ? '' : 'primary'} disabled={busy || props.disabled} onClick={() => (props.confirm ? setAsking(true) : void run())}>
           {busy ? t('lesson.working') : props.label}
         </button>
       </div>
-      {outcome && <OutcomeText outcome={outcome} />}
+      {outcome && <OutcomeText outcome={outcome} scope={props.action.split('.')[0]} />}
+      {asking && props.confirm && (
+        <ConfirmDialog
+          title={props.confirm.title}
+          confirmLabel={props.confirm.label}
+          cancelLabel={t('lesson.cancel')}
+          danger
+          onConfirm={() => {
+            setAsking(false);
+            void run();
+          }}
+          onCancel={() => setAsking(false)}
+          testId="action-confirm"
+        >
+          {props.confirm.body}
+        </ConfirmDialog>
+      )}
       {error && (
         <p className="field-error" role="alert">
           {error}
