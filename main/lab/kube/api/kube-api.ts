@@ -15,10 +15,11 @@ import { applyConfiguration, recordUpdate } from '../patch/server-side-apply';
 import { strategicMerge } from '../patch/strategic-merge-patch';
 import type { ObjectStore } from '../store/object-store';
 import type { ResourceType } from './resource-registry';
-import { apiVersionOf, resourceForKind } from './resource-registry';
+import { ResourceRegistry, apiVersionOf, resourceForKind } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './selectors';
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
 import { unknownFields } from './client-models';
+import { applySchemaDefaults } from './custom-resources';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -77,20 +78,29 @@ export class KubeApi {
   readonly admission: AdmissionPlugin[] = [];
   readonly virtualLists = new Map<string, VirtualList>();
   readonly conversions = new Map<ResourceType, ViewConversion>();
+  /** What this server serves: built-in types plus those of its CustomResourceDefinitions. */
+  readonly registry = new ResourceRegistry();
+  /** The pods/eviction subresource (api/eviction.ts, wired by the control plane with its disruption controller). */
+  evict?: (namespace: string, name: string, body: unknown) => object;
 
   constructor(
     readonly store: ObjectStore,
     readonly clock: LabClock,
   ) {}
 
-  /** Lab time as an RFC 3339 timestamp with seconds precision, as metav1.Time serialises. */
-  timestamp(offsetMs = 0): string {
-    return new Date(this.clock.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  /**
+   * Reported time (real wall-clock time, never ahead of the clients' clocks) as an RFC 3339
+   * timestamp with seconds precision, as metav1.Time serialises. `offsetLabMs` (a grace period in
+   * lab time) gives the real instant at which the lab will have let that much lab time pass.
+   */
+  timestamp(offsetLabMs = 0): string {
+    const wall = offsetLabMs ? this.clock.wallAt(this.clock.now() + offsetLabMs) : this.clock.wallNow();
+    return new Date(wall).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  /** Lab time with microseconds, as metav1.MicroTime serialises. */
+  /** Reported time with microseconds, as metav1.MicroTime serialises. */
   microTimestamp(): string {
-    return new Date(this.clock.now()).toISOString().replace(/Z$/, '000Z');
+    return new Date(this.clock.wallNow()).toISOString().replace(/Z$/, '000Z');
   }
 
   #view(t: ResourceType, o: KubeObject): KubeObject {
@@ -183,7 +193,8 @@ export class KubeApi {
 
   #prepare(op: Operation, t: ResourceType, o: KubeObject, old: KubeObject | undefined): void {
     const name = o.metadata.name ?? o.metadata.generateName ?? '';
-    applyDefaults(t.kind, o);
+    if (t.custom) applySchemaDefaults(t.custom.schema, o);
+    else applyDefaults(t.kind, o);
     for (const plugin of this.admission) plugin.admit(op, t, o, old, this);
     const errs = validateObject(t.kind, o, old);
     if (errs.length) throw invalid(t, name, errs);
@@ -203,11 +214,12 @@ export class KubeApi {
     } else delete o.metadata.namespace;
     if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + randomSuffix();
     this.#checkNamespace(t, o.metadata.namespace, 'CREATE', o.metadata.name ?? '');
-    o.apiVersion = apiVersionOf(resourceForKind(t.kind));
+    o.apiVersion = apiVersionOf(this.registry.forKind(t.kind, t.group) ?? t);
     o.kind = t.kind;
+    // The uid exists before defaulting: a Job's generated selector is built from it.
+    o.metadata.uid = randomUUID();
     this.#prepare('CREATE', t, o, undefined);
     if (this.store.get(t.bucket, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(t, o.metadata.name!);
-    o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = this.timestamp();
     delete o.metadata.deletionTimestamp;
     if (t.hasGeneration) o.metadata.generation = 1;
@@ -255,6 +267,7 @@ export class KubeApi {
     o.apiVersion = old.apiVersion;
     o.kind = old.kind;
     if (sub !== 'status') this.#prepare('UPDATE', t, o, old);
+    else applyDefaults(t.kind, o);
     if (t.hasGeneration && JSON.stringify(o.spec) !== JSON.stringify(old.spec)) o.metadata.generation = (old.metadata.generation ?? 1) + 1;
     o.metadata.managedFields = options.managedFields ?? recordUpdate(old, o, options.fieldManager, apiVersionOf(t), this.timestamp(), sub);
     if (!o.metadata.managedFields) delete o.metadata.managedFields;
