@@ -17,6 +17,8 @@ import { YamlExplained } from './YamlExplained';
 export interface ActionPanelProps {
   action: string;
   params?: Record<string, string | number | boolean | null>;
+  /** Added to `params` only when the action runs (never previewed): e.g. a password the user typed. */
+  runParams?: () => Record<string, string | number | boolean | null>;
   label: string;
   /** Show the YAML (actions that apply manifests). */
   showYaml?: boolean;
@@ -52,7 +54,8 @@ export function ActionPanel(props: ActionPanelProps) {
     setError(null);
     setOutcome(null);
     try {
-      const result = await call('lessons.run', { action: props.action, params: JSON.parse(paramsKey) as Record<string, string>, force });
+      const params = { ...(JSON.parse(paramsKey) as Record<string, string>), ...props.runParams?.() };
+      const result = await call('lessons.run', { action: props.action, params, force });
       if (!result.ok && result.code === 'drift') setDrift(result.drift ?? []);
       else {
         setOutcome(result);
@@ -75,7 +78,7 @@ export function ActionPanel(props: ActionPanelProps) {
           {busy ? t('lesson.working') : props.label}
         </button>
       </div>
-      {outcome && <OutcomeText outcome={outcome} />}
+      {outcome && <OutcomeText outcome={outcome} action={props.action} />}
       {error && (
         <p className="field-error" role="alert">
           {error}

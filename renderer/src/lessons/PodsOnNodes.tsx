@@ -7,7 +7,26 @@ import type { KubeNodeView, KubePodView } from '../../../preload/contract/kube';
 import { useT } from '../i18n/use-t';
 import { age, formatBytesShort, formatCpu } from './format';
 
-export function PodsOnNodes({ nodes, pods, now, highlight }: { nodes: readonly KubeNodeView[]; pods: readonly KubePodView[]; now: number; highlight?: (p: KubePodView) => string | undefined }) {
+/** What the pods on a node request in total (all namespaces, as `kubectl describe node` sums them). */
+export interface NodeRequested {
+  cpuRequested: number;
+  memoryRequested: number;
+  pods: number;
+}
+
+export function PodsOnNodes({
+  nodes,
+  pods,
+  now,
+  highlight,
+  usage,
+}: {
+  nodes: readonly KubeNodeView[];
+  pods: readonly KubePodView[];
+  now: number;
+  highlight?: (p: KubePodView) => string | undefined;
+  usage?: Readonly<Record<string, NodeRequested>>;
+}) {
   const { t } = useT();
   const unscheduled = pods.filter((p) => !p.node);
   const readyText = (n: KubeNodeView) => (n.ready.status === 'True' ? t('lesson.nodeReady') : n.ready.status === 'False' ? t('lesson.nodeNotReady') : t('lesson.nodeUnknown'));
@@ -24,6 +43,11 @@ export function PodsOnNodes({ nodes, pods, now, highlight }: { nodes: readonly K
               </span>
               {n.unschedulable && <span className="badge">{t('lesson.nodeCordoned')}</span>}
               <div className="hint small">{t('lesson.nodeAllocatable', { cpu: formatCpu(n.allocatable.cpuMillicores), memory: formatBytesShort(n.allocatable.memoryBytes) })}</div>
+              {usage?.[n.name] && (
+                <div className="hint small" data-testid="node-requested">
+                  {t('lesson.nodeRequested', { cpu: formatCpu(usage[n.name]!.cpuRequested), memory: formatBytesShort(usage[n.name]!.memoryRequested), pods: usage[n.name]!.pods })}
+                </div>
+              )}
               {n.ready.status !== 'True' && n.ready.message && <div className="hint small warn">{n.ready.message}</div>}
             </div>
             <ul className="pod-chips">
