@@ -246,16 +246,16 @@ export function configActions(memory: CredentialMemory) {
     }),
     lessonAction({
       id: 'config.fetch',
-      params: z
-        .object({ credentials: z.enum(['none', 'remembered', 'typed']).default('none'), user: user.optional(), password: password.optional() })
-        .strict()
-        .refine((p) => p.credentials !== 'typed' || (p.user && p.password), { message: 'type the user name and the password', path: ['password'] }),
+      params: z.object({ credentials: z.enum(['none', 'remembered', 'typed']).default('none'), user: user.optional(), password: password.optional() }).strict(),
       prepare: (_ctx, p) => ({
         kubectl: [`kubectl get service ${CONFIG_SERVICE} -o wide`, p.credentials === 'none' ? 'curl -i http://<node address>:<node port>/' : 'curl -i -u <user> http://<node address>:<node port>/'],
       }),
       run: async (ctx, p): Promise<LessonOutcome> => {
         let credentials: Credentials;
-        if (p.credentials === 'typed') credentials = { user: p.user!, password: p.password! };
+        if (p.credentials === 'typed') {
+          if (!p.user || !p.password) return { ok: false, code: 'ask-password' };
+          credentials = { user: p.user, password: p.password };
+        }
         else if (p.credentials === 'remembered') {
           credentials = memory.recall();
           if (!credentials) return { ok: false, code: 'ask-password' };

@@ -178,4 +178,23 @@ describe('step 9, limits', () => {
       .poll(async () => (await cluster.conn.request<{ items: unknown[] }>({ method: 'GET', path: '/api/v1/namespaces' })).items.some((n) => (n as { metadata: { name: string } }).metadata.name === 'limits-lesson'), { timeout: 60_000 })
       .toBe(false);
   });
+
+  it('with a worker down, still sums requests per node (the down node included, as the quota still counts its pods)', async () => {
+    await t.call('practice.power', { pi: 'pi-2', on: false });
+    await expect.poll(async () => (await t.call('liveCluster.state', {})).snapshot?.nodes?.find((n) => n.name === 'pi-02')?.ready.status, { timeout: 60_000 }).not.toBe('True');
+    const out = await t.call('lessons.run', { action: 'limits.nodes', params: {} });
+    expect(out.ok).toBe(true);
+    expect(out.values?.['pi-02|cpuAllocatable']).toBeGreaterThan(0);
+    expect(out.values?.['pi-01|cpuAllocatable']).toBeGreaterThan(0);
+  });
+
+  it('when the control plane does not answer, the live view says so and actions fail with UNAVAILABLE, while the YAML is still shown', async () => {
+    await t.call('practice.power', { pi: 'pi-1', on: false });
+    await expect.poll(async () => (await t.call('liveCluster.state', {})).status, { timeout: 60_000 }).toBe('reconnecting');
+    const preview = await t.call('lessons.preview', { action: 'limits.quota', params: {} });
+    expect(preview.yaml).toContain('kind: ResourceQuota');
+    const refused = await t.app.router.dispatch('lessons.run', { action: 'limits.quota', params: {} });
+    if (refused.ok) expect(refused.result).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    else expect(refused.error.code).toBe('UNAVAILABLE');
+  }, 120_000);
 });

@@ -13,6 +13,8 @@ import { call } from '../../api/client';
 import { useT } from '../../i18n/use-t';
 import { ActionPanel } from '../../lessons/ActionPanel';
 import { EventList } from '../../lessons/EventList';
+import { KubectlPanel } from '../../lessons/KubectlPanel';
+import { OutcomeText } from '../../lessons/OutcomeText';
 import { LessonFrame } from '../../lessons/LessonFrame';
 import { PodsOnNodes } from '../../lessons/PodsOnNodes';
 import { useLessons, useLiveCluster } from '../../lessons/use-lesson-state';
@@ -23,12 +25,13 @@ const APP = 'nginx-config';
 const USER_RULE = /^[A-Za-z0-9._-]{1,32}$/;
 const PASSWORD_RULE = /^[\x20-\x7e]{8,72}$/;
 
-function HttpAnswer({ outcome }: { outcome: LessonOutcome }) {
+function HttpAnswer({ outcome, testId }: { outcome: LessonOutcome; testId: string }) {
   const { t } = useT();
   const probe = outcome.probe;
-  if (!probe) return null;
+  if (!probe) return <OutcomeText outcome={outcome} action="config.fetch" />;
   return (
-    <div className="http-answer" data-testid="config-answer" data-status={probe.status ?? ''}>
+    <div className="http-answer" data-testid={testId} data-status={probe.status ?? ''}>
+      <p className={outcome.ok ? 'ok' : 'warn'}>{t.has(`config.outcome.${outcome.code}`) ? t(`config.outcome.${outcome.code}`, { ...outcome.values }) : outcome.code}</p>
       <p>
         <strong>{probe.status ? t('lesson.http.status', { status: probe.status }) : t('lesson.http.failed', { error: probe.error ?? '' })}</strong>
         {probe.headers.server && <span className="mono"> · {t('lesson.http.server', { server: probe.headers.server })}</span>}
@@ -56,7 +59,9 @@ export function ConfigStep() {
   const [password, setPassword] = useState('');
   const [showPassword, setShowPassword] = useState(false);
   const [askPassword, setAskPassword] = useState(false);
-  const [answer, setAnswer] = useState<LessonOutcome | null>(null);
+  const [answers, setAnswers] = useState<{ without?: LessonOutcome; with?: LessonOutcome }>({});
+  const [fetching, setFetching] = useState(false);
+  const [fetchError, setFetchError] = useState<string | null>(null);
   const [text, setText] = useState('');
   const [pages, setPages] = useState<LessonOutcome | null>(null);
   const [watching, setWatching] = useState(0);
@@ -98,15 +103,25 @@ export function ConfigStep() {
     };
   }, [watching]);
 
-  const fetched = (o: LessonOutcome) => {
-    if (o.code === 'ask-password') setAskPassword(true);
-    else {
-      setAnswer(o);
-      if (o.code === 'page-served') {
-        setAskPassword(false);
-        setPassword('');
-        if (!text && typeof o.values?.['page'] === 'string') setText(o.values['page']);
+  /** Fetch the page from this computer: without credentials, with the remembered password, or with the one typed again. */
+  const open = async (credentials: 'none' | 'remembered' | 'typed') => {
+    setFetching(true);
+    setFetchError(null);
+    try {
+      const o = await call('lessons.run', { action: 'config.fetch', params: credentials === 'typed' ? { credentials, user, password } : { credentials } });
+      if (o.code === 'ask-password') setAskPassword(true);
+      else {
+        setAnswers((a) => (credentials === 'none' ? { ...a, without: o } : { ...a, with: o }));
+        if (o.code === 'page-served') {
+          setAskPassword(false);
+          setPassword('');
+          if (!text && typeof o.values?.['page'] === 'string') setText(o.values['page']);
+        }
       }
+    } catch (e) {
+      setFetchError((e as Error).message);
+    } finally {
+      setFetching(false);
     }
   };
 
@@ -182,18 +197,33 @@ export function ConfigStep() {
 
       <h3>{t('config.openTitle')}</h3>
       <p>{t('config.openIntro')}</p>
-      <div className="credentials">
-        <ActionPanel action="config.fetch" params={{ credentials: 'none' }} label={t('config.openWithout')} showYaml={false} primary={!!service && !progress.includes('fetched-401')} disabled={!service || unreachable} onDone={fetched} testId="config-open-anonymous" />
-        <ActionPanel action="config.fetch" params={{ credentials: 'remembered' }} label={t('config.openWith')} showYaml={false} primary={progress.includes('fetched-401') && !progress.includes('fetched-200')} disabled={!service || unreachable} onDone={fetched} testId="config-open-password" />
+      <KubectlPanel commands={[`kubectl get service ${APP} -o wide`, 'curl -i http://<node address>:<node port>/', `curl -i -u ${userOk ? user : 'pi'} http://<node address>:<node port>/`]} />
+      <div className="actions">
+        <button type="button" className={service && !progress.includes('fetched-401') ? 'primary' : ''} disabled={!service || unreachable || fetching} onClick={() => void open('none')} data-testid="config-open-anonymous">
+          {t('config.openWithout')}
+        </button>
+        <button type="button" className={progress.includes('fetched-401') && !progress.includes('fetched-200') ? 'primary' : ''} disabled={!service || unreachable || fetching} onClick={() => void open('remembered')} data-testid="config-open-password">
+          {t('config.openWith')}
+        </button>
       </div>
+      {fetchError && (
+        <p className="field-error" role="alert">
+          {fetchError}
+        </p>
+      )}
       {askPassword && (
         <div className="http-answer" data-testid="config-ask-password">
           <p>{t('config.askPassword')}</p>
           {passwordField('config-ask')}
-          <ActionPanel action="config.fetch" params={{ credentials: 'typed', user }} runParams={() => ({ password })} label={t('config.openTyped')} showYaml={false} disabled={!passwordOk || !userOk} onDone={fetched} testId="config-open-typed" />
+          <button type="button" className="primary" disabled={!passwordOk || !userOk || fetching} onClick={() => void open('typed')} data-testid="config-open-typed">
+            {t('config.openTyped')}
+          </button>
         </div>
       )}
-      {answer && <HttpAnswer outcome={answer} />}
+      <div className="answers">
+        {answers.without && <HttpAnswer outcome={answers.without} testId="config-answer-without" />}
+        {answers.with && <HttpAnswer outcome={answers.with} testId="config-answer-with" />}
+      </div>
 
       <h3>{t('config.editTitle')}</h3>
       <p>{t('config.editIntro')}</p>

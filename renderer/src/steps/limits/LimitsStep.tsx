@@ -7,7 +7,7 @@
  * lessons run are shown with a way out; so are a cluster that does not answer and a node down.
  */
 import { useEffect, useState } from 'react';
-import type { KubeNodeView } from '../../../../preload/contract/kube';
+import type { KubeEventView, KubeNodeView } from '../../../../preload/contract/kube';
 import type { LessonOutcome } from '../../../../preload/contract/lessons';
 import { call } from '../../api/client';
 import { useT } from '../../i18n/use-t';
@@ -39,6 +39,28 @@ interface Foreign {
   kind: 'ResourceQuota' | 'LimitRange';
   namespace: 'default' | 'limits-lesson';
   name: string;
+}
+
+/**
+ * The lesson's events with a ReplicaSet's repeated refusals folded into one (the newest, counted):
+ * each refused try names another pod, so the cluster records them as separate events.
+ */
+function foldRefusals(events: readonly KubeEventView[]): KubeEventView[] {
+  const out: KubeEventView[] = [];
+  const folded = new Map<string, KubeEventView>();
+  for (const e of [...events].sort((a, b) => (a.lastAt ?? '').localeCompare(b.lastAt ?? ''))) {
+    if (e.reason !== 'FailedCreate') {
+      out.push(e);
+      continue;
+    }
+    const key = `${e.involved.kind}/${e.involved.name}`;
+    const before = folded.get(key);
+    const merged = { ...e, count: (before?.count ?? 0) + e.count, firstAt: before?.firstAt ?? e.firstAt };
+    if (before) out.splice(out.indexOf(before), 1);
+    folded.set(key, merged);
+    out.push(merged);
+  }
+  return out;
 }
 
 function parseUsage(values: LessonOutcome['values']): Record<string, NodeUsage> {
@@ -175,7 +197,7 @@ export function LimitsStep() {
       <ActionPanel action="limits.quota" label={quota ? t('limits.quotaAgain') : t('limits.quotaApply')} primary={!quota} disabled={unreachable} onDone={recheck} testId="limits-quota" />
       {quota && <QuotaBars quota={quota} />}
       {otherQuotas.map((q) => (
-        <QuotaBars key={q.uid} quota={q} />
+        <QuotaBars key={q.uid} quota={q} testId="other-quota-bars" />
       ))}
 
       <h3>{t('limits.bareTitle')}</h3>
@@ -222,8 +244,10 @@ metadata.annotations:
           {t('limits.demoLine', { ready: demo.status.ready, wanted: demo.replicas })}
         </p>
       )}
+      {/* The quota again where it fills up, live. */}
+      {quota && demo && <QuotaBars quota={quota} testId="quota-bars-now" />}
       <PodsOnNodes nodes={nodes} pods={pods} now={now} usage={usage} />
-      <EventList events={view?.events ?? []} now={now} filter={(e) => e.reason === 'FailedCreate' || e.involved.kind !== 'Pod' || e.type === 'Warning'} />
+      <EventList events={foldRefusals(view?.events ?? [])} now={now} limit={5} />
       {demo && (view?.events ?? []).some((e) => e.reason === 'FailedCreate' && /exceeded quota/.test(e.message)) && <p className="hint">{t('limits.failedCreateWhy')}</p>}
       <p>{t('limits.extraIntro')}</p>
       <ActionPanel action="limits.extra" label={t('limits.extra')} showYaml={false} primary={!!demo && !progress.includes('exceeded')} disabled={!quota || unreachable} testId="limits-extra" />

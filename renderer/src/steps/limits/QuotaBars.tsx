@@ -5,11 +5,11 @@
 import type { KubeResourceQuotaView } from '../../../../preload/contract/kube';
 import { useT } from '../../i18n/use-t';
 
-export function QuotaBars({ quota }: { quota: KubeResourceQuotaView }) {
+export function QuotaBars({ quota, testId = 'quota-bars' }: { quota: KubeResourceQuotaView; testId?: string }) {
   const { t } = useT();
   const resources = Object.keys(quota.hard).sort();
   return (
-    <div className="quota-bars" data-testid="quota-bars" data-quota={quota.name}>
+    <div className="quota-bars" data-testid={testId} data-quota={quota.name}>
       <p className="small">
         <strong className="mono">
           {quota.namespace}/{quota.name}
