@@ -178,7 +178,7 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
   const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
   const asTable = tableRequested(accept);
   const reply = (code: number, o: KubeObject) =>
-    send(res, code, asTable && !subresource ? toTable(t, [o], now, o.metadata.resourceVersion ?? '', include) : o);
+    send(res, code, asTable && !subresource ? toTable(t, [o], now, o.metadata.resourceVersion ?? '', include) : objectJson(o), 'application/json');
 
   if (!name) {
     if (method === 'GET') {
@@ -186,7 +186,9 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(api, r, url, accept, req, res);
       const { items, resourceVersion } = api.list(t, namespace, listOptions);
       if (asTable) return send(res, 200, toTable(t, items, now, resourceVersion, include));
-      return send(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion }, items: items.map(({ apiVersion: _a, kind: _k, ...o }) => o) });
+      // Items are serialised once per stored object version (a list of 500 pods reuses them).
+      const body = `{"kind":${JSON.stringify(`${t.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(t))},"metadata":{"resourceVersion":${JSON.stringify(resourceVersion)}},"items":[${items.map(itemJson).join(',')}]}`;
+      return send(res, 200, body, 'application/json');
     }
     if (method === 'POST') {
       const body = parseBody(await readBody(req), contentType) as KubeObject;
@@ -219,7 +221,7 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
 
   switch (method) {
     case 'GET': {
-      const o = api.get(t, namespace, name);
+      const o = api.read(t, namespace, name);
       if (subresource === 'scale') return send(res, 200, api.scaleOf(t, o));
       return reply(200, o);
     }
@@ -273,6 +275,25 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
 }
 
 const serialised = new WeakMap<StoreEvent, string>();
+const itemJsonCache = new WeakMap<KubeObject, string>();
+const objectJsonCache = new WeakMap<KubeObject, string>();
+
+/** A stored object's JSON, serialised once per version (create/update responses and watch events share it). */
+function objectJson(o: KubeObject): string {
+  let json = objectJsonCache.get(o);
+  if (json === undefined) objectJsonCache.set(o, (json = JSON.stringify(o)));
+  return json;
+}
+
+/** A list item's JSON (without apiVersion/kind, as list items are served), cached per stored object. */
+function itemJson(o: KubeObject): string {
+  let json = itemJsonCache.get(o);
+  if (json === undefined) {
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    itemJsonCache.set(o, (json = JSON.stringify(rest)));
+  }
+  return json;
+}
 
 /** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
 function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
@@ -288,9 +309,21 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   // Clients (client-go's reflector) wait for the response headers before they consider the watch started.
   res.flushHeaders();
+  // Events of one tick go out in one write (one chunk, one syscall) per watcher.
+  let pending: string[] = [];
+  const push = (text: string) => {
+    if (!pending.length) setImmediate(flush);
+    pending.push(text);
+  };
+  const flush = () => {
+    if (!pending.length || res.writableEnded || res.destroyed) return void (pending = []);
+    const text = pending.join('');
+    pending = [];
+    res.write(text);
+  };
   const write = (type: string, o: KubeObject) => {
     const object = asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o;
-    res.write(JSON.stringify({ type, object }) + '\n');
+    push(JSON.stringify({ type, object }) + '\n');
   };
   const conversion = api.conversions.get(r.t);
   const convert = (e: StoreEvent): KubeObject => {
@@ -304,14 +337,14 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   const line = (type: string, e: StoreEvent, o: KubeObject): string => {
     if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o });
     let json = serialised.get(e);
-    if (json === undefined) serialised.set(e, (json = JSON.stringify(e.object)));
+    if (json === undefined) serialised.set(e, (json = objectJson(e.object)));
     return `{"type":"${type}","object":${json}}`;
   };
   const onEvent = (e: StoreEvent) => {
     const o = convert(e);
     const k = keyOf(o);
     const now = matches(o);
-    const send = (type: string) => res.write(line(type, e, o) + '\n');
+    const send = (type: string) => push(line(type, e, o) + '\n');
     if (e.type === 'DELETED') {
       if (seen.delete(k) || now) send('DELETED');
     } else if (now) {
@@ -340,7 +373,10 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
     throw err;
   }
   const timeout = Number(q.get('timeoutSeconds') ?? 1800);
-  const timer = setTimeout(() => res.end(), timeout * 1000);
+  const timer = setTimeout(() => {
+    flush();
+    res.end();
+  }, timeout * 1000);
   timer.unref();
   const bookmarks = q.get('allowWatchBookmarks') === 'true'
     ? setInterval(() => {

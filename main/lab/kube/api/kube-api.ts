@@ -20,6 +20,7 @@ import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './se
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
 import { unknownFields } from './client-models';
 import { applySchemaDefaults } from './custom-resources';
+import { cloneJson } from '../store/clone';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -123,6 +124,14 @@ export class KubeApi {
     return this.#view(t, o);
   }
 
+  /** GET for serialising: the stored object itself when no conversion applies (read-only!). */
+  read(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    if (this.virtualLists.has(t.bucket) || this.conversions.has(t)) return this.get(t, namespace, name);
+    const o = this.store.peek(t.bucket, t.namespaced ? namespace : undefined, name);
+    if (!o) throw notFound(t, name);
+    return this.#view(t, o);
+  }
+
   tryGet<T extends KubeObject>(t: ResourceType, namespace: string | undefined, name: string): T | undefined {
     const o = this.store.get(t.bucket, t.namespaced ? namespace : undefined, name);
     return o && (this.#view(t, o) as T);
@@ -151,7 +160,7 @@ export class KubeApi {
   #readView(t: ResourceType, o: KubeObject): KubeObject {
     const c = this.conversions.get(t);
     if (!c) return o;
-    return this.#view(t, structuredClone(o));
+    return this.#view(t, cloneJson(o));
   }
 
   /**
@@ -204,7 +213,7 @@ export class KubeApi {
     this.#checkWritable(t);
     if (!body || typeof body !== 'object' || !body.metadata) body = { ...body, metadata: {} };
     this.#checkFields(t, body, options);
-    const o = this.#stored(t, structuredClone(body));
+    const o = this.#stored(t, cloneJson(body));
     const bodyNs = o.metadata.namespace;
     if (t.namespaced) {
       if (bodyNs && namespace && bodyNs !== namespace) {
@@ -240,7 +249,7 @@ export class KubeApi {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
     this.#checkFields(t, body, options);
-    const o = this.#stored(t, structuredClone(body));
+    const o = this.#stored(t, cloneJson(body));
     const rv = o.metadata?.resourceVersion;
     if (rv && rv !== oldStored.metadata.resourceVersion) throw conflict(t, name);
     return this.#replace(t, oldStored, o, options) as T;
@@ -313,7 +322,7 @@ export class KubeApi {
         causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, field: 'spec.replicas' }],
       });
     }
-    const o = structuredClone(oldStored);
+    const o = cloneJson(oldStored);
     (o.spec as { replicas: number }).replicas = replicas;
     return this.scaleOf(t, this.#replace(t, oldStored, o, { ...options, subresource: undefined }));
   }
@@ -359,6 +368,22 @@ export class KubeApi {
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== oldStored.metadata.resourceVersion) throw conflict(t, name);
     if (options.subresource === 'scale') return this.#updateScale(t, oldStored, next, options) as T;
     return this.#replace(t, oldStored, this.#stored(t, next), options) as T;
+  }
+
+  /**
+   * pods/binding as the registry's assignPod does it: spec.nodeName and the PodScheduled
+   * condition in one write. Returns undefined when the pod is gone or already bound.
+   */
+  bind<T extends KubeObject>(namespace: string, name: string, node: string, condition: object): T | undefined {
+    const t = resourceForKind('Pod');
+    const old = this.store.get(t.bucket, namespace, name);
+    const spec = old?.spec as { nodeName?: string } | undefined;
+    if (!old || spec?.nodeName || old.metadata.deletionTimestamp) return undefined;
+    const o = cloneJson(old);
+    (o.spec as { nodeName?: string }).nodeName = node;
+    o.status = { ...(o.status as object), phase: 'Pending', conditions: [condition] };
+    o.metadata.managedFields = recordUpdate(old, o, 'kube-scheduler', 'v1', this.timestamp(), 'status') ?? o.metadata.managedFields;
+    return this.#view(t, this.store.update(t.bucket, o)) as T;
   }
 
   /** Read-modify-write for controllers, retrying on conflicts. Returns undefined when the object is gone. */

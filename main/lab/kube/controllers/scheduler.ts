@@ -205,19 +205,8 @@ export class Scheduler {
       .map((n) => ({ n, s: this.#score(pod, n, pods, byNode, nodes) }))
       .sort((a, b) => b.s - a.s || a.n.metadata.name!.localeCompare(b.n.metadata.name!))[0]!.n;
     this.#lastMessage.delete(key);
-    const bound = this.api.mutate<Pod>('Pod', namespace, name, (p) => {
-      p.spec.nodeName = best.metadata.name;
-    });
+    const bound = this.api.bind<Pod>(namespace!, name, best.metadata.name!, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.api.timestamp() });
     if (!bound) return;
-    this.api.mutate<Pod>(
-      'Pod',
-      namespace,
-      name,
-      (p) => {
-        p.status = { ...p.status, phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.api.timestamp() }] };
-      },
-      'status',
-    );
     this.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${best.metadata.name}`, { component: 'default-scheduler' });
   }
 

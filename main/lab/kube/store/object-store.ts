@@ -4,6 +4,7 @@
  * a resourceVersion (or get 410 Gone when it is older than the history).
  */
 import type { KubeObject } from '../api/types';
+import { cloneJson } from './clone';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -15,6 +16,12 @@ export interface StoreEvent {
 }
 
 export type StoreListener = (event: StoreEvent) => void;
+
+/** Everything the store holds, as saved to disk (store-persistence.ts). */
+export interface StoreSnapshot {
+  resourceVersion: number;
+  buckets: Record<string, KubeObject[]>;
+}
 
 export class ResourceVersionTooOld extends Error {
   constructor(
@@ -44,6 +51,28 @@ export class ObjectStore {
     return this.#rv;
   }
 
+  /** A copy-free view of every object with the current resourceVersion (serialise it at once). */
+  snapshot(): StoreSnapshot {
+    const buckets: Record<string, KubeObject[]> = {};
+    for (const [name, b] of this.#buckets) if (b.size) buckets[name] = [...b.values()];
+    return { resourceVersion: this.#rv, buckets };
+  }
+
+  /**
+   * Replace the contents with a saved snapshot (a restarted lab). resourceVersions continue from
+   * the saved one; watches cannot resume from before it (410 Gone), as after an etcd compaction.
+   */
+  load(snapshot: StoreSnapshot): void {
+    this.#buckets.clear();
+    for (const [name, objects] of Object.entries(snapshot.buckets)) {
+      const b = this.#bucket(name);
+      for (const o of objects) b.set(keyOf(o.metadata.namespace, o.metadata.name!), o);
+    }
+    this.#rv = Math.max(this.#rv, snapshot.resourceVersion);
+    this.#history = [];
+    this.#compactedRv = this.#rv;
+  }
+
   #bucket(bucket: string): Map<string, KubeObject> {
     let b = this.#buckets.get(bucket);
     if (!b) this.#buckets.set(bucket, (b = new Map()));
@@ -52,14 +81,19 @@ export class ObjectStore {
 
   get(bucket: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const o = this.#bucket(bucket).get(keyOf(namespace, name));
-    return o && structuredClone(o);
+    return o && cloneJson(o);
+  }
+
+  /** The stored object itself (no copy), for read-only use: serialising a GET response. */
+  peek(bucket: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#bucket(bucket).get(keyOf(namespace, name));
   }
 
   /** Objects of a bucket (in one namespace when given), in name order. Returns clones. */
   list(bucket: string, namespace?: string): KubeObject[] {
     const out: KubeObject[] = [];
     for (const o of this.#bucket(bucket).values()) {
-      if (namespace === undefined || o.metadata.namespace === namespace) out.push(structuredClone(o));
+      if (namespace === undefined || o.metadata.namespace === namespace) out.push(cloneJson(o));
     }
     return out.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name!).localeCompare(keyOf(b.metadata.namespace, b.metadata.name!)));
   }
@@ -104,7 +138,7 @@ export class ObjectStore {
 
   #write(bucket: string, object: KubeObject, type: WatchEventType): KubeObject {
     const rv = ++this.#rv;
-    const stored = structuredClone(object);
+    const stored = cloneJson(object);
     stored.metadata.resourceVersion = String(rv);
     this.#bucket(bucket).set(keyOf(stored.metadata.namespace, stored.metadata.name!), stored);
     this.#emit({ type, bucket, object: stored, rv });

@@ -140,7 +140,22 @@ const SPECS: Record<string, Spec> = {
   send_timeout: { ctx: HSL, args: [1, 1] },
 };
 
-function tokenize(text: string, file: string): (Token | { special: ';' | '{' | '}'; line: number })[] {
+type Tokens = (Token | { special: ';' | '{' | '}'; line: number })[];
+const tokenized = new Map<string, Tokens>();
+
+/** Tokens of a file's text, memoised: every pod of a Deployment reads the same nginx.conf and mime.types. */
+function tokenize(text: string, file: string): Tokens {
+  const key = `${file}\u0000${text}`;
+  let tokens = tokenized.get(key);
+  if (!tokens) {
+    tokens = tokenizeText(text, file);
+    if (tokenized.size > 500) tokenized.clear();
+    tokenized.set(key, tokens);
+  }
+  return tokens;
+}
+
+function tokenizeText(text: string, file: string): Tokens {
   const out: (Token | { special: ';' | '{' | '}'; line: number })[] = [];
   let line = 1;
   let i = 0;
@@ -432,7 +447,10 @@ function parseListen(d: Directive): { port: number; defaultServer: boolean } {
 
 /** Read /etc/nginx/nginx.conf (and its includes) from the container's files: the servers, or the [emerg] text. */
 export function readNginxConfig(fs: ContainerFs, path = '/etc/nginx/nginx.conf'): NginxConfig {
-  const main = parseFile(path, fs, 'M');
+  return buildConfig(parseFile(path, fs, 'M'));
+}
+
+function buildConfig(main: Directive[]): NginxConfig {
   const http = main.find((d) => d.name === 'http');
   const base: LevelConf = { index: ['index.html'], root: 'html', serverTokens: 'on', autoindex: false, defaultType: 'text/plain' };
   if (!http) return { servers: [], types: new Map() };
