@@ -18,6 +18,9 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
+import type * as CreateAppModule from '../main/app/create-app';
+import type * as WebHostModule from '../main/hosts/web-host';
+import type * as PracticeModule from '../main/practice/practice-service';
 
 const FILLER = 199;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 60);
@@ -42,12 +45,13 @@ function percentiles(samples: number[]) {
 
 // The app's modules through Vite (its features are found with import.meta.glob).
 const vite = await createServer({ configFile: false, root: process.cwd(), server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom', logLevel: 'warn', optimizeDeps: { noDiscovery: true, include: [] } });
-const { createApp } = (await vite.ssrLoadModule('/main/app/create-app.ts')) as typeof import('../main/app/create-app');
-const { startWebHost } = (await vite.ssrLoadModule('/main/hosts/web-host.ts')) as typeof import('../main/hosts/web-host');
-const { practiceLoopbackBase } = (await vite.ssrLoadModule('/main/practice/practice-service.ts')) as typeof import('../main/practice/practice-service');
+const { createApp } = (await vite.ssrLoadModule('/main/app/create-app.ts')) as typeof CreateAppModule;
+const { startWebHost } = (await vite.ssrLoadModule('/main/hosts/web-host.ts')) as typeof WebHostModule;
+const { practiceLoopbackBase } = (await vite.ssrLoadModule('/main/practice/practice-service.ts')) as typeof PracticeModule;
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'pcw-lesson-live-bench-'));
 const app = await createApp({ dataDir, host: 'browser', watchDrives: false });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the bench reads a few fields of many methods' results
 const call = async (method: string, params: unknown): Promise<any> => {
   const envelope = await app.router.dispatch(method as never, params as never);
   if (!envelope.ok) throw new Error(`${method}: ${envelope.error.code} ${envelope.error.message}`);

@@ -78,4 +78,8 @@ export const CORE = {
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true },
+  resourcequotas: { group: '', version: 'v1', plural: 'resourcequotas', namespaced: true },
+  configmaps: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
+  secrets: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  limitranges: { group: '', version: 'v1', plural: 'limitranges', namespaced: true },
 } as const;

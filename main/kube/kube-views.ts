@@ -9,7 +9,7 @@
 import type { KubeConnectionState, KubeViewKind, KubeViewSnapshot, KubeViewSpec } from '../../preload/contract/kube';
 import type { ResourceInformer } from './informers';
 import type { KubeObject } from './manifests';
-import { toDeployment, toEndpoints, toEvent, toNode, toPod, toReplicaSet, toService } from './snapshots';
+import { toDeployment, toEndpoints, toEvent, toLimitRange, toNode, toPod, toReplicaSet, toResourceQuota, toService } from './snapshots';
 import { ViewCoalescer } from './view-coalescer';
 import type { WatchHub } from './watch-hub';
 
@@ -34,6 +34,8 @@ const CONVERTERS: Record<Exclude<KubeViewKind, 'endpoints'>, Converter> = {
   replicasets: toReplicaSet,
   services: toService,
   events: toEvent,
+  resourcequotas: toResourceQuota,
+  limitranges: toLimitRange,
 };
 
 const converted = new WeakMap<KubeObject, unknown>();

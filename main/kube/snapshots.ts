@@ -7,15 +7,17 @@ import type {
   KubeDeploymentView,
   KubeEndpointsView,
   KubeEventView,
+  KubeLimitRangeView,
   KubeNodeView,
   KubePodView,
   KubeReplicaSetView,
+  KubeResourceQuotaView,
   KubeServiceView,
 } from '../../preload/contract/kube';
 import type { KubeObject, ObjectMeta } from './manifests';
 import type { ContainerStatusJson, PodJson } from './pod-status';
 import { podDisplayStatus } from './pod-status';
-import { bytes, cpuMillicores } from './quantity';
+import { bytes, cpuMillicores, parseQuantity } from './quantity';
 
 type Json = Record<string, unknown>;
 type Condition = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastUpdateTime?: string };
@@ -108,6 +110,42 @@ function container(spec: { name: string; image?: string }, s: ContainerStatusJso
   });
 }
 
+type Resources = { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+
+/**
+ * What a pod asks for, as the scheduler and a ResourceQuota count it: the sum over its
+ * containers, or an init container's own value when that is larger (resourcehelper.PodRequests).
+ * Undefined when no container sets any CPU or memory.
+ */
+export function podResources(spec: { containers?: { resources?: Resources }[]; initContainers?: { resources?: Resources; restartPolicy?: string }[] } | undefined): KubePodView['resources'] {
+  const containers = spec?.containers ?? [];
+  const inits = spec?.initContainers ?? [];
+  let any = false;
+  const sum = (list: readonly { resources?: Resources }[], which: 'requests' | 'limits') => {
+    let cpu = 0;
+    let memory = 0;
+    for (const c of list) {
+      const r = c.resources?.[which] ?? {};
+      if (r['cpu'] !== undefined || r['memory'] !== undefined) any = true;
+      cpu += cpuMillicores(r['cpu']) ?? 0;
+      memory += bytes(r['memory']) ?? 0;
+    }
+    return { cpu, memory };
+  };
+  const total = (which: 'requests' | 'limits') => {
+    const main = sum(containers, which);
+    for (const init of inits) {
+      const one = sum([init], which);
+      main.cpu = Math.max(main.cpu, one.cpu);
+      main.memory = Math.max(main.memory, one.memory);
+    }
+    return { cpuMillicores: main.cpu, memoryBytes: main.memory };
+  };
+  const requests = total('requests');
+  const limits = total('limits');
+  return any ? { requests, limits } : undefined;
+}
+
 export function toPod(o: KubeObject): KubePodView {
   const pod = o as unknown as PodJson & { metadata: ObjectMeta; spec?: { nominatedNodeName?: string }; status?: { podIP?: string; nominatedNodeName?: string } };
   const shown = podDisplayStatus(pod);
@@ -133,6 +171,7 @@ export function toPod(o: KubeObject): KubePodView {
     deletingAt: time(o.metadata.deletionTimestamp),
     conditions: conditions(pod.status?.conditions),
     containers: specs.map((c) => container(c, statuses.find((s) => s.name === c.name))),
+    resources: podResources(pod.spec as Parameters<typeof podResources>[0]),
   });
 }
 
@@ -267,5 +306,59 @@ export function toEvent(o: KubeObject): KubeEventView {
     count: e.count ?? e.series?.count ?? 1,
     ...compact({ firstAt: time(e.firstTimestamp ?? e.eventTime ?? o.metadata.creationTimestamp), lastAt: time(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? o.metadata.creationTimestamp) }),
     source: compact({ component: str(e.source?.component ?? e.reportingComponent), host: str(e.source?.host) }),
+  };
+}
+
+// ---------------------------------------------------------------- quotas and limit ranges
+
+const quantities = (v: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object') for (const [k, q] of Object.entries(v as Json)) if (typeof q === 'string' || typeof q === 'number') out[k] = String(q);
+  return out;
+};
+
+/** A ResourceQuota with its caps and what the quota controller counted, as numbers too (CPU in cores, memory in bytes). */
+export function toResourceQuota(o: KubeObject): KubeResourceQuotaView {
+  const spec = (o['spec'] ?? {}) as { hard?: Json; scopes?: string[] };
+  const status = (o['status'] ?? {}) as { used?: Json };
+  const hard = quantities(spec.hard);
+  const used = quantities(status.used);
+  const amounts: KubeResourceQuotaView['amounts'] = {};
+  for (const [r, q] of Object.entries(hard)) {
+    const h = parseQuantity(q);
+    if (h === undefined) continue;
+    const u = used[r] === undefined ? undefined : parseQuantity(used[r]);
+    amounts[r] = u === undefined ? { hard: h } : { hard: h, used: u };
+  }
+  return {
+    name: o.metadata.name ?? '',
+    namespace: o.metadata.namespace ?? '',
+    uid: o.metadata.uid ?? '',
+    labels: labelsOf(o.metadata),
+    hard,
+    used,
+    amounts,
+    scopes: [...(spec.scopes ?? [])],
+    createdAt: time(o.metadata.creationTimestamp) ?? '',
+  };
+}
+
+export function toLimitRange(o: KubeObject): KubeLimitRangeView {
+  const spec = (o['spec'] ?? {}) as { limits?: Json[] };
+  return {
+    name: o.metadata.name ?? '',
+    namespace: o.metadata.namespace ?? '',
+    uid: o.metadata.uid ?? '',
+    labels: labelsOf(o.metadata),
+    limits: (spec.limits ?? []).map((l) =>
+      compact({
+        type: String(l['type'] ?? ''),
+        default: l['default'] ? quantities(l['default']) : undefined,
+        defaultRequest: l['defaultRequest'] ? quantities(l['defaultRequest']) : undefined,
+        max: l['max'] ? quantities(l['max']) : undefined,
+        min: l['min'] ? quantities(l['min']) : undefined,
+      }),
+    ),
+    createdAt: time(o.metadata.creationTimestamp) ?? '',
   };
 }

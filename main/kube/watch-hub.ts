@@ -19,6 +19,8 @@ export const VIEW_RESOURCES: Record<KubeViewKind, ResourceSpec> = {
   services: CORE.services,
   endpoints: CORE.endpointslices,
   events: CORE.events,
+  resourcequotas: CORE.resourcequotas,
+  limitranges: CORE.limitranges,
 };
 
 export interface WatchHubOptions extends Omit<InformerOptions, 'labelSelector'> {

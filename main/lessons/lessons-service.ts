@@ -17,6 +17,7 @@ import type { KubeObject } from '../kube/manifests';
 import { AppError } from '../router/app-error';
 import type { Slice, SliceDef } from '../state/state-store';
 import type { LessonAction, LessonContext, Prepared } from './lesson-kit';
+import { maskPlans, maskSecrets } from './secret-mask';
 
 const lessonsData = z.object({
   /** The cluster the lessons run on: they are never applied to another one. */
@@ -113,11 +114,12 @@ export class LessonsService {
     if (!action.prepare) return { yaml: '', kubectl: [] };
     const ctx = this.context();
     const prepared = await action.prepare(ctx, params);
-    const out: LessonPreview = { yaml: manifestText(prepared.objects ?? []), kubectl: prepared.kubectl };
-    if (prepared.before) out.before = manifestText(prepared.before);
+    // Secret values are masked in everything the window gets (YAML, what it replaces, and plan).
+    const out: LessonPreview = { yaml: manifestText(maskSecrets(prepared.objects ?? [])), kubectl: prepared.kubectl };
+    if (prepared.before) out.before = manifestText(maskSecrets(prepared.before));
     if (prepared.objects?.length && this.options.cluster()) {
       try {
-        out.plan = await (await this.cluster()).planApply(prepared.objects);
+        out.plan = maskPlans(await (await this.cluster()).planApply(prepared.objects));
       } catch {
         // The preview still shows the YAML when the cluster cannot be asked.
       }
@@ -216,7 +218,7 @@ export async function applyPrepared(ctx: LessonContext, prepared: Prepared, forc
   if (!force) {
     const plans = await cluster.planApply(objects).catch(() => []);
     const drift = plans.filter((p) => p.drift.length > 0);
-    if (drift.length > 0) return { ok: false, code: 'drift', drift };
+    if (drift.length > 0) return { ok: false, code: 'drift', drift: maskPlans(drift) };
   }
   const applied = await cluster.apply(objects, { force });
   if (applied.failed) return { ok: false, code: 'apply-failed', applied, error: applied.failed.error };

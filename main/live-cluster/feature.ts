@@ -42,7 +42,7 @@ export const feature = worldFeature('liveCluster', (ctx) => {
         live.reconcile();
         return live.state();
       },
-      'liveCluster.watch': ({ namespace, viewId }) => live.watch(namespace, viewId),
+      'liveCluster.watch': ({ namespace, viewId, extraKinds }) => live.watch(namespace, viewId, extraKinds),
       'liveCluster.unwatch': ({ viewId }) => {
         live.unwatch(viewId);
         return {};

@@ -67,7 +67,7 @@ export class LiveClusterService {
     return this.#cluster;
   }
 
-  watch(namespace: string, viewId?: string): { viewId: string; leaseMs: number } {
+  watch(namespace: string, viewId?: string, extraKinds: readonly ('resourcequotas' | 'limitranges')[] = []): { viewId: string; leaseMs: number } {
     const leaseMs = this.options.leaseMs ?? 60_000;
     const existing = viewId ? this.#views.get(viewId) : undefined;
     if (existing && existing.namespace === namespace) {
@@ -83,7 +83,7 @@ export class LiveClusterService {
     this.#views.set(id, { namespace, view: { close: () => view?.close() } as KubeView, timer });
     void cluster.then((c) => {
       if (!this.#views.has(id)) return;
-      view = c.view({ kinds: ['pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events'], namespace }, (snapshot) => this.options.onView(id, namespace, snapshot));
+      view = c.view({ kinds: ['pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events', ...extraKinds], namespace }, (snapshot) => this.options.onView(id, namespace, snapshot));
     });
     return { viewId: id, leaseMs };
   }

@@ -156,6 +156,13 @@ export const kubePod = z.object({
   deletingAt: iso.optional(),
   conditions: z.array(kubeCondition),
   containers: z.array(kubeContainer),
+  /** Sums over the pod's containers of what they request and may use (absent when no container sets any): what the scheduler and a ResourceQuota count. */
+  resources: z
+    .object({
+      requests: z.object({ cpuMillicores: z.number().int(), memoryBytes: z.number() }),
+      limits: z.object({ cpuMillicores: z.number().int(), memoryBytes: z.number() }),
+    })
+    .optional(),
 });
 export type KubePodView = z.infer<typeof kubePod>;
 
@@ -245,7 +252,34 @@ export const kubeEvent = z.object({
 });
 export type KubeEventView = z.infer<typeof kubeEvent>;
 
-export const kubeViewKind = z.enum(['nodes', 'pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events']);
+export const kubeResourceQuota = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  uid: z.string(),
+  labels,
+  /** spec.hard as written (`pods: "5"`, `requests.cpu: "1"`). */
+  hard: z.record(z.string(), z.string()),
+  /** status.used as the quota controller computed it (empty until it has). */
+  used: z.record(z.string(), z.string()),
+  /** Per resource, hard and used as numbers (CPU in cores, memory in bytes, counts) for bars. */
+  amounts: z.record(z.string(), z.object({ hard: z.number(), used: z.number().optional() })),
+  scopes: z.array(z.string()),
+  createdAt: iso,
+});
+export type KubeResourceQuotaView = z.infer<typeof kubeResourceQuota>;
+
+const quantityMap = z.record(z.string(), z.string());
+export const kubeLimitRange = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  uid: z.string(),
+  labels,
+  limits: z.array(z.object({ type: z.string(), default: quantityMap.optional(), defaultRequest: quantityMap.optional(), max: quantityMap.optional(), min: quantityMap.optional() })),
+  createdAt: iso,
+});
+export type KubeLimitRangeView = z.infer<typeof kubeLimitRange>;
+
+export const kubeViewKind = z.enum(['nodes', 'pods', 'deployments', 'replicasets', 'services', 'endpoints', 'events', 'resourcequotas', 'limitranges']);
 export type KubeViewKind = z.infer<typeof kubeViewKind>;
 
 export const kubeViewSpec = z.object({
@@ -269,6 +303,8 @@ export const kubeViewSnapshot = z.object({
   services: z.array(kubeService).optional(),
   endpoints: z.array(kubeEndpoints).optional(),
   events: z.array(kubeEvent).optional(),
+  resourcequotas: z.array(kubeResourceQuota).optional(),
+  limitranges: z.array(kubeLimitRange).optional(),
 });
 export type KubeViewSnapshot = z.infer<typeof kubeViewSnapshot>;
 

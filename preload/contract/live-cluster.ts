@@ -28,9 +28,9 @@ const namespace = z
 export const liveClusterMethods = {
   'liveCluster.state': method(z.object({}).strict(), liveClusterState, 'The cluster as its API shows it now (no cluster: status none).'),
   'liveCluster.watch': method(
-    z.object({ namespace, viewId: z.string().max(64).optional() }).strict(),
+    z.object({ namespace, viewId: z.string().max(64).optional(), extraKinds: z.array(z.enum(['resourcequotas', 'limitranges'])).max(2).optional() }).strict(),
     z.object({ viewId: z.string(), leaseMs: z.number().int() }),
-    'Watch another namespace; renew with the same viewId before the lease ends (a window that went away stops watching by itself).',
+    'Watch another namespace (its workloads and events, plus `extraKinds` such as its ResourceQuotas and LimitRanges); renew with the same viewId before the lease ends (a window that went away stops watching by itself).',
   ),
   'liveCluster.unwatch': method(z.object({ viewId: z.string().max(64) }).strict(), z.object({}), 'Stop watching a namespace.'),
 };

@@ -18,6 +18,8 @@ import { YamlExplained } from './YamlExplained';
 export interface ActionPanelProps {
   action: string;
   params?: Record<string, string | number | boolean | null>;
+  /** Added to `params` only when the action runs (never previewed): e.g. a password the user typed. */
+  runParams?: () => Record<string, string | number | boolean | null>;
   label: string;
   /** Show the YAML (actions that apply manifests). */
   showYaml?: boolean;
@@ -58,7 +60,8 @@ export function ActionPanel(props: ActionPanelProps) {
     setError(null);
     setOutcome(null);
     try {
-      const result = await call('lessons.run', { action: props.action, params: JSON.parse(paramsKey) as Record<string, string>, force });
+      const params = { ...(JSON.parse(paramsKey) as Record<string, string>), ...props.runParams?.() };
+      const result = await call('lessons.run', { action: props.action, params, force });
       if (!result.ok && result.code === 'drift') setDrift(result.drift ?? []);
       else {
         setOutcome(result);

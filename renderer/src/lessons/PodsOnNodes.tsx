@@ -41,7 +41,26 @@ const ClockContext = createContext<Clock | null>(null);
 
 const NO_CHIPS: Chip[] = [];
 
-export function PodsOnNodes({ nodes, pods, now, highlight }: { nodes: readonly KubeNodeView[]; pods: readonly KubePodView[]; now: number; highlight?: (p: KubePodView) => string | undefined }) {
+/** What the pods on a node request in total (all namespaces, as `kubectl describe node` sums them). */
+export interface NodeRequested {
+  cpuRequested: number;
+  memoryRequested: number;
+  pods: number;
+}
+
+export function PodsOnNodes({
+  nodes,
+  pods,
+  now,
+  highlight,
+  usage,
+}: {
+  nodes: readonly KubeNodeView[];
+  pods: readonly KubePodView[];
+  now: number;
+  highlight?: (p: KubePodView) => string | undefined;
+  usage?: Readonly<Record<string, NodeRequested>>;
+}) {
   const { t } = useT();
   const clock = useRef<Clock | null>(null);
   clock.current ??= new Clock(now);
@@ -63,7 +82,7 @@ export function PodsOnNodes({ nodes, pods, now, highlight }: { nodes: readonly K
         <h3>{t('lesson.podsOnNodes')}</h3>
         <div className="node-columns">
           {nodes.map((n) => (
-            <NodeColumn key={n.name} node={n} chips={byNode.get(n.name) ?? NO_CHIPS} />
+            <NodeColumn key={n.name} node={n} chips={byNode.get(n.name) ?? NO_CHIPS} requested={usage?.[n.name]} />
           ))}
           {unscheduled.length > 0 && <UnscheduledColumn chips={unscheduled} />}
         </div>
@@ -72,7 +91,7 @@ export function PodsOnNodes({ nodes, pods, now, highlight }: { nodes: readonly K
   );
 }
 
-const NodeColumn = memo(function NodeColumn({ node: n, chips }: { node: KubeNodeView; chips: Chip[] }) {
+const NodeColumn = memo(function NodeColumn({ node: n, chips, requested }: ColumnProps) {
   const { t } = useT();
   const readyText = n.ready.status === 'True' ? t('lesson.nodeReady') : n.ready.status === 'False' ? t('lesson.nodeNotReady') : t('lesson.nodeUnknown');
   return (
@@ -84,6 +103,11 @@ const NodeColumn = memo(function NodeColumn({ node: n, chips }: { node: KubeNode
         </span>
         {n.unschedulable && <span className="badge">{t('lesson.nodeCordoned')}</span>}
         <div className="hint small">{t('lesson.nodeAllocatable', { cpu: formatCpu(n.allocatable.cpuMillicores), memory: formatBytesShort(n.allocatable.memoryBytes) })}</div>
+        {requested && (
+          <div className="hint small" data-testid="node-requested">
+            {t('lesson.nodeRequested', { cpu: formatCpu(requested.cpuRequested), memory: formatBytesShort(requested.memoryRequested), pods: requested.pods })}
+          </div>
+        )}
         {n.ready.status !== 'True' && n.ready.message && <div className="hint small warn">{n.ready.message}</div>}
       </div>
       <ul className="pod-chips">
@@ -94,6 +118,12 @@ const NodeColumn = memo(function NodeColumn({ node: n, chips }: { node: KubeNode
     </div>
   );
 }, sameColumn);
+
+interface ColumnProps {
+  node: KubeNodeView;
+  chips: Chip[];
+  requested?: NodeRequested | undefined;
+}
 
 const UnscheduledColumn = memo(function UnscheduledColumn({ chips }: { chips: Chip[] }) {
   const { t } = useT();
@@ -156,7 +186,7 @@ function sameChips(a: Chip[], b: Chip[]): boolean {
 }
 
 /** What a column shows of its node, and its chips. */
-function sameColumn(a: { node: KubeNodeView; chips: Chip[] }, b: { node: KubeNodeView; chips: Chip[] }): boolean {
+function sameColumn(a: ColumnProps, b: ColumnProps): boolean {
   const n = a.node;
   const m = b.node;
   const sameNode =
@@ -167,5 +197,8 @@ function sameColumn(a: { node: KubeNodeView; chips: Chip[] }, b: { node: KubeNod
       n.unschedulable === m.unschedulable &&
       n.allocatable.cpuMillicores === m.allocatable.cpuMillicores &&
       n.allocatable.memoryBytes === m.allocatable.memoryBytes);
-  return sameNode && sameChips(a.chips, b.chips);
+  const r = a.requested;
+  const q = b.requested;
+  const sameRequested = r === q || (!!r && !!q && r.cpuRequested === q.cpuRequested && r.memoryRequested === q.memoryRequested && r.pods === q.pods);
+  return sameNode && sameRequested && sameChips(a.chips, b.chips);
 }

@@ -25,4 +25,33 @@ describe('yamlLines', () => {
     expect(kindsByLine(lines)).toEqual(['Service', 'Service', 'Service', undefined, 'Deployment', 'Deployment', 'Deployment']);
     expect(lines[6]?.path).toBe('spec.replicas');
   });
+
+  it('reads a LimitRange’s limits as fields and a ConfigMap’s files as the value of their key', () => {
+    const lines = yamlLines(`apiVersion: v1
+kind: LimitRange
+spec:
+  limits:
+  - type: Container
+    default:
+      cpu: 500m
+---
+kind: ConfigMap
+data:
+  default.conf: |
+    server {
+        listen       80;
+        location / { root: /x; }
+    }
+
+  other: x
+`);
+    const paths = lines.map((l) => [l.text.trim(), l.path]);
+    expect(paths).toContainEqual(['- type: Container', 'spec.limits.type']);
+    expect(paths).toContainEqual(['default:', 'spec.limits.default']);
+    expect(paths).toContainEqual(['cpu: 500m', 'spec.limits.default.*']);
+    expect(paths).toContainEqual(['default.conf: |', 'data.*']);
+    expect(paths).toContainEqual(['location / { root: /x; }', 'data.*']);
+    expect(paths).toContainEqual(['}', 'data.*']);
+    expect(paths).toContainEqual(['other: x', 'data.*']);
+  });
 });

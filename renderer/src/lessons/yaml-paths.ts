@@ -19,8 +19,14 @@ export interface YamlLine {
 
 export function yamlLines(text: string): YamlLine[] {
   const stack: Array<{ indent: number; key: string }> = [];
+  /** A block scalar (`key: |`) being read: its lines are the value of that key (a file of a ConfigMap). */
+  let block: { indent: number; path: string | undefined } | undefined;
   return text.replace(/\n$/, '').split('\n').map((line) => {
     const indent = line.length - line.trimStart().length;
+    if (block) {
+      if (line.trim() === '' || indent > block.indent) return { text: line, ...(block.path ? { path: block.path } : {}) };
+      block = undefined;
+    }
     let content = line.trim();
     if (content === '' || content.startsWith('#') || content === '---') {
       if (content === '---') stack.length = 0;
@@ -40,8 +46,12 @@ export function yamlLines(text: string): YamlLine[] {
     }
     const key = match[1]!.replace(/^["']|["']$/g, '');
     const parent = stack[stack.length - 1]?.key;
-    stack.push({ indent: keyIndent, key: parent && FREE_KEYS.has(parent) ? '*' : key });
-    return { text: line, path: pathOf(stack), key };
+    // A LimitRange's `spec.limits` is a list of fields, unlike a container's `resources.limits`.
+    const free = parent !== undefined && FREE_KEYS.has(parent) && !(parent === 'limits' && stack[stack.length - 2]?.key === 'spec');
+    stack.push({ indent: keyIndent, key: free ? '*' : key });
+    const path = pathOf(stack);
+    if (/^[|>][-+]?\d*\s*(#.*)?$/.test(content.slice(match[0].length).trim())) block = { indent: keyIndent, path };
+    return { text: line, path, key };
   });
 }
 

@@ -95,6 +95,8 @@ interface Ctx {
   host?: string;
   user?: string;
   redirects: number;
+  /** gethostname(): the pod's name (its /etc/hostname), nginx's $hostname. */
+  hostname: string;
 }
 
 interface Result {
@@ -374,7 +376,9 @@ export class NginxServerProcess {
     const server = this.#serverFor(localPort, host);
     if (!server) return undefined;
     const requestLine = `${req.method} ${req.target} ${req.version}`;
-    const ctx: Ctx = { req, client, localPort, conn, server, requestLine, host, redirects: 0 };
+    const hostFile = this.fs.readFile('/etc/hostname');
+    const hostname = 'content' in hostFile ? hostFile.content.trim() : 'localhost';
+    const ctx: Ctx = { req, client, localPort, conn, server, requestLine, host, redirects: 0, hostname };
     const uri = decodeUri(req.target.split('?')[0] ?? '/');
     let result: Result;
     if (uri === undefined || !req.target.startsWith('/')) {
@@ -471,6 +475,8 @@ function expand(text: string, ctx: Ctx & { uri?: string }): string {
         return ctx.req.target.split('?')[1] ?? '';
       case 'remote_user':
         return ctx.user ?? '';
+      case 'hostname':
+        return ctx.hostname;
       default:
         if (name.startsWith('http_')) return header(ctx.req, name.slice(5).replace(/_/g, '-')) ?? '';
         return all;
