@@ -44,7 +44,7 @@ export interface ImagingBench {
   close(): Promise<void>;
 }
 
-export async function startImagingBench(options: { readers?: number } = {}): Promise<ImagingBench> {
+export async function startImagingBench(options: { readers?: number; systemProxy?: (url: string) => Promise<string> } = {}): Promise<ImagingBench> {
   const { dir, cleanup } = await makeTempDir('imaging-');
   const images = await practiceImages(sharedPracticeImageDir());
   const server = await PracticeImageServer.start(images);
@@ -103,7 +103,8 @@ export async function startImagingBench(options: { readers?: number } = {}): Pro
     },
     practiceCatalogueUrl: async () => server.catalogueUrl,
     openDevice: (path, o) => BlockDevice.open(path, o),
-    dispatcher,
+    // With a desktop proxy the service picks its own dispatcher per URL (system-proxy.ts).
+    ...(options.systemProxy ? { systemProxy: options.systemProxy } : { dispatcher }),
     retry: { attempts: 4, minDelayMs: 10, maxDelayMs: 50, stallTimeoutMs: 10_000 },
     onProgress: (p) => {
       progress.push(p);
