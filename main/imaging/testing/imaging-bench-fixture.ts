@@ -36,6 +36,8 @@ export interface ImagingBench {
   progress: ImagingProgressView[];
   /** Extra drives (loop devices) shown next to the practice readers. */
   extraDrives: DriveInfo[];
+  /** Devices of practice readers step 2's safety rules treat as unknown card readers (so a huge one needs its size confirmed). */
+  unknownReaders: Set<string>;
   /** Runs on every progress snapshot (tests cancel or pull cards from here). */
   onProgress: ((p: ImagingProgressView) => void) | undefined;
   plan: StoredPlan;
@@ -66,6 +68,7 @@ export async function startImagingBench(options: { readers?: number; systemProxy
     reports,
     progress,
     extraDrives: [],
+    unknownReaders: new Set(),
     onProgress: undefined,
     plan,
     service: undefined as unknown as ImagingService,
@@ -89,7 +92,7 @@ export async function startImagingBench(options: { readers?: number; systemProxy
       await cleanup();
     },
   };
-  const practiceDevices = () => new Set(readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])));
+  const practiceDevices = () => new Set(readers.slots().flatMap((s) => (s.card && !bench.unknownReaders.has(s.card.device) ? [s.card.device] : [])));
   bench.service = new ImagingService({
     dataDir: join(dir, 'data'),
     settings: store.slice(imagingSettingsSlice),
