@@ -4,6 +4,7 @@
  * them, and writes a node's card only after a confirmation that names the drive. "Prepare all"
  * writes every inserted Ubuntu card at once when several readers hold one (one confirmation
  * listing each node and drive), otherwise walks the nodes in order, asking for each card.
+ * Blank cards get Ubuntu first in the imaging part above (imaging/ImagingSection.tsx).
  */
 import { useEffect, useState } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
@@ -12,6 +13,7 @@ import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { useMainState } from '../../toolkit/use-main-state';
+import { ImagingSection } from './imaging/ImagingSection';
 import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
 
@@ -129,6 +131,16 @@ export function CardsStep() {
     <section className="cards" aria-labelledby="cards-title">
       <h1 id="cards-title">{t('cards.title')}</h1>
       <p className="intro">{t('cards.intro')}</p>
+
+      <ImagingSection
+        drives={drives}
+        nodes={rows.map((r) => ({ hostname: r.hostname, prepared: !!r.report }))}
+        onCardsWritten={(hosts) => {
+          void reportsState.reload();
+          // A node waiting for its card got it from imaging.
+          if (target && hosts.includes(target)) setTarget(null);
+        }}
+      />
 
       <h2>{t('cards.nodes')}</h2>
       <table className="nodes" aria-label={t('cards.nodes')}>

@@ -1,0 +1,79 @@
+/**
+ * Imaging end to end, in practice mode: two blank cards in the two practice readers get Ubuntu
+ * from the practice lab's catalogue at once, with their boot settings in the same job; the cards
+ * step reports them, and the practice Pis boot from them into a formed cluster, with no card
+ * imaged anywhere else.
+ */
+import { bootPracticePi, defaultPlanInPractice, discoverInstallAndForm, expect, test } from './fixtures';
+
+test.describe('Imaging', () => {
+  test('two blank practice cards imaged at once from the practice catalogue, then booted into a cluster', async ({ app }) => {
+    test.setTimeout(480_000);
+    const page = await app.start();
+    const lab = await defaultPlanInPractice(page);
+    const shelf = lab.getByRole('list', { name: 'Card shelf' });
+    await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
+
+    for (const reader of [1, 2]) {
+      await lab.getByLabel('What is on the new card').selectOption('blank');
+      await lab.getByRole('button', { name: 'Make card' }).click();
+      await expect(shelf.getByRole('listitem')).toHaveCount(reader);
+      await shelf.getByLabel(`Put into… Card ${reader}`).selectOption({ label: `Practice reader ${reader}` });
+      await expect(lab.locator(`[data-reader="${reader}"]`)).toContainText('Blank');
+    }
+
+    const imaging = page.getByRole('region', { name: 'Write Ubuntu onto the cards' });
+    // The practice lab's catalogue, the plan's release (24.04) chosen.
+    await expect(imaging).toContainText('From the practice lab’s image mirror', { timeout: 60_000 });
+    await expect(imaging.getByRole('radio', { name: /Ubuntu Server 24\.04 LTS \(64-bit, practice image\)/ })).toBeChecked();
+    await expect(imaging.getByRole('radio', { name: /Ubuntu Server 22\.04 LTS/ })).not.toBeChecked();
+    // Each blank card is given the next node without a card.
+    await expect(imaging.getByLabel('Node for Practice reader 1')).toHaveValue('pi-01');
+    await expect(imaging.getByLabel('Node for Practice reader 2')).toHaveValue('pi-02');
+    // Blank cards cannot get boot settings before they hold Ubuntu.
+    await page.locator('[data-node="pi-01"]').getByRole('button', { name: 'Prepare card' }).click();
+    const drives = page.getByRole('list', { name: 'Cards in this computer' });
+    await expect(drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: 'Choose for pi-01' })).toBeDisabled();
+
+    await imaging.getByRole('button', { name: 'Write Ubuntu onto 2 cards…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Erase these 2 cards and write Ubuntu?' });
+    await expect(confirm).toContainText('Ubuntu Server 24.04 LTS (64-bit, practice image) will be written onto each card below.');
+    for (const n of [1, 2]) {
+      const line = confirm.getByRole('listitem').filter({ hasText: `pi-0${n}: Practice reader ${n}` });
+      await expect(line).toContainText(`practice-reader-${n}.img`);
+      await expect(line).toContainText('32 GB');
+      await expect(line).toContainText(/blank card/i);
+    }
+    await expect(confirm.getByRole('button', { name: 'Erase and write' })).toBeDisabled();
+    await confirm.getByRole('checkbox', { name: 'Yes, erase these 2 cards' }).check();
+    await confirm.getByRole('button', { name: 'Erase and write' }).click();
+
+    const progress = imaging.getByRole('region', { name: /^Writing Ubuntu Server 24\.04/ });
+    await expect(progress).toBeVisible();
+    if (process.env.PCW_SCREENSHOTS) await imaging.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/imaging-writing.png` });
+    await expect(progress.getByTestId('imaging-summary')).toHaveText(/2 of 2 cards written, checked and configured\./, { timeout: 120_000 });
+    for (const host of ['pi-01', 'pi-02']) {
+      await expect(progress.getByTestId(`imaging-card-${host}`)).toHaveText('Done: written, checked and configured');
+      await expect(page.getByTestId(`card-status-${host}`)).toContainText('Ready (24.04', { timeout: 30_000 });
+    }
+    // One download for both cards, kept in the cache; the cards step reports each card.
+    await expect(progress.getByTestId('imaging-download')).toContainText(/Downloaded [\d.]+ MB of [\d.]+ MB/);
+    await expect(imaging.getByTestId('imaging-cache')).toContainText('Downloaded images:');
+    for (const host of ['pi-01', 'pi-02']) {
+      const report = page.locator(`[data-report="${host}"]`);
+      await expect(report).toContainText('Ubuntu 24.04');
+      await report.locator('summary').click();
+      await expect(report).toContainText('user-data');
+      await expect(report).toContainText('network-config');
+    }
+    await expect(page.getByText('Every card is ready.')).toBeVisible();
+    await expect(page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ })).toContainText('Done');
+    // Both cards went back to the shelf (ejected), labelled with their node.
+    for (const reader of [1, 2]) await expect(lab.locator(`[data-reader="${reader}"]`)).toContainText('Empty');
+    if (process.env.PCW_SCREENSHOTS) await imaging.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/imaging.png` });
+
+    // The imaged cards boot the practice Pis; the rest of the journey as usual.
+    for (const n of [1, 2]) await bootPracticePi(lab, n);
+    await discoverInstallAndForm(page);
+  });
+});
