@@ -8,7 +8,7 @@ import { bootPracticePi, defaultPlanInPractice, discoverInstallAndForm, expect, 
 
 test.describe('Imaging', () => {
   test('two blank practice cards imaged at once from the practice catalogue, then booted into a cluster', async ({ app }) => {
-    test.setTimeout(480_000);
+    test.setTimeout(600_000);
     const page = await app.start();
     const lab = await defaultPlanInPractice(page);
     const shelf = lab.getByRole('list', { name: 'Card shelf' });

@@ -84,6 +84,7 @@ export interface ImagingSectionProps {
 export function ImagingSection({ drives, nodes, onCardsWritten }: ImagingSectionProps) {
   const { t, intl } = useT();
   const host = useAppStore((s) => s.state?.host);
+  const practice = useAppStore((s) => s.practice?.enabled ?? false);
   const practiceCards = useAppStore((s) => s.practice?.cards);
   const catalogueState = useMainState('imaging.catalogue', {});
   const cacheState = useMainState('imaging.cacheInfo', {});
@@ -157,9 +158,11 @@ export function ImagingSection({ drives, nodes, onCardsWritten }: ImagingSection
 
   const failureText = (failure: Failure, context: Context = {}) => wordFailure(t, intl, failure, context);
 
-  /** A drive's name: a practice reader by its number, a real drive by the name its system gives it. */
+  /** A drive's name: a practice reader by its number (remembered after its card went back to the shelf), a real drive by the name its system gives it. */
+  const readers = useRef(new Map<string, number>());
+  for (const c of practiceCards ?? []) if (c.device && c.reader !== undefined) readers.current.set(c.device, c.reader);
   const driveName = (d: { device: string; description: string }) => {
-    const reader = practiceCards?.find((c) => c.device === d.device)?.reader;
+    const reader = readers.current.get(d.device);
     return reader !== undefined ? t('practice.reader', { n: reader }) : d.description || d.device;
   };
   const contentText = (c: CardDrive['content']) =>
@@ -257,7 +260,11 @@ export function ImagingSection({ drives, nodes, onCardsWritten }: ImagingSection
       <fieldset className="imaging-image" disabled={running}>
         <legend>{t('imaging.image')}</legend>
         {catalogue && <p className="hint">{catalogue.source === 'custom' ? t('imaging.source.custom', { url: catalogue.url ?? '' }) : t(`imaging.source.${catalogue.source}`)}</p>}
-        {!catalogue && !catalogueState.error && <p className="hint">{t('imaging.loadingCatalogue')}</p>}
+        {!catalogue && !catalogueState.error && (
+          <p className="hint" role="status">
+            {t(practice ? 'imaging.loadingPractice' : 'imaging.loadingCatalogue')}
+          </p>
+        )}
         {catalogueState.error && <FailureView failure={failureOf(catalogueState.error)} />}
         <div role="radiogroup" aria-label={t('imaging.image')} className="imaging-entries">
           {entries.map((e) => (
@@ -413,11 +420,14 @@ export function ImagingSection({ drives, nodes, onCardsWritten }: ImagingSection
           {t('imaging.twice', { host: h })}
         </p>
       ))}
-      <div className="actions imaging-actions">
-        <button type="button" className="primary" disabled={running || pending || !imageId || targets.length === 0 || twice.length > 0} onClick={() => void ask()}>
-          {t('imaging.write', { count: targets.length })}
-        </button>
-      </div>
+      {writable.length > 0 && targets.length === 0 && <p className="hint">{t('imaging.chooseNodes')}</p>}
+      {targets.length > 0 && (
+        <div className="actions imaging-actions">
+          <button type="button" className="primary" disabled={running || pending || !imageId || twice.length > 0} onClick={() => void ask()}>
+            {t('imaging.write', { count: targets.length })}
+          </button>
+        </div>
+      )}
       {actionError && <FailureView failure={actionError} />}
 
       {shown && <ImagingProgress progress={shown} running={running} jobId={job!.id} good={good} failureText={failureText} driveName={driveName} onHide={() => setHidden(shown.jobId)} />}
