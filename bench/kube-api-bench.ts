@@ -1,14 +1,15 @@
 /**
  * Lab Kubernetes API benchmark: 500 pods on 20 virtual nodes with 50 concurrent pod watchers.
  * Measures request latency percentiles (create, get, list, list by label, merge patch) and the
- * fan-out delay from a write to each watcher receiving its event. Prints JSON and writes
- * bench/results/kube-api.json.
+ * fan-out delay from a write to each watcher receiving its event, and the process's memory once
+ * the 500 pods run (their nginx containers included). Prints JSON and writes
+ * bench/results/kube-api.json. The client runs in the same process, on the same event loop.
  *
  *   npx tsx bench/kube-api-bench.ts
  */
 import { writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LabClock } from '../main/lab/lab-clock';
 import { startLabKubeApi } from '../main/lab/kube/kube-api-server';
@@ -110,6 +111,10 @@ for (;;) {
 }
 const allRunningRealMs = performance.now() - realStart;
 const allRunningLabS = (clock.now() - labStart) / 1000;
+// Memory of the lab (API server, controllers, 500 running nginx containers) with this process's client parts.
+global.gc?.();
+const mem = process.memoryUsage();
+const memoryAt500Pods = { rssMiB: Math.round(mem.rss / 2 ** 20), heapUsedMiB: Math.round(mem.heapUsed / 2 ** 20), heapTotalMiB: Math.round(mem.heapTotal / 2 ** 20), externalMiB: Math.round(mem.external / 2 ** 20) };
 
 const get: number[] = [];
 await pool(Array.from({ length: 500 }, (_, i) => i), async (i) => {
@@ -139,6 +144,10 @@ const result = {
   at: new Date().toISOString(),
   node: process.version,
   setup: { nodes: NODES, pods: PODS, watchers: WATCHERS, clientConcurrency: CONCURRENCY, labClockSpeed: clock.speed },
+  /** The machine's load while measuring (2 shared cores): latencies scale with it. */
+  loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e4) / 100,
+  memoryAt500Pods,
   podsRunning: { realMs: Math.round(allRunningRealMs), labSeconds: Math.round(allRunningLabS) },
   latencyMs: {
     createPod: percentiles(create),

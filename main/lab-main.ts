@@ -97,6 +97,15 @@ for (const p of pis) {
 console.log(`Kubernetes API: ${kube.url}  (kubeconfig: ${join(dataDir, 'kubeconfig')})`);
 const dns = await lab.dns();
 if (dns) console.log(`DNS (like a home router's): ${dns.host} port ${dns.port}  ->  dig @${dns.host} -p ${dns.port} pi-1.lan`);
+console.log('Services: each LAN address maps to a loopback address (Pis above; MetalLB addresses get their own). Open them as printed below.');
+// Print each NodePort / LoadBalancer address as it starts or stops answering.
+let shown = new Map<string, string>();
+setInterval(() => {
+  const now = new Map(lab.lanEndpoints().map((e) => [`${e.lanIp}:${e.port}`, `${e.kind} ${e.namespace}/${e.service}: http://${e.lanIp}:${e.port}  ->  http://${e.host}:${e.hostPort}`]));
+  for (const [k, line] of now) if (!shown.has(k)) console.log(line);
+  for (const [k, line] of shown) if (!now.has(k)) console.log(`(gone) ${line}`);
+  shown = now;
+}, 2000).unref();
 console.log('Ctrl-C stops the lab.');
 
 process.on('SIGINT', () => {

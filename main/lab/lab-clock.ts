@@ -1,8 +1,17 @@
 /**
- * The practice lab's clock. Every simulated duration (a Pi booting, a snap install, a pod
- * pulling its image, a node-failure eviction timeout) is expressed in *lab* milliseconds and
- * scheduled through this clock. `speed` divides real waiting: speed 1 is realistic, tests run
- * at 50-1000x. Both lab parts (virtual Pis and the Kubernetes API) share one instance.
+ * The practice lab's clock. Two kinds of time live here, on purpose kept apart:
+ *
+ * - **Lab time** (`now()`, `after`, `every`, `sleep`): every simulated *duration* (a Pi booting,
+ *   a snap install, an image pull, the node monitor grace period, a toleration's 300 s) is
+ *   expressed in lab milliseconds and runs `speed` times faster than real time. Lab time is
+ *   internal: compare lab instants with lab instants only.
+ * - **Reported time** (`wallNow()`, `wallAt()`): every time the lab *shows* to a client
+ *   (creationTimestamp, conditions, events, managedFields, container start times, log stamps)
+ *   is real wall-clock time, so kubectl and client-node never see a time ahead of their own clock
+ *   (`<invalid>` ages). A lab instant maps to the real instant at which the lab reaches it
+ *   (`wallAt`), and a reported timestamp back to lab time with `labAt`.
+ *
+ * Both lab parts (virtual Pis and the Kubernetes API) share one instance. See main/lab/kube/README.md.
  */
 import { EventEmitter } from 'node:events';
 
@@ -10,15 +19,20 @@ export interface LabTimer {
   cancel(): void;
 }
 
+/** From real instant `wall` on, lab time runs at `speed` from `lab`. */
+interface Segment {
+  wall: number;
+  lab: number;
+  speed: number;
+}
+
 export class LabClock extends EventEmitter {
-  #speed: number;
-  #origin = Date.now();
-  #labOrigin: number;
+  #segments: Segment[];
 
   constructor(options: { speed?: number; start?: number } = {}) {
     super();
-    this.#speed = LabClock.checkSpeed(options.speed ?? 1);
-    this.#labOrigin = options.start ?? Date.now();
+    const wall = Date.now();
+    this.#segments = [{ wall, lab: options.start ?? wall, speed: LabClock.checkSpeed(options.speed ?? 1) }];
   }
 
   private static checkSpeed(speed: number): number {
@@ -28,31 +42,54 @@ export class LabClock extends EventEmitter {
     return speed;
   }
 
+  get #current(): Segment {
+    return this.#segments[this.#segments.length - 1]!;
+  }
+
   get speed(): number {
-    return this.#speed;
+    return this.#current.speed;
   }
 
   /** Change the speed without jumping the lab time. */
   setSpeed(speed: number): void {
-    const now = this.now();
-    this.#speed = LabClock.checkSpeed(speed);
-    this.#origin = Date.now();
-    this.#labOrigin = now;
+    const checked = LabClock.checkSpeed(speed);
+    const wall = Date.now();
+    this.#segments.push({ wall, lab: this.labAt(wall), speed: checked });
+    if (this.#segments.length > 64) this.#segments.splice(0, this.#segments.length - 64);
     this.emit('speed', speed);
   }
 
-  /** Current lab time in epoch milliseconds. */
+  /** Current lab time in epoch milliseconds (simulated; runs `speed` times faster than real time). */
   now(): number {
-    return this.#labOrigin + (Date.now() - this.#origin) * this.#speed;
+    return this.labAt(Date.now());
   }
 
   date(): Date {
     return new Date(this.now());
   }
 
+  /** The time the lab reports to clients: real wall-clock time (epoch ms). */
+  wallNow(): number {
+    return Date.now();
+  }
+
+  /** Lab time at real instant `wall` (a reported timestamp read back as lab time). */
+  labAt(wall: number): number {
+    let seg = this.#segments[0]!;
+    for (const s of this.#segments) if (s.wall <= wall) seg = s;
+    return seg.lab + (wall - seg.wall) * seg.speed;
+  }
+
+  /** The real instant at which the lab reaches (or reached) lab time `lab`, at the speeds known now. */
+  wallAt(lab: number): number {
+    let seg = this.#segments[0]!;
+    for (const s of this.#segments) if (s.lab <= lab) seg = s;
+    return seg.wall + (lab - seg.lab) / seg.speed;
+  }
+
   /** Real milliseconds that `labMs` lab milliseconds take at the current speed. */
   realMs(labMs: number): number {
-    return Math.max(0, labMs / this.#speed);
+    return Math.max(0, labMs / this.speed);
   }
 
   /** Run `fn` after `labMs` lab milliseconds. */

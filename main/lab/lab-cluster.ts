@@ -18,6 +18,14 @@ export interface LabNodeInfo {
   ready: boolean;
   /** Why the node is not ready, in the kubelet's words, when `ready` is false. */
   notReadyReason?: string;
+  /**
+   * The kubelet posts nothing (Pi powered off, MicroK8s stopped, the node left): the node
+   * controller keeps the last status until the monitor grace period, then marks it Unknown.
+   * Without it, a not-ready node is one whose kubelet reports NotReady (`notReadyReason`).
+   */
+  silent?: boolean;
+  /** How many times the node's kubelet has started (a new boot ID each time). */
+  bootCount?: number;
   cpu: number;
   memoryBytes: number;
   podsCapacity: number;

@@ -3,6 +3,9 @@
  * one lab clock, one MicroK8s cluster, faults per Pi. Each Pi's sshd listens on its own
  * loopback address (127.0.0.x); the LAN address the card asked for is what the Pi reports.
  * The router's DNS server (network/lab-dns.ts, on <base>.1) knows powered-on Pis by hostname.
+ * Services: every LAN address the cluster answers on (a node's address, an address MetalLB
+ * announces, which gets its own loopback address from <base>.100 on) maps to a loopback address
+ * where the lab listens on the NodePorts / Service ports (`lanToLoopback`, `lanEndpoint`).
  *
  *   const lab = new Lab({ dataDir, speed: 50 });
  *   const pi = lab.addPi({ card: imageCard('/tmp/card1.img') });
@@ -48,12 +51,25 @@ const LAN = '192.168.1';
 /** Raspberry Pi Ltd's MAC prefix for Pi 4 boards. */
 const MAC_PREFIX = 'dc:a6:32';
 
+/** One LAN address the cluster's Services answer on, and where to reach it from this computer. */
+export interface LanServiceEndpoint {
+  lanIp: string;
+  port: number;
+  host: string;
+  hostPort: number;
+  kind: 'NodePort' | 'LoadBalancer';
+  namespace: string;
+  service: string;
+}
+
 export class Lab implements LabNetwork {
   readonly clock: LabClock;
   readonly cluster: LabCluster;
   readonly pis: VirtualPi[] = [];
   #leases = new Map<string, string>();
   #kubeApi: LabKubeApi | undefined;
+  /** MetalLB addresses -> their loopback stand-ins (<base>.100 ...). */
+  #lbLoopbacks = new Map<string, string>();
   #dns: Promise<LabDns | undefined>;
 
   constructor(private readonly options: LabOptions) {
@@ -142,9 +158,49 @@ export class Lab implements LabNetwork {
     return this.cluster.portOpen(target, port) ? 'open' : 'refused';
   }
 
+  /**
+   * The loopback address that stands for a lab LAN address: a powered-on Pi's address, or an
+   * address MetalLB has announced (each gets <base>.100, .101, ...). Undefined for anything else.
+   */
+  lanToLoopback(lanIp: string): string | undefined {
+    const pi = this.pis.find((p) => p.address === lanIp && p.state === 'running');
+    return pi?.loopback ?? this.#lbLoopbacks.get(lanIp);
+  }
+
+  /**
+   * Where to connect for `http://<lanIp>:<port>` of a NodePort or LoadBalancer Service: the
+   * loopback address and the port listened on (the same port, unless it could not be bound, e.g.
+   * port 80 without privileges). Undefined when nothing answers there.
+   */
+  lanEndpoint(lanIp: string, port: number): { host: string; port: number } | undefined {
+    return this.#kubeApi?.lanEndpoint(lanIp, port);
+  }
+
+  /** `http://<LAN address>:<port>/path` rewritten to the loopback endpoint that answers for it (undefined: nothing does). */
+  lanUrl(url: string): string | undefined {
+    const u = new URL(url);
+    const ep = this.lanEndpoint(u.hostname, Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+    if (!ep) return undefined;
+    u.hostname = ep.host;
+    u.port = String(ep.port);
+    return u.toString();
+  }
+
+  /** Every LAN address and port the cluster's Services answer on now. */
+  lanEndpoints(): LanServiceEndpoint[] {
+    return this.#kubeApi?.lanEndpoints() ?? [];
+  }
+
+  #loadBalancerLoopback(lanIp: string): string | undefined {
+    let host = this.#lbLoopbacks.get(lanIp);
+    if (!host && this.#lbLoopbacks.size < 155) this.#lbLoopbacks.set(lanIp, (host = `${this.options.loopbackBase ?? '127.0.0'}.${100 + this.#lbLoopbacks.size}`));
+    return host;
+  }
+
   /** Start the lab's Kubernetes API server (main/lab/kube) for this cluster; `microk8s config` uses it. */
   async startKubeApi(options: { host?: string; port?: number; dataDir?: string } = {}): Promise<LabKubeApi> {
-    const api = await startLabKubeApi({ clock: this.clock, cluster: this.cluster, host: options.host ?? `${this.options.loopbackBase ?? '127.0.0'}.10`, port: options.port ?? 0, dataDir: options.dataDir });
+    const lan = { nodeLoopback: (ip: string) => this.pis.find((p) => p.address === ip && p.state === 'running')?.loopback, loadBalancerLoopback: (ip: string) => this.#loadBalancerLoopback(ip) };
+    const api = await startLabKubeApi({ clock: this.clock, cluster: this.cluster, host: options.host ?? `${this.options.loopbackBase ?? '127.0.0'}.10`, port: options.port ?? 0, dataDir: options.dataDir, lan });
     this.#kubeApi = api;
     this.cluster.kubeApi = api;
     return api;

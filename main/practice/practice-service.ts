@@ -244,6 +244,9 @@ export class PracticeService {
    * loopback address; anything else is returned as it is.
    */
   reach(host: string, port: number): { host: string; port: number } {
+    // The lab listens for NodePorts and LoadBalancer addresses on loopback stand-ins (the port may differ when it cannot be bound).
+    const served = this.#lab?.lanEndpoint(host, port);
+    if (served) return served;
     const pi = this.#lab?.pis.find((p) => p.address === host);
     return pi ? { host: pi.loopback, port } : { host, port };
   }

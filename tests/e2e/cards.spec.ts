@@ -57,7 +57,7 @@ test.describe('Prepare SD cards', () => {
 
     await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
     await page.getByRole('button', { name: 'Prepare all cards' }).click();
-    const status = page.getByText('Next: insert a card for pi-01');
+    const status = page.getByText('Preparing every card, one at a time (card 1 of 2): insert the card for pi-01');
     await expect(status).toBeVisible();
     const offer = page.getByRole('button', { name: 'Or write all 2 cards at once…' });
     for (const reader of [1, 2]) {

@@ -72,6 +72,8 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
   #membership = new Map<VirtualPi, ClusterRecord>();
   /** When MicroK8s' services are up on each running Pi. */
   #startedAt = new Map<VirtualPi, number>();
+  /** How many times MicroK8s has started on each Pi in this run (the kubelet's boot ID changes). */
+  #boots = new Map<VirtualPi, number>();
   #timers: LabTimer[] = [];
 
   constructor(private readonly options: LabClusterOptions) {
@@ -103,6 +105,7 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
   #start(pi: VirtualPi): void {
     const at = this.clock.now() + DURATIONS.microk8sStart;
     this.#startedAt.set(pi, at);
+    this.#boots.set(pi, (this.#boots.get(pi) ?? 0) + 1);
     if (!this.#membership.has(pi) && !this.#restore(pi)) this.#newCluster(pi);
     this.#changedAt(at);
   }
@@ -292,6 +295,8 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
       role: m.role,
       ready,
       notReadyReason: ready ? undefined : !up ? NOT_POSTING : !cgroup ? NO_MEMORY_CGROUP : 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+      ...(up ? {} : { silent: true }),
+      bootCount: this.#boots.get(pi) ?? 1,
       cpu: 4,
       memoryBytes: os?.memoryBytes ?? 4 * 1024 ** 3,
       podsCapacity: 110,

@@ -143,7 +143,8 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
       { address: '192.168.1.22:19001', role: 'voter' },
     ]);
     expect(status.addons.find((x) => x.name === 'metallb')?.status).toBe('enabled');
-    expect((await run(a, 'microk8s disable metallb')).stdout).toMatch(/^Disabling MetalLB\nMetalLB is disabled\n$/);
+    // upstream's disable script ends with "MetalLB is terminated"
+    expect((await run(a, 'microk8s disable metallb')).stdout).toMatch(/^Disabling MetalLB\n[\s\S]*namespace "metallb-system" deleted\n[\s\S]*MetalLB is terminated\n$/);
   });
 
   it('microk8s config: a kubeconfig real kubectl uses against the lab API', async () => {

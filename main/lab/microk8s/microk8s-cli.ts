@@ -9,6 +9,7 @@ import type { VirtualPi } from '../pi/virtual-pi';
 import { CORE_ADDONS } from './addons';
 import type { ClusterRecord, LabCluster } from './lab-cluster';
 import { kubectl } from './kubectl';
+import { ADDON_SCRIPTS } from './addon-scripts';
 
 const PERMISSIONS = (user: string) => `Insufficient permissions to access MicroK8s.
 You can either try again with sudo or add the user ${user} to the 'microk8s' group:
@@ -397,20 +398,45 @@ function config(cli: Cli): number {
   return 0;
 }
 
+/**
+ * scripts/wrappers/common/utils.py parse_xable_addon_args: several addons with inline `name:args`,
+ * or one addon followed by its own arguments (`microk8s enable metallb 10.0.0.1-10.0.0.9`).
+ */
+function parseAddonArgs(args: string[]): { name: string; repo?: string; args: string[] }[] | string {
+  const words = args.filter((a) => a !== '--');
+  const names = new Set([...CORE_ADDONS.map((a) => a.name), ...CORE_ADDONS.map((a) => `core/${a.name}`)]);
+  const single = (arg: string) => {
+    const [full, ...rest] = arg.split(':');
+    const [repo, name] = full!.includes('/') ? (full!.split('/') as [string, string]) : [undefined, full!];
+    return { name, repo, args: rest.length ? [rest.join(':')] : [] };
+  };
+  const given = new Set(words.map((a) => a.split(':')[0]!));
+  if ([...given].every((n) => names.has(n)) && given.size < names.size) return words.map(single);
+  const first = single(words[0] ?? '');
+  if (first.args.length && words.length > 1) {
+    return "Can't pass string arguments and flag arguments simultaneously!\nEnable or disable addons with only one argument style at a time:\n\n    microk8s enable foo:'bar'\nor\n    microk8s enable foo --bar\n\n";
+  }
+  return [{ ...first, args: words.slice(1) }];
+}
+
 async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
   const { ctx, args, cluster, pi } = cli;
   const refused = refusedOffControlPlane(cli);
   if (refused !== undefined) return refused;
   const record = cluster.clusterOf(pi)!;
+  const parsed = parseAddonArgs(args);
+  if (typeof parsed === 'string') {
+    ctx.stdout(parsed);
+    return 1;
+  }
   let status = 0;
-  for (const arg of args.filter((a) => !a.startsWith('-'))) {
-    const [name, param] = arg.split(/:(.*)/s) as [string, string | undefined];
+  for (const { name, repo, args: addonArgs } of parsed) {
     const info = CORE_ADDONS.find((a) => a.name === name);
-    if (!info) {
+    if (!info || (repo && repo !== 'core')) {
       ctx.stderr(`Addon ${name} was not found in any repository\n`);
       return 1;
     }
-    ctx.stderr(`Infer repository core for addon ${name}\n`);
+    if (!repo) ctx.stderr(`Infer repository core for addon ${name}\n`);
     const on = record.addons.has(name);
     if (verb === 'enable' && on) {
       ctx.stdout(`Addon core/${name} is already enabled\n`);
@@ -418,6 +444,16 @@ async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
     }
     if (verb === 'disable' && !on) {
       ctx.stdout(`Addon core/${name} is already disabled\n`);
+      continue;
+    }
+    const script = ADDON_SCRIPTS[name];
+    const objects = cluster.kubeApi?.addons;
+    if (script && objects) {
+      const code = await script[verb]({ ctx, clock: cluster.clock, objects, args: addonArgs });
+      if (code !== 0) return code;
+      if (verb === 'enable') record.addons.add(name);
+      else record.addons.delete(name);
+      cluster.persist(record);
       continue;
     }
     if (verb === 'disable') {
@@ -430,7 +466,7 @@ async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
     }
     ctx.stdout(`Enabling ${info.title}\n`);
     if (name === 'metallb') {
-      let range = param;
+      let range: string | undefined = addonArgs.join(' ');
       if (!range) {
         ctx.stdout("Enter each IP address range delimited by comma (e.g. '10.64.140.43-10.64.140.49,192.168.0.105-192.168.0.111'): ");
         range = (await ctx.stdin.readLine()) ?? undefined;

@@ -62,6 +62,12 @@ function validateName(kind: string, o: KubeObject): FieldError[] {
   if (!name) return [required('metadata.name', 'name or generateName is required')];
   if (kind === 'Namespace') return dns1123Label('metadata.name', name);
   if (kind === 'Service') return dns1035Label('metadata.name', name);
+  // RBAC objects take path segment names (`metallb-system:controller`, `system:metrics-server`).
+  if (['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(kind)) {
+    if (name === '.' || name === '..') return [invalidValue('metadata.name', name, `may not be '${name}'`)];
+    for (const bad of ['/', '%']) if (name.includes(bad)) return [invalidValue('metadata.name', name, `may not contain '${bad}'`)];
+    return [];
+  }
   return dns1123Subdomain('metadata.name', name);
 }
 

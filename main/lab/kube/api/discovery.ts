@@ -4,7 +4,8 @@
  * `apidiscovery.k8s.io/v2` (and v2beta1) lists kubectl 1.32 asks for first.
  */
 import type { ResourceType } from './resource-registry';
-import { ALL_VERBS, READ_VERBS, RESOURCES, apiVersionOf, groupVersions } from './resource-registry';
+import type { ResourceRegistry } from './resource-registry';
+import { ALL_VERBS, READ_VERBS, apiVersionOf } from './resource-registry';
 
 export const KUBE_VERSION = {
   major: '1',
@@ -25,6 +26,8 @@ const SUB_VERBS: Record<string, string[]> = {
   binding: ['create'],
   eviction: ['create'],
   finalize: ['update'],
+  exec: ['create', 'get'],
+  token: ['create'],
 };
 
 function subKind(t: ResourceType, sub: string): { group: string; version: string; kind: string } {
@@ -35,6 +38,10 @@ function subKind(t: ResourceType, sub: string): { group: string; version: string
       return { group: '', version: 'v1', kind: 'Binding' };
     case 'eviction':
       return { group: 'policy', version: 'v1', kind: 'Eviction' };
+    case 'exec':
+      return { group: '', version: 'v1', kind: 'PodExecOptions' };
+    case 'token':
+      return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
     default:
       return { group: t.group, version: t.version, kind: t.kind };
   }
@@ -51,23 +58,24 @@ function groupEntry(group: string, versions: string[]): object {
   return { name: group, versions: gvs, preferredVersion: gvs[0] };
 }
 
-export function apiGroupList(): object {
+export function apiGroupList(registry: ResourceRegistry): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groupVersions()
+    groups: registry
+      .groupVersions()
       .filter((g) => g.group !== '')
       .map((g) => groupEntry(g.group, g.versions)),
   };
 }
 
-export function apiGroup(group: string): object | undefined {
-  const g = groupVersions().find((x) => x.group === group && group !== '');
+export function apiGroup(registry: ResourceRegistry, group: string): object | undefined {
+  const g = registry.groupVersions().find((x) => x.group === group && group !== '');
   return g && { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g.group, g.versions) };
 }
 
-export function apiResourceList(group: string, version: string): object | undefined {
-  const types = RESOURCES.filter((t) => t.group === group && t.version === version);
+export function apiResourceList(registry: ResourceRegistry, group: string, version: string): object | undefined {
+  const types = registry.all().filter((t) => t.group === group && t.version === version);
   if (types.length === 0) return undefined;
   const resources: object[] = [];
   for (const t of types) {
@@ -96,14 +104,15 @@ export function apiResourceList(group: string, version: string): object | undefi
 }
 
 /** Aggregated discovery for `/api` (legacy=true) or `/apis`. */
-export function aggregatedDiscovery(legacy: boolean, version: 'v2' | 'v2beta1'): object {
-  const items = groupVersions()
+export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean, version: 'v2' | 'v2beta1'): object {
+  const items = registry
+    .groupVersions()
     .filter((g) => (g.group === '') === legacy)
     .map((g) => ({
       metadata: legacy ? { creationTimestamp: null } : { name: g.group, creationTimestamp: null },
       versions: g.versions.map((v) => ({
         version: v,
-        resources: RESOURCES.filter((t) => t.group === g.group && t.version === v).map((t) => ({
+        resources: registry.all().filter((t) => t.group === g.group && t.version === v).map((t) => ({
           resource: t.plural,
           responseKind: { group: t.group, version: t.version, kind: t.kind },
           scope: t.namespaced ? 'Namespaced' : 'Cluster',

@@ -14,16 +14,47 @@ import type { DeleteOptions, KubeApi } from './kube-api';
 import { PATCH_CONTENT_TYPES } from './kube-api';
 import { openApiV2, openApiV3Document, openApiV3Index } from './openapi';
 import type { ResourceType } from './resource-registry';
-import { findResource, apiVersionOf } from './resource-registry';
+import type { ResourceRegistry } from './resource-registry';
+import { apiVersionOf } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
 import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
 import { decodeKubernetesProtobuf } from './protobuf-decoder';
+import type { PodLogAnswer, PodLogRequest } from '../controllers/kubelet';
+import { serviceAccountToken } from './service-account-token';
 import type { KubeObject } from './types';
 
 /** Pod logs, provided by the lab kubelet. */
 export interface PodLogSource {
-  read(namespace: string, pod: string, options: { container?: string; tailLines?: number; previous?: boolean }): string;
-  follow(namespace: string, pod: string, onLine: (line: string) => void, onEnd: () => void): () => void;
+  logs(namespace: string, pod: string, request: PodLogRequest): PodLogAnswer;
+}
+
+/** PodLogOptions from the query (`kubectl logs` flags) into a log request, with upstream's validation messages. */
+function podLogRequest(q: URLSearchParams, wallNow: number): PodLogRequest {
+  const num = (name: string) => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
+    return n;
+  };
+  const tailLines = num('tailLines');
+  const sinceSeconds = num('sinceSeconds');
+  const limitBytes = num('limitBytes');
+  if (tailLines !== undefined && tailLines < 0) throw badRequest(`PodLogOptions.meta.k8s.io "" is invalid: tailLines: Invalid value: ${tailLines}: must be greater than or equal to 0`);
+  if (sinceSeconds !== undefined && sinceSeconds < 1) throw badRequest(`PodLogOptions.meta.k8s.io "" is invalid: sinceSeconds: Invalid value: ${sinceSeconds}: must be greater than 0`);
+  if (limitBytes !== undefined && limitBytes < 1) throw badRequest(`PodLogOptions.meta.k8s.io "" is invalid: limitBytes: Invalid value: ${limitBytes}: must be greater than 0`);
+  const sinceTime = q.get('sinceTime');
+  const stream = q.get('stream') as PodLogRequest['stream'] | null;
+  return {
+    container: q.get('container') ?? undefined,
+    follow: q.get('follow') === 'true',
+    previous: q.get('previous') === 'true',
+    timestamps: q.get('timestamps') === 'true',
+    tailLines,
+    limitBytes,
+    sinceWall: sinceSeconds !== undefined ? wallNow - sinceSeconds * 1000 : sinceTime ? Date.parse(sinceTime) : undefined,
+    stream: stream ?? undefined,
+  };
 }
 
 interface Route {
@@ -67,8 +98,8 @@ function tableRequested(accept: string): boolean {
 }
 
 /** Resolve `/api/v1/...` or `/apis/<g>/<v>/...` (after the group-version) into a route. */
-function route(group: string, version: string, segs: string[]): Route | undefined {
-  const find = (plural: string | undefined) => (plural ? findResource(group, version, plural) : undefined);
+function route(registry: ResourceRegistry, group: string, version: string, segs: string[]): Route | undefined {
+  const find = (plural: string | undefined) => (plural ? registry.find(group, version, plural) : undefined);
   if (segs[0] === 'namespaces' && segs.length >= 3) {
     const t = find(segs[2]);
     if (t?.namespaced) return { t, namespace: segs[1], name: segs[3], subresource: segs[4] };
@@ -92,14 +123,14 @@ export function createHttpHandler(api: KubeApi, options: { serverAddress: () => 
           const m = /as=APIGroupDiscoveryList/.test(accept) ? /v=(v2beta1|v2)\b/.exec(accept) : null;
           if (m) {
             const v = m[1] as 'v2' | 'v2beta1';
-            return send(res, 200, aggregatedDiscovery(path === '/api', v), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
+            return send(res, 200, aggregatedDiscovery(api.registry, path === '/api', v), `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`);
           }
-          return send(res, 200, path === '/api' ? apiVersions(options.serverAddress()) : apiGroupList());
+          return send(res, 200, path === '/api' ? apiVersions(options.serverAddress()) : apiGroupList(api.registry));
         }
         if (path === '/openapi/v2') return send(res, 200, openApiV2());
-        if (path === '/openapi/v3') return send(res, 200, openApiV3Index());
+        if (path === '/openapi/v3') return send(res, 200, openApiV3Index(api.registry));
         if (path.startsWith('/openapi/v3/')) {
-          const doc = openApiV3Document(path.slice('/openapi/v3/'.length));
+          const doc = openApiV3Document(api.registry, path.slice('/openapi/v3/'.length));
           return doc ? send(res, 200, doc) : sendError(res, pathNotFound());
         }
       }
@@ -110,16 +141,16 @@ export function createHttpHandler(api: KubeApi, options: { serverAddress: () => 
       if (segs[0] === 'api' && segs.length >= 2) [group, version, rest] = ['', segs[1]!, segs.slice(2)];
       else if (segs[0] === 'apis' && segs.length >= 2) {
         if (segs.length === 2) {
-          const g = apiGroup(segs[1]!);
+          const g = apiGroup(api.registry, segs[1]!);
           return g && method === 'GET' ? send(res, 200, g) : sendError(res, pathNotFound());
         }
         [group, version, rest] = [segs[1]!, segs[2]!, segs.slice(3)];
       } else return sendError(res, pathNotFound());
       if (rest.length === 0) {
-        const list = apiResourceList(group, version);
+        const list = apiResourceList(api.registry, group, version);
         return list && method === 'GET' ? send(res, 200, list) : sendError(res, pathNotFound());
       }
-      const r = route(group, version, rest);
+      const r = route(api.registry, group, version, rest);
       if (!r) return sendError(res, pathNotFound());
       if (r.subresource && !r.t.subresources.includes(r.subresource)) return sendError(res, pathNotFound());
       await handleResource(api, options.logs, r, method, url, req, res);
@@ -143,19 +174,21 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
     if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
   };
   const { t, namespace, name, subresource } = r;
-  const now = api.clock.now();
+  const now = api.clock.wallNow();
   const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
   const asTable = tableRequested(accept);
   const reply = (code: number, o: KubeObject) =>
-    send(res, code, asTable && !subresource ? toTable(t.kind, [o], now, o.metadata.resourceVersion ?? '', include) : o);
+    send(res, code, asTable && !subresource ? toTable(t, [o], now, o.metadata.resourceVersion ?? '', include) : objectJson(o), 'application/json');
 
   if (!name) {
     if (method === 'GET') {
       const listOptions = { labelSelector: q.get('labelSelector'), fieldSelector: q.get('fieldSelector') };
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(api, r, url, accept, req, res);
       const { items, resourceVersion } = api.list(t, namespace, listOptions);
-      if (asTable) return send(res, 200, toTable(t.kind, items, now, resourceVersion, include));
-      return send(res, 200, { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion }, items: items.map(({ apiVersion: _a, kind: _k, ...o }) => o) });
+      if (asTable) return send(res, 200, toTable(t, items, now, resourceVersion, include));
+      // Items are serialised once per stored object version (a list of 500 pods reuses them).
+      const body = `{"kind":${JSON.stringify(`${t.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(t))},"metadata":{"resourceVersion":${JSON.stringify(resourceVersion)}},"items":[${items.map(itemJson).join(',')}]}`;
+      return send(res, 200, body, 'application/json');
     }
     if (method === 'POST') {
       const body = parseBody(await readBody(req), contentType) as KubeObject;
@@ -175,19 +208,20 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
   if (subresource === 'log') {
     if (method !== 'GET') throw methodNotAllowed();
     api.get(t, namespace, name);
-    const tail = q.get('tailLines');
-    const text = logs.read(namespace!, name, { container: q.get('container') ?? undefined, tailLines: tail ? Number(tail) : undefined, previous: q.get('previous') === 'true' });
-    if (q.get('follow') !== 'true') return send(res, 200, text, 'text/plain');
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
-    res.write(text);
-    const stop = logs.follow(namespace!, name, (line) => res.write(line + '\n'), () => res.end());
+    const answer = logs.logs(namespace!, name, podLogRequest(q, api.clock.wallNow()));
+    if (!answer.follow) return send(res, 200, answer.text, 'text/plain');
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    if (answer.text) res.write(answer.text);
+    const stop = answer.follow((text) => res.write(text), () => res.end());
     req.on('close', stop);
+    res.on('close', stop);
     return;
   }
 
   switch (method) {
     case 'GET': {
-      const o = api.get(t, namespace, name);
+      const o = api.read(t, namespace, name);
       if (subresource === 'scale') return send(res, 200, api.scaleOf(t, o));
       return reply(200, o);
     }
@@ -214,7 +248,13 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
       return reply(200, object);
     }
     case 'POST':
+      if (subresource === 'token') {
+        const sa = api.get(t, namespace, name);
+        return send(res, 201, serviceAccountToken(api, sa, parseBody(await readBody(req), contentType) as KubeObject | undefined));
+      }
       if (subresource === 'eviction') {
+        const body = parseBody(await readBody(req), contentType);
+        if (api.evict) return send(res, 201, api.evict(namespace!, name, body));
         api.delete(t, namespace, name, {});
         return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
@@ -235,6 +275,25 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
 }
 
 const serialised = new WeakMap<StoreEvent, string>();
+const itemJsonCache = new WeakMap<KubeObject, string>();
+const objectJsonCache = new WeakMap<KubeObject, string>();
+
+/** A stored object's JSON, serialised once per version (create/update responses and watch events share it). */
+function objectJson(o: KubeObject): string {
+  let json = objectJsonCache.get(o);
+  if (json === undefined) objectJsonCache.set(o, (json = JSON.stringify(o)));
+  return json;
+}
+
+/** A list item's JSON (without apiVersion/kind, as list items are served), cached per stored object. */
+function itemJson(o: KubeObject): string {
+  let json = itemJsonCache.get(o);
+  if (json === undefined) {
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    itemJsonCache.set(o, (json = JSON.stringify(rest)));
+  }
+  return json;
+}
 
 /** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
 function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
@@ -250,9 +309,21 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   // Clients (client-go's reflector) wait for the response headers before they consider the watch started.
   res.flushHeaders();
+  // Events of one tick go out in one write (one chunk, one syscall) per watcher.
+  let pending: string[] = [];
+  const push = (text: string) => {
+    if (!pending.length) setImmediate(flush);
+    pending.push(text);
+  };
+  const flush = () => {
+    if (!pending.length || res.writableEnded || res.destroyed) return void (pending = []);
+    const text = pending.join('');
+    pending = [];
+    res.write(text);
+  };
   const write = (type: string, o: KubeObject) => {
-    const object = asTable ? toTable(r.t.kind, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o;
-    res.write(JSON.stringify({ type, object }) + '\n');
+    const object = asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o;
+    push(JSON.stringify({ type, object }) + '\n');
   };
   const conversion = api.conversions.get(r.t);
   const convert = (e: StoreEvent): KubeObject => {
@@ -264,16 +335,16 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   };
   /** Watchers of the same resource share one serialisation per event. */
   const line = (type: string, e: StoreEvent, o: KubeObject): string => {
-    if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t.kind, [o], api.clock.now(), o.metadata.resourceVersion ?? '', include) : o });
+    if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o });
     let json = serialised.get(e);
-    if (json === undefined) serialised.set(e, (json = JSON.stringify(e.object)));
+    if (json === undefined) serialised.set(e, (json = objectJson(e.object)));
     return `{"type":"${type}","object":${json}}`;
   };
   const onEvent = (e: StoreEvent) => {
     const o = convert(e);
     const k = keyOf(o);
     const now = matches(o);
-    const send = (type: string) => res.write(line(type, e, o) + '\n');
+    const send = (type: string) => push(line(type, e, o) + '\n');
     if (e.type === 'DELETED') {
       if (seen.delete(k) || now) send('DELETED');
     } else if (now) {
@@ -302,7 +373,10 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
     throw err;
   }
   const timeout = Number(q.get('timeoutSeconds') ?? 1800);
-  const timer = setTimeout(() => res.end(), timeout * 1000);
+  const timer = setTimeout(() => {
+    flush();
+    res.end();
+  }, timeout * 1000);
   timer.unref();
   const bookmarks = q.get('allowWatchBookmarks') === 'true'
     ? setInterval(() => {

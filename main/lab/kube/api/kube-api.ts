@@ -15,10 +15,12 @@ import { applyConfiguration, recordUpdate } from '../patch/server-side-apply';
 import { strategicMerge } from '../patch/strategic-merge-patch';
 import type { ObjectStore } from '../store/object-store';
 import type { ResourceType } from './resource-registry';
-import { apiVersionOf, resourceForKind } from './resource-registry';
+import { ResourceRegistry, apiVersionOf, resourceForKind } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './selectors';
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
 import { unknownFields } from './client-models';
+import { applySchemaDefaults } from './custom-resources';
+import { cloneJson } from '../store/clone';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -77,20 +79,29 @@ export class KubeApi {
   readonly admission: AdmissionPlugin[] = [];
   readonly virtualLists = new Map<string, VirtualList>();
   readonly conversions = new Map<ResourceType, ViewConversion>();
+  /** What this server serves: built-in types plus those of its CustomResourceDefinitions. */
+  readonly registry = new ResourceRegistry();
+  /** The pods/eviction subresource (api/eviction.ts, wired by the control plane with its disruption controller). */
+  evict?: (namespace: string, name: string, body: unknown) => object;
 
   constructor(
     readonly store: ObjectStore,
     readonly clock: LabClock,
   ) {}
 
-  /** Lab time as an RFC 3339 timestamp with seconds precision, as metav1.Time serialises. */
-  timestamp(offsetMs = 0): string {
-    return new Date(this.clock.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  /**
+   * Reported time (real wall-clock time, never ahead of the clients' clocks) as an RFC 3339
+   * timestamp with seconds precision, as metav1.Time serialises. `offsetLabMs` (a grace period in
+   * lab time) gives the real instant at which the lab will have let that much lab time pass.
+   */
+  timestamp(offsetLabMs = 0): string {
+    const wall = offsetLabMs ? this.clock.wallAt(this.clock.now() + offsetLabMs) : this.clock.wallNow();
+    return new Date(wall).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  /** Lab time with microseconds, as metav1.MicroTime serialises. */
+  /** Reported time with microseconds, as metav1.MicroTime serialises. */
   microTimestamp(): string {
-    return new Date(this.clock.now()).toISOString().replace(/Z$/, '000Z');
+    return new Date(this.clock.wallNow()).toISOString().replace(/Z$/, '000Z');
   }
 
   #view(t: ResourceType, o: KubeObject): KubeObject {
@@ -109,6 +120,14 @@ export class KubeApi {
   get(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
     const virtual = this.virtualLists.get(t.bucket);
     const o = virtual ? virtual(namespace).find((x) => x.metadata.name === name) : this.store.get(t.bucket, t.namespaced ? namespace : undefined, name);
+    if (!o) throw notFound(t, name);
+    return this.#view(t, o);
+  }
+
+  /** GET for serialising: the stored object itself when no conversion applies (read-only!). */
+  read(t: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    if (this.virtualLists.has(t.bucket) || this.conversions.has(t)) return this.get(t, namespace, name);
+    const o = this.store.peek(t.bucket, t.namespaced ? namespace : undefined, name);
     if (!o) throw notFound(t, name);
     return this.#view(t, o);
   }
@@ -141,7 +160,7 @@ export class KubeApi {
   #readView(t: ResourceType, o: KubeObject): KubeObject {
     const c = this.conversions.get(t);
     if (!c) return o;
-    return this.#view(t, structuredClone(o));
+    return this.#view(t, cloneJson(o));
   }
 
   /**
@@ -183,7 +202,8 @@ export class KubeApi {
 
   #prepare(op: Operation, t: ResourceType, o: KubeObject, old: KubeObject | undefined): void {
     const name = o.metadata.name ?? o.metadata.generateName ?? '';
-    applyDefaults(t.kind, o);
+    if (t.custom) applySchemaDefaults(t.custom.schema, o);
+    else applyDefaults(t.kind, o);
     for (const plugin of this.admission) plugin.admit(op, t, o, old, this);
     const errs = validateObject(t.kind, o, old);
     if (errs.length) throw invalid(t, name, errs);
@@ -193,7 +213,7 @@ export class KubeApi {
     this.#checkWritable(t);
     if (!body || typeof body !== 'object' || !body.metadata) body = { ...body, metadata: {} };
     this.#checkFields(t, body, options);
-    const o = this.#stored(t, structuredClone(body));
+    const o = this.#stored(t, cloneJson(body));
     const bodyNs = o.metadata.namespace;
     if (t.namespaced) {
       if (bodyNs && namespace && bodyNs !== namespace) {
@@ -203,11 +223,12 @@ export class KubeApi {
     } else delete o.metadata.namespace;
     if (!o.metadata.name && o.metadata.generateName) o.metadata.name = o.metadata.generateName + randomSuffix();
     this.#checkNamespace(t, o.metadata.namespace, 'CREATE', o.metadata.name ?? '');
-    o.apiVersion = apiVersionOf(resourceForKind(t.kind));
+    o.apiVersion = apiVersionOf(this.registry.forKind(t.kind, t.group) ?? t);
     o.kind = t.kind;
+    // The uid exists before defaulting: a Job's generated selector is built from it.
+    o.metadata.uid = randomUUID();
     this.#prepare('CREATE', t, o, undefined);
     if (this.store.get(t.bucket, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(t, o.metadata.name!);
-    o.metadata.uid = randomUUID();
     o.metadata.creationTimestamp = this.timestamp();
     delete o.metadata.deletionTimestamp;
     if (t.hasGeneration) o.metadata.generation = 1;
@@ -228,7 +249,7 @@ export class KubeApi {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
     this.#checkFields(t, body, options);
-    const o = this.#stored(t, structuredClone(body));
+    const o = this.#stored(t, cloneJson(body));
     const rv = o.metadata?.resourceVersion;
     if (rv && rv !== oldStored.metadata.resourceVersion) throw conflict(t, name);
     return this.#replace(t, oldStored, o, options) as T;
@@ -255,6 +276,7 @@ export class KubeApi {
     o.apiVersion = old.apiVersion;
     o.kind = old.kind;
     if (sub !== 'status') this.#prepare('UPDATE', t, o, old);
+    else applyDefaults(t.kind, o);
     if (t.hasGeneration && JSON.stringify(o.spec) !== JSON.stringify(old.spec)) o.metadata.generation = (old.metadata.generation ?? 1) + 1;
     o.metadata.managedFields = options.managedFields ?? recordUpdate(old, o, options.fieldManager, apiVersionOf(t), this.timestamp(), sub);
     if (!o.metadata.managedFields) delete o.metadata.managedFields;
@@ -300,7 +322,7 @@ export class KubeApi {
         causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, field: 'spec.replicas' }],
       });
     }
-    const o = structuredClone(oldStored);
+    const o = cloneJson(oldStored);
     (o.spec as { replicas: number }).replicas = replicas;
     return this.scaleOf(t, this.#replace(t, oldStored, o, { ...options, subresource: undefined }));
   }
@@ -346,6 +368,22 @@ export class KubeApi {
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== oldStored.metadata.resourceVersion) throw conflict(t, name);
     if (options.subresource === 'scale') return this.#updateScale(t, oldStored, next, options) as T;
     return this.#replace(t, oldStored, this.#stored(t, next), options) as T;
+  }
+
+  /**
+   * pods/binding as the registry's assignPod does it: spec.nodeName and the PodScheduled
+   * condition in one write. Returns undefined when the pod is gone or already bound.
+   */
+  bind<T extends KubeObject>(namespace: string, name: string, node: string, condition: object): T | undefined {
+    const t = resourceForKind('Pod');
+    const old = this.store.get(t.bucket, namespace, name);
+    const spec = old?.spec as { nodeName?: string } | undefined;
+    if (!old || spec?.nodeName || old.metadata.deletionTimestamp) return undefined;
+    const o = cloneJson(old);
+    (o.spec as { nodeName?: string }).nodeName = node;
+    o.status = { ...(o.status as object), phase: 'Pending', conditions: [condition] };
+    o.metadata.managedFields = recordUpdate(old, o, 'kube-scheduler', 'v1', this.timestamp(), 'status') ?? o.metadata.managedFields;
+    return this.#view(t, this.store.update(t.bucket, o)) as T;
   }
 
   /** Read-modify-write for controllers, retrying on conflicts. Returns undefined when the object is gone. */

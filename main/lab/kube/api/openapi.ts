@@ -7,18 +7,19 @@ import { hasRetainKeys, listStrategy } from '../patch/patch-schema';
 import { arrayItemType, mapValueType, modelAttributes } from './client-models';
 import type { ResourceType } from './resource-registry';
 import { KUBE_VERSION } from './discovery';
-import { RESOURCES, apiVersionOf, groupVersions } from './resource-registry';
+import type { ResourceRegistry } from './resource-registry';
+import { apiVersionOf } from './resource-registry';
 
 function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
-export function openApiV3Index(): object {
+export function openApiV3Index(registry: ResourceRegistry): object {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const g of groupVersions()) {
+  for (const g of registry.groupVersions()) {
     for (const v of g.versions) {
       const p = gvPath(g.group, v);
-      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash(p)}` };
+      paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash(`${p}#${registry.generation}`)}` };
     }
   }
   return { paths };
@@ -31,6 +32,7 @@ function hash(s: string): string {
 }
 
 function schemaName(t: ResourceType): string {
+  if (t.custom) return `${t.group.split('.').reverse().join('.')}.${t.version}.${t.kind}`;
   return `io.k8s.api.${t.group ? t.group.split('.')[0] : 'core'}.${t.version}.${t.kind}`;
 }
 
@@ -40,10 +42,10 @@ function join(path: string, field: string): string {
 }
 
 /** The schema of a client-node model type at `path`, with the strategic-merge extensions of its list fields. */
-function typeSchema(type: string, format: string, path: string): Record<string, unknown> {
+function typeSchema(type: string, format: string, path: string, seen: readonly string[] = []): Record<string, unknown> {
   const item = arrayItemType(type);
   if (item) {
-    const schema: Record<string, unknown> = { type: 'array', items: typeSchema(item, '', `${path}[]`) };
+    const schema: Record<string, unknown> = { type: 'array', items: typeSchema(item, '', `${path}[]`, seen) };
     const strategy = listStrategy(path);
     const retain = hasRetainKeys(path) ? ',retainKeys' : '';
     if (typeof strategy === 'object') {
@@ -53,7 +55,7 @@ function typeSchema(type: string, format: string, path: string): Record<string, 
     return schema;
   }
   const mapValue = mapValueType(type);
-  if (mapValue) return { type: 'object', additionalProperties: typeSchema(mapValue, '', `${path}{}`) };
+  if (mapValue) return { type: 'object', additionalProperties: typeSchema(mapValue, '', `${path}{}`, seen) };
   switch (type) {
     case 'string':
       return format === 'byte' ? { type: 'string', format: 'byte' } : { type: 'string' };
@@ -70,9 +72,10 @@ function typeSchema(type: string, format: string, path: string): Record<string, 
       return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   }
   const attrs = modelAttributes(type);
-  if (!attrs) return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  // Recursive types (a CRD's JSONSchemaProps) are cut where they repeat.
+  if (!attrs || seen.includes(type)) return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   const properties: Record<string, unknown> = {};
-  for (const a of attrs) properties[a.baseName] = typeSchema(a.type, a.format, join(path, a.baseName));
+  for (const a of attrs) properties[a.baseName] = typeSchema(a.type, a.format, join(path, a.baseName), [...seen, type]);
   const schema: Record<string, unknown> = { type: 'object', properties };
   if (hasRetainKeys(path)) schema['x-kubernetes-patch-strategy'] = 'retainKeys';
   return schema;
@@ -114,15 +117,22 @@ function operations(t: ResourceType, item: boolean): Record<string, object> {
 }
 
 const documents = new Map<string, object | undefined>();
+const customDocuments = new WeakMap<ResourceRegistry, { generation: number; documents: Map<string, object | undefined> }>();
 
-/** The OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), built once. */
-export function openApiV3Document(gvPathText: string): object | undefined {
-  if (!documents.has(gvPathText)) documents.set(gvPathText, buildV3Document(gvPathText));
+/** The OpenAPI v3 document of one group-version (`api/v1`, `apis/apps/v1`), built once (custom groups once per registry change). */
+export function openApiV3Document(registry: ResourceRegistry, gvPathText: string): object | undefined {
+  const types = registry.all().filter((t) => gvPath(t.group, t.version) === gvPathText);
+  if (types.some((t) => t.custom)) {
+    let cache = customDocuments.get(registry);
+    if (!cache || cache.generation !== registry.generation) customDocuments.set(registry, (cache = { generation: registry.generation, documents: new Map() }));
+    if (!cache.documents.has(gvPathText)) cache.documents.set(gvPathText, buildV3Document(types, gvPathText));
+    return cache.documents.get(gvPathText);
+  }
+  if (!documents.has(gvPathText)) documents.set(gvPathText, buildV3Document(types, gvPathText));
   return documents.get(gvPathText);
 }
 
-function buildV3Document(gvPathText: string): object | undefined {
-  const types = RESOURCES.filter((t) => gvPath(t.group, t.version) === gvPathText);
+function buildV3Document(types: readonly ResourceType[], gvPathText: string): object | undefined {
   if (!types.length) return undefined;
   const paths: Record<string, object> = {};
   const schemas: Record<string, object> = {};
@@ -131,7 +141,7 @@ function buildV3Document(gvPathText: string): object | undefined {
     paths[base] = operations(t, false);
     paths[`${base}/{name}`] = operations(t, true);
     schemas[schemaName(t)] = {
-      ...typeSchema(t.model ?? 'object', '', ''),
+      ...(t.custom?.schema ?? typeSchema(t.model ?? 'object', '', '')),
       description: `${t.kind} (${apiVersionOf(t)}) as served by the Pi Cluster Wizard practice lab.`,
       'x-kubernetes-group-version-kind': gvk(t),
     };

@@ -1,98 +1,19 @@
 /**
  * Decoder for `application/vnd.kubernetes.protobuf` request bodies. kubectl's typed clients
- * (`kubectl create configmap|secret|deployment|namespace|service`, `kubectl autoscale`) send
- * objects in protobuf; this turns the `k8s\0` envelope (runtime.Unknown) into the JSON object
- * for the kinds those commands create. Field numbers are upstream's generated.proto ones.
+ * (`kubectl create configmap|secret|deployment|quota|job|cronjob|role|...`, `kubectl autoscale`,
+ * drain's evictions) send objects in protobuf. This turns the `k8s\0` envelope (runtime.Unknown)
+ * into the JSON object the apiserver would see, for every kind of the API groups in
+ * proto-schema.generated.ts: field numbers, JSON names and Go's JSON emptiness rules
+ * (pointer / omitempty) come from upstream's struct tags, so no kind needs its own decoder.
  */
+import type { ProtoField, ProtoFieldType } from './proto-schema.generated';
+import { PROTO_KINDS, PROTO_MESSAGES } from './proto-schema.generated';
 import { badRequest, unsupportedBody } from './status-errors';
 
-/** `int0` / `bool0`: Go non-pointer fields, always on the wire but omitted from JSON when zero. */
-type Scalar = 'string' | 'int' | 'int0' | 'bool' | 'bool0' | 'bytes' | 'time' | 'quantity' | 'intOrString';
-type MapOf = { map: Scalar | Schema };
-type FieldType = Scalar | Schema | MapOf;
-interface Schema {
-  [field: number]: [name: string, type: FieldType, repeated?: boolean];
-}
-
-const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int0'] };
-const OWNER_REF: Schema = { 1: ['kind', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['controller', 'bool'], 7: ['blockOwnerDeletion', 'bool'] };
-const OBJECT_META: Schema = {
-  1: ['name', 'string'],
-  2: ['generateName', 'string'],
-  3: ['namespace', 'string'],
-  5: ['uid', 'string'],
-  6: ['resourceVersion', 'string'],
-  7: ['generation', 'int0'],
-  8: ['creationTimestamp', 'time'],
-  11: ['labels', { map: 'string' }],
-  12: ['annotations', { map: 'string' }],
-  13: ['ownerReferences', OWNER_REF, true],
-  14: ['finalizers', 'string', true],
-};
-const SELECTOR: Schema = {
-  1: ['matchLabels', { map: 'string' }],
-  2: ['matchExpressions', { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'string', true] }, true],
-};
-const KEY_REF: Schema = { 1: ['localObjectReference', { 1: ['name', 'string'] }], 2: ['key', 'string'], 3: ['optional', 'bool'] };
-const CONTAINER: Schema = {
-  1: ['name', 'string'],
-  2: ['image', 'string'],
-  3: ['command', 'string', true],
-  4: ['args', 'string', true],
-  5: ['workingDir', 'string'],
-  6: ['ports', { 1: ['name', 'string'], 2: ['hostPort', 'int0'], 3: ['containerPort', 'int0'], 4: ['protocol', 'string'], 5: ['hostIP', 'string'] }, true],
-  7: ['env', { 1: ['name', 'string'], 2: ['value', 'string'], 3: ['valueFrom', { 3: ['configMapKeyRef', KEY_REF], 4: ['secretKeyRef', KEY_REF] }] }, true],
-  8: ['resources', { 1: ['limits', { map: 'quantity' }], 2: ['requests', { map: 'quantity' }] }],
-  9: ['volumeMounts', { 1: ['name', 'string'], 2: ['readOnly', 'bool0'], 3: ['mountPath', 'string'], 4: ['subPath', 'string'] }, true],
-  13: ['terminationMessagePath', 'string'],
-  14: ['imagePullPolicy', 'string'],
-  20: ['terminationMessagePolicy', 'string'],
-};
-const POD_SPEC: Schema = {
-  2: ['containers', CONTAINER, true],
-  3: ['restartPolicy', 'string'],
-  4: ['terminationGracePeriodSeconds', 'int'],
-  6: ['dnsPolicy', 'string'],
-  7: ['nodeSelector', { map: 'string' }],
-  8: ['serviceAccountName', 'string'],
-  10: ['nodeName', 'string'],
-  19: ['schedulerName', 'string'],
-  20: ['initContainers', CONTAINER, true],
-};
-const TEMPLATE: Schema = { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] };
-const SERVICE_PORT: Schema = { 1: ['name', 'string'], 2: ['protocol', 'string'], 3: ['port', 'int0'], 4: ['targetPort', 'intOrString'], 5: ['nodePort', 'int0'] };
-
-/** Top-level kinds (by `apiVersion/kind`) and their schemas. */
-const KINDS: Record<string, Schema> = {
-  'v1/ConfigMap': { 1: ['metadata', OBJECT_META], 2: ['data', { map: 'string' }], 3: ['binaryData', { map: 'bytes' }], 4: ['immutable', 'bool'] },
-  'v1/Secret': { 1: ['metadata', OBJECT_META], 2: ['data', { map: 'bytes' }], 3: ['type', 'string'], 4: ['stringData', { map: 'string' }], 5: ['immutable', 'bool'] },
-  'v1/Namespace': { 1: ['metadata', OBJECT_META], 2: ['spec', { 1: ['finalizers', 'string', true] }] },
-  'v1/Service': {
-    1: ['metadata', OBJECT_META],
-    2: ['spec', { 1: ['ports', SERVICE_PORT, true], 2: ['selector', { map: 'string' }], 3: ['clusterIP', 'string'], 4: ['type', 'string'], 5: ['externalIPs', 'string', true], 7: ['sessionAffinity', 'string'], 11: ['externalName', 'string'] }],
-  },
-  'v1/Pod': { 1: ['metadata', OBJECT_META], 2: ['spec', POD_SPEC] },
-  'apps/v1/Deployment': {
-    1: ['metadata', OBJECT_META],
-    2: [
-      'spec',
-      {
-        1: ['replicas', 'int'],
-        2: ['selector', SELECTOR],
-        3: ['template', TEMPLATE],
-        4: ['strategy', { 1: ['type', 'string'], 2: ['rollingUpdate', { 1: ['maxUnavailable', 'intOrString'], 2: ['maxSurge', 'intOrString'] }] }],
-        5: ['minReadySeconds', 'int0'],
-        6: ['revisionHistoryLimit', 'int'],
-        7: ['paused', 'bool0'],
-        9: ['progressDeadlineSeconds', 'int'],
-      },
-    ],
-  },
-  'autoscaling/v1/HorizontalPodAutoscaler': {
-    1: ['metadata', OBJECT_META],
-    2: ['spec', { 1: ['scaleTargetRef', { 1: ['kind', 'string'], 2: ['name', 'string'], 3: ['apiVersion', 'string'] }], 2: ['minReplicas', 'int'], 3: ['maxReplicas', 'int0'], 4: ['targetCPUUtilizationPercentage', 'int'] }],
-  },
-};
+const REPEATED = 1;
+const POINTER = 2;
+const OMITEMPTY = 4;
+const INLINE = 8;
 
 class Reader {
   pos = 0;
@@ -113,87 +34,197 @@ class Reader {
   }
   bytes(): Buffer {
     const n = Number(this.varint());
+    if (this.pos + n > this.buf.length) throw badRequest('error decoding protobuf body: truncated field');
     const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
+  }
+  fixed64(): number {
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  fixed32(): number {
+    const v = this.buf.readFloatLE(this.pos);
+    this.pos += 4;
+    return v;
   }
   skip(wire: number): void {
     if (wire === 0) this.varint();
     else if (wire === 1) this.pos += 8;
     else if (wire === 2) this.bytes();
     else if (wire === 5) this.pos += 4;
-    else throw badRequest(`error decoding protobuf body: wire type ${wire}`);
+    else throw badRequest(`error decoding protobuf body: unsupported wire type ${wire}`);
   }
 }
 
-function scalar(type: Scalar, r: Reader): unknown {
+/** Fields of a tiny fixed message (Time, Quantity, IntOrString...) by number. */
+function fields(buf: Buffer): Map<number, bigint | Buffer> {
+  const r = new Reader(buf);
+  const out = new Map<number, bigint | Buffer>();
+  while (!r.done) {
+    const tag = Number(r.varint());
+    const wire = tag & 7;
+    if (wire === 0) out.set(tag >>> 3, r.varint());
+    else if (wire === 2) out.set(tag >>> 3, r.bytes());
+    else r.skip(wire);
+  }
+  return out;
+}
+
+const int = (v: bigint | Buffer | undefined) => (typeof v === 'bigint' ? Number(BigInt.asIntN(64, v)) : 0);
+const str = (v: bigint | Buffer | undefined) => (Buffer.isBuffer(v) ? v.toString('utf8') : '');
+
+/** metav1.Time (seconds) / MicroTime (microseconds) as RFC 3339, or null for the zero time. */
+function timeText(buf: Buffer, micro: boolean): string | null {
+  const f = fields(buf);
+  const seconds = int(f.get(1));
+  const nanos = int(f.get(2));
+  if (!seconds && !nanos) return null;
+  const iso = new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '');
+  return micro ? `${iso}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${iso}Z`;
+}
+
+/** Go's time.Duration.String() for metav1.Duration. */
+function durationText(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let rest = Math.abs(ns);
+  if (rest < 1e9) {
+    if (rest < 1e3) return `${sign}${rest}ns`;
+    if (rest < 1e6) return `${sign}${rest / 1e3}µs`;
+    return `${sign}${rest / 1e6}ms`;
+  }
+  const h = Math.floor(rest / 3.6e12);
+  rest -= h * 3.6e12;
+  const m = Math.floor(rest / 6e10);
+  rest -= m * 6e10;
+  const s = rest / 1e9;
+  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${s}s`;
+}
+
+function isZero(v: unknown): boolean {
+  if (v === '' || v === 0 || v === false || v === null || v === undefined) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
+  return false;
+}
+
+function value(type: ProtoFieldType, wire: number, r: Reader): unknown {
+  if (typeof type === 'object') {
+    const buf = r.bytes();
+    if ('list' in type) {
+      const items: unknown[] = [];
+      const inner = new Reader(buf);
+      while (!inner.done) {
+        const tag = Number(inner.varint());
+        if (tag >>> 3 === 1) items.push(value(type.list, tag & 7, inner));
+        else inner.skip(tag & 7);
+      }
+      return items;
+    }
+    throw badRequest('error decoding protobuf body: nested map');
+  }
   switch (type) {
     case 'string':
       return r.bytes().toString('utf8');
     case 'bytes':
       return r.bytes().toString('base64');
     case 'int':
-    case 'int0':
       return Number(BigInt.asIntN(64, r.varint()));
     case 'bool':
-    case 'bool0':
       return r.varint() !== 0n;
+    case 'float':
+      return wire === 1 ? r.fixed64() : wire === 5 ? r.fixed32() : Number(r.varint());
+    case 'time':
+      return timeText(r.bytes(), false);
+    case 'microtime':
+      return timeText(r.bytes(), true);
+    case 'duration':
+      return durationText(int(fields(r.bytes()).get(1)));
     case 'quantity':
-      return (decode(r.bytes(), { 1: ['string', 'string'] }) as { string?: string }).string ?? '0';
-    case 'time': {
-      const t = decode(r.bytes(), TIME) as { seconds?: number };
-      return t.seconds ? new Date(t.seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
-    }
+      return str(fields(r.bytes()).get(1)) || '0';
     case 'intOrString': {
-      const v = decode(r.bytes(), { 1: ['type', 'int'], 2: ['intVal', 'int'], 3: ['strVal', 'string'] }) as { type?: number; intVal?: number; strVal?: string };
-      return v.type === 1 ? (v.strVal ?? '') : (v.intVal ?? 0);
+      const f = fields(r.bytes());
+      return int(f.get(1)) === 1 ? str(f.get(3)) : int(f.get(2));
+    }
+    case 'raw': {
+      const raw = fields(r.bytes()).get(1);
+      if (!Buffer.isBuffer(raw) || !raw.length) return {};
+      try {
+        return JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw badRequest('error decoding protobuf body: embedded object is not JSON');
+      }
     }
   }
+  if (type.startsWith('m:')) return message(type.slice(2), r.bytes());
+  throw badRequest(`error decoding protobuf body: unknown field type ${type}`);
 }
 
-function decode(buf: Buffer, schema: Schema): Record<string, unknown> {
+function message(id: string, buf: Buffer): Record<string, unknown> {
+  const spec = PROTO_MESSAGES[id];
+  if (!spec) throw badRequest(`error decoding protobuf body: unknown message ${id}`);
+  const byNumber = new Map<number, ProtoField>();
+  for (const f of spec) byNumber.set(f[0], f);
   const r = new Reader(buf);
   const out: Record<string, unknown> = {};
+  const inline: Record<string, unknown>[] = [];
   while (!r.done) {
     const tag = Number(r.varint());
-    const field = tag >>> 3;
     const wire = tag & 7;
-    const spec = schema[field];
-    if (!spec) {
+    const f = byNumber.get(tag >>> 3);
+    if (!f) {
       r.skip(wire);
       continue;
     }
-    const [name, type, repeated] = spec;
+    const [, name, type, flags] = f;
     if (typeof type === 'object' && 'map' in type) {
-      const entry = decode(r.bytes(), { 1: ['key', 'string'], 2: ['value', type.map as FieldType] } as Schema);
+      const entry = new Reader(r.bytes());
+      let key: unknown = '';
+      let val: unknown;
+      while (!entry.done) {
+        const t = Number(entry.varint());
+        if (t >>> 3 === 1) key = value(type.map[0], t & 7, entry);
+        else if (t >>> 3 === 2) val = value(type.map[1], t & 7, entry);
+        else entry.skip(t & 7);
+      }
       const map = (out[name] ??= {}) as Record<string, unknown>;
-      map[String(entry.key ?? '')] = entry.value ?? (type.map === 'string' ? '' : null);
+      map[String(key)] = val ?? (type.map[1] === 'string' || type.map[1] === 'bytes' ? '' : type.map[1] === 'quantity' ? '0' : null);
       continue;
     }
-    const value = typeof type === 'object' ? decode(r.bytes(), type as Schema) : scalar(type, r);
-    const zero = (type === 'string' && value === '') || (type === 'int0' && value === 0) || (type === 'bool0' && value === false);
-    if (zero && !repeated) continue;
-    if (repeated) ((out[name] ??= []) as unknown[]).push(value);
-    else out[name] = value;
+    if (flags & REPEATED && wire === 2 && (type === 'int' || type === 'bool' || type === 'float')) {
+      // packed scalars
+      const packed = new Reader(r.bytes());
+      const list = (out[name] ??= []) as unknown[];
+      while (!packed.done) list.push(value(type, type === 'float' ? 1 : 0, packed));
+      continue;
+    }
+    const v = value(type, wire, r);
+    if (flags & INLINE) inline.push(v as Record<string, unknown>);
+    else if (flags & REPEATED) ((out[name] ??= []) as unknown[]).push(v);
+    else out[name] = v;
   }
-  // LocalObjectReference is embedded inline in JSON (configMapKeyRef.name).
-  if (out.localObjectReference) {
-    Object.assign(out, out.localObjectReference);
-    delete out.localObjectReference;
+  // Go's encoding/json: non-pointer omitempty fields are left out when zero (empty structs too, here).
+  for (const [, name, , flags] of spec) {
+    if (!(name in out)) continue;
+    if (!(flags & POINTER) && flags & OMITEMPTY && isZero(out[name])) delete out[name];
+    else if (out[name] === null && !(flags & POINTER)) delete out[name];
   }
+  for (const part of inline) Object.assign(out, part);
   return out;
 }
 
-/** JSON form of a `k8s\0`-prefixed protobuf body. */
+/** The JSON form of a `k8s\0`-prefixed protobuf body (runtime.Unknown with its TypeMeta). */
 export function decodeKubernetesProtobuf(body: Buffer): unknown {
   if (body.length < 4 || body.subarray(0, 4).toString('latin1') !== 'k8s\0') throw badRequest('error decoding protobuf body: missing k8s envelope');
-  const unknown = decode(body.subarray(4), { 1: ['typeMeta', { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] }], 2: ['raw', 'bytes'] }) as {
-    typeMeta?: { apiVersion?: string; kind?: string };
-    raw?: string;
-  };
-  const apiVersion = unknown.typeMeta?.apiVersion ?? '';
-  const kind = unknown.typeMeta?.kind ?? '';
-  const schema = KINDS[`${apiVersion}/${kind}`];
-  if (!schema) throw unsupportedBody(`application/vnd.kubernetes.protobuf (${apiVersion} ${kind})`);
-  return { apiVersion, kind, ...decode(Buffer.from(unknown.raw ?? '', 'base64'), schema) };
+  const envelope = fields(body.subarray(4));
+  const typeMeta = envelope.get(1);
+  const meta = Buffer.isBuffer(typeMeta) ? fields(typeMeta) : new Map<number, bigint | Buffer>();
+  const apiVersion = str(meta.get(1));
+  const kind = str(meta.get(2));
+  const raw = envelope.get(2);
+  const id = PROTO_KINDS[`${apiVersion}/${kind}`];
+  if (!id) throw unsupportedBody(`application/vnd.kubernetes.protobuf (${apiVersion} ${kind})`);
+  return { apiVersion, kind, ...message(id, Buffer.isBuffer(raw) ? raw : Buffer.alloc(0)) };
 }

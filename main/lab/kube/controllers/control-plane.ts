@@ -12,7 +12,14 @@ import { hpaV1Conversion } from '../api/hpa-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
+import { ApiServiceController } from '../addons/api-services';
+import { LabAddons } from '../addons/lab-addons';
+import { MetalLB } from '../addons/metallb';
+import { CrdController } from './crd-controller';
+import { DaemonSetController } from './daemonset-controller';
+import { evictPod } from '../api/eviction';
 import { DeploymentController } from './deployment-controller';
+import { DisruptionController } from './disruption-controller';
 import { EndpointsController } from './endpoints-controller';
 import { EventRecorder } from './event-recorder';
 import { GarbageCollector } from './garbage-collector';
@@ -23,6 +30,7 @@ import { NodeController } from './node-controller';
 import { ReplicaSetController } from './replicaset-controller';
 import { ResourceQuotaController } from './resource-quota-controller';
 import { Scheduler } from './scheduler';
+import { ServiceAccountController } from './service-account-controller';
 
 export class LabControlPlane {
   readonly store = new ObjectStore();
@@ -31,11 +39,16 @@ export class LabControlPlane {
   readonly nodes: NodeController;
   readonly kubelet: Kubelet;
   readonly metrics: MetricsServer;
+  /** MicroK8s addons as objects (kube-system at start; the steps of `microk8s enable|disable`). */
+  readonly addons: LabAddons;
+  readonly metallb: MetalLB;
+  readonly disruption: DisruptionController;
   readonly #controllers: { start(): void; stop(): void }[];
 
   constructor(
     readonly clock: LabClock,
     readonly cluster: LabClusterView,
+    options: { caPem?: string; /** Start with what a fresh MicroK8s runs in kube-system (default true). */ kubeSystem?: boolean } = {},
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
@@ -45,22 +58,32 @@ export class LabControlPlane {
     this.nodes = new NodeController(this.api, clock, cluster, this.events);
     this.kubelet = new Kubelet(this.api, clock, cluster, this.events);
     this.metrics = new MetricsServer(this.api, clock, this.kubelet);
+    this.addons = new LabAddons(this.api);
+    this.metallb = new MetalLB(this.api, clock, this.events);
+    this.disruption = new DisruptionController(this.api, clock);
+    this.api.evict = (namespace, name, body) => evictPod(this.api, this.disruption, namespace, name, body);
     this.#controllers = [
+      new CrdController(this.api, clock),
+      new ServiceAccountController(this.api, clock, options.caPem),
       this.nodes,
       new Scheduler(this.api, clock, this.events),
       this.kubelet,
       new ReplicaSetController(this.api, clock, this.events),
       new DeploymentController(this.api, clock, this.events),
+      new DaemonSetController(this.api, clock, this.events),
       new EndpointsController(this.api, clock),
       new GarbageCollector(this.api, clock),
       new ResourceQuotaController(this.api, clock),
+      this.disruption,
       this.metrics,
       new HpaController(this.api, clock, this.events, this.metrics),
+      new ApiServiceController(this.api, clock),
+      this.metallb,
     ];
-    this.#bootstrap();
+    this.#bootstrap(options.kubeSystem ?? true);
   }
 
-  #bootstrap(): void {
+  #bootstrap(kubeSystem: boolean): void {
     const ns = resourceForKind('Namespace');
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.api.create(ns, undefined, { metadata: { name } }, { fieldManager: 'kube-apiserver' });
@@ -74,6 +97,7 @@ export class LabControlPlane {
       },
       { fieldManager: 'kube-apiserver' },
     );
+    if (kubeSystem) this.addons.bootstrap();
   }
 
   start(): void {

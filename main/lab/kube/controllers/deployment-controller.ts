@@ -97,6 +97,8 @@ function setCondition(status: DeploymentStatus, c: Condition): void {
 
 export class DeploymentController {
   readonly queue: WorkQueue;
+  /** Lab time of each Deployment's last Progressing update (its reported time has only seconds precision). */
+  #progressedAt = new Map<string, { stamp: string; lab: number }>();
   #unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -190,6 +192,7 @@ export class DeploymentController {
       if (!status.conditions?.some((c) => c.type === 'Progressing')) {
         const now = this.api.timestamp();
         setCondition(status, { type: 'Progressing', status: 'True', reason: 'FoundNewReplicaSet', message: `Found new replica set "${newRS.metadata.name}"`, lastUpdateTime: now, lastTransitionTime: now });
+        this.#progressedAt.set(d.metadata.uid!, { stamp: now, lab: this.clock.now() });
         statusChanged = true;
       }
     } else if (create) {
@@ -219,6 +222,7 @@ export class DeploymentController {
       if ((newRS.spec.replicas ?? 0) > 0) this.#event(d, `Scaled up replica set ${newRS.metadata.name} from 0 to ${newRS.spec.replicas}`);
       const now = this.api.timestamp();
       setCondition(status, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetCreated', message: `Created new replica set "${newRS.metadata.name}"`, lastUpdateTime: now, lastTransitionTime: now });
+        this.#progressedAt.set(d.metadata.uid!, { stamp: now, lab: this.clock.now() });
       statusChanged = true;
     }
     if (newRS && d.metadata.annotations?.[REVISION] !== newRS.metadata.annotations?.[REVISION]) {
@@ -427,8 +431,11 @@ export class DeploymentController {
         if (current?.status === 'True') c.lastTransitionTime = current.lastTransitionTime;
         status.conditions = status.conditions!.filter((x) => x.type !== 'Progressing');
         setCondition(status, c);
+        this.#progressedAt.set(d.metadata.uid!, { stamp: now, lab: this.clock.now() });
       } else if (current && current.reason !== 'NewReplicaSetAvailable') {
-        const from = Date.parse(current.lastUpdateTime ?? now);
+        const stamp = current.lastUpdateTime ?? now;
+        const known = this.#progressedAt.get(d.metadata.uid!);
+        const from = known?.stamp === stamp ? known.lab : this.clock.labAt(Date.parse(stamp));
         const due = from + deadline * 1000;
         if (current.reason === 'ProgressDeadlineExceeded' || due < this.clock.now()) {
           setCondition(status, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRS.metadata.name}" has timed out progressing.`, lastUpdateTime: now, lastTransitionTime: now });

@@ -6,14 +6,13 @@
  */
 import type { LabClock, LabTimer } from '../../lab-clock';
 import type { KubeApi } from '../api/kube-api';
-import { RESOURCES } from '../api/resource-registry';
 import type { ResourceType } from '../api/resource-registry';
 import type { KubeObject } from '../api/types';
 import { WorkQueue } from './work-queue';
 
 export const EVENT_TTL_MS = 3_600_000;
 
-const STORED = RESOURCES.filter((t) => !t.readOnly && t.bucket === `${t.group || 'core'}/${t.plural}`);
+const stored = (t: ResourceType) => !t.readOnly && t.bucket === `${t.group || 'core'}/${t.plural}` && (!t.custom || t.custom.storage);
 
 export class GarbageCollector {
   readonly queue: WorkQueue;
@@ -42,7 +41,7 @@ export class GarbageCollector {
   }
 
   #all(): { t: ResourceType; o: KubeObject }[] {
-    return STORED.flatMap((t) => this.api.store.scan(t.bucket).map((o) => ({ t, o })));
+    return this.api.registry.all().filter(stored).flatMap((t) => this.api.store.scan(t.bucket).map((o) => ({ t, o })));
   }
 
   #sync(_key: string): void {
@@ -89,7 +88,7 @@ export class GarbageCollector {
     const cutoff = this.clock.now() - EVENT_TTL_MS;
     for (const e of this.api.store.scan('core/events')) {
       const last = (e.lastTimestamp ?? e.metadata.creationTimestamp) as string | undefined;
-      if (last && Date.parse(last) < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
+      if (last && this.clock.labAt(Date.parse(last)) < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
     }
   }
 

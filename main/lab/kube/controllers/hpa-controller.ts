@@ -84,6 +84,11 @@ export class HpaController {
     for (const m of hpa.spec.metrics ?? []) {
       if (m.type !== 'Resource' || m.resource?.name !== 'cpu') continue;
       const total = pods.reduce((n, p) => n + (usage.get(p.metadata.name!) ?? 0), 0);
+      if (!this.api.registry.isServed('metrics.k8s.io')) {
+        // No metrics-server (the addon is off, or its pod is not ready yet).
+        error = 'failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)';
+        break;
+      }
       if (!pods.length) {
         error = 'failed to get cpu utilization: did not receive metrics for targeted pods (pods might be unready)';
         break;

@@ -1,6 +1,7 @@
 /**
  * The images the lab's container runtime can pull: real nginx tags (and their -alpine / -perl
- * variants) with plausible arm64 sizes. Anything else fails to pull as a missing tag does.
+ * variants), busybox, and the images MicroK8s and its core addons run, with plausible arm64 sizes.
+ * Anything else fails to pull as a missing tag does.
  */
 
 /** nginx minor versions and their highest patch release on Docker Hub. */
@@ -16,6 +17,17 @@ const OTHER_IMAGES: Record<string, number> = {
   'httpd:2.4': 58_700_000,
   'httpd:latest': 58_700_000,
   'registry.k8s.io/hpa-example:latest': 139_000_000,
+  'busybox:1.28.4': 726_413,
+  'registry.k8s.io/pause:3.10': 268_302,
+  // What MicroK8s 1.32 and its core addons run (arm64 sizes).
+  'docker.io/calico/cni:v3.28.1': 89_607_011,
+  'docker.io/calico/node:v3.28.1': 117_894_210,
+  'docker.io/calico/kube-controllers:v3.28.1': 31_148_066,
+  'docker.io/coredns/coredns:1.10.1': 14_557_471,
+  'registry.k8s.io/metrics-server/metrics-server:v0.6.3': 26_891_362,
+  'quay.io/metallb/controller:v0.13.3': 24_842_106,
+  'quay.io/metallb/speaker:v0.13.3': 40_171_903,
+  'cdkbot/hostpath-provisioner:1.5.0': 18_221_532,
 };
 
 export interface ImageRef {

@@ -2,19 +2,27 @@
  * The kubelets of the lab's nodes (one object serves every node). A bound pod on a Ready node
  * goes Pending/ContainerCreating (volumes mounted: ConfigMaps and Secrets must exist) -> image
  * pull (real nginx tags; unknown tags end in ErrImagePull / ImagePullBackOff) -> container
- * config (env from ConfigMaps/Secrets, else CreateContainerConfigError) -> Running and Ready.
+ * config (env from ConfigMaps/Secrets, else CreateContainerConfigError) -> containers started in
+ * the lab's container runtime (runtime/pod-sandbox.ts): Running and Ready, or exited (Completed /
+ * Error) and restarted per restartPolicy with CrashLoopBackOff's back-off. Mounted ConfigMaps and
+ * Secrets reach running containers' files after the kubelet's sync delay; env vars never change.
  * Deleted pods stop their containers (Killing) and disappear within their grace period. Events,
- * reasons and messages are the kubelet's. Also the pods' logs (nginx-style lines).
+ * reasons and messages are the kubelet's. Also the containers' logs and `kubectl exec` targets.
  */
 import { createHash } from 'node:crypto';
 import type { LabClock, LabTimer } from '../../lab-clock';
 import type { LabClusterView } from '../../lab-cluster';
-import type { PodLogSource } from '../api/http-handler';
 import type { KubeApi } from '../api/kube-api';
 import { resourceForKind } from '../api/resource-registry';
+import { StatusError, badRequest } from '../api/status-errors';
 import type { Condition, ContainerStatus, KubeObject, Pod } from '../api/types';
+import type { LogQuery } from '../runtime/container-logs';
+import type { ContainerLog } from '../runtime/container-logs';
+import { renderLines, selectLines } from '../runtime/container-logs';
+import type { ContainerInstance } from '../runtime/pod-sandbox';
+import { PodSandbox } from '../runtime/pod-sandbox';
 import type { EventRecorder } from './event-recorder';
-import { hasEntrypointBanner, imageSize, parseImage } from './image-catalog';
+import { imageSize, parseImage } from './image-catalog';
 import { WorkQueue, objectKey, splitKey } from './work-queue';
 
 /** Lab durations of the pod start-up steps. */
@@ -29,7 +37,23 @@ export const KUBELET_TIMING = {
   backoffMaxMs: 300_000,
 };
 
-type Stage = 'new' | 'mounting' | 'pulling' | 'configuring' | 'running' | 'killing';
+type Stage = 'new' | 'mounting' | 'pulling' | 'configuring' | 'starting' | 'running' | 'killing';
+
+/** A container's state as the kubelet reports it (containerStatuses). */
+interface ContainerState {
+  restartCount: number;
+  state: 'running' | 'terminated' | 'waiting';
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** The terminated state's reason (Completed, Error). */
+  reason?: string;
+  /** The waiting state's reason (CrashLoopBackOff) and message. */
+  waitingReason?: string;
+  message?: string;
+  last?: { exitCode: number; reason: string; startedAt: string; finishedAt: string; containerID: string };
+  timer?: LabTimer;
+}
 
 interface PodRuntime {
   uid: string;
@@ -37,9 +61,39 @@ interface PodRuntime {
   timer?: LabTimer;
   backoffMs: number;
   ip?: string;
-  logs: string[];
-  followers: Set<(line: string) => void>;
-  enders: Set<() => void>;
+  sandbox?: PodSandbox;
+  containers: Map<string, ContainerState>;
+  /** Volume refreshes waiting for the kubelet's sync (ConfigMap/Secret changed). */
+  refresh?: LabTimer;
+}
+
+/** How `kubectl logs` asks for lines (PodLogOptions). */
+export interface PodLogRequest extends LogQuery {
+  container?: string;
+  previous?: boolean;
+  follow?: boolean;
+}
+
+export interface PodLogAnswer {
+  text: string;
+  /** With `follow`: stream later lines until the container stops; returns a stop function. */
+  follow?: (onText: (text: string) => void, onEnd: () => void) => () => void;
+}
+
+/** A running container `kubectl exec` can enter. */
+export interface ExecTarget {
+  pod: Pod;
+  sandbox: PodSandbox;
+  instance: ContainerInstance;
+}
+
+/** Seconds of the kubelet's ConfigMap/Secret volume sync: sync period plus cache TTL (60-90 s). */
+export const VOLUME_SYNC_MS = { min: 60_000, spread: 30_000 };
+
+/** Go's time.Duration text for back-off messages (10s, 1m20s, 5m0s). */
+function goDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 const SOURCE = (host: string) => ({ component: 'kubelet', host });
@@ -48,7 +102,7 @@ function hex(seed: string, n = 64): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, n);
 }
 
-export class Kubelet implements PodLogSource {
+export class Kubelet {
   readonly queue: WorkQueue;
   #pods = new Map<string, PodRuntime>();
   /** Images present on each node. */
@@ -72,8 +126,14 @@ export class Kubelet implements PodLogSource {
         if (e.type === 'DELETED') this.#forget(e.object.metadata.uid!);
         else this.queue.add(objectKey(e.object.metadata.namespace, e.object.metadata.name!));
       }),
-      this.api.store.subscribe('core/configmaps', () => this.#resyncWaiting()),
-      this.api.store.subscribe('core/secrets', () => this.#resyncWaiting()),
+      this.api.store.subscribe('core/configmaps', (e) => {
+        this.#resyncWaiting();
+        this.#scheduleVolumeRefresh('ConfigMap', e.object);
+      }),
+      this.api.store.subscribe('core/secrets', (e) => {
+        this.#resyncWaiting();
+        this.#scheduleVolumeRefresh('Secret', e.object);
+      }),
     );
     this.cluster.on('change', this.#onCluster);
     this.#resyncAll();
@@ -83,18 +143,36 @@ export class Kubelet implements PodLogSource {
     for (const u of this.#unsubscribe) u();
     this.cluster.off('change', this.#onCluster);
     this.queue.stop();
-    for (const rt of this.#pods.values()) {
-      rt.timer?.cancel();
-      for (const end of rt.enders) end();
-    }
+    for (const rt of this.#pods.values()) this.#release(rt);
+  }
+
+  #release(rt: PodRuntime): void {
+    rt.timer?.cancel();
+    rt.refresh?.cancel();
+    for (const c of rt.containers.values()) c.timer?.cancel();
+    rt.sandbox?.stop();
   }
 
   #forget(uid: string): void {
     const rt = this.#pods.get(uid);
     if (!rt) return;
-    rt.timer?.cancel();
-    for (const end of rt.enders) end();
+    this.#release(rt);
     this.#pods.delete(uid);
+  }
+
+  /** A changed ConfigMap/Secret reaches the files of running pods that mount it after the sync delay. */
+  #scheduleVolumeRefresh(kind: 'ConfigMap' | 'Secret', o: KubeObject): void {
+    for (const p of this.api.objects<Pod>('Pod', o.metadata.namespace)) {
+      const rt = this.#pods.get(p.metadata.uid!);
+      if (!rt?.sandbox || rt.refresh) continue;
+      const volumes = PodSandbox.volumesUsing(p, kind, o.metadata.name!);
+      if (!volumes.size) continue;
+      rt.refresh = this.clock.after(VOLUME_SYNC_MS.min + Math.random() * VOLUME_SYNC_MS.spread, () => {
+        rt.refresh = undefined;
+        const current = this.api.tryGet<Pod>(resourceForKind('Pod'), p.metadata.namespace, p.metadata.name!);
+        if (current && current.metadata.uid === rt.uid) rt.sandbox?.refreshVolumes(current, new Set((current.spec.volumes ?? []).map((v) => v.name)));
+      });
+    }
   }
 
   #resyncAll(): void {
@@ -120,12 +198,33 @@ export class Kubelet implements PodLogSource {
     return this.cluster.nodes().find((n) => n.name === name)?.internalIP ?? '';
   }
 
+  #blocks = new Map<string, number>();
+
+  /** The node's pod address block (third octet of 10.1.x.0/24), fixed once the node is first seen. */
+  #block(node: string): number {
+    let block = this.#blocks.get(node);
+    if (block === undefined) {
+      const names = this.cluster.nodes().map((n) => n.name).sort();
+      block = 64 + ((names.indexOf(node) + 1) * 37) % 180;
+      while ([...this.#blocks.values()].includes(block)) block = 64 + ((block - 64 + 37) % 180);
+      this.#blocks.set(node, block);
+    }
+    return block;
+  }
+
   #allocateIP(node: string): string {
-    const names = this.cluster.nodes().map((n) => n.name).sort();
-    const block = 64 + ((names.indexOf(node) + 1) * 37) % 180;
+    const block = this.#block(node);
     const n = (this.#ipCounters.get(node) ?? 0) + 1;
     this.#ipCounters.set(node, n);
     return `10.1.${block}.${((n - 1) % 250) + 2}`;
+  }
+
+  /**
+   * The address traffic from `node` to a pod carries after kube-proxy's SNAT (NodePort and
+   * LoadBalancer traffic is masqueraded): the node's vxlan.calico tunnel address, 10.1.<block>.1.
+   */
+  nodeTunnelIP(node: string): string {
+    return `10.1.${this.#block(node)}.1`;
   }
 
   #later(rt: PodRuntime, key: string, ms: number, next: Stage): void {
@@ -145,7 +244,7 @@ export class Kubelet implements PodLogSource {
     if (!this.#nodeReady(node)) return;
     let rt = this.#pods.get(pod.metadata.uid!);
     if (!rt) {
-      rt = { uid: pod.metadata.uid!, stage: 'new', backoffMs: KUBELET_TIMING.backoffStartMs, logs: [], followers: new Set(), enders: new Set() };
+      rt = { uid: pod.metadata.uid!, stage: 'new', backoffMs: KUBELET_TIMING.backoffStartMs, containers: new Map() };
       this.#pods.set(rt.uid, rt);
     }
     if (pod.metadata.deletionTimestamp) return this.#kill(pod, rt);
@@ -163,6 +262,7 @@ export class Kubelet implements PodLogSource {
         return this.#configure(pod, rt, key);
       case 'running':
         return this.#ensureRunning(pod, rt);
+      case 'starting':
       case 'killing':
         return;
     }
@@ -267,21 +367,110 @@ export class Kubelet implements PodLogSource {
       rt.timer = undefined;
       const current = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
       if (!current || current.metadata.uid !== rt.uid || current.metadata.deletionTimestamp) return this.queue.add(key);
-      for (const c of current.spec.containers) {
-        this.events.record(current, 'Normal', 'Created', `Created container: ${c.name}`, SOURCE(node), `spec.containers{${c.name}}`);
-        this.events.record(current, 'Normal', 'Started', `Started container ${c.name}`, SOURCE(node), `spec.containers{${c.name}}`);
-      }
-      rt.ip ??= this.#allocateIP(node);
-      rt.stage = 'running';
-      this.#startLogs(current, rt);
-      this.#setStatus(current, { phase: 'Running', running: true, ip: rt.ip });
+      rt.ip ??= current.spec.hostNetwork ? this.#nodeIP(node) : this.#allocateIP(node);
+      rt.sandbox ??= new PodSandbox({ api: this.api, wallNow: () => this.clock.wallNow(), kernel: this.#kernel(node) }, rt.ip);
+      rt.stage = 'starting';
+      void this.#startAll(current, rt, key);
     });
+  }
+
+  #kernel(node: string): string {
+    return this.cluster.nodes().find((n) => n.name === node)?.kernelVersion || '6.8.0-1012-raspi';
+  }
+
+  async #startAll(pod: Pod, rt: PodRuntime, key: string): Promise<void> {
+    for (const c of pod.spec.containers) await this.#startContainer(pod, rt, c.name, false);
+    if (rt.stage === 'starting') rt.stage = 'running';
+    this.#report(pod, rt);
+    this.queue.add(key);
+  }
+
+  /** Start (or restart) one container in the sandbox and record how it went. */
+  async #startContainer(pod: Pod, rt: PodRuntime, name: string, restart: boolean): Promise<void> {
+    const node = pod.spec.nodeName!;
+    const c = pod.spec.containers.find((x) => x.name === name);
+    if (!c || !rt.sandbox) return;
+    const fieldPath = `spec.containers{${c.name}}`;
+    if (restart) this.events.record(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, SOURCE(node), fieldPath);
+    this.events.record(pod, 'Normal', 'Created', `Created container: ${c.name}`, SOURCE(node), fieldPath);
+    this.events.record(pod, 'Normal', 'Started', `Started container ${c.name}`, SOURCE(node), fieldPath);
+    const state = rt.containers.get(name) ?? { restartCount: 0, state: 'waiting' };
+    rt.containers.set(name, state);
+    const startedAt = this.api.timestamp();
+    const outcome = await rt.sandbox.start(pod, c);
+    const inst = rt.sandbox.containers.get(name);
+    if (inst) inst.onExit = (code) => this.#exited(pod.metadata.namespace!, pod.metadata.name!, rt, name, code, 'Completed');
+    if (outcome.running) {
+      Object.assign(state, { state: 'running', startedAt, finishedAt: undefined, exitCode: undefined, reason: undefined, message: undefined });
+      return;
+    }
+    Object.assign(state, { state: 'terminated', startedAt, finishedAt: this.api.timestamp(), exitCode: outcome.exitCode, reason: outcome.reason, message: undefined });
+    this.#scheduleRestart(pod, rt, name);
+  }
+
+  /** A running container's process ended by itself (nginx -s stop). */
+  #exited(namespace: string, podName: string, rt: PodRuntime, name: string, exitCode: number, reason: string): void {
+    const state = rt.containers.get(name);
+    const pod = this.api.tryGet<Pod>(resourceForKind('Pod'), namespace, podName);
+    if (!state || !pod || pod.metadata.uid !== rt.uid) return;
+    Object.assign(state, { state: 'terminated', finishedAt: this.api.timestamp(), exitCode, reason });
+    this.#report(pod, rt);
+    this.#scheduleRestart(pod, rt, name);
+  }
+
+  /** restartPolicy and CrashLoopBackOff: restart at once the first time, then after 10 s, 20 s, ... 5 min. */
+  #scheduleRestart(pod: Pod, rt: PodRuntime, name: string): void {
+    const state = rt.containers.get(name)!;
+    const policy = String(pod.spec.restartPolicy ?? 'Always');
+    if (policy === 'Never' || (policy === 'OnFailure' && state.exitCode === 0)) return;
+    const node = pod.spec.nodeName!;
+    const delay = state.restartCount === 0 ? 0 : Math.min(KUBELET_TIMING.backoffStartMs * 2 ** (state.restartCount - 1), KUBELET_TIMING.backoffMaxMs);
+    const key = objectKey(pod.metadata.namespace, pod.metadata.name!);
+    state.timer?.cancel();
+    state.timer = this.clock.after(1_000, () => {
+      state.timer = undefined;
+      const current = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
+      if (!current || current.metadata.uid !== rt.uid || current.metadata.deletionTimestamp || rt.stage === 'killing') return;
+      const terminated = { exitCode: state.exitCode ?? 0, reason: state.reason ?? 'Error', startedAt: state.startedAt ?? '', finishedAt: state.finishedAt ?? '', containerID: `containerd://${hex(`${rt.uid}/${name}/${state.restartCount}`)}` };
+      const restart = async () => {
+        state.timer = undefined;
+        const now = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
+        if (!now || now.metadata.uid !== rt.uid || now.metadata.deletionTimestamp || rt.stage === 'killing') return;
+        state.last = terminated;
+        state.restartCount++;
+        await this.#startContainer(now, rt, name, true);
+        this.#report(now, rt);
+        this.queue.add(key);
+      };
+      if (delay === 0) return void restart();
+      Object.assign(state, {
+        state: 'waiting',
+        waitingReason: 'CrashLoopBackOff',
+        message: `back-off ${goDuration(delay)} restarting failed container=${name} pod=${current.metadata.name}_${current.metadata.namespace}(${rt.uid})`,
+        last: terminated,
+      });
+      this.events.record(current, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${current.metadata.name}_${current.metadata.namespace}(${rt.uid})`, SOURCE(node), `spec.containers{${name}}`);
+      this.#report(current, rt);
+      state.timer = this.clock.after(delay, () => void restart());
+    });
+  }
+
+  /** Write the pod's status from its containers' states. */
+  #report(pod: Pod, rt: PodRuntime): void {
+    const states = pod.spec.containers.map((c) => rt.containers.get(c.name));
+    const allRunning = states.every((s) => s?.state === 'running');
+    const policy = String(pod.spec.restartPolicy ?? 'Always');
+    const allDone = states.every((s) => s?.state === 'terminated');
+    let phase = 'Running';
+    if (allDone && (policy === 'Never' || (policy === 'OnFailure' && states.every((s) => s?.exitCode === 0)))) phase = states.every((s) => s?.exitCode === 0) ? 'Succeeded' : 'Failed';
+    this.#setStatus(pod, { phase, running: allRunning, ip: rt.ip, containers: rt.containers });
   }
 
   /** After a node outage: report the containers ready again. */
   #ensureRunning(pod: Pod, rt: PodRuntime): void {
     const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    if (!ready) this.#setStatus(pod, { phase: 'Running', running: true, ip: rt.ip });
+    const allRunning = pod.spec.containers.every((c) => rt.containers.get(c.name)?.state === 'running');
+    if (!ready && allRunning) this.#report(pod, rt);
   }
 
   #kill(pod: Pod, rt: PodRuntime): void {
@@ -294,9 +483,10 @@ export class Kubelet implements PodLogSource {
     }
     const grace = (pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000;
     const stopMs = wasRunning ? Math.min(grace, KUBELET_TIMING.containerStopMs) : Math.min(grace, 200);
+    for (const c of rt.containers.values()) c.timer?.cancel();
     rt.timer = this.clock.after(stopMs, () => {
       rt.timer = undefined;
-      for (const end of rt.enders) end();
+      rt.sandbox?.stop();
       const current = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
       if (current?.metadata.uid === rt.uid) {
         if (current.metadata.finalizers?.length) {
@@ -309,7 +499,7 @@ export class Kubelet implements PodLogSource {
 
   #setStatus(
     pod: Pod,
-    s: { phase: string; waiting?: { reason: string; message?: string }; running?: boolean; terminated?: boolean; ip?: string; pulling?: string },
+    s: { phase: string; waiting?: { reason: string; message?: string }; running?: boolean; terminated?: boolean; ip?: string; pulling?: string; containers?: Map<string, ContainerState> },
   ): void {
     const node = pod.spec.nodeName!;
     const now = this.api.timestamp();
@@ -327,7 +517,7 @@ export class Kubelet implements PodLogSource {
           if (!status && reason) Object.assign(c, { reason, message });
           return c;
         };
-        const names = p.spec.containers.map((c) => c.name).join(' ');
+        const names = p.spec.containers.filter((c) => !s.containers || s.containers.get(c.name)?.state !== 'running').map((c) => c.name).join(' ');
         const started = !!s.running;
         p.status = {
           ...old,
@@ -361,6 +551,25 @@ export class Kubelet implements PodLogSource {
               lastState: {},
             };
             if (started) status.containerID = `containerd://${hex(`${p.metadata.uid}/${c.name}`)}`;
+            const cs = s.containers?.get(c.name);
+            if (cs) {
+              const id = `containerd://${hex(`${p.metadata.uid}/${c.name}/${cs.restartCount}`)}`;
+              status.restartCount = cs.restartCount;
+              status.imageID = `${ref.repository}@sha256:${hex(ref.full)}`;
+              status.ready = cs.state === 'running';
+              status.started = cs.state === 'running';
+              if (cs.state === 'running') {
+                status.state = { running: { startedAt: cs.startedAt } };
+                status.containerID = id;
+              } else if (cs.state === 'terminated') {
+                status.state = { terminated: { exitCode: cs.exitCode, reason: cs.reason, startedAt: cs.startedAt, finishedAt: cs.finishedAt, containerID: id } };
+                status.containerID = id;
+              } else {
+                status.state = { waiting: { reason: cs.waitingReason, message: cs.message } };
+                delete status.containerID;
+              }
+              status.lastState = cs.last ? { terminated: cs.last } : {};
+            }
             return status;
           }),
         };
@@ -374,72 +583,106 @@ export class Kubelet implements PodLogSource {
     );
   }
 
-  // --- logs -------------------------------------------------------------------------------
+  // --- logs, exec, connections ---------------------------------------------------------
 
-  #startLogs(pod: Pod, rt: PodRuntime): void {
-    const c = pod.spec.containers[0];
-    if (!c || !parseImage(c.image).repository.endsWith('/nginx') || !hasEntrypointBanner(c.image)) return;
-    const t = new Date(this.clock.now());
-    const stamp = `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
-    const lines = [
-      '/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration',
-      '/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/',
-      '/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh',
-      '10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf',
-      '10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf',
-      '/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh',
-      '/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh',
-      '/docker-entrypoint.sh: Configuration complete; ready for start up',
-      `${stamp} [notice] 1#1: using the "epoll" event method`,
-      `${stamp} [notice] 1#1: start worker processes`,
-    ];
-    for (const l of lines) this.#log(rt, l);
-  }
-
-  #log(rt: PodRuntime, line: string): void {
-    rt.logs.push(line);
-    if (rt.logs.length > 5000) rt.logs.splice(0, rt.logs.length - 5000);
-    for (const f of rt.followers) f(line);
-  }
-
-  /** One nginx access-log line for a request from `clientIP` (combined format, as the image logs). */
-  logRequest(pod: Pod, clientIP: string, path = '/', status = 200, bytes = 615): void {
-    const rt = this.#pods.get(pod.metadata.uid!);
-    if (!rt || rt.stage !== 'running') return;
-    const t = new Date(this.clock.now());
-    const month = t.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
-    const stamp = `${pad(t.getUTCDate())}/${month}/${t.getUTCFullYear()}:${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} +0000`;
-    this.#log(rt, `${clientIP} - - [${stamp}] "GET ${path} HTTP/1.1" ${status} ${bytes} "-" "curl/8.5.0" "-"`);
-  }
-
-  #runtimeOf(namespace: string, name: string): PodRuntime | undefined {
+  #runtimeOf(namespace: string, name: string): { pod: Pod; rt: PodRuntime | undefined } | undefined {
     const pod = this.api.tryGet<Pod>(resourceForKind('Pod'), namespace, name);
-    return pod ? this.#pods.get(pod.metadata.uid!) : undefined;
+    return pod ? { pod, rt: this.#pods.get(pod.metadata.uid!) } : undefined;
   }
 
-  read(namespace: string, pod: string, options: { tailLines?: number }): string {
-    const lines = this.#runtimeOf(namespace, pod)?.logs ?? [];
-    const shown = options.tailLines !== undefined ? lines.slice(Math.max(0, lines.length - options.tailLines)) : lines;
-    return shown.map((l) => l + '\n').join('');
-  }
-
-  follow(namespace: string, pod: string, onLine: (line: string) => void, onEnd: () => void): () => void {
-    const rt = this.#runtimeOf(namespace, pod);
-    if (!rt) {
-      onEnd();
-      return () => {};
+  /** The container `kubectl logs`/`exec` addresses (the named one, or the only one). */
+  #containerName(pod: Pod, container: string | undefined): string {
+    const names = pod.spec.containers.map((c) => c.name);
+    if (container) {
+      if (!names.includes(container)) throw badRequest(`container ${container} is not valid for pod ${pod.metadata.name}`);
+      return container;
     }
-    rt.followers.add(onLine);
-    rt.enders.add(onEnd);
-    return () => {
-      rt.followers.delete(onLine);
-      rt.enders.delete(onEnd);
-    };
+    if (names.length === 1) return names[0]!;
+    throw badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`);
   }
-}
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  /** `GET .../pods/<name>/log`: the container's lines, upstream's errors when there are none. */
+  logs(namespace: string, podName: string, q: PodLogRequest): PodLogAnswer {
+    const found = this.#runtimeOf(namespace, podName);
+    if (!found) throw new StatusError(404, 'NotFound', `pods "${podName}" not found`, { name: podName, kind: 'pods' });
+    const { pod, rt } = found;
+    const name = this.#containerName(pod, q.container);
+    const inst = rt?.sandbox?.containers.get(name);
+    if (q.previous) {
+      const prev = inst?.previousLog;
+      if (!prev) throw badRequest(`previous terminated container "${name}" in pod "${podName}" not found`);
+      return { text: renderLines(selectLines(prev.lines, q), q) };
+    }
+    if (!inst) {
+      const waiting = (pod.status?.containerStatuses?.find((c) => c.name === name)?.state.waiting as { reason?: string } | undefined)?.reason ?? 'ContainerCreating';
+      const why = waiting === 'ErrImagePull' || waiting === 'ImagePullBackOff' ? 'trying and failing to pull image' : waiting;
+      throw badRequest(`container "${name}" in pod "${podName}" is waiting to start: ${why}`);
+    }
+    const log: ContainerLog = inst.log;
+    const answer: PodLogAnswer = { text: renderLines(selectLines(log.lines, q), q) };
+    if (q.follow && inst.running) {
+      answer.follow = (onText, onEnd) => {
+        let budget = q.limitBytes !== undefined ? q.limitBytes - Buffer.byteLength(answer.text) : Infinity;
+        return log.follow(
+          (line) => {
+            if (q.stream === 'Stdout' && line.stream !== 'stdout') return;
+            if (q.stream === 'Stderr' && line.stream !== 'stderr') return;
+            if (budget <= 0) return;
+            let text = renderLines([line], { timestamps: q.timestamps });
+            if (Buffer.byteLength(text) > budget) text = Buffer.from(text).subarray(0, budget).toString('utf8');
+            budget -= Buffer.byteLength(text);
+            onText(text);
+            if (budget <= 0) onEnd();
+          },
+          onEnd,
+        );
+      };
+    }
+    return answer;
+  }
+
+  /** The running container `kubectl exec` enters, or upstream's refusal. */
+  execTarget(namespace: string, podName: string, container: string | undefined): ExecTarget {
+    const found = this.#runtimeOf(namespace, podName);
+    if (!found) throw new StatusError(404, 'NotFound', `pods "${podName}" not found`, { name: podName, kind: 'pods' });
+    const { pod, rt } = found;
+    const phase = pod.status?.phase ?? 'Pending';
+    if (phase === 'Succeeded' || phase === 'Failed') throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+    const name = this.#containerName(pod, container);
+    const inst = rt?.sandbox?.containers.get(name);
+    if (!inst?.running || !rt?.sandbox) throw badRequest(`unable to upgrade connection: container not found ("${name}")`);
+    return { pod, sandbox: rt.sandbox, instance: inst };
+  }
+
+  /**
+   * The container serving TCP `port` at pod address `ip`, for the Service data plane: its nginx
+   * process, or undefined when nothing listens there (the connection is refused).
+   */
+  serverAt(ip: string, port: number): { pod: Pod; instance: ContainerInstance } | undefined {
+    for (const rt of this.#pods.values()) {
+      if (rt.ip !== ip || rt.stage !== 'running' || !rt.sandbox) continue;
+      for (const inst of rt.sandbox.containers.values()) {
+        if (inst.running && inst.nginx?.ports().includes(port)) {
+          const pod = this.api.objects<Pod>('Pod').find((p) => p.metadata.uid === rt.uid);
+          if (pod) return { pod, instance: inst };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Simulated traffic (metrics-server load): one `GET /` answered by the pod's nginx, as a client at `clientIP` would get it. */
+  logRequest(pod: Pod, clientIP: string): void {
+    const rt = this.#pods.get(pod.metadata.uid!);
+    if (!rt || rt.stage !== 'running' || !rt.sandbox) return;
+    for (const inst of rt.sandbox.containers.values()) {
+      const nginx = inst.running ? inst.nginx : undefined;
+      const port = nginx?.ports()[0];
+      if (!nginx || port === undefined) continue;
+      nginx.handle({ method: 'GET', target: '/', version: 'HTTP/1.1', headers: [['host', rt.ip ?? ''], ['user-agent', 'hey/0.0.1']], body: Buffer.alloc(0) }, clientIP, port, nginx.nextConnection());
+      return;
+    }
+  }
 }
 
 function qosClass(pod: Pod): string {

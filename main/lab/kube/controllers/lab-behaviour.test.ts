@@ -1,11 +1,12 @@
 /**
  * Controller behaviour a learner meets in the lab: quota and LimitRange admission, pods blocked
- * by a missing ConfigMap or an unknown image tag, services with endpoints, and a Pi that fails.
+ * by a missing ConfigMap or an unknown image tag, services with endpoints, autoscaling (a Pi that
+ * fails: node-lifecycle.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RESOURCES, resourceForKind } from '../api/resource-registry';
+import { resourceForKind } from '../api/resource-registry';
 import { StatusError } from '../api/status-errors';
-import type { Deployment, EventObject, KubeObject, NodeObject, Pod, Service } from '../api/types';
+import type { Deployment, EventObject, KubeObject, Pod, Service } from '../api/types';
 import { startControlPlane } from '../testing/control-plane-fixture';
 import { until } from '../testing/lab-fixture';
 import type { LabControlPlane } from './control-plane';
@@ -140,56 +141,26 @@ describe('autoscaling', () => {
     } as KubeObject);
     await until('pod running', () => lab.plane.api.objects<Pod>('Pod', 'default').some((p) => p.status?.phase === 'Running'));
     lab.plane.metrics.setLoad('default', 'web', 300);
+    // Without the metrics-server addon there is no metrics API: the HPA cannot scale.
+    const noMetrics = await until('no metrics', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.reason === 'FailedGetResourceMetric'));
+    expect(noMetrics.message).toContain('unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)');
+    expect(lab.plane.addons.apply('metrics-server/metrics-server').lines).toContain('apiservice.apiregistration.k8s.io/v1beta1.metrics.k8s.io created');
+    await until('metrics API served', () => lab.plane.api.registry.isServed('metrics.k8s.io'));
     const up = await until('scale up', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.reason === 'SuccessfulRescale'));
     expect(up.message).toBe('New size: 5; reason: cpu resource utilization (percentage of request) above target');
-    const podMetrics = lab.plane.api.list(RESOURCES.find((t) => t.kind === 'PodMetrics')!, 'default').items as (KubeObject & { containers: { usage: { cpu: string } }[] })[];
+    const podMetrics = lab.plane.api.list(lab.plane.api.registry.all().find((t) => t.kind === 'PodMetrics')!, 'default').items as (KubeObject & { containers: { usage: { cpu: string } }[] })[];
     expect(podMetrics.length).toBeGreaterThan(0);
     expect(podMetrics.reduce((n, m) => n + parseInt(m.containers[0]!.usage.cpu, 10) / 1e6, 0)).toBeCloseTo(300, -1);
     const busy = lab.plane.api.objects<Pod>('Pod', 'default').find((p) => p.status?.phase === 'Running')!;
-    const logs = await until('access log lines', () => lab.plane.kubelet.read('default', busy.metadata.name!, { tailLines: 1 }));
-    expect(logs).toMatch(/^192\.168\.1\.100 - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/ HTTP\/1\.1" 200 615 "-" "curl\/8\.5\.0" "-"\n$/);
+    const logs = await until('access log lines', () => lab.plane.kubelet.logs('default', busy.metadata.name!, { tailLines: 1 }).text);
+    // The load is answered by the pod's nginx: the welcome page (612 bytes in 1.16.1), the image's "main" log format.
+    expect(logs).toMatch(/^\d+\.\d+\.\d+\.\d+ - - \[\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/ HTTP\/1\.1" 200 612 "-" "hey\/0\.0\.1" "-"\n$/);
     // nginx images before 1.19 print no docker-entrypoint banner: the log starts with the first request.
-    expect(lab.plane.kubelet.read('default', busy.metadata.name!, {}).startsWith('192.168.1.100 - - [')).toBe(true);
+    expect(/^\d+\.\d+\.\d+\.\d+ - - \[/.test(lab.plane.kubelet.logs('default', busy.metadata.name!, {}).text)).toBe(true);
     lab.plane.metrics.setLoad('default', 'web', 0);
     const down = await until('scale down', () => lab.plane.api.objects<EventObject>('Event', 'default').find((e) => e.message === 'New size: 1; reason: All metrics below target'));
     expect(down.involvedObject.kind).toBe('HorizontalPodAutoscaler');
     const hpa = lab.plane.api.objects('HorizontalPodAutoscaler', 'default')[0]!;
     expect((hpa.status as { conditions: { type: string; reason: string }[] }).conditions.map((c) => `${c.type}=${c.reason}`)).toContain('ScalingActive=ValidMetricFound');
-  });
-});
-
-describe('node failure', () => {
-  it('a powered-off Pi turns NotReady, gets the unreachable taints, and its pods are replaced after 300 s', async () => {
-    const lab = startControlPlane(['pi-01', 'pi-02'], 1000);
-    plane = lab.plane;
-    lab.create({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web' },
-      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.16.1' }] } } },
-    } as Deployment);
-    const onPi2 = await until('a pod on pi-02', () => {
-      const pods = lab.plane.api.objects<Pod>('Pod', 'default');
-      return pods.filter((p) => p.status?.phase === 'Running').length === 2 && pods.find((p) => p.spec.nodeName === 'pi-02');
-    });
-    const start = lab.clock.now();
-    lab.cluster.setReady('pi-02', false);
-    const node = await until('pi-02 NotReady', () => {
-      const n = lab.plane.api.tryGet<NodeObject>(resourceForKind('Node'), undefined, 'pi-02');
-      return n?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && n;
-    });
-    expect(node.spec.taints?.map((t) => `${t.key}:${t.effect}`)).toEqual(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
-    const evicted = await until('eviction', () => getPod(lab.plane, onPi2.metadata.name!)?.metadata.deletionTimestamp !== undefined, 30_000);
-    expect(evicted).toBe(true);
-    expect(lab.clock.now() - start).toBeGreaterThanOrEqual(300_000);
-    expect(events(lab.plane, onPi2.metadata.name!).map((e) => e.message)).toContain(`Marking for deletion Pod default/${onPi2.metadata.name}`);
-    const replacement = await until('replacement running on pi-01', () =>
-      lab.plane.api.objects<Pod>('Pod', 'default').find((p) => p.metadata.name !== onPi2.metadata.name && p.spec.nodeName === 'pi-01' && p.status?.phase === 'Running' && p.metadata.creationTimestamp! > onPi2.metadata.creationTimestamp!),
-    );
-    expect(replacement).toBeTruthy();
-    // The evicted pod stays Terminating until its kubelet is back, as upstream.
-    expect(getPod(lab.plane, onPi2.metadata.name!)).toBeDefined();
-    lab.cluster.setReady('pi-02', true);
-    await until('terminated pod removed', () => getPod(lab.plane, onPi2.metadata.name!) === undefined);
   });
 });

@@ -126,7 +126,7 @@ export class MetricsServer {
       const load = d ? this.#load.get(d) : undefined;
       if (!load) continue;
       const lines = Math.min(3, Math.ceil(load / 200));
-      for (let i = 0; i < lines; i++) this.kubelet.logRequest(p, '192.168.1.100');
+      for (let i = 0; i < lines; i++) this.kubelet.logRequest(p, this.kubelet.nodeTunnelIP(p.spec.nodeName!));
     }
   }
 }

@@ -1,4 +1,5 @@
 /** Pod and ownership helpers shared by the controllers (controller.IsPodActive, podutil.IsPodAvailable, ...). */
+import type { LabClock } from '../../lab-clock';
 import { milliCpu, parseQuantity } from '../api/quantity';
 import type { KubeObject, OwnerReference, Pod } from '../api/types';
 
@@ -14,12 +15,12 @@ export function isReady(pod: Pod): boolean {
   return readyCondition(pod)?.status === 'True';
 }
 
-/** Ready for at least minReadySeconds at lab time `now`. */
-export function isAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+/** Ready for at least minReadySeconds of lab time (the reported transition time read back as lab time). */
+export function isAvailable(pod: Pod, minReadySeconds: number, clock: LabClock): boolean {
   const c = readyCondition(pod);
   if (c?.status !== 'True') return false;
   if (!minReadySeconds) return true;
-  return !!c.lastTransitionTime && Date.parse(c.lastTransitionTime) + minReadySeconds * 1000 <= now;
+  return !!c.lastTransitionTime && clock.labAt(Date.parse(c.lastTransitionTime)) + minReadySeconds * 1000 <= clock.now();
 }
 
 export function controllerRef(o: KubeObject): OwnerReference | undefined {

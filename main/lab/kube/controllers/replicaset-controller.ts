@@ -87,6 +87,7 @@ export class ReplicaSetController {
             spec: template.spec,
           } as Pod;
           delete pod.metadata.creationTimestamp;
+    delete pod.metadata.name; // a template's own name is ignored: pods get generated names
           try {
             const created = this.api.create<Pod>(podType, namespace, pod, { fieldManager: 'kube-controller-manager' });
             active.push(created);
@@ -112,13 +113,12 @@ export class ReplicaSetController {
   }
 
   #updateStatus(rs: ReplicaSet, active: Pod[]): void {
-    const now = this.clock.now();
     const minReady = rs.spec.minReadySeconds ?? 0;
     const status = {
       replicas: active.length,
       fullyLabeledReplicas: active.filter((p) => Object.entries(rs.spec.template.metadata?.labels ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
       readyReplicas: active.filter(isReady).length,
-      availableReplicas: active.filter((p) => isAvailable(p, minReady, now)).length,
+      availableReplicas: active.filter((p) => isAvailable(p, minReady, this.clock)).length,
       observedGeneration: rs.metadata.generation,
     };
     if (minReady && status.readyReplicas > status.availableReplicas) this.queue.addAfter(objectKey(rs.metadata.namespace, rs.metadata.name!), minReady * 1000);

@@ -32,6 +32,49 @@ function sameTopology(term: PodAffinityTerm, a: NodeObject, b: NodeObject | unde
   return !!b && va !== undefined && va === b.metadata.labels?.[key];
 }
 
+function tolerates(pod: Pod, taint: { key: string; value?: string; effect: string }): boolean {
+  return (pod.spec.tolerations ?? []).some(
+    (t) => (t.operator === 'Exists' ? !t.key || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? '')) && (!t.effect || t.effect === taint.effect),
+  );
+}
+
+interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values?: string[];
+}
+
+function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  switch (r.operator) {
+    case 'In':
+      return value !== undefined && (r.values ?? []).includes(value);
+    case 'NotIn':
+      return value === undefined || !(r.values ?? []).includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+      return value !== undefined && Number(value) > Number(r.values?.[0]);
+    case 'Lt':
+      return value !== undefined && Number(value) < Number(r.values?.[0]);
+  }
+  return false;
+}
+
+/** Required node affinity: any term matches, each term's expressions (labels) and fields (metadata.name) all match. */
+function nodeAffinityMatches(pod: Pod, node: NodeObject): boolean {
+  const required = (pod.spec.affinity?.nodeAffinity as { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }[] } } | undefined)
+    ?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!required) return true;
+  return (required.nodeSelectorTerms ?? []).some(
+    (term) =>
+      (term.matchExpressions?.length || term.matchFields?.length) &&
+      (term.matchExpressions ?? []).every((r) => requirementMatches(r, node.metadata.labels?.[r.key])) &&
+      (term.matchFields ?? []).every((r) => requirementMatches(r, r.key === 'metadata.name' ? node.metadata.name : undefined)),
+  );
+}
+
 export class Scheduler {
   readonly queue: WorkQueue;
   #unsubscribe: (() => void)[] = [];
@@ -71,7 +114,7 @@ export class Scheduler {
   }
 
   #filter(pod: Pod, node: NodeObject, pods: readonly Pod[], byNode: Map<string, Pod[]>, nodes: Map<string, NodeObject>): Verdict {
-    if (node.spec.unschedulable) return { reasons: ["node(s) were unschedulable"], unresolvable: true };
+    if (node.spec.unschedulable && !tolerates(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return { reasons: ["node(s) were unschedulable"], unresolvable: true };
     for (const taint of node.spec.taints ?? []) {
       if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
       const tolerated = (pod.spec.tolerations ?? []).some(
@@ -82,6 +125,7 @@ export class Scheduler {
     for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) {
       if (node.metadata.labels?.[k] !== v) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
     }
+    if (!nodeAffinityMatches(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], unresolvable: true };
     const onNode = (byNode.get(node.metadata.name!) ?? []).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
     const alloc = node.status?.allocatable ?? {};
     const reasons: string[] = [];
@@ -161,19 +205,8 @@ export class Scheduler {
       .map((n) => ({ n, s: this.#score(pod, n, pods, byNode, nodes) }))
       .sort((a, b) => b.s - a.s || a.n.metadata.name!.localeCompare(b.n.metadata.name!))[0]!.n;
     this.#lastMessage.delete(key);
-    const bound = this.api.mutate<Pod>('Pod', namespace, name, (p) => {
-      p.spec.nodeName = best.metadata.name;
-    });
+    const bound = this.api.bind<Pod>(namespace!, name, best.metadata.name!, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.api.timestamp() });
     if (!bound) return;
-    this.api.mutate<Pod>(
-      'Pod',
-      namespace,
-      name,
-      (p) => {
-        p.status = { ...p.status, phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.api.timestamp() }] };
-      },
-      'status',
-    );
     this.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${best.metadata.name}`, { component: 'default-scheduler' });
   }
 

@@ -4,6 +4,8 @@
  */
 import type { LabClock, LabTimer } from '../../lab-clock';
 
+const SLICE_MS = 2;
+
 export class WorkQueue {
   #pending = new Set<string>();
   #timers = new Map<string, LabTimer>();
@@ -37,18 +39,32 @@ export class WorkQueue {
     );
   }
 
+  /**
+   * Sync pending keys for at most SLICE_MS, then yield to the event loop (API requests and watch
+   * writes interleave with controller work instead of waiting behind a burst of hundreds of syncs).
+   */
   #drain(): void {
     this.#scheduled = false;
-    const keys = [...this.#pending];
+    const started = performance.now();
+    const batch = [...this.#pending];
     this.#pending.clear();
-    for (const key of keys) {
+    for (let i = 0; i < batch.length; i++) {
       if (this.#stopped) return;
+      const key = batch[i]!;
       try {
         this.sync(key);
       } catch (err) {
         console.error(`[lab ${this.name}] sync ${key} failed:`, err);
         this.addAfter(key, 1000);
       }
+      if (performance.now() - started > SLICE_MS && i < batch.length - 1) {
+        for (let j = i + 1; j < batch.length; j++) this.#pending.add(batch[j]!);
+        break;
+      }
+    }
+    if (this.#pending.size && !this.#scheduled && !this.#stopped) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
     }
   }
 

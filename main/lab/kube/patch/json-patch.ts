@@ -1,4 +1,5 @@
 /** RFC 6902 JSON Patch (`application/json-patch+json`), as `kubectl rollout undo` sends it. */
+import { cloneJson } from '../store/clone';
 import { StatusError } from '../api/status-errors';
 
 export interface JsonPatchOp {
@@ -73,11 +74,11 @@ function remove(doc: unknown, path: string): unknown {
 
 export function applyJsonPatch<T>(document: T, ops: JsonPatchOp[]): T {
   if (!Array.isArray(ops)) throw new StatusError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  let doc: unknown = structuredClone(document);
+  let doc: unknown = cloneJson(document);
   for (const op of ops) {
     switch (op.op) {
       case 'add':
-        doc = add(doc, op.path, structuredClone(op.value));
+        doc = add(doc, op.path, cloneJson(op.value));
         break;
       case 'remove':
         doc = remove(doc, op.path);
@@ -85,7 +86,7 @@ export function applyJsonPatch<T>(document: T, ops: JsonPatchOp[]): T {
       case 'replace':
         if (getAt(doc, op.path) === undefined) throw invalidPatch(`replace operation does not apply: doc is missing key: ${op.path}: missing value`);
         doc = remove(doc, op.path);
-        doc = add(doc, op.path, structuredClone(op.value));
+        doc = add(doc, op.path, cloneJson(op.value));
         break;
       case 'move': {
         const v = getAt(doc, op.from ?? '');
@@ -94,7 +95,7 @@ export function applyJsonPatch<T>(document: T, ops: JsonPatchOp[]): T {
         break;
       }
       case 'copy':
-        doc = add(doc, op.path, structuredClone(getAt(doc, op.from ?? '')));
+        doc = add(doc, op.path, cloneJson(getAt(doc, op.from ?? '')));
         break;
       case 'test':
         if (JSON.stringify(getAt(doc, op.path)) !== JSON.stringify(op.value)) throw invalidPatch(`testing value ${op.path} failed: test failed`);

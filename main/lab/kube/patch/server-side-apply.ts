@@ -4,6 +4,7 @@
  * a field another manager owns to a different value is a 409 conflict unless `force=true`,
  * and fields an applier stops sending are removed when nobody else owns them.
  */
+import { cloneJson } from '../store/clone';
 import { StatusError } from '../api/status-errors';
 import type { KubeObject, ManagedFieldsEntry } from '../api/types';
 import { listStrategy } from './patch-schema';
@@ -108,7 +109,7 @@ export function recordUpdate(
   time: string,
   subresource: string | undefined,
 ): ManagedFieldsEntry[] | undefined {
-  const entries = structuredClone(old?.metadata.managedFields ?? []);
+  const entries = cloneJson(old?.metadata.managedFields ?? []);
   const nextPaths = leafPaths(stripMeta(next));
   const nextKeys = new Set(nextPaths.map(key));
   const changed = nextPaths.filter((p) => !old || JSON.stringify(valueAt(old, p)) !== JSON.stringify(valueAt(next, p)));
@@ -147,7 +148,7 @@ export function applyConfiguration(
   if (!isMap(config) || !isMap(config.metadata)) throw new StatusError(400, 'BadRequest', 'error decoding patch: metadata is required');
   const cfgPaths = leafPaths(config);
   const cfgKeys = new Set(cfgPaths.map(key));
-  const entries = structuredClone(live?.metadata.managedFields ?? []);
+  const entries = cloneJson(live?.metadata.managedFields ?? []);
   const conflicts = new Map<string, string[]>();
   for (const e of entries) {
     if (e.manager === manager && e.operation === 'Apply') continue;

@@ -4,6 +4,7 @@
  * directives `$patch` (replace/delete/merge), `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`
  * and `$retainKeys` are honoured.
  */
+import { cloneJson } from '../store/clone';
 import { listStrategy } from './patch-schema';
 
 type Json = Record<string, unknown>;
@@ -27,7 +28,7 @@ function mergeList(original: unknown, patch: unknown[], path: string): unknown[]
   if (patch.some((x) => isMap(x) && x.$patch === 'replace')) {
     return patch.filter((x) => !(isMap(x) && x.$patch === 'replace')).map(stripDirectives);
   }
-  const base = Array.isArray(original) ? structuredClone(original) : [];
+  const base = Array.isArray(original) ? cloneJson(original) : [];
   if (strategy === 'replace') return patch.map(stripDirectives);
   if (strategy === 'merge-primitive') {
     const out = [...base];
@@ -59,9 +60,9 @@ function orderBy(list: unknown[], order: unknown[], path: string): unknown[] {
 
 /** Apply a strategic merge patch to `original` (not modified). `path` is the field path of `original`. */
 export function strategicMerge(original: unknown, patch: unknown, path = ''): unknown {
-  if (!isMap(patch)) return Array.isArray(patch) ? mergeList(original, patch, path) : structuredClone(patch);
+  if (!isMap(patch)) return Array.isArray(patch) ? mergeList(original, patch, path) : cloneJson(patch);
   if (patch.$patch === 'replace') return stripDirectives(patch);
-  const result: Json = isMap(original) ? structuredClone(original) : {};
+  const result: Json = isMap(original) ? cloneJson(original) : {};
   const after: (() => void)[] = [];
   for (const [key, value] of Object.entries(patch)) {
     if (key === '$patch') continue;

@@ -4,6 +4,7 @@
  * a resourceVersion (or get 410 Gone when it is older than the history).
  */
 import type { KubeObject } from '../api/types';
+import { cloneJson } from './clone';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -52,14 +53,19 @@ export class ObjectStore {
 
   get(bucket: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const o = this.#bucket(bucket).get(keyOf(namespace, name));
-    return o && structuredClone(o);
+    return o && cloneJson(o);
+  }
+
+  /** The stored object itself (no copy), for read-only use: serialising a GET response. */
+  peek(bucket: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#bucket(bucket).get(keyOf(namespace, name));
   }
 
   /** Objects of a bucket (in one namespace when given), in name order. Returns clones. */
   list(bucket: string, namespace?: string): KubeObject[] {
     const out: KubeObject[] = [];
     for (const o of this.#bucket(bucket).values()) {
-      if (namespace === undefined || o.metadata.namespace === namespace) out.push(structuredClone(o));
+      if (namespace === undefined || o.metadata.namespace === namespace) out.push(cloneJson(o));
     }
     return out.sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name!).localeCompare(keyOf(b.metadata.namespace, b.metadata.name!)));
   }
@@ -104,7 +110,7 @@ export class ObjectStore {
 
   #write(bucket: string, object: KubeObject, type: WatchEventType): KubeObject {
     const rv = ++this.#rv;
-    const stored = structuredClone(object);
+    const stored = cloneJson(object);
     stored.metadata.resourceVersion = String(rv);
     this.#bucket(bucket).set(keyOf(stored.metadata.namespace, stored.metadata.name!), stored);
     this.#emit({ type, bucket, object: stored, rv });

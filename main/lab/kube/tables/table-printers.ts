@@ -3,25 +3,12 @@
  * cell texts of upstream's pkg/printers/internalversion, which `kubectl get` shows verbatim.
  * Cells are computed for the wide form; kubectl hides priority-1 columns unless `-o wide`.
  */
+import type { ResourceType } from '../api/resource-registry';
 import { selectorToString } from '../api/selectors';
 import type { Deployment, EventObject, KubeObject, NodeObject, Pod, ReplicaSet, Service } from '../api/types';
 import { since } from './human-duration';
-
-interface Column {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-  format: string;
-  description: string;
-  priority: number;
-}
-
-type Cell = string | number | boolean;
-interface Printer {
-  columns: Column[];
-  cells(o: KubeObject, now: number): Cell[];
-}
-
-const col = (name: string, type: Column['type'] = 'string', priority = 0, format = ''): Column => ({ name, type, format, description: name, priority });
+import type { Cell, Printer } from './more-printers';
+import { MORE_PRINTERS, col, customPrinter } from './more-printers';
 const NAME = col('Name', 'string', 0, 'name');
 const AGE = col('Age');
 
@@ -66,6 +53,26 @@ function servicePorts(s: Service): string {
   const ports = s.spec.ports ?? [];
   if (!ports.length) return '<none>';
   return ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(',');
+}
+
+/** printers.go getServiceExternalIP (server-side printing is always wide: no truncation). */
+function serviceExternalIP(s: Service): string {
+  const external = (s.spec.externalIPs as string[] | undefined) ?? [];
+  switch (s.spec.type ?? 'ClusterIP') {
+    case 'ClusterIP':
+    case 'NodePort':
+      return external.length ? external.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const ingress = ((s.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress ?? [])
+        .map((i) => i.ip || i.hostname || '')
+        .filter(Boolean);
+      const all = [...ingress, ...external];
+      return all.length ? all.join(',') : '<pending>';
+    }
+    case 'ExternalName':
+      return String(s.spec.externalName ?? '');
+  }
+  return '<unknown>';
 }
 
 function endpointsText(o: KubeObject): string {
@@ -131,7 +138,10 @@ const PRINTERS: Record<string, Printer> = {
       const statuses = pod.status?.containerStatuses ?? [];
       const ready = statuses.filter((c) => c.ready).length;
       const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
-      return [pod.metadata.name!, `${ready}/${pod.spec.containers.length}`, podStatusText(pod), String(restarts), since(pod.metadata.creationTimestamp, now), pod.status?.podIP ?? '<none>', pod.spec.nodeName ?? '<none>', '<none>', '<none>'];
+      // printPod: "2 (5s ago)" from the latest lastState.terminated.finishedAt.
+      const lastRestart = Math.max(0, ...statuses.map((c) => Date.parse(String((c.lastState?.terminated as { finishedAt?: string } | undefined)?.finishedAt ?? '')) || 0));
+      const restartsText = restarts && lastRestart ? `${restarts} (${since(new Date(lastRestart).toISOString(), now)} ago)` : String(restarts);
+      return [pod.metadata.name!, `${ready}/${pod.spec.containers.length}`, podStatusText(pod), restartsText, since(pod.metadata.creationTimestamp, now), pod.status?.podIP ?? '<none>', pod.spec.nodeName ?? '<none>', '<none>', '<none>'];
     },
   },
   Deployment: {
@@ -164,7 +174,7 @@ const PRINTERS: Record<string, Printer> = {
     cells(o, now) {
       const s = o as Service;
       const sel = s.spec.selector && Object.keys(s.spec.selector).length ? Object.entries(s.spec.selector).map(([k, v]) => `${k}=${v}`).join(',') : '<none>';
-      return [s.metadata.name!, s.spec.type ?? 'ClusterIP', s.spec.clusterIP ?? '<none>', '<none>', servicePorts(s), since(s.metadata.creationTimestamp, now), sel];
+      return [s.metadata.name!, s.spec.type ?? 'ClusterIP', s.spec.clusterIP ?? '<none>', serviceExternalIP(s), servicePorts(s), since(s.metadata.creationTimestamp, now), sel];
     },
   },
   Endpoints: {
@@ -199,6 +209,14 @@ const PRINTERS: Record<string, Printer> = {
       return [o.metadata.name!, `${spec.scaleTargetRef.kind}/${spec.scaleTargetRef.name}`, hpaTargets(o), String(spec.minReplicas ?? 1), spec.maxReplicas, status.currentReplicas ?? 0, since(o.metadata.creationTimestamp, now)];
     },
   },
+  PodDisruptionBudget: {
+    columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
+    cells(o, now) {
+      const spec = (o.spec ?? {}) as { minAvailable?: number | string; maxUnavailable?: number | string };
+      const status = (o.status ?? {}) as { disruptionsAllowed?: number };
+      return [o.metadata.name!, spec.minAvailable !== undefined ? String(spec.minAvailable) : 'N/A', spec.maxUnavailable !== undefined ? String(spec.maxUnavailable) : 'N/A', status.disruptionsAllowed ?? 0, since(o.metadata.creationTimestamp, now)];
+    },
+  },
   EndpointSlice: {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells(o, now) {
@@ -217,9 +235,21 @@ const DEFAULT_PRINTER: Printer = {
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-/** A meta.k8s.io/v1 Table of `items`. events.k8s.io events print with the core printer after conversion by the caller. */
-export function toTable(kind: string, items: KubeObject[], now: number, resourceVersion: string, include: IncludeObject = 'Metadata'): object {
-  const printer = PRINTERS[kind] ?? DEFAULT_PRINTER;
+const customPrinters = new WeakMap<ResourceType, Printer>();
+
+function printerFor(t: ResourceType | string): Printer {
+  if (typeof t === 'string') return PRINTERS[t] ?? MORE_PRINTERS[t] ?? DEFAULT_PRINTER;
+  if (t.custom) {
+    let p = customPrinters.get(t);
+    if (!p) customPrinters.set(t, (p = customPrinter(t.custom)));
+    return p;
+  }
+  return PRINTERS[t.kind] ?? MORE_PRINTERS[t.kind] ?? DEFAULT_PRINTER;
+}
+
+/** A meta.k8s.io/v1 Table of `items` (of a resource type, or a built-in kind). events.k8s.io events print with the core printer after conversion by the caller. */
+export function toTable(t: ResourceType | string, items: KubeObject[], now: number, resourceVersion: string, include: IncludeObject = 'Metadata'): object {
+  const printer = printerFor(t);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -6,11 +6,14 @@ import { LabClock } from '../../lab-clock';
 import type { LabKubeApi } from '../kube-api-server';
 import { startLabKubeApi } from '../kube-api-server';
 import { FakeLabCluster } from './fake-lab-cluster';
+import { TestLan } from './test-lan';
 
 export interface LabFixture {
   clock: LabClock;
   cluster: FakeLabCluster;
   api: LabKubeApi;
+  /** Loopback stand-ins of the nodes' and LoadBalancers' LAN addresses. */
+  lan: TestLan;
 }
 
 /** Certificates are cached across test files in one temp dir per process. */
@@ -20,8 +23,9 @@ export async function startFixture(options: { nodes: string[]; speed?: number })
   const clock = new LabClock({ speed: options.speed ?? 100 });
   const cluster = new FakeLabCluster();
   for (const n of options.nodes) cluster.addNode(n, { joinedAt: clock.now() });
-  const api = await startLabKubeApi({ clock, cluster, dataDir: certDir });
-  return { clock, cluster, api };
+  const lan = new TestLan();
+  const api = await startLabKubeApi({ clock, cluster, dataDir: certDir, lan });
+  return { clock, cluster, api, lan };
 }
 
 /** Poll `check` (real time) until it returns a truthy value; fails with `what` after `timeoutMs`. */

@@ -188,7 +188,7 @@ export function CardsStep() {
       ))}
       {!busy && target && (
         <p className="banner" role="status">
-          {t('cards.nextCard', { host: target })}
+          {batch ? t('cards.guided', { host: target, done: rows.filter((r) => r.report).length + 1, count: rows.length }) : t('cards.nextCard', { host: target })}
           {/* "Prepare all" was pressed before the cards showed up: once several can be written, offer that again. */}
           {batch && !confirm && parallel.length >= 2 && (
             <>

@@ -65,6 +65,7 @@ export const messages = catalogue({
     "cards.eject.SAFELY_REMOVE": "Use “Safely Remove Hardware” for {drive}, then take the card out.",
     "cards.eject.NOT_EJECTED": "The card is ready but could not be ejected automatically: eject it from your file manager before taking it out.",
     "cards.confirmLargeCheck": "I checked: {drives} is far larger than an SD card for a Pi, and it is not a backup or data disk. Write to it anyway.",
+    "cards.guided": "Preparing every card, one at a time (card {done} of {count}): insert the card for {host} and choose it below.",
   },
   'zh-CN': {
     "cards.title": "准备 SD 卡",
@@ -129,5 +130,6 @@ export const messages = catalogue({
     "cards.eject.SAFELY_REMOVE": "请对 {drive} 使用“安全删除硬件”，然后取出卡。",
     "cards.eject.NOT_EJECTED": "卡已就绪，但无法自动弹出：请先在文件管理器中弹出，再取出卡。",
     "cards.confirmLargeCheck": "我已确认：{drives} 远大于树莓派用的 SD 卡，且不是备份盘或数据盘。仍然写入。",
+    "cards.guided": "正在逐张准备所有 SD 卡（第 {done} 张，共 {count} 张）：插入 {host} 的卡，并在下方选择它。",
   },
 });

@@ -8,6 +8,7 @@ import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { NodeStage } from './NodeStage';
 import { useClusterState } from './use-cluster-state';
+import { LiveLine, NodeHealth } from './NodeHealth';
 
 export function ClusterStep() {
   const { t } = useT();
@@ -48,7 +49,8 @@ export function ClusterStep() {
   return (
     <section className="cluster" aria-labelledby="cluster-title">
       <h2 id="cluster-title">{t('cluster.heading')}</h2>
-      <p className="intro">{built.highAvailability ? t('cluster.ha') : t('cluster.noHa')}</p>
+      <p className="intro">{built.highAvailability ? t('cluster.haOn') : t('cluster.haOff')}</p>
+      <LiveLine />
       <table className="nodes">
         <thead>
           <tr>
@@ -64,7 +66,9 @@ export function ClusterStep() {
             <tr key={n.name} data-cluster-node={n.name}>
               <td className="mono">{n.name}</td>
               <td>{t(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
-              <td>{n.ready ? '✓ Ready' : 'NotReady'}</td>
+              <td data-testid={`node-ready-${n.name}`}>
+                <NodeHealth name={n.name} savedReady={n.ready} />
+              </td>
               <td className="mono">{n.internalIP ?? ''}</td>
               <td>
                 {n.name !== built.controlPlane && (
