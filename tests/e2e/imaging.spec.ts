@@ -4,7 +4,15 @@
  * step reports them, and the practice Pis boot from them into a formed cluster, with no card
  * imaged anywhere else.
  */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { bootPracticePi, defaultPlanInPractice, discoverInstallAndForm, expect, test } from './fixtures';
+
+/** Serious or critical accessibility violations inside `selector`. */
+async function violations(page: Page, selector: string): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).include(selector).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 test.describe('Imaging', () => {
   test('two blank practice cards imaged at once from the practice catalogue, then booted into a cluster', async ({ app }) => {
@@ -45,6 +53,7 @@ test.describe('Imaging', () => {
       await expect(line).toContainText(/blank card/i);
     }
     await expect(confirm.getByRole('button', { name: 'Erase and write' })).toBeDisabled();
+    expect(await violations(page, '[data-testid="imaging-confirm"]')).toEqual([]);
     await confirm.getByRole('checkbox', { name: 'Yes, erase these 2 cards' }).check();
     await confirm.getByRole('button', { name: 'Erase and write' }).click();
 
@@ -71,6 +80,7 @@ test.describe('Imaging', () => {
     // Both cards went back to the shelf (ejected), labelled with their node.
     for (const reader of [1, 2]) await expect(lab.locator(`[data-reader="${reader}"]`)).toContainText('Empty');
     if (process.env.PCW_SCREENSHOTS) await imaging.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/imaging.png` });
+    expect(await violations(page, '.imaging')).toEqual([]);
 
     // The imaged cards boot the practice Pis; the rest of the journey as usual.
     for (const n of [1, 2]) await bootPracticePi(lab, n);
