@@ -6,6 +6,8 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { bootPracticePi, defaultPlanInPractice, discoverInstallAndForm, expect, test } from './fixtures';
 
 /** Serious or critical accessibility violations inside `selector`. */
@@ -85,5 +87,50 @@ test.describe('Imaging', () => {
     // The imaged cards boot the practice Pis; the rest of the journey as usual.
     for (const n of [1, 2]) await bootPracticePi(lab, n);
     await discoverInstallAndForm(page);
+  });
+
+  test("choosing the image: the app's list follows the plan's release, a local file is checked by main, a bad list address is said in words", async ({ app }) => {
+    const page = await app.start();
+    await page.getByLabel('Ubuntu Server release').selectOption('22.04');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
+    await page.getByRole('navigation').getByRole('button', { name: /2\. Prepare SD cards/ }).click();
+    const imaging = page.getByRole('region', { name: 'Write Ubuntu onto the cards' });
+
+    // No blank card in: nothing is loaded until asked.
+    await imaging.getByRole('button', { name: 'Write Ubuntu onto cards…' }).click();
+    await expect(imaging).toContainText('From Ubuntu’s release area');
+    await expect(imaging.getByRole('radio', { name: /Ubuntu Server 22\.04\.5 LTS/ })).toBeChecked();
+    await expect(imaging.getByRole('radio', { name: /Ubuntu Server 24\.04\.\d LTS/ })).not.toBeChecked();
+    await expect(imaging.locator('label').filter({ hasText: 'Ubuntu Server 22.04.5 LTS' })).toContainText('1 GB to download · 4.7 GB on the card');
+
+    // A local file: main checks the path.
+    await imaging.getByRole('radio', { name: 'Use a local file' }).check();
+    const pathField = imaging.getByLabel(/Path of an image file/);
+    await pathField.fill('/nonexistent/ubuntu.img.xz');
+    await imaging.getByRole('button', { name: 'Use this file' }).click();
+    await expect(imaging.getByRole('alert')).toContainText('/nonexistent/ubuntu.img.xz');
+    const file = path.join(app.dataDir, 'my-ubuntu.img');
+    await writeFile(file, Buffer.alloc(3 * 1024 * 1024, 1));
+    await pathField.fill(file);
+    await imaging.getByRole('button', { name: 'Use this file' }).click();
+    await expect(imaging.getByTestId('imaging-local-file')).toHaveText('my-ubuntu.img: 3.1 MB · 3.1 MB unpacked');
+    await expect(imaging.getByRole('alert')).toHaveCount(0);
+
+    // Another list: a bad address and an unreachable one, each said in words; the app's own list stays in use.
+    await imaging.locator('summary', { hasText: 'Another list or a mirror' }).click();
+    const listField = imaging.getByRole('textbox', { name: /Address of the list/ });
+    await listField.fill('ftp://mirror.example/os_list.json');
+    await imaging.getByRole('button', { name: 'Use this list' }).click();
+    await expect(imaging.getByRole('alert')).toContainText('“ftp://mirror.example/os_list.json” cannot be used as a list of images');
+    await listField.fill('http://127.0.0.1:9/os_list.json');
+    await imaging.getByRole('button', { name: 'Use this list' }).click();
+    await expect(imaging.getByRole('alert')).toContainText('The list of images at http://127.0.0.1:9/os_list.json could not be fetched.');
+    await expect(imaging).toContainText('From Ubuntu’s release area');
+
+    await page.getByTestId('language').selectOption('zh-CN');
+    const chinese = page.getByRole('region', { name: '把 Ubuntu 写入 SD 卡' });
+    await expect(chinese.getByRole('alert')).toContainText('无法获取 http://127.0.0.1:9/os_list.json 上的映像列表');
+    await expect(chinese.getByTestId('imaging-local-file')).toHaveText('my-ubuntu.img：3.1 MB · 解压后 3.1 MB');
   });
 });

@@ -176,7 +176,7 @@ export function ImageChooser({ running, refresh, onChange }: { running: boolean;
         <summary>{t('imaging.catalogueUrl')}</summary>
         {catalogue?.source === 'practice' && <p className="hint">{t('imaging.practiceCatalogue')}</p>}
         <label className="field">
-          <span>{t('imaging.catalogueUrl')}</span>
+          <span>{t('imaging.catalogueUrlLabel')}</span>
           <input
             type="url"
             className="mono"

@@ -109,6 +109,11 @@ describe('failures as keys with values', () => {
     expect(failureWords(en, { code: 'CARD_TOO_SMALL', message: '', values: { device: '/dev/sdb', cardBytes: 0, imageBytes: 0 } }).key).toBe('imaging.error.CARD_TOO_SMALL_ENDED');
   });
 
+  it('gives why a local file was refused as a select key', () => {
+    expect(failureWords(en, { code: 'LOCAL_FILE_INVALID', message: '', values: { path: '/x', reason: 'not-a-file' } }).values.reason).toBe('not_a_file');
+    expect(failureWords(en, { code: 'LOCAL_FILE_INVALID', message: '' }).values.reason).toBe('');
+  });
+
   it("fills what a call's error does not carry from what the user typed", () => {
     const words = failureWords(en, { code: 'CATALOGUE_UNREACHABLE', message: 'GET failed' }, { url: 'https://mirror.example/os_list.json' });
     expect(words).toMatchObject({ key: 'imaging.error.CATALOGUE_UNREACHABLE', values: { url: 'https://mirror.example/os_list.json' } });

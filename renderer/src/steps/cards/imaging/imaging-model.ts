@@ -155,6 +155,8 @@ export function failureWords(
     values.expected = typeof raw.expected === 'number' ? bytesText(intl, raw.expected) : '—';
     values.actual = typeof raw.actual === 'number' ? bytesText(intl, raw.actual) : '—';
   }
+  // Why a local file was refused, as an ICU select key ('not-a-file' -> 'not_a_file').
+  if (failure.code === 'LOCAL_FILE_INVALID') values.reason = String(raw.reason ?? '').replace(/[^A-Za-z0-9_]/g, '_');
   if (failure.code === 'CARD_TOO_SMALL') {
     const card = Number(raw.cardBytes ?? 0);
     const image = Number(raw.imageBytes ?? 0);
