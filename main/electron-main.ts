@@ -38,16 +38,17 @@ if (asHelper) {
 
 async function startWindow(): Promise<void> {
   const dataDir = process.env.PCW_DATA_DIR ?? electronApp.getPath('userData');
-  let mainWindow: BrowserWindow | undefined;
+  // The window exists only after the app: the file dialog asks for it when it opens.
+  const mainWindow: { current?: BrowserWindow } = {};
   const app = await createApp({
     dataDir,
     host: 'electron',
-    hostServices: electronHostServices(() => mainWindow),
+    hostServices: electronHostServices(() => mainWindow.current),
     appPaths: [electronApp.getAppPath(), process.execPath],
     onInternalError: (method, error) => console.error(`[internal] ${method}:`, error instanceof Error ? error.stack : error),
   });
   const win = createMainWindow({ rendererDir: path.resolve(here, '../renderer'), preloadPath: path.resolve(here, '../preload/electron-preload.cjs') });
-  mainWindow = win;
+  mainWindow.current = win;
   const stopIpc = serveIpc(app, win);
   electronApp.on('second-instance', () => {
     if (win.isMinimized()) win.restore();
