@@ -1,36 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEPLOYMENT_YAML } from '../../../main/lessons/tutorial-manifests';
 import { kindsByLine, yamlLines } from './yaml-paths';
 
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx-deployment
-spec:
-  selector:
-    matchLabels:
-      app: nginx
-  replicas: 2 # tells deployment to run 2 pods matching the template
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.14.2
-        ports:
-        - containerPort: 80
-      affinity:
-        podAntiAffinity:
-          requiredDuringSchedulingIgnoredDuringExecution:
-          - labelSelector:
-              matchExpressions:
-              - key: "app"
-                operator: In
-                values:
-                - nginx
-            topologyKey: "kubernetes.io/hostname"
-`;
+// The tutorial's deployment.yaml, exactly as the lessons apply it.
+const DEPLOYMENT = DEPLOYMENT_YAML;
 
 describe('yamlLines', () => {
   it('gives every line of the tutorial deployment the field it sets', () => {
