@@ -81,9 +81,9 @@ async function prepareCard(n: number, plan: StoredPlan): Promise<string> {
 const creds = labCredentials();
 const plan = labPlan(creds.publicKey);
 const lab = new Lab({ dataDir: join(dataDir, 'pis'), speed });
-const kubeDir = join(dataDir, 'kube');
-const kube = await lab.startKubeApi({ port: 16443, dataDir: kubeDir }).catch(() => lab.startKubeApi({ port: 0, dataDir: kubeDir }));
-writeFileSync(join(dataDir, 'kubeconfig'), kube.kubeconfig());
+// Every control plane serves the API at its own loopback address (its LAN address in the lab), on
+// the same port, kept across restarts with the cluster's objects, the certificates and lab time.
+const kube = await lab.startKubeApi({ dataDir: join(dataDir, 'kube') });
 
 console.log(`Practice lab: ${count} virtual Raspberry Pi 4 (Ubuntu ${release}), lab speed ${speed}x. Data: ${dataDir}`);
 const pis: VirtualPi[] = [];
@@ -94,7 +94,10 @@ await Promise.all(pis.map((p) => p.whenReady()));
 for (const p of pis) {
   console.log(`${p.hostname}  LAN ${p.address}  ->  ssh -i ${creds.keyPath} -o UserKnownHostsFile=${knownHosts.path} -o HostKeyAlias=${p.hostname} -p ${p.sshPort} ubuntu@${p.loopback}`);
 }
-console.log(`Kubernetes API: ${kube.url}  (kubeconfig: ${join(dataDir, 'kubeconfig')})`);
+// `microk8s config` on a control plane prints https://<its LAN address>:16443; this computer reaches it here.
+for (const p of pis) console.log(`Kubernetes API of ${p.hostname} (once MicroK8s runs there as a control plane): https://${p.address}:16443  ->  ${kube.url(p.address)}`);
+writeFileSync(join(dataDir, 'kubeconfig'), kube.kubeconfig(kube.url(pis[0]!.address)!), { mode: 0o600 });
+console.log(`kubeconfig for ${pis[0]!.hostname}'s API: ${join(dataDir, 'kubeconfig')}`);
 const dns = await lab.dns();
 if (dns) console.log(`DNS (like a home router's): ${dns.host} port ${dns.port}  ->  dig @${dns.host} -p ${dns.port} pi-1.lan`);
 console.log('Services: each LAN address maps to a loopback address (Pis above; MetalLB addresses get their own). Open them as printed below.');
@@ -108,9 +111,13 @@ setInterval(() => {
 }, 2000).unref();
 console.log('Ctrl-C stops the lab.');
 
-process.on('SIGINT', () => {
+const stop = () => {
   void (async () => {
-    await lab.stop();
+    await lab.stop(); // saves the clusters' objects and the lab clock
     process.exit(0);
   })();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', () => {
+  stop();
 });

@@ -81,7 +81,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const find = (id: FeatureId): Running | undefined => appFeatures.find((f) => f.id === id) ?? (current ?? opening)?.features.find((f) => f.id === id);
   const feature = <K extends FeatureId>(id: K): FeatureApis[K] => {
     const found = find(id);
-    if (!found) throw new AppError(ErrorCode.UNAVAILABLE, `The app is switching between practice and real: try again in a moment (${id}).`);
+    if (!found) throw new AppError(ErrorCode.UNAVAILABLE, `The app is switching between practice and real: try again in a moment (${id}).`, { key: 'app.switching' });
     return found.parts.api as FeatureApis[K];
   };
 
@@ -136,7 +136,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
       // A world's features always reach the same world's features (also late, after it closed).
       feature: <K extends FeatureId>(id: K): FeatureApis[K] => {
         const found = appFeatures.find((f) => f.id === id) ?? instance.features.find((f) => f.id === id);
-        if (!found) throw new AppError(ErrorCode.UNAVAILABLE, `${id} is not part of this world.`);
+        if (!found) throw new AppError(ErrorCode.UNAVAILABLE, `${id} is not part of this world.`, { key: 'app.switching' });
         return found.parts.api as FeatureApis[K];
       },
       // A closed world's late events (a job that was finishing) never reach the window.
@@ -174,7 +174,10 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
     if (current?.world === world && store.state.mode === world) return;
     const running = jobs.list().filter((j) => j.state === 'running');
     if (running.length > 0) {
-      throw new AppError(ErrorCode.CONFLICT, `Finish or cancel the running job first (${running.map((j) => j.title).join(', ')}): switching between practice and real would cut it off.`);
+      throw new AppError(ErrorCode.CONFLICT, `Finish or cancel the running job first (${running.map((j) => j.title).join(', ')}): switching between practice and real would cut it off.`, {
+        key: 'app.jobRunning',
+        values: { count: running.length, kind: running[0]!.kind, subject: running[0]!.subject ?? '' },
+      });
     }
     switching = (async () => {
       const previous = current;
@@ -206,7 +209,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
       method,
       (params: unknown) => {
         const f = owner(method);
-        if (!f) throw new AppError(ErrorCode.UNAVAILABLE, `The app is switching between practice and real: try ${method} again in a moment.`);
+        if (!f) throw new AppError(ErrorCode.UNAVAILABLE, `The app is switching between practice and real: try ${method} again in a moment.`, { key: 'app.switching' });
         return (f.parts.handlers as Record<string, (p: unknown) => unknown>)[method]!(params);
       },
     ]),

@@ -46,7 +46,10 @@ export const feature = appFeature('app', (ctx) => {
       'app.getState': () => state(),
       'app.setPreferences': async (change) => {
         if (change.currentStep && !state().available.includes(change.currentStep)) {
-          throw new AppError(ErrorCode.INVALID_PARAMS, `The step "${change.currentStep}" cannot be opened yet (${state().locked[change.currentStep] ?? 'locked'}).`);
+          throw new AppError(ErrorCode.INVALID_PARAMS, `The step "${change.currentStep}" cannot be opened yet (${state().locked[change.currentStep] ?? 'locked'}).`, {
+            key: 'app.stepLocked',
+            values: { step: change.currentStep, lock: state().locked[change.currentStep] ?? 'coming-later' },
+          });
         }
         return (await ctx.store.setPreferences(change)).preferences;
       },

@@ -12,9 +12,17 @@ import type { DriveInfo } from './drive-info';
 
 const run = promisify(execFile);
 
+/** How an eject went, as codes the window words (`cards.eject.<code>`, with `values`). */
+export const EJECT_CODES = ['ejected', 'practice-ejected', 'use-safely-remove', 'not-ejected'] as const;
+export type EjectCode = (typeof EJECT_CODES)[number];
+
 export interface EjectResult {
   ejected: boolean;
+  /** English, for logs. */
   message: string;
+  code: EjectCode;
+  /** `drive`; `detail`: the eject tool's own words when it failed. */
+  values?: Record<string, string | number>;
 }
 
 export type Ejector = (drive: DriveInfo) => Promise<EjectResult>;
@@ -54,7 +62,7 @@ export async function ejectRealDrive(drive: DriveInfo): Promise<EjectResult> {
   const partitions = process.platform === 'linux' && drive.mountpoints.length > 0 ? await mountedLinuxPartitions(drive.device) : [];
   const commands = ejectCommands(drive, process.platform, partitions);
   if (commands.length === 0) {
-    return { ejected: false, message: `Use "Safely Remove Hardware" for ${drive.description || drive.device}, then take the card out.` };
+    return { ejected: false, code: 'use-safely-remove', values: { drive: drive.description || drive.device }, message: `Use "Safely Remove Hardware" for ${drive.description || drive.device}, then take the card out.` };
   }
   let lastError = '';
   for (const [command, args] of commands) {
@@ -67,6 +75,6 @@ export async function ejectRealDrive(drive: DriveInfo): Promise<EjectResult> {
     }
   }
   return lastError
-    ? { ejected: false, message: `The card is ready but could not be ejected automatically (${lastError}). Eject it from your file manager before taking it out.` }
-    : { ejected: true, message: 'The card was ejected; you can take it out.' };
+    ? { ejected: false, code: 'not-ejected', values: { detail: lastError }, message: `The card is ready but could not be ejected automatically (${lastError}). Eject it from your file manager before taking it out.` }
+    : { ejected: true, code: 'ejected', message: 'The card was ejected; you can take it out.' };
 }

@@ -31,8 +31,20 @@ const identify = (image: string) => identifyCard({ device: image, raw: image, si
 
 describe('identifyCard', () => {
   it('tells Ubuntu 24.04 from 22.04 by the files each release ships', async () => {
-    expect(await identify(await card({ os: 'ubuntu', release: '24.04' }))).toEqual({ kind: 'ubuntu', release: '24.04', summary: 'Ubuntu Server 24.04 LTS (noble) for Raspberry Pi' });
-    expect(await identify(await card({ os: 'ubuntu', release: '22.04' }))).toEqual({ kind: 'ubuntu', release: '22.04', summary: 'Ubuntu Server 22.04 LTS (jammy) for Raspberry Pi' });
+    expect(await identify(await card({ os: 'ubuntu', release: '24.04' }))).toEqual({
+      kind: 'ubuntu',
+      release: '24.04',
+      code: 'ubuntu',
+      values: { release: '24.04', codename: 'noble', preparedFor: '' },
+      summary: 'Ubuntu Server 24.04 LTS (noble) for Raspberry Pi',
+    });
+    expect(await identify(await card({ os: 'ubuntu', release: '22.04' }))).toEqual({
+      kind: 'ubuntu',
+      release: '22.04',
+      code: 'ubuntu',
+      values: { release: '22.04', codename: 'jammy', preparedFor: '' },
+      summary: 'Ubuntu Server 22.04 LTS (jammy) for Raspberry Pi',
+    });
   });
 
   it('still knows the release when the user edited config.txt', async () => {
@@ -43,12 +55,12 @@ describe('identifyCard', () => {
 
   it('recognises an Ubuntu release this app does not support (u-boot era)', async () => {
     const focal = await card({ os: 'ubuntu', release: '22.04' }, { 'config.txt': '[pi4]\nkernel=uboot_rpi_4.bin\n\n[all]\narm_64bit=1\ndevice_tree_address=0x03000000\n' });
-    expect(await identify(focal)).toMatchObject({ kind: 'ubuntu', release: null, summary: expect.stringMatching(/does not support/) });
+    expect(await identify(focal)).toMatchObject({ kind: 'ubuntu', release: null, code: 'ubuntu-unsupported', summary: expect.stringMatching(/does not support/) });
   });
 
   it('reports blank cards, Raspberry Pi OS and unreadable devices', async () => {
-    expect(await identify(await card({ os: 'blank' }))).toEqual({ kind: 'blank', summary: 'Blank card (no partitions)' });
-    expect(await identify(await card({ os: 'raspios' }))).toEqual({ kind: 'other', summary: 'Raspberry Pi OS' });
-    expect(await identify(join(dir, 'no-such-card.img'))).toMatchObject({ kind: 'unreadable', code: 'DEVICE_GONE' });
+    expect(await identify(await card({ os: 'blank' }))).toEqual({ kind: 'blank', code: 'blank', summary: 'Blank card (no partitions)' });
+    expect(await identify(await card({ os: 'raspios' }))).toEqual({ kind: 'other', code: 'raspios', summary: 'Raspberry Pi OS' });
+    expect(await identify(join(dir, 'no-such-card.img'))).toMatchObject({ kind: 'unreadable', code: 'unreadable', diskError: 'DEVICE_GONE' });
   });
 });

@@ -17,18 +17,28 @@ import type { CardDrive } from './card-access';
 import { cmdlineArgs } from './cmdline';
 import { UBUNTU_CODENAMES, UBUNTU_RELEASES, ubuntuBootFiles } from './ubuntu-boot-assets';
 
+/** What can be on a card, as the codes the window words (`cards.content.<code>`, with `values`). */
+export const CARD_CONTENT_CODES = ['blank', 'no-boot-partition', 'raspios', 'fat-labelled', 'fat', 'ubuntu', 'ubuntu-prepared', 'ubuntu-unsupported', 'unreadable'] as const;
+export type CardContentCode = (typeof CARD_CONTENT_CODES)[number];
+
+interface Described {
+  code: CardContentCode;
+  values?: Record<string, string | number>;
+  /** The same in English, for logs. */
+  summary: string;
+}
+
 export type CardContent =
-  | { kind: 'blank'; summary: string }
-  | {
+  | ({ kind: 'blank' } & Described)
+  | ({
       kind: 'ubuntu';
       /** null: Ubuntu for Raspberry Pi, but a release this app does not support (e.g. 20.04). */
       release: UbuntuRelease | null;
-      summary: string;
       /** Hostname this app last prepared the card for, if any. */
       preparedFor?: string;
-    }
-  | { kind: 'other'; summary: string }
-  | { kind: 'unreadable'; code: DiskErrorCode; summary: string };
+    } & Described)
+  | ({ kind: 'other' } & Described)
+  | ({ kind: 'unreadable'; diskError: DiskErrorCode } & Described);
 
 const PREPARED_MARK = /^# Written by Pi Cluster Wizard for ([a-z0-9-]+)/m;
 
@@ -38,20 +48,24 @@ export async function identifyCard(drive: CardDrive): Promise<CardContent> {
     files = await openCardBootFiles(drive, { writable: false });
   } catch (error) {
     if (error instanceof DiskError) {
-      if (error.code === 'NO_PARTITION_TABLE') return { kind: 'blank', summary: 'Blank card (no partitions)' };
-      if (error.code === 'NO_FAT_PARTITION') return { kind: 'other', summary: 'Not a Raspberry Pi card (no FAT boot partition)' };
-      return { kind: 'unreadable', code: error.code, summary: error.message };
+      if (error.code === 'NO_PARTITION_TABLE') return { kind: 'blank', code: 'blank', summary: 'Blank card (no partitions)' };
+      if (error.code === 'NO_FAT_PARTITION') return { kind: 'other', code: 'no-boot-partition', summary: 'Not a Raspberry Pi card (no FAT boot partition)' };
+      return unreadable(error);
     }
     throw error;
   }
   try {
     return await identifyBootFiles(files);
   } catch (error) {
-    if (error instanceof DiskError) return { kind: 'unreadable', code: error.code, summary: error.message };
+    if (error instanceof DiskError) return unreadable(error);
     throw error;
   } finally {
     await files.close().catch(() => undefined);
   }
+}
+
+function unreadable(error: DiskError): CardContent {
+  return { kind: 'unreadable', diskError: error.code, code: 'unreadable', values: { diskError: error.code, detail: error.detail }, summary: error.message };
 }
 
 export async function identifyBootFiles(files: BootFiles): Promise<CardContent> {
@@ -72,9 +86,11 @@ export async function identifyBootFiles(files: BootFiles): Promise<CardContent> 
     (/uboot/.test(config) && names.has('user-data'));
   if (!isUbuntu) {
     if (names.has('issue.txt') || files.label.toLowerCase() === 'bootfs' || args.some((a) => a.startsWith('init=/usr/lib/raspberrypi-sys-mods'))) {
-      return { kind: 'other', summary: 'Raspberry Pi OS' };
+      return { kind: 'other', code: 'raspios', summary: 'Raspberry Pi OS' };
     }
-    return { kind: 'other', summary: files.label ? `A FAT partition labelled "${files.label}", not Ubuntu` : 'A FAT partition without Ubuntu on it' };
+    return files.label
+      ? { kind: 'other', code: 'fat-labelled', values: { label: files.label }, summary: `A FAT partition labelled "${files.label}", not Ubuntu` }
+      : { kind: 'other', code: 'fat', summary: 'A FAT partition without Ubuntu on it' };
   }
 
   const release = await ubuntuRelease(config, args);
@@ -83,6 +99,8 @@ export async function identifyBootFiles(files: BootFiles): Promise<CardContent> 
   return {
     kind: 'ubuntu',
     release,
+    code: !release ? 'ubuntu-unsupported' : prepared ? 'ubuntu-prepared' : 'ubuntu',
+    values: { release: release ?? '', codename: release ? UBUNTU_CODENAMES[release] : '', preparedFor: prepared ?? '' },
     summary: prepared ? `${name}, prepared for ${prepared}` : name,
     ...(prepared ? { preparedFor: prepared } : {}),
   };

@@ -48,7 +48,7 @@ async function request(device: string, overrides: Partial<PrepareCardRequest> = 
     confirmDevice: device,
     drives: await readers.list(),
     safety: { appPaths: ['/opt/pi-cluster-wizard/app'], knownCardReaders: new Set([device]) },
-    eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'Practice card ejected.' }),
+    eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), code: 'practice-ejected', message: 'Practice card ejected.' }),
     ...overrides,
   };
 }
@@ -230,7 +230,7 @@ describe('prepareCard through a mounted system-boot partition', () => {
       confirmDevice: drive.device,
       drives: [drive],
       safety: { appPaths: ['/opt/app'] },
-      eject: async () => ({ ejected: false, message: 'Eject it from your file manager.' }),
+      eject: async () => ({ ejected: false, code: 'not-ejected', message: 'Eject it from your file manager.' }),
     });
     expect(report.via).toBe('mount');
     expect(await readFile(join(mount, 'ssh'), 'utf8')).toBe('');

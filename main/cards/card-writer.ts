@@ -22,6 +22,7 @@ import { openCardBootFiles } from './card-access';
 import { ejectRealDrive } from './card-eject';
 import type { EjectResult, Ejector } from './card-eject';
 import { identifyBootFiles } from './card-identify';
+import type { CardContentCode } from './card-identify';
 import type { DriveInfo } from './drive-info';
 import { assessDrives, checkWriteAllowed } from './drive-safety';
 import type { SafetyContext } from './drive-safety';
@@ -84,21 +85,21 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
   const { signal, hostname } = request;
   const report = (progress: PrepareProgress) => request.onProgress?.(progress);
   const checkAbort = () => {
-    if (signal?.aborted) throw new AppError('CANCELLED', `Preparing the card for ${hostname} was cancelled; the card is not ready.`);
+    if (signal?.aborted) throw new AppError('CANCELLED', `Preparing the card for ${hostname} was cancelled; the card is not ready.`, { key: 'cards.cancelled', values: { host: hostname } });
   };
 
   try {
     checkAbort();
     report({ phase: 'checking', fraction: 0, bytesPerSecond: 0 });
     const assessment = assessDrives(request.drives, request.safety).find((a) => a.drive.device === request.device);
-    if (!assessment) throw new AppError('DEVICE_GONE', `${request.device} is no longer connected. Put the card back in and try again.`);
+    if (!assessment) throw new AppError('DEVICE_GONE', `${request.device} is no longer connected. Put the card back in and try again.`, { key: 'cards.deviceGone', values: { device: request.device } });
     checkWriteAllowed(assessment, request.confirmDevice, request.confirmLargeDrive);
     const drive = assessment.drive;
-    if (!request.plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the plan.`);
+    if (!request.plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the plan.`, { key: 'cards.notInPlan', values: { host: hostname } });
 
     const boot = await openCardBootFiles(drive, { writable: true, raw: request.forceRaw, ...(signal ? { signal } : {}) }).catch((error: unknown) => {
       if (error instanceof DiskError && ['NO_PARTITION_TABLE', 'NO_FAT_PARTITION', 'NOT_FAT'].includes(error.code)) {
-        throw notUbuntu(drive, error.code === 'NO_PARTITION_TABLE' ? 'a blank card (no partitions)' : 'no Raspberry Pi boot partition');
+        throw notUbuntu(drive, error.code === 'NO_PARTITION_TABLE' ? 'a blank card (no partitions)' : 'no Raspberry Pi boot partition', error.code === 'NO_PARTITION_TABLE' ? 'blank' : 'no-boot-partition');
       }
       throw error;
     });
@@ -108,8 +109,8 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
     try {
       try {
         const content = await identifyBootFiles(boot);
-        if (content.kind !== 'ubuntu') throw notUbuntu(drive, content.summary);
-        if (!content.release) throw new AppError('UNSUPPORTED_RELEASE', `${content.summary}.`);
+        if (content.kind !== 'ubuntu') throw notUbuntu(drive, content.summary, content.code);
+        if (!content.release) throw new AppError('UNSUPPORTED_RELEASE', `${content.summary}.`, { key: 'cards.unsupportedRelease', values: { drive: drive.description || drive.device } });
         release = content.release;
         config = bootConfig(request.plan, hostname, {
           release,
@@ -130,7 +131,12 @@ export async function prepareCard(request: PrepareCardRequest): Promise<CardRepo
 
     report({ phase: 'ejecting', fraction: 0.9, bytesPerSecond: 0 });
     const eject = await (request.eject ?? ejectRealDrive)(drive).catch(
-      (error: unknown): EjectResult => ({ ejected: false, message: `The card is ready but could not be ejected (${error instanceof Error ? error.message : String(error)}).` }),
+      (error: unknown): EjectResult => ({
+        ejected: false,
+        code: 'not-ejected',
+        values: { detail: error instanceof Error ? error.message : String(error) },
+        message: `The card is ready but could not be ejected (${error instanceof Error ? error.message : String(error)}).`,
+      }),
     );
     report({ phase: 'ejecting', fraction: 1, bytesPerSecond: 0 });
     return {
@@ -187,7 +193,10 @@ async function verify(
       const got = sha256(back);
       back.fill(0);
       if (got !== want) {
-        throw new AppError('VERIFY_FAILED', `${file.name} on ${drive.device} reads back differently from what was written (sha256 ${got.slice(0, 12)}... instead of ${want.slice(0, 12)}...). The card or reader may be faulty: try again or use another card.`);
+        throw new AppError('VERIFY_FAILED', `${file.name} on ${drive.device} reads back differently from what was written (sha256 ${got.slice(0, 12)}... instead of ${want.slice(0, 12)}...). The card or reader may be faulty: try again or use another card.`, {
+          key: 'cards.verifyFailed',
+          values: { file: file.name, device: drive.device },
+        });
       }
       read += file.data.length;
       progress(file.name, read, total, started);
@@ -221,16 +230,21 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function notUbuntu(drive: DriveInfo, holds: string): AppError {
+/** `content`: what is on the card instead (a card content code, worded by the window). */
+function notUbuntu(drive: DriveInfo, holds: string, content: CardContentCode): AppError {
   return new AppError(
     'NOT_UBUNTU',
     `${drive.description || drive.device} holds ${holds}. Write Ubuntu Server 24.04 or 22.04 for Raspberry Pi onto it first (for example with Raspberry Pi Imager), then prepare it here.`,
+    { key: 'cards.notUbuntu', values: { drive: drive.description || drive.device, content } },
   );
 }
 
 function toAppError(error: unknown, hostname: string): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof DiskError) return new AppError(error.code, `The card for ${hostname} is not ready. ${error.message}`, { cause: error });
-  if (error instanceof BootConfigError) return new AppError('INVALID_PLAN', `The boot configuration for ${hostname} cannot be written: ${error.message}`, { cause: error });
-  return new AppError('FAILED', `Preparing the card for ${hostname} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  if (error instanceof DiskError) return new AppError(error.code, `The card for ${hostname} is not ready. ${error.message}`, { cause: error, key: `disk.${error.code}`, values: { host: hostname, detail: error.detail } });
+  if (error instanceof BootConfigError) {
+    return new AppError('INVALID_PLAN', `The boot configuration for ${hostname} cannot be written: ${error.message}`, { cause: error, key: 'cards.bootConfig', values: { host: hostname, detail: error.message } });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new AppError('FAILED', `Preparing the card for ${hostname} failed: ${detail}`, { cause: error, key: 'cards.failed', values: { host: hostname, detail } });
 }

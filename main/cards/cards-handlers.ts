@@ -10,6 +10,7 @@ import type { cardsMethods } from '../../preload/contract/cards';
 import type { CardContent, CardDrive, CardReport } from '../../preload/contract/cards';
 import type { StoredPlan } from '../../preload/contract/plan';
 import type { DriveSource } from '../environment/environment';
+import type { JobPhase } from '../jobs/job-codes';
 import type { JobManager } from '../jobs/job-manager';
 import { AppError } from '../router/app-error';
 import type { Slice, SliceDef } from '../state/state-store';
@@ -60,7 +61,7 @@ export interface CardsServiceOptions {
 
 /** A card that vanished while being identified is looked at again after this long. */
 const RETRY_IDENTIFY_MS = 500;
-const PHASE_TEXT: Record<PreparePhase, string> = { checking: 'checking the card', writing: 'writing', verifying: 'verifying', ejecting: 'ejecting' };
+const JOB_PHASE: Record<PreparePhase, JobPhase> = { checking: 'checking-card', writing: 'writing', verifying: 'verifying', ejecting: 'ejecting' };
 
 export class CardsService {
   readonly scanner: DriveScanner;
@@ -109,9 +110,9 @@ export class CardsService {
   /** Start preparing `device` for `hostname`; returns the job id. `confirmLargeDrive`: see cards.prepare. */
   prepare(hostname: string, device: string, confirmDevice: string, confirmLargeDrive?: number): string {
     const plan = this.#options.plan();
-    if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.');
-    if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`);
-    if (this.#busy.has(device)) throw new AppError('CONFLICT', `${device} is being written already; wait for that job to finish.`);
+    if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: the cards are written from it.', { key: 'cards.noPlan' });
+    if (!plan.nodes.some((n) => n.hostname === hostname)) throw new AppError('NOT_FOUND', `${hostname} is not a node of the saved plan.`, { key: 'cards.notInPlan', values: { host: hostname } });
+    if (this.#busy.has(device)) throw new AppError('CONFLICT', `${device} is being written already; wait for that job to finish.`, { key: 'cards.deviceBusy', values: { device } });
     this.#busy.add(device);
     const job = this.#options.jobs.start({
       kind: 'prepare-card',
@@ -133,7 +134,7 @@ export class CardsService {
           onProgress: (p) => {
             if (p.phase !== phase) {
               phase = p.phase;
-              ctx.phase(PHASE_TEXT[p.phase], p.fraction);
+              ctx.phase(JOB_PHASE[p.phase], p.fraction);
             }
             if (p.file && p.phase !== 'checking') ctx.log(`${p.phase === 'writing' ? 'Wrote' : 'Verified'} ${p.file}`);
             ctx.progress(p.fraction, p.bytesPerSecond);
@@ -157,7 +158,7 @@ export class CardsService {
 
   async eject(device: string): Promise<EjectResult> {
     const drive = (await this.scanner.rescan()).find((d) => d.device === device);
-    if (!drive) throw new AppError('NOT_FOUND', `${device} is not connected any more.`);
+    if (!drive) throw new AppError('NOT_FOUND', `${device} is not connected any more.`, { key: 'cards.deviceGone', values: { device } });
     return await this.#eject(drive);
   }
 
@@ -258,7 +259,7 @@ export class CardsService {
       // Keep it only if that very card is still there and could be read. A card pulled (and perhaps
       // put back) meanwhile can leave the drive list looking the same, so no scan would notice: look again shortly.
       const unchanged = this.scanner.current().some((d) => d.device === a.drive.device && this.#signature(d) === signature);
-      if (!unchanged || (content.kind === 'unreadable' && content.code === 'DEVICE_GONE')) {
+      if (!unchanged || (content.kind === 'unreadable' && content.diskError === 'DEVICE_GONE')) {
         this.#retryLater();
         continue;
       }

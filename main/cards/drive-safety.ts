@@ -24,7 +24,12 @@ export const LARGE_CARD_BYTES = 128e9;
  */
 export const VERY_LARGE_DRIVE_BYTES = 2 ** 38;
 
-export type DriveProblemCode = 'SYSTEM_DRIVE' | 'APP_DRIVE' | 'VIRTUAL_DRIVE' | 'NO_MEDIA' | 'FIXED_DISK' | 'READ_ONLY';
+/** Why a drive is not offered or not writable: codes the window words (`cards.problem.<code>`, with `values`). */
+export const DRIVE_PROBLEM_CODES = ['SYSTEM_DRIVE', 'APP_DRIVE', 'VIRTUAL_DRIVE', 'NO_MEDIA', 'FIXED_DISK', 'READ_ONLY'] as const;
+export type DriveProblemCode = (typeof DRIVE_PROBLEM_CODES)[number];
+export const DRIVE_WARNING_CODES = ['LARGE_DRIVE', 'VERY_LARGE_DRIVE'] as const;
+export type DriveWarningCode = (typeof DRIVE_WARNING_CODES)[number];
+type Values = Record<string, string | number>;
 
 export interface DriveAssessment {
   drive: DriveInfo;
@@ -35,8 +40,8 @@ export interface DriveAssessment {
   /** Offered and may be written. */
   writable: boolean;
   /** Why it is not offered or not writable (first is the main reason). */
-  problems: { code: DriveProblemCode; message: string }[];
-  warnings: { code: 'LARGE_DRIVE' | 'VERY_LARGE_DRIVE'; message: string }[];
+  problems: { code: DriveProblemCode; message: string; values?: Values }[];
+  warnings: { code: DriveWarningCode; message: string; values?: Values }[];
   /** Over 256 GB: writing needs the second confirmation (the drive's size, confirmed). */
   needsLargeConfirmation: boolean;
 }
@@ -105,18 +110,18 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
 
   const emmc = !knownReader && isEmmc(drive);
   if (systemMount) {
-    problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).` });
+    problems.push({ code: 'SYSTEM_DRIVE', message: `This drive holds your system (${systemMount.path}).`, values: { reason: 'mount', mount: systemMount.path } });
   } else if (emmc) {
-    problems.push({ code: 'FIXED_DISK', message: 'This is built-in eMMC storage (a fixed disk inside the computer, often holding its system), not an SD card.' });
+    problems.push({ code: 'FIXED_DISK', message: 'This is built-in eMMC storage (a fixed disk inside the computer, often holding its system), not an SD card.', values: { kind: 'emmc' } });
   } else if (drive.isSystem && !card) {
-    problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.' });
+    problems.push({ code: 'SYSTEM_DRIVE', message: 'The system reports this drive as a system drive.', values: { reason: 'reported', mount: '' } });
   }
   if (drive.device === appDevice) {
     problems.push({ code: 'APP_DRIVE', message: 'This is the drive Pi Cluster Wizard runs from.' });
   }
   if (drive.isVirtual && !knownReader) problems.push({ code: 'VIRTUAL_DRIVE', message: 'This is a virtual drive (a disk image or RAM disk), not a card.' });
   if (!drive.size) problems.push({ code: 'NO_MEDIA', message: 'No card in this reader.' });
-  if (!card && !drive.isRemovable && !emmc) problems.push({ code: 'FIXED_DISK', message: 'This is a fixed disk, not a removable card.' });
+  if (!card && !drive.isRemovable && !emmc) problems.push({ code: 'FIXED_DISK', message: 'This is a fixed disk, not a removable card.', values: { kind: 'disk' } });
 
   const offered = problems.length === 0;
   if (offered && drive.isReadOnly) {
@@ -130,11 +135,13 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
     warnings.push({
       code: 'VERY_LARGE_DRIVE',
       message: `This drive is ${sizeText(drive.size!)}, far larger than an SD card for a Pi: it may be a backup or data disk. Writing to it needs a second confirmation.`,
+      values: { gb: Math.round(drive.size! / 1e9) },
     });
   } else if (offered && drive.size && drive.size > LARGE_CARD_BYTES) {
     warnings.push({
       code: 'LARGE_DRIVE',
       message: `This drive is ${sizeText(drive.size)}, larger than SD cards for a Pi usually are. Make sure it is not a backup or data disk.`,
+      values: { gb: Math.round(drive.size / 1e9) },
     });
   }
   return { drive, isCard: card, offered, writable: offered && !drive.isReadOnly, problems, warnings, needsLargeConfirmation };
@@ -148,16 +155,23 @@ function assessDrive(drive: DriveInfo, appDevice: string | undefined, context: S
 export function checkWriteAllowed(assessment: DriveAssessment, confirmDevice: string | undefined, confirmLargeDrive?: number): void {
   const { drive } = assessment;
   if (!assessment.offered) {
-    throw new AppError('DRIVE_NOT_ALLOWED', `${drive.description || drive.device} cannot be written: ${assessment.problems[0]?.message ?? 'it is not a card'}`);
+    throw new AppError('DRIVE_NOT_ALLOWED', `${drive.description || drive.device} cannot be written: ${assessment.problems[0]?.message ?? 'it is not a card'}`, {
+      key: 'cards.driveNotAllowed',
+      values: { drive: drive.description || drive.device, problem: assessment.problems[0]?.code ?? 'FIXED_DISK' },
+    });
   }
-  if (!assessment.writable) throw new AppError('CARD_READ_ONLY', assessment.problems[0]?.message ?? 'The card is write-protected.');
+  if (!assessment.writable) throw new AppError('CARD_READ_ONLY', assessment.problems[0]?.message ?? 'The card is write-protected.', { key: 'cards.readOnly' });
   if (confirmDevice !== drive.device) {
-    throw new AppError('CONFIRMATION_REQUIRED', `Confirm that ${drive.description || drive.device} (${drive.device}, ${drive.size ? sizeText(drive.size) : 'unknown size'}) may be written.`);
+    throw new AppError('CONFIRMATION_REQUIRED', `Confirm that ${drive.description || drive.device} (${drive.device}, ${drive.size ? sizeText(drive.size) : 'unknown size'}) may be written.`, {
+      key: 'cards.confirmationRequired',
+      values: { drive: drive.description || drive.device, device: drive.device },
+    });
   }
   if (assessment.needsLargeConfirmation && confirmLargeDrive !== drive.size) {
     throw new AppError(
       'LARGE_DRIVE_CONFIRMATION_REQUIRED',
       `${drive.description || drive.device} (${drive.device}) is ${sizeText(drive.size!)}, far larger than an SD card for a Pi. Check that it is not a backup or data disk, then confirm its size a second time to write it.`,
+      { key: 'cards.largeConfirmationRequired', values: { drive: drive.description || drive.device, device: drive.device, gb: Math.round(drive.size! / 1e9) } },
     );
   }
 }

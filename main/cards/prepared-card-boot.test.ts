@@ -39,7 +39,7 @@ describe('a prepared card in a virtual Pi', () => {
       confirmDevice: device,
       drives: await readers.list(),
       safety: { appPaths: [dir], knownCardReaders: new Set([device]) },
-      eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'ejected' }),
+      eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), code: 'practice-ejected', message: 'ejected' }),
     });
 
     const lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });

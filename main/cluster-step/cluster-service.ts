@@ -18,12 +18,13 @@ import { waitForNodesReady } from '../cluster/cluster-api';
 import { addNode, removeNode, resetCluster } from '../cluster/change-cluster';
 import { highAvailability } from '../cluster/form-cluster';
 import { clusterKubeconfigPath, defaultKubeconfigPath, fetchKubeconfig, mergeKubeconfig, previewMerge } from '../cluster/kubeconfig';
-import { deadlineAfter, openAll, realPace } from '../cluster/node-session';
-import type { NodeLogin, NodeSession, NodeTarget, OperationContext } from '../cluster/node-session';
-import { checkView, runPreflight } from '../cluster/preflight';
+import { deadlineAfter, NodeSession, openAll, realPace } from '../cluster/node-session';
+import type { NodeLogin, NodeTarget, OperationContext } from '../cluster/node-session';
+import { checkView, runPreflight, unreachableCheck } from '../cluster/preflight';
 import type { PreflightCheck } from '../cluster/preflight';
 import type { Environment } from '../environment/environment';
 import type { FindNodesService } from '../find-nodes/find-nodes-service';
+import type { JobKind } from '../jobs/job-codes';
 import type { JobContext, JobManager } from '../jobs/job-manager';
 import type { PlanService } from '../plan/plan-service';
 import { AppError } from '../router/app-error';
@@ -116,27 +117,52 @@ export class ClusterService {
       });
   }
 
+  /**
+   * Checks every found node. A node the app cannot log in to (powered off, still booting, a
+   * changed host key) gets a failing `reachable` check saying why; the others are checked anyway.
+   */
   preflight(): { jobId: string } {
     const plan = this.#plan();
     return this.#start('cluster.preflight', 'Check every node before installing', undefined, async (job) => {
       this.#closeSessions();
-      this.#sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
+      job.phase('connecting', null);
+      const targets = this.#targets(plan);
+      const login = this.#login(job);
+      const ctx = this.#ctx(job);
+      const opened = await Promise.allSettled(targets.map((t) => NodeSession.open(t, login, ctx)));
+      this.#sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const unreachable = opened.flatMap((o, i) => {
+        if (o.status === 'fulfilled') return [];
+        const error = o.reason as unknown;
+        if (job.signal.aborted) throw error;
+        const cluster = error instanceof ClusterError ? error : undefined;
+        // A changed host key is also asked about where the user looks (the host key dialog).
+        if (cluster?.sshError?.hostKeyChange) this.options.findNodes().reportHostKeyChange(cluster.sshError.hostKeyChange);
+        const sshCode = cluster?.sshCode ?? cluster?.code ?? (error instanceof SshError ? error.code : 'CONNECTION_LOST');
+        const detail = String(cluster?.sshError?.values?.detail ?? (error as Error).message);
+        job.log(`${targets[i]!.hostname}: ${(error as Error).message}`);
+        return [unreachableCheck(targets[i]!.hostname, sshCode, detail)];
+      });
       job.phase('checking', null);
-      const report = await runPreflight(this.#sessions, { clusterName: plan.clusterName, release: plan.ubuntuRelease, channel: plan.microk8sChannel });
+      const report = await runPreflight(this.#sessions, { clusterName: plan.clusterName, release: plan.ubuntuRelease, channel: plan.microk8sChannel }, unreachable);
       this.#setChecks(report.checks);
-      return { ok: report.ok };
+      const failed = report.checks.filter((c) => c.status === 'fail');
+      job.log(failed.length === 0 ? 'Every node is ready for MicroK8s.' : `${failed.length} checks failed: ${failed.map((c) => `${c.id} on ${c.node}`).join(', ')}.`);
+      return { ok: report.ok, failed: failed.length };
     });
   }
 
   fix(node: string, id: string): { jobId: string } {
     const check = this.#checks.find((c) => c.node === node && c.id === id);
-    if (!check?.fix) throw new AppError(ErrorCode.NOT_FOUND, `There is no fix for "${id}" on ${node}: run the checks again first.`);
+    if (!check?.fix) throw new AppError(ErrorCode.NOT_FOUND, `There is no fix for "${id}" on ${node}: run the checks again first.`, { key: 'cluster.noFix', values: { check: id, node } });
+    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.', { key: 'cluster.busy' });
     const fix = check.fix;
     return this.#start('cluster.fix', `Fix ${id} on ${node}`, node, async (job) => {
+      job.phase('fixing', null, { check: id, node });
       job.log(`${node}: ${fix.description}`);
       const again = await fix.run();
       this.#setChecks(this.#checks.map((c) => (c === check ? again : c)));
-      job.log(`${node}: ${id} is now ${again.status}${again.problem ? ` (${again.problem})` : ''}`);
+      job.log(`${node}: the ${id} check ${again.status === 'pass' ? 'passes now' : `still reports ${again.status}${again.problem ? `: ${again.problem}` : ''}`}`);
       return { status: again.status };
     });
   }
@@ -149,13 +175,16 @@ export class ClusterService {
     const plan = this.#plan();
     const failed = this.#preflight?.checks.filter((c) => c.status === 'fail') ?? [];
     if (failed.length > 0) {
-      throw new AppError(ErrorCode.CONFLICT, `Fix the failed checks first: ${failed.map((c) => `${c.id} on ${c.node}`).join(', ')}.`);
+      throw new AppError(ErrorCode.CONFLICT, `Fix the failed checks first: ${failed.map((c) => `${c.id} on ${c.node}`).join(', ')}.`, { key: 'cluster.checksFailed', values: { count: failed.length } });
     }
     return this.#start('cluster.build', 'Install MicroK8s and form the cluster', undefined, async (job) => {
       const startedAt = options.resumedFrom ?? Date.now();
       await this.options.slice.update((s) => ({ ...s, running: { startedAt } }));
       try {
         return await this.#buildJob(job, plan, options.resumedFrom);
+      } catch (error) {
+        this.#stopStages(error);
+        throw error;
       } finally {
         // Closing the app aborts the job but keeps the mark, so the next start picks it up.
         if (!this.#closing) await this.options.slice.update(({ running: _done, ...rest }) => rest);
@@ -240,19 +269,22 @@ export class ClusterService {
    */
   addNode(name: string): { jobId: string } {
     const plan = this.options.plans().stored();
-    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
+    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.', { key: 'cluster.noPlan' });
     const saved = this.built();
-    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, `There is no cluster to add ${name} to yet: form the cluster first (steps 4 and 5).`);
+    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, `There is no cluster to add ${name} to yet: form the cluster first (steps 4 and 5).`, { key: 'cluster.noCluster' });
     const planned = plan.nodes.find((n) => n.hostname === name);
-    if (!planned) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the plan: add it in step 1 and prepare its card first.`);
-    if (saved.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.CONFLICT, `${name} is already in the cluster.`);
-    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
+    if (!planned) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the plan: add it in step 1 and prepare its card first.`, { key: 'cluster.notPlanned', values: { node: name } });
+    if (saved.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.CONFLICT, `${name} is already in the cluster.`, { key: 'cluster.alreadyMember', values: { node: name } });
+    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.', { key: 'cluster.busy' });
     const found = this.options.findNodes().found();
-    if (!found[name]) throw new AppError(ErrorCode.UNAVAILABLE, `${name} has not been found yet: power it on and search in step 3.`);
+    if (!found[name]) throw new AppError(ErrorCode.UNAVAILABLE, `${name} has not been found yet: power it on and search in step 3.`, { key: 'cluster.notFoundYet', values: { node: name } });
     const members = [saved.controlPlane, ...saved.nodes.map((n) => n.name).filter((n) => n !== saved.controlPlane)];
     const lost = members.filter((m) => !found[m]);
     if (lost.length > 0) {
-      throw new AppError(ErrorCode.UNAVAILABLE, `${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} in the cluster but not found: search in step 3 so every node can get hosts entries for ${name}.`);
+      throw new AppError(ErrorCode.UNAVAILABLE, `${lost.join(', ')} ${lost.length === 1 ? 'is' : 'are'} in the cluster but not found: search in step 3 so every node can get hosts entries for ${name}.`, {
+        key: 'cluster.membersNotFound',
+        values: { nodes: lost.join(', '), count: lost.length, node: name },
+      });
     }
     const targets = [...members, name].map((n) => this.#memberTarget(plan, saved, n)!);
     const as = planned.role === 'control-plane' ? 'control plane' : 'worker';
@@ -266,7 +298,7 @@ export class ClusterService {
         const controlPlane = sessions[0]!;
         const node = sessions[sessions.length - 1]!;
         job.log(`${name}: installing MicroK8s (${plan.microk8sChannel}), then joining as a ${as} through ${controlPlane.name}`);
-        job.phase('installing and joining', null);
+        job.phase('installing-and-joining', null);
         const report = await addNode(controlPlane, sessions.slice(0, -1), node, {
           clusterName: plan.clusterName,
           channel: plan.microk8sChannel,
@@ -301,16 +333,17 @@ export class ClusterService {
   removeNode(name: string): { jobId: string } {
     // Only the control plane (and, for a clean leave, the node) need to have been found, not every planned node.
     const plan = this.options.plans().stored();
-    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
-    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
+    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.', { key: 'cluster.noPlan' });
+    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.', { key: 'cluster.busy' });
     const saved = this.built();
-    if (!saved?.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the cluster.`);
-    if (name === saved.controlPlane) throw new AppError(ErrorCode.CONFLICT, `${name} runs the cluster's first control plane: reset the cluster instead.`);
+    if (!saved?.nodes.some((n) => n.name === name)) throw new AppError(ErrorCode.NOT_FOUND, `${name} is not in the cluster.`, { key: 'cluster.notMember', values: { node: name } });
+    if (name === saved.controlPlane) throw new AppError(ErrorCode.CONFLICT, `${name} runs the cluster's first control plane: reset the cluster instead.`, { key: 'cluster.firstControlPlane', values: { node: name } });
     const cpTarget = this.#memberTarget(plan, saved, saved.controlPlane);
     const nodeTarget = this.#memberTarget(plan, saved, name);
-    if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`);
+    if (!cpTarget) throw new AppError(ErrorCode.UNAVAILABLE, `${saved.controlPlane} has not been found (step 3).`, { key: 'cluster.notFoundYet', values: { node: saved.controlPlane } });
     return this.#start('cluster.removeNode', `Remove ${name} from the cluster`, name, async (job) => {
       this.#closeSessions();
+      job.phase('connecting', null);
       const [cp] = await openAll([cpTarget], this.#login(job), this.#ctx(job));
       let node: NodeSession | undefined;
       try {
@@ -318,6 +351,7 @@ export class ClusterService {
       } catch (error) {
         job.log(`${name} cannot be reached (${(error as Error).message}): removing it with --force.`);
       }
+      job.phase('removing', null);
       try {
         await removeNode(cp!, name, node);
       } finally {
@@ -332,10 +366,12 @@ export class ClusterService {
 
   reset(): { jobId: string } {
     const plan = this.#plan();
-    if (!this.state().built) throw new AppError(ErrorCode.UNAVAILABLE, 'There is no cluster to reset yet.');
+    if (!this.state().built) throw new AppError(ErrorCode.UNAVAILABLE, 'There is no cluster to reset yet.', { key: 'cluster.noCluster' });
     return this.#start('cluster.reset', 'Reset the cluster', undefined, async (job) => {
       this.#closeSessions();
+      job.phase('connecting', null);
       const sessions = await openAll(this.#targets(plan), this.#login(job), this.#ctx(job));
+      job.phase('resetting', null);
       try {
         await resetCluster(sessions);
       } finally {
@@ -349,13 +385,13 @@ export class ClusterService {
 
   async kubeconfigMergePreview(): Promise<KubeconfigMergePreview> {
     const saved = this.built();
-    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.');
+    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.', { key: 'cluster.noCluster' });
     return previewMerge(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), saved.kubeconfigName ?? saved.clusterName);
   }
 
   async mergeKubeconfig(): Promise<{ path: string; backupPath?: string }> {
     const saved = this.built();
-    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.');
+    if (!saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first: there is no kubeconfig yet.', { key: 'cluster.noCluster' });
     const result = await mergeKubeconfig(defaultKubeconfigPath(), await readFile(saved.kubeconfigPath, 'utf8'), { clusterName: saved.kubeconfigName ?? saved.clusterName, useContext: true });
     return { path: result.path, ...(result.backupPath ? { backupPath: result.backupPath } : {}) };
   }
@@ -388,6 +424,18 @@ export class ClusterService {
     throw last ?? new AppError(ErrorCode.UNAVAILABLE, 'No control plane of the cluster has been found (step 3).');
   }
 
+  /** An SSH session on one node of the formed cluster (the HA lesson's `sudo poweroff`). The caller closes it. */
+  async openMember(hostname: string, ctx: OperationContext = {}): Promise<NodeSession> {
+    const plan = this.options.plans().stored();
+    const saved = this.built();
+    if (!plan || !saved) throw new AppError(ErrorCode.UNAVAILABLE, 'Form the cluster first (steps 4 and 5).');
+    const target = saved.nodes.some((n) => n.name === hostname) ? this.#memberTarget(plan, saved, hostname) : undefined;
+    if (!target) throw new AppError(ErrorCode.NOT_FOUND, `${hostname} is not a node of the cluster that step 3 found.`);
+    const login: NodeLogin = { username: 'ubuntu', privateKeyPath: this.options.plans().key.privateKeyPath, knownHosts: this.options.findNodes().knownHosts, onNewHostKey: () => false };
+    const [session] = await openAll([target], login, { pace: this.options.env.pace, ...ctx });
+    return session!;
+  }
+
   close(): void {
     this.#closing = true;
     clearTimeout(this.#progressTimer);
@@ -396,10 +444,10 @@ export class ClusterService {
 
   #plan(): StoredPlan {
     const plan = this.options.plans().stored();
-    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.');
+    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first.', { key: 'cluster.noPlan' });
     const missing = this.options.findNodes().state().missing;
-    if (missing.length > 0) throw new AppError(ErrorCode.UNAVAILABLE, `Find every node first (step 3): ${missing.join(', ')} not found yet.`);
-    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.');
+    if (missing.length > 0) throw new AppError(ErrorCode.UNAVAILABLE, `Find every node first (step 3): ${missing.join(', ')} not found yet.`, { key: 'cluster.findEveryNode', values: { nodes: missing.join(', '), count: missing.length } });
+    if (this.#jobId) throw new AppError(ErrorCode.CONFLICT, 'Another cluster job is still running: wait for it or cancel it.', { key: 'cluster.busy' });
     return plan;
   }
 
@@ -419,7 +467,7 @@ export class ClusterService {
     const ordered = controlPlane ? [controlPlane, ...plan.nodes.filter((n) => n !== controlPlane)] : plan.nodes;
     return ordered.map((n) => {
       const at = found[n.hostname];
-      if (!at) throw new AppError(ErrorCode.UNAVAILABLE, `${n.hostname} has not been found yet (step 3).`);
+      if (!at) throw new AppError(ErrorCode.UNAVAILABLE, `${n.hostname} has not been found yet (step 3).`, { key: 'cluster.notFoundYet', values: { node: n.hostname } });
       return { hostname: n.hostname, role: n.role, host: at.address, port: at.port, ...(n.address ? { address: n.address } : {}) };
     });
   }
@@ -443,7 +491,7 @@ export class ClusterService {
     this.options.onChange(this.state());
   }
 
-  #start(kind: string, title: string, subject: string | undefined, run: (job: JobContext) => Promise<unknown>): { jobId: string } {
+  #start(kind: JobKind, title: string, subject: string | undefined, run: (job: JobContext) => Promise<unknown>): { jobId: string } {
     this.#progress = {};
     const job = this.options.jobs.start({ kind, title, ...(subject ? { subject } : {}), run: (ctx) => run(ctx).catch((error: unknown) => Promise.reject(this.#jobError(error))) });
     this.#jobId = job.id;
@@ -453,6 +501,19 @@ export class ClusterService {
     });
     this.options.onChange(this.state());
     return { jobId: job.id };
+  }
+
+  /**
+   * The install ended before every node was done: the node it failed on says failed, the others
+   * that were still on their way say stopped (never "checking" or "installing" for ever).
+   */
+  #stopStages(error: unknown): void {
+    const node = error instanceof ClusterError ? error.node : undefined;
+    const done = new Set<NodeStage>(['ready', 'member', 'joined', 'failed']);
+    for (const [name, p] of Object.entries(this.#progress)) {
+      if (!done.has(p.stage)) this.#progress[name] = { stage: name === node ? 'failed' : 'stopped', fraction: null };
+    }
+    this.options.onChange(this.state());
   }
 
   /** Records a node's stage; the window hears of it at most four times a second. */
@@ -481,7 +542,7 @@ export class ClusterService {
       CONNECTION_LOST: ErrorCode.UNAVAILABLE,
     };
     const code = error.code === 'CANCELLED' ? ErrorCode.CANCELLED : ((error.sshCode && bySsh[error.sshCode]) ?? ErrorCode.FAILED);
-    return new AppError(code, error.message);
+    return new AppError(code, error.message, { cause: error });
   }
 
   #closeSessions(): void {

@@ -55,7 +55,10 @@ export async function buildCluster(options: BuildOptions): Promise<BuildResult> 
     const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
       if (failed.length === 1) throw failed[0]!.reason;
-      throw new ClusterError('INSTALL_FAILED', `MicroK8s could not be installed on ${failed.length} nodes: ${failed.map((f) => (f.reason as Error).message).join(' | ')}`);
+      throw new ClusterError('INSTALL_FAILED', `MicroK8s could not be installed on ${failed.length} nodes: ${failed.map((f) => (f.reason as Error).message).join(' | ')}`, undefined, undefined, undefined, {
+        count: failed.length,
+        node: failed.map((f) => (f.reason as { node?: string }).node ?? '').filter(Boolean).join(', '),
+      });
     }
     phase('forming', 0.75);
     const formed = await formCluster(sessions, { clusterName: options.plan.clusterName, apiServer: options.apiServer, ...(options.kubeconfigName ? { kubeconfigName: options.kubeconfigName } : {}), onNodeState: options.onNodeJoin });

@@ -42,15 +42,15 @@ export async function addNode(controlPlane: NodeSession, existing: readonly Node
 export async function removeNode(controlPlane: NodeSession, name: string, node?: NodeSession): Promise<void> {
   if (node) {
     const left = await node.run('microk8s leave', { sudo: true, timeoutMs: 900_000 });
-    if (left.code !== 0) throw new ClusterError('REMOVE_FAILED', `${name} could not leave the cluster: ${lastLine(left.stdout + left.stderr)}`, name);
+    if (left.code !== 0) throw new ClusterError('REMOVE_FAILED', `${name} could not leave the cluster: ${lastLine(left.stdout + left.stderr)}`, name, undefined, undefined, { node: name, detail: lastLine(left.stdout + left.stderr) });
   }
   if ((await clusterNodes(controlPlane)).some((n) => n.name === name)) {
     const argv = ['microk8s', 'remove-node', name, ...(node ? [] : ['--force'])];
     const r = await controlPlane.run(command(argv), { sudo: true, timeoutMs: 300_000 });
-    if (r.code !== 0) throw new ClusterError('REMOVE_FAILED', `${controlPlane.name} could not remove ${name}: ${lastLine(r.stdout + r.stderr)}`, name);
+    if (r.code !== 0) throw new ClusterError('REMOVE_FAILED', `${controlPlane.name} could not remove ${name}: ${lastLine(r.stdout + r.stderr)}`, name, undefined, undefined, { node: name, detail: lastLine(r.stdout + r.stderr) });
   }
   if ((await clusterNodes(controlPlane)).some((n) => n.name === name)) {
-    throw new ClusterError('REMOVE_FAILED', `${name} is still listed by ${controlPlane.name} after remove-node.`, name);
+    throw new ClusterError('REMOVE_FAILED', `${name} is still listed by ${controlPlane.name} after remove-node.`, name, undefined, undefined, { node: name });
   }
   controlPlane.log(`${name} removed from the cluster`);
 }

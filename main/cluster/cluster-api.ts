@@ -53,13 +53,14 @@ export async function waitForNodesReady(kubeconfig: string, names: readonly stri
       lastError = e;
     }
     if (deadline.passed()) {
-      if (lastError) throw new ClusterError('NODE_NOT_READY', `The Kubernetes API did not answer: ${(lastError as Error).message}`);
+      if (lastError) throw new ClusterError('NODE_NOT_READY', `The Kubernetes API did not answer: ${(lastError as Error).message}`, undefined, undefined, undefined, { detail: (lastError as Error).message });
       const missing = names.flatMap((name) => {
         const n = last.find((x) => x.name === name);
         if (n?.ready) return [];
         return [n ? `${name} is NotReady (${n.reason ?? 'no reason given'})` : `${name} is not in the cluster`];
       });
-      throw new ClusterError('NODE_NOT_READY', `Not every node became Ready: ${missing.join('; ')}.`);
+      const notReady = names.filter((name) => !last.find((x) => x.name === name)?.ready);
+      throw new ClusterError('NODE_NOT_READY', `Not every node became Ready: ${missing.join('; ')}.`, notReady[0], undefined, undefined, { node: notReady.join(', '), count: notReady.length });
     }
     await pace.sleep(5_000, ctx.signal);
   }

@@ -5,27 +5,29 @@
  */
 import { SshError } from '../ssh/ssh-errors';
 
-export type ClusterErrorCode =
+export const CLUSTER_ERROR_CODES = [
   /** SSH failed (see `sshCode`): unreachable, login refused, host key changed, connection lost... */
-  | 'SSH'
+  'SSH',
   /** sudo wants a password the app was not given. */
-  | 'SUDO_PASSWORD_REQUIRED'
+  'SUDO_PASSWORD_REQUIRED',
   /** A command ended with a non-zero exit code the app has no better explanation for. */
-  | 'COMMAND_FAILED'
-  | 'INSTALL_FAILED'
+  'COMMAND_FAILED',
+  'INSTALL_FAILED',
   /** MicroK8s did not become ready in time. */
-  | 'MICROK8S_NOT_READY'
+  'MICROK8S_NOT_READY',
   /** A join failed; `joinFailure` in the message's source explains which way. */
-  | 'JOIN_FAILED'
+  'JOIN_FAILED',
   /** A node did not reach Ready in the Kubernetes API in time. */
-  | 'NODE_NOT_READY'
-  | 'NODE_DID_NOT_COME_BACK'
-  | 'KUBECONFIG_INVALID'
+  'NODE_NOT_READY',
+  'NODE_DID_NOT_COME_BACK',
+  'KUBECONFIG_INVALID',
   /** A node's kubeconfig asked for something that could run code or weaken TLS on this computer. */
-  | 'KUBECONFIG_REFUSED'
-  | 'NO_CONTROL_PLANE'
-  | 'REMOVE_FAILED'
-  | 'CANCELLED';
+  'KUBECONFIG_REFUSED',
+  'NO_CONTROL_PLANE',
+  'REMOVE_FAILED',
+  'CANCELLED',
+] as const;
+export type ClusterErrorCode = (typeof CLUSTER_ERROR_CODES)[number];
 
 export class ClusterError extends Error {
   override readonly name = 'ClusterError';
@@ -38,6 +40,8 @@ export class ClusterError extends Error {
     readonly sshCode?: SshError['code'],
     /** The SSH error itself when `code` is 'SSH' (e.g. the host key change to show). */
     readonly sshError?: SshError,
+    /** For the window's wording (`cluster.<code>`): e.g. `detail`, the command's own last line. */
+    readonly values?: Record<string, string | number>,
   ) {
     super(message);
   }
@@ -52,5 +56,5 @@ export function toClusterError(err: unknown, node: string): ClusterError {
     return new ClusterError('SSH', `${node}: ${err.message}`, node, err.code, err);
   }
   if ((err as { name?: string } | null)?.name === 'AbortError') return new ClusterError('CANCELLED', `The operation on ${node} was cancelled.`, node);
-  return new ClusterError('COMMAND_FAILED', `${node}: ${(err as Error)?.message ?? String(err)}`, node);
+  return new ClusterError('COMMAND_FAILED', `${node}: ${(err as Error)?.message ?? String(err)}`, node, undefined, undefined, { detail: (err as Error)?.message ?? String(err) });
 }

@@ -78,7 +78,7 @@ export async function clusterNodes(controlPlane: NodeSession): Promise<ReturnTyp
 export async function addNodeToken(controlPlane: NodeSession): Promise<AddNodeToken> {
   const r = await controlPlane.run('microk8s add-node --format json', { sudo: true, quiet: true, timeoutMs: 120_000 });
   const token = r.code === 0 ? parseAddNodeJson(r.stdout) : undefined;
-  if (!token) throw new ClusterError('COMMAND_FAILED', `microk8s add-node failed on ${controlPlane.name}: ${(r.stderr || r.stdout).trim()}`, controlPlane.name);
+  if (!token) throw new ClusterError('COMMAND_FAILED', `microk8s add-node failed on ${controlPlane.name}: ${(r.stderr || r.stdout).trim()}`, controlPlane.name, undefined, undefined, { node: controlPlane.name, exit: r.code ?? -1, detail: (r.stderr || r.stdout).trim().split('\n').pop() ?? '' });
   controlPlane.log('$ sudo microk8s add-node --format json  (new single-use token)');
   return token;
 }
@@ -90,7 +90,7 @@ export async function waitNodeReady(controlPlane: NodeSession, name: string, tim
     const node = (await clusterNodes(controlPlane)).find((n) => n.name === name);
     if (node?.ready) return;
     if (deadline.passed()) {
-      throw new ClusterError('NODE_NOT_READY', `${name} joined but is ${node ? node.status : 'not listed'} after ${Math.round(timeoutMs / 60_000)} minutes. Run "sudo microk8s inspect" on it; a missing memory cgroup is the usual cause.`, name);
+      throw new ClusterError('NODE_NOT_READY', `${name} joined but is ${node ? node.status : 'not listed'} after ${Math.round(timeoutMs / 60_000)} minutes. Run "sudo microk8s inspect" on it; a missing memory cgroup is the usual cause.`, name, undefined, undefined, { node: name, status: node ? node.status : '', minutes: Math.round(timeoutMs / 60_000) });
     }
     await controlPlane.pace.sleep(5_000, controlPlane.ctx.signal);
   }

@@ -65,7 +65,7 @@ export async function installOnNode(node: NodeSession, options: InstallOptions):
           node.log('another MicroK8s install is still running on this node (started before); waiting for it');
           while (!(snap = await installedVersion(node)).installed) await node.pace.sleep(10_000, node.ctx.signal);
         } else if (r.code !== 0) {
-          throw new ClusterError('INSTALL_FAILED', `Installing MicroK8s on ${node.name} failed: ${lastLine(r.stderr || r.stdout)}`, node.name);
+          throw new ClusterError('INSTALL_FAILED', `Installing MicroK8s on ${node.name} failed: ${lastLine(r.stderr || r.stdout)}`, node.name, undefined, undefined, { node: node.name, detail: lastLine(r.stderr || r.stdout) });
         }
         snap = await installedVersion(node);
       }
@@ -76,7 +76,7 @@ export async function installOnNode(node: NodeSession, options: InstallOptions):
       const ready = await node.run('microk8s status --wait-ready --timeout 600', { quiet: true, timeoutMs: 1_800_000 });
       const out = ready.stdout + ready.stderr;
       if (ready.code !== 0 && !/acting as a node in a cluster/.test(out)) {
-        throw new ClusterError('MICROK8S_NOT_READY', `MicroK8s on ${node.name} did not become ready within 10 minutes: ${lastLine(out)}. Run "sudo microk8s inspect" on the node for details.`, node.name);
+        throw new ClusterError('MICROK8S_NOT_READY', `MicroK8s on ${node.name} did not become ready within 10 minutes: ${lastLine(out)}. Run "sudo microk8s inspect" on the node for details.`, node.name, undefined, undefined, { node: node.name, detail: lastLine(out) });
       }
       node.log(lastLine(out.split('\n')[0] ?? ''));
       progress('ready');

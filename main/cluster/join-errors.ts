@@ -6,18 +6,20 @@
 
 import { ClusterError } from './cluster-errors';
 
-export type JoinFailureKind =
-  | 'invalid-token'
-  | 'hostname-not-resolvable'
-  | 'identity-check'
-  | 'same-ip'
-  | 'agent-refused'
-  | 'agent-unreachable'
-  | 'clock'
-  | 'datastore-busy'
-  | 'invalid-address'
-  | 'not-running'
-  | 'unknown';
+export const JOIN_FAILURE_KINDS = [
+  'invalid-token',
+  'hostname-not-resolvable',
+  'identity-check',
+  'same-ip',
+  'agent-refused',
+  'agent-unreachable',
+  'clock',
+  'datastore-busy',
+  'invalid-address',
+  'not-running',
+  'unknown',
+] as const;
+export type JoinFailureKind = (typeof JOIN_FAILURE_KINDS)[number];
 
 export type JoinRetry = 'new-token' | 'fix-hosts' | 'wait' | 'no';
 
@@ -28,6 +30,8 @@ export interface JoinFailure {
   retry: JoinRetry;
   /** The line of MicroK8s' output that decided it. */
   evidence: string;
+  /** For the window's wording (`join.<kind>`): the nodes, addresses and names involved. */
+  values: Record<string, string>;
 }
 
 export interface JoinContext {
@@ -124,7 +128,7 @@ export class JoinError extends ClusterError {
 export function explainJoinFailure(output: string, context: JoinContext): JoinFailure {
   for (const rule of RULES) {
     const m = rule.match.exec(output);
-    if (m) return { kind: rule.kind, explanation: rule.explain(context, m), retry: rule.retry, evidence: lineOf(output, m.index) };
+    if (m) return { kind: rule.kind, explanation: rule.explain(context, m), retry: rule.retry, evidence: lineOf(output, m.index), values: joinValues(context, m) };
   }
   const last = output.trim().split('\n').pop()?.trim() ?? '';
   return {
@@ -132,7 +136,13 @@ export function explainJoinFailure(output: string, context: JoinContext): JoinFa
     explanation: `Joining ${context.node} to ${context.controlPlane} failed with a message the app does not know: "${last}". Run "microk8s inspect" on both nodes for details.`,
     retry: 'no',
     evidence: last,
+    values: { ...joinValues(context), detail: last },
   };
+}
+
+/** What the texts of every kind may name: the two nodes, their addresses, and what MicroK8s matched. */
+function joinValues(c: JoinContext, m?: RegExpExecArray): Record<string, string> {
+  return { node: c.node, nodeAddress: c.nodeAddress, controlPlane: c.controlPlane, controlPlaneAddress: c.controlPlaneAddress, name: m?.[1] ?? '', address: m?.[2] ?? m?.[1] ?? '' };
 }
 
 function lineOf(text: string, index: number): string {

@@ -180,7 +180,7 @@ export class NodeSession {
   /** Runs a command that must succeed; otherwise throws COMMAND_FAILED saying `what` failed. */
   async expect(cmd: string, what: string, options: RunOptions = {}): Promise<RunResult> {
     const r = await this.run(cmd, options);
-    if (r.code !== 0) throw new ClusterError('COMMAND_FAILED', `${what} failed on ${this.name} (exit ${r.code ?? 'signal'}): ${lastLine(r.stderr || r.stdout)}`, this.name);
+    if (r.code !== 0) throw new ClusterError('COMMAND_FAILED', `${what} failed on ${this.name} (exit ${r.code ?? 'signal'}): ${lastLine(r.stderr || r.stdout)}`, this.name, undefined, undefined, { node: this.name, exit: r.code ?? -1, detail: lastLine(r.stderr || r.stdout) });
     return r;
   }
 
@@ -239,7 +239,7 @@ export class NodeSession {
         if (!isTransient(e)) throw toClusterError(e, this.name);
       }
       if (deadline.passed()) {
-        throw new ClusterError('NODE_DID_NOT_COME_BACK', `${this.name} did not answer over SSH again within ${Math.round(timeoutMs / 60_000)} minutes. Check its power and network cable; if it shows a boot error on a screen, re-check the SD card.`, this.name);
+        throw new ClusterError('NODE_DID_NOT_COME_BACK', `${this.name} did not answer over SSH again within ${Math.round(timeoutMs / 60_000)} minutes. Check its power and network cable; if it shows a boot error on a screen, re-check the SD card.`, this.name, undefined, undefined, { node: this.name, minutes: Math.round(timeoutMs / 60_000) });
       }
       await this.pace.sleep(3_000, this.ctx.signal).catch(() => {
         throw new ClusterError('CANCELLED', `Waiting for ${this.name} was cancelled.`, this.name);

@@ -4,17 +4,19 @@
  * `toDiskError` maps raw Node/fatfs errors (EACCES, ENOSPC, EIO, ...) onto these codes.
  */
 
-export type DiskErrorCode =
-  | 'NO_PARTITION_TABLE'
-  | 'NO_FAT_PARTITION'
-  | 'NOT_FAT'
-  | 'PARTITION_FULL'
-  | 'DEVICE_GONE'
-  | 'PERMISSION_DENIED'
-  | 'NEEDS_ADMIN'
-  | 'READ_ONLY'
-  | 'FILE_NOT_FOUND'
-  | 'IO_ERROR';
+export const DISK_ERROR_CODES = [
+  'NO_PARTITION_TABLE',
+  'NO_FAT_PARTITION',
+  'NOT_FAT',
+  'PARTITION_FULL',
+  'DEVICE_GONE',
+  'PERMISSION_DENIED',
+  'NEEDS_ADMIN',
+  'READ_ONLY',
+  'FILE_NOT_FOUND',
+  'IO_ERROR',
+] as const;
+export type DiskErrorCode = (typeof DISK_ERROR_CODES)[number];
 
 const ADVICE: Record<DiskErrorCode, string> = {
   NO_PARTITION_TABLE:
@@ -43,11 +45,14 @@ export class DiskError extends Error {
   readonly code: DiskErrorCode;
   /** What the user should do about it (already included in `message`). */
   readonly advice: string;
+  /** What happened, without the advice (the system's words, for the window's `detail`). */
+  readonly detail: string;
 
   constructor(code: DiskErrorCode, detail: string, options?: { cause?: unknown }) {
     super(`${detail}. ${ADVICE[code]}`, options);
     this.code = code;
     this.advice = ADVICE[code];
+    this.detail = detail;
   }
 }
 

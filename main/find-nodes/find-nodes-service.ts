@@ -72,6 +72,8 @@ function toFoundHost(h: DiscoveredHost): FoundHost {
     sshReady: h.sshReady,
     ...(h.mac ? { mac: h.mac } : {}),
     ...(system ? { system } : {}),
+    ...(h.ssh?.os ? { os: h.ssh.os } : {}),
+    ...(h.ssh?.ubuntuRelease ? { osRelease: h.ssh.ubuntuRelease } : {}),
     ...(h.hostname ? { hostname: h.hostname } : {}),
     ...(h.hostKeyFingerprint ? { fingerprint: h.hostKeyFingerprint } : {}),
     ...(h.plannedNode ? { plannedNode: h.plannedNode } : {}),
@@ -282,9 +284,12 @@ export class FindNodesService {
   async trustNewHostKey(host: string, port: number, fingerprint: string): Promise<FindNodesState> {
     const label = hostLabel(host, port);
     const change = this.#hostKeyChanges.get(label);
-    if (!change) throw new AppError(ErrorCode.NOT_FOUND, `No changed host key is waiting for a decision at ${label}: search again to see it.`);
+    if (!change) throw new AppError(ErrorCode.NOT_FOUND, `No changed host key is waiting for a decision at ${label}: search again to see it.`, { key: 'findNodes.noHostKeyChange', values: { host: label } });
     if (change.presentedFingerprint !== fingerprint) {
-      throw new AppError(ErrorCode.CONFLICT, `${label} presented ${change.presentedFingerprint}, not ${fingerprint}: nothing was trusted. Look at the key again.`);
+      throw new AppError(ErrorCode.CONFLICT, `${label} presented ${change.presentedFingerprint}, not ${fingerprint}: nothing was trusted. Look at the key again.`, {
+        key: 'findNodes.otherFingerprint',
+        values: { host: label, presented: change.presentedFingerprint, fingerprint },
+      });
     }
     await this.knownHosts.forget(host, port);
     this.#approvedKeys.set(label, fingerprint);
@@ -295,9 +300,9 @@ export class FindNodesService {
 
   start(params: { subnets: string[]; extraHosts: string[]; widen: boolean }): FindNodesState {
     const plan = this.options.plan();
-    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first: the search looks for the nodes it names.');
+    if (!plan) throw new AppError(ErrorCode.UNAVAILABLE, 'Save the cluster plan first: the search looks for the nodes it names.', { key: 'findNodes.noPlan' });
     if (params.subnets.length === 0 && params.extraHosts.length === 0) {
-      throw new AppError(ErrorCode.INVALID_PARAMS, 'Choose at least one network to search, or add a host by address or name.');
+      throw new AppError(ErrorCode.INVALID_PARAMS, 'Choose at least one network to search, or add a host by address or name.', { key: 'findNodes.nothingChosen' });
     }
     if (this.#jobId) this.options.jobs.cancel(this.#jobId);
     const env = this.options.env;
@@ -367,7 +372,7 @@ export class FindNodesService {
             void this.#update(hosts);
           },
           onPass: (r) => {
-            if (r.missing.length > 0) ctx.phase(`waiting for ${r.missing.join(', ')}`, null);
+            if (r.missing.length > 0) ctx.phase('waiting-for', null, { nodes: r.missing.join(', '), count: r.missing.length });
           },
         });
         await this.#update(result.hosts);

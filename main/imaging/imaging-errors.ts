@@ -57,7 +57,7 @@ export type ImagingErrorCode = (typeof ImagingErrorCode)[keyof typeof ImagingErr
 export type ErrorValues = Record<string, string | number>;
 
 export class ImagingError extends AppError {
-  readonly values: ErrorValues;
+  override readonly values: ErrorValues;
 
   constructor(code: ImagingErrorCode, detail: string, values: ErrorValues = {}, options: { cause?: unknown } = {}) {
     super(code, detail, options);

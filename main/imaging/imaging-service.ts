@@ -29,6 +29,7 @@ import type { DriveInfo } from '../cards/drive-info';
 import { assessDrives, checkWriteAllowed } from '../cards/drive-safety';
 import type { SafetyContext } from '../cards/drive-safety';
 import { platformElevatedAccess } from '../disk/elevated/elevated-device';
+import type { JobPhase } from '../jobs/job-codes';
 import type { JobContext, JobManager } from '../jobs/job-manager';
 import { AppError } from '../router/app-error';
 import type { Slice, SliceDef } from '../state/state-store';
@@ -309,9 +310,9 @@ export class ImagingService {
       this.#options.onProgress?.(snapshot);
       ctx.progress(overallFraction(snapshot), snapshot.download && snapshot.phase !== 'verifying' ? snapshot.download.bytesPerSecond : Math.min(...snapshot.cards.filter((c) => c.phase === 'writing' || c.phase === 'verifying').map((c) => c.bytesPerSecond), Infinity) || 0);
     };
-    const setPhase = (phase: ImagingProgressView['phase'], text: string) => {
+    const setPhase = (phase: ImagingProgressView['phase'], jobPhase: JobPhase) => {
       progress.phase = phase;
-      ctx.phase(text);
+      ctx.phase(jobPhase);
       emit(true);
     };
     emit(true);
@@ -330,7 +331,7 @@ export class ImagingService {
       } else {
         const entry = chosen.entry;
         if (!downloadSha256) {
-          setPhase('preparing', 'reading SHA256SUMS');
+          setPhase('preparing', 'reading-checksums');
           const sumsUrl = sha256sumsUrlFor(entry);
           try {
             downloadSha256 = findSha256(await fetchText(sumsUrl, { dispatcher, signal }), new URL(entry.url).pathname);
@@ -343,7 +344,7 @@ export class ImagingService {
           extractSize ??= learned?.extractSize;
           extractSha256 ??= learned?.extractSha256;
         }
-        setPhase('checking-cache', 'checking the cache');
+        setPhase('checking-cache', 'checking-cache');
         const cached = await this.cache.lookup(entry.url, downloadSha256, { signal });
         if (cached) {
           ctx.log(`Using the cached copy (SHA-256 checked): ${this.cache.pathOf(cached)}.`);
@@ -399,7 +400,7 @@ export class ImagingService {
       throw error;
     }
 
-    setPhase('writing', progress.download ? 'downloading and writing' : 'writing');
+    setPhase('writing', progress.download ? 'downloading-and-writing' : 'writing');
     progress.image.extractSize = extractSize ?? null;
     const hostOf = new Map(targets.map((t) => [t.device, t.hostname]));
     const largeConfirmed = new Map(targets.flatMap((t) => (t.confirmLargeDrive !== undefined ? [[t.device, t.confirmLargeDrive] as const] : [])));

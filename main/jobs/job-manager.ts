@@ -6,20 +6,25 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { JobSnapshot } from '../../preload/contract/jobs';
+import type { MessageValues } from '../../preload/contract/errors';
 import { ErrorCode } from '../../preload/contract/errors';
-import { AppError } from '../router/app-error';
+import { AppError, errorBodyOf } from '../router/app-error';
+import type { JobKind, JobPhase } from './job-codes';
 
 export interface JobContext {
   readonly id: string;
   readonly signal: AbortSignal;
+  /** A line of the job's log: commands' output as they printed it, and main's own summary lines (English). */
   log(line: string): void;
-  phase(phase: string, progress?: number | null): void;
+  /** Where the job is, as a code the window words (`jobs.phase.<phase>`, with `values`). */
+  phase(phase: JobPhase, progress?: number | null, values?: MessageValues): void;
   progress(fraction: number | null, bytesPerSecond?: number): void;
 }
 
 export interface JobSpec<T> {
-  kind: string;
-  /** English title; the window may show its own wording for `kind` + `subject`. */
+  /** What the job is; the window words it as `jobs.title.<kind>` with `subject`. */
+  kind: JobKind;
+  /** English title, for logs and clients without the window's catalogues. */
   title: string;
   subject?: string;
   run(job: JobContext): Promise<T>;
@@ -59,8 +64,9 @@ export class JobManager extends EventEmitter<JobEvents> {
       id,
       signal: controller.signal,
       log: (line) => this.#appendLog(record, line),
-      phase: (phase, progress) => {
-        record.snapshot = { ...record.snapshot, phase, ...(progress !== undefined ? { progress } : {}) };
+      phase: (phase, progress, values) => {
+        const { phaseValues: _old, ...rest } = record.snapshot;
+        record.snapshot = { ...rest, phase, ...(values ? { phaseValues: values } : {}), ...(progress !== undefined ? { progress } : {}) };
         this.#emitUpdate(record, true);
       },
       progress: (fraction, bytesPerSecond) => {
@@ -74,16 +80,19 @@ export class JobManager extends EventEmitter<JobEvents> {
       try {
         const result = await spec.run(ctx);
         if (controller.signal.aborted) throw controller.signal.reason;
-        record.snapshot = { ...record.snapshot, state: 'succeeded', phase: 'done', progress: 1, result, finishedAt: Date.now() };
+        const { phaseValues: _none, ...rest } = record.snapshot;
+        record.snapshot = { ...rest, state: 'succeeded', phase: 'done', progress: 1, result, finishedAt: Date.now() };
       } catch (error) {
         const cancelled = controller.signal.aborted;
         const body =
           error instanceof AppError
-            ? { code: error.code, message: error.message }
+            ? error.body()
             : cancelled
-              ? { code: ErrorCode.CANCELLED, message: 'Cancelled.' }
-              : { code: ErrorCode.INTERNAL, message: error instanceof Error ? error.message : String(error) };
-        record.snapshot = { ...record.snapshot, state: cancelled ? 'cancelled' : 'failed', error: body, finishedAt: Date.now() };
+              ? { code: ErrorCode.CANCELLED, message: 'Cancelled.', key: 'jobs.cancelled' }
+              : errorBodyOf(error, { key: 'jobs.internal' });
+        // The phase says how it ended, so nothing reads "starting" (or "installing") after a failure, also after a reload.
+        const { phaseValues: _none, ...rest } = record.snapshot;
+        record.snapshot = { ...rest, state: cancelled ? 'cancelled' : 'failed', phase: cancelled ? 'cancelled' : 'failed', error: body, finishedAt: Date.now() };
         this.#appendLog(record, cancelled ? 'Cancelled.' : `Error: ${body.message}`);
       }
       this.#emitUpdate(record, true);
@@ -107,7 +116,7 @@ export class JobManager extends EventEmitter<JobEvents> {
   cancel(id: string): JobSnapshot {
     const record = this.#record(id);
     if (record.snapshot.state === 'running') {
-      record.controller.abort(new AppError(ErrorCode.CANCELLED, 'Cancelled by the user.'));
+      record.controller.abort(new AppError(ErrorCode.CANCELLED, 'Cancelled by the user.', { key: 'jobs.cancelled' }));
       record.snapshot = { ...record.snapshot, phase: 'cancelling' };
       this.#emitUpdate(record, true);
     }
@@ -123,13 +132,13 @@ export class JobManager extends EventEmitter<JobEvents> {
 
   /** Cancel everything still running (app quit). */
   async shutdown(): Promise<void> {
-    for (const record of this.#jobs.values()) if (record.snapshot.state === 'running') record.controller.abort(new AppError(ErrorCode.CANCELLED, 'The app is closing.'));
+    for (const record of this.#jobs.values()) if (record.snapshot.state === 'running') record.controller.abort(new AppError(ErrorCode.CANCELLED, 'The app is closing.', { key: 'jobs.closing' }));
     await Promise.all([...this.#jobs.values()].map((r) => r.done));
   }
 
   #record(id: string): JobRecord {
     const record = this.#jobs.get(id);
-    if (!record) throw new AppError(ErrorCode.NOT_FOUND, `There is no job ${id}: it may belong to an earlier run of the app.`);
+    if (!record) throw new AppError(ErrorCode.NOT_FOUND, `There is no job ${id}: it may belong to an earlier run of the app.`, { key: 'jobs.notFound' });
     return record;
   }
 

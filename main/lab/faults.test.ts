@@ -1,6 +1,7 @@
 /** Every fault shows up the way it does on real hardware. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { until } from './kube/testing/lab-fixture';
 import { Lab } from './lab';
 import { folderCard } from './pi/card-reader';
 import type { VirtualPi } from './pi/virtual-pi';
@@ -16,6 +17,7 @@ afterEach(async () => {
 async function startLab(names: string[]): Promise<{ lab: Lab; pis: VirtualPi[] }> {
   const lab = new Lab({ dataDir: tempDir('lab'), speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
   labs.push(lab);
+  await lab.startKubeApi();
   const cards = await Promise.all(
     names.map((name, i) =>
       seedFolder('24.04', {
@@ -54,7 +56,8 @@ describe('faults', { timeout: 120_000 }, () => {
     const node = lab.cluster.nodes()[0]!;
     expect(node.ready).toBe(false);
     expect(node.notReadyReason).toContain('controller "memory" not available');
-    expect((await run(pi, 'sudo microk8s kubectl get nodes')).stdout).toMatch(/^pi-a\s+NotReady\s/m);
+    // The kubelet reports NotReady at once (no grace period: it still posts its status).
+    await until('NotReady in the API', async () => /^pi-a\s+NotReady\s/m.test((await run(pi, 'sudo microk8s kubectl get nodes')).stdout));
     expect((await run(pi, 'sudo microk8s inspect')).stdout).toContain(
       'WARNING:  The memory cgroup is not enabled. \nThe cluster may not be functioning properly. Please ensure cgroups are enabled \nSee for example: https://microk8s.io/docs/install-alternatives#heading--arm \n',
     );
@@ -84,8 +87,7 @@ describe('faults', { timeout: 120_000 }, () => {
     // Turning NTP on repairs it, as on a Pi that can reach a time server.
     expect((await run(b, 'timedatectl | grep NTP')).stdout).toBe('              NTP service: inactive\n');
     expect((await run(b, 'sudo timedatectl set-ntp true')).code).toBe(0);
-    await b.clock.sleep(11_000);
-    expect((await run(b, 'timedatectl show -p NTPSynchronized --value')).stdout).toBe('yes\n');
+    await until('the clock synchronised', async () => (await run(b, 'timedatectl show -p NTPSynchronized --value')).stdout === 'yes\n');
     const retry = (await run(a, 'sudo microk8s add-node --format token-check')).stdout.trim();
     expect((await run(b, `sudo microk8s join 192.168.1.31:25000/${retry}`)).code).toBe(0);
   });

@@ -6,6 +6,9 @@
  * Services: every LAN address the cluster answers on (a node's address, an address MetalLB
  * announces, which gets its own loopback address from <base>.100 on) maps to a loopback address
  * where the lab listens on the NodePorts / Service ports (`lanToLoopback`, `lanEndpoint`).
+ * Kubernetes API: every control-plane Pi serves its cluster's API at <its loopback>:<API port>
+ * (`startKubeApi()`, `apis.url(address)`); clusters' objects and lab time are kept in the data
+ * folders, so a restarted lab comes back as it was.
  *
  *   const lab = new Lab({ dataDir, speed: 50 });
  *   const pi = lab.addPi({ card: imageCard('/tmp/card1.img') });
@@ -13,6 +16,8 @@
  *   ...; await lab.stop();
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { LabClock } from './lab-clock';
 import { PiFaults } from './faults';
@@ -22,8 +27,9 @@ import type { LabNetwork } from './pi/virtual-pi';
 import type { UbuntuRelease } from './pi/ubuntu-releases';
 import { LabCluster } from './microk8s/lab-cluster';
 import type { KubeApiEndpoint } from './microk8s/kube-api-endpoint';
-import { startLabKubeApi } from './kube/kube-api-server';
-import type { LabKubeApi } from './kube/kube-api-server';
+import { ClusterApis } from './microk8s/cluster-apis';
+import { defaultServerNames, loadOrCreateLabCerts } from './kube/tls/lab-certs';
+import { writeFileDurably } from './kube/store/store-persistence';
 import { LabDns } from './network/lab-dns';
 
 export interface LabOptions {
@@ -35,10 +41,30 @@ export interface LabOptions {
   loopbackBase?: string;
   /** sshd port of every Pi: 22 (falls back to an ephemeral port when it cannot bind) or 0. */
   sshPort?: number;
-  /** The lab's Kubernetes API (microk8s config / kubectl); wire main/lab/kube here. */
+  /** The lab's Kubernetes API (microk8s config / kubectl); `startKubeApi()` wires main/lab/kube here. */
   kubeApi?: KubeApiEndpoint;
   /** Ports the router's DNS server tries on `<loopbackBase>.1` (default 53, 5353, 15353, any). */
   dnsPorts?: readonly number[];
+}
+
+/** The lab's Kubernetes API servers, one per control-plane Pi (main/lab/microk8s/cluster-apis.ts). */
+export interface LabApis {
+  /** The port every control plane's API listens on, at its Pi's loopback address. */
+  readonly port: number;
+  caPem: string;
+  clientCertPem: string;
+  clientKeyPem: string;
+  /** A kubeconfig (cluster microk8s-cluster, user admin, context microk8s) for `serverUrl`. */
+  kubeconfig(serverUrl: string): string;
+  /**
+   * Where this computer reaches the API server of the Pi with this LAN address, hostname, lab id
+   * or loopback address (`https://<loopback>:<port>`): it answers while that Pi runs MicroK8s as a
+   * control plane. The same URL after a lab restart.
+   */
+  url(address: string): string | undefined;
+  /** The cluster's control plane behind a Pi (its objects and controllers), while it runs one. */
+  servers: ClusterApis;
+  stop(): Promise<void>;
 }
 
 export interface AddPiOptions {
@@ -67,13 +93,20 @@ export class Lab implements LabNetwork {
   readonly cluster: LabCluster;
   readonly pis: VirtualPi[] = [];
   #leases = new Map<string, string>();
-  #kubeApi: LabKubeApi | undefined;
+  #apis: LabApis | undefined;
   /** MetalLB addresses -> their loopback stand-ins (<base>.100 ...). */
   #lbLoopbacks = new Map<string, string>();
   #dns: Promise<LabDns | undefined>;
+  #clockTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LabOptions) {
-    this.clock = options.clock ?? new LabClock({ speed: options.speed ?? 1 });
+    mkdirSync(options.dataDir, { recursive: true });
+    // Lab time goes on where the last run left it (never backwards: saved lab instants stay in the past).
+    this.clock = options.clock ?? new LabClock({ speed: options.speed ?? 1, start: Math.max(Date.now(), this.#savedLabTime()) });
+    if (!options.clock) {
+      this.#clockTimer = setInterval(() => this.#saveLabTime(), 10_000);
+      this.#clockTimer.unref();
+    }
     this.cluster = new LabCluster({ clock: this.clock, resolve: (from, host) => this.resolve(from, host), kubeApi: options.kubeApi });
     // The router's dnsmasq: powered-on Pis are known by the hostname they sent with their DHCP
     // request. Answers carry the loopback address discovery reaches the Pi at (its LAN address here).
@@ -173,7 +206,7 @@ export class Lab implements LabNetwork {
    * port 80 without privileges). Undefined when nothing answers there.
    */
   lanEndpoint(lanIp: string, port: number): { host: string; port: number } | undefined {
-    return this.#kubeApi?.lanEndpoint(lanIp, port);
+    return this.#apis?.servers.lanEndpoint(lanIp, port);
   }
 
   /** `http://<LAN address>:<port>/path` rewritten to the loopback endpoint that answers for it (undefined: nothing does). */
@@ -188,7 +221,7 @@ export class Lab implements LabNetwork {
 
   /** Every LAN address and port the cluster's Services answer on now. */
   lanEndpoints(): LanServiceEndpoint[] {
-    return this.#kubeApi?.lanEndpoints() ?? [];
+    return this.#apis?.servers.lanEndpoints() ?? [];
   }
 
   #loadBalancerLoopback(lanIp: string): string | undefined {
@@ -197,20 +230,106 @@ export class Lab implements LabNetwork {
     return host;
   }
 
-  /** Start the lab's Kubernetes API server (main/lab/kube) for this cluster; `microk8s config` uses it. */
-  async startKubeApi(options: { host?: string; port?: number; dataDir?: string } = {}): Promise<LabKubeApi> {
-    const lan = { nodeLoopback: (ip: string) => this.pis.find((p) => p.address === ip && p.state === 'running')?.loopback, loadBalancerLoopback: (ip: string) => this.#loadBalancerLoopback(ip) };
-    const api = await startLabKubeApi({ clock: this.clock, cluster: this.cluster, host: options.host ?? `${this.options.loopbackBase ?? '127.0.0'}.10`, port: options.port ?? 0, dataDir: options.dataDir, lan });
-    this.#kubeApi = api;
-    this.cluster.kubeApi = api;
-    return api;
+
+  get #loopbackBase(): string {
+    return this.options.loopbackBase ?? '127.0.0';
   }
 
-  /** Power everything off and release every server and timer. */
+  #savedLabTime(): number {
+    try {
+      const saved = JSON.parse(readFileSync(join(this.options.dataDir, 'lab-clock.json'), 'utf8')) as { lab?: unknown };
+      return typeof saved.lab === 'number' ? saved.lab : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  #saveLabTime(): Promise<void> {
+    return writeFileDurably(join(this.options.dataDir, 'lab-clock.json'), JSON.stringify({ lab: this.clock.now(), savedAt: Date.now() })).catch(() => undefined);
+  }
+
+  /**
+   * Start the lab's Kubernetes API servers (main/lab/kube): every control-plane Pi serves its
+   * cluster's API on `<its loopback>:<port>`. `port`: 16443 when free, else one derived from the
+   * data folder; the choice is kept in `dataDir/api-port` so kubeconfigs stay valid across
+   * restarts. With `dataDir`, certificates and every cluster's objects are kept there too;
+   * `certDir` caches only the certificates (tests share one to skip RSA key generation).
+   */
+  async startKubeApi(options: { port?: number; dataDir?: string; certDir?: string } = {}): Promise<LabApis> {
+    if (this.#apis) return this.#apis;
+    const lanAddresses = Array.from({ length: 256 }, (_, i) => `${LAN}.${i}`);
+    const loopbacks = Array.from({ length: 256 }, (_, i) => `${this.#loopbackBase}.${i}`);
+    const certs = await loadOrCreateLabCerts([...defaultServerNames('127.0.0.1'), ...loopbacks, ...lanAddresses], options.certDir ?? options.dataDir);
+    const port = options.port || (await this.#apiPort(options.dataDir));
+    const lan = { nodeLoopback: (ip: string) => this.pis.find((p) => p.address === ip && p.state === 'running')?.loopback, loadBalancerLoopback: (ip: string) => this.#loadBalancerLoopback(ip) };
+    const servers = new ClusterApis({ clock: this.clock, cluster: this.cluster, pis: () => this.pis, certs, port, dataDir: options.dataDir, lan });
+    this.cluster.kubeApi = servers;
+    this.#apis = {
+      port,
+      caPem: certs.caPem,
+      clientCertPem: certs.clientCertPem,
+      clientKeyPem: certs.clientKeyPem,
+      kubeconfig: (serverUrl) => servers.kubeconfig(serverUrl),
+      url: (address) => {
+        const pi = this.pis.find((p) => p.loopback === address) ?? this.pi(address);
+        return pi ? servers.urlFor(pi) : undefined;
+      },
+      servers,
+      stop: () => servers.stop(),
+    };
+    return this.#apis;
+  }
+
+  /** 16443 if every Pi address can bind it, else a stable port derived from the data folder; remembered. */
+  async #apiPort(dataDir: string | undefined): Promise<number> {
+    const file = dataDir ? join(dataDir, 'api-port') : undefined;
+    const candidates: number[] = [];
+    if (file) {
+      try {
+        const saved = Number(readFileSync(file, 'utf8').trim());
+        if (Number.isInteger(saved) && saved > 0 && saved < 65536) candidates.push(saved);
+      } catch {
+        // first start
+      }
+    }
+    candidates.push(16443);
+    const seed = createHash('sha256').update(dataDir ?? this.#loopbackBase).digest().readUInt16BE(0);
+    for (let i = 0; i < 16; i++) candidates.push(17000 + ((seed + i * 811) % 13000));
+    let chosen = 0;
+    for (const port of candidates) {
+      if (await canListen(`${this.#loopbackBase}.11`, port)) {
+        chosen = port;
+        break;
+      }
+    }
+    if (!chosen) throw new Error(`No port for the lab's Kubernetes API on ${this.#loopbackBase}.x: 16443 and ${candidates.length - 1} others are taken.`);
+    if (file) {
+      mkdirSync(dataDir!, { recursive: true });
+      writeFileSync(file, `${chosen}\n`);
+    }
+    return chosen;
+  }
+
+  /** The lab's API servers, once started. */
+  get apis(): LabApis | undefined {
+    return this.#apis;
+  }
+
+  /** Save what lasts (the clusters' objects, the lab clock), power everything off, release every server and timer. */
   async stop(): Promise<void> {
+    if (this.#clockTimer) clearInterval(this.#clockTimer);
+    await this.#apis?.stop();
     await Promise.all(this.pis.map((p) => p.powerOff()));
-    await this.#kubeApi?.stop();
     await (await this.#dns)?.stop();
+    if (!this.options.clock) await this.#saveLabTime();
     this.cluster.stop();
   }
+}
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
 }

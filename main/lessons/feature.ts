@@ -21,13 +21,19 @@ export const feature = worldFeature('lessons', (ctx) => {
     jobs: ctx.jobs,
     cluster: () => {
       const live = ctx.feature('liveCluster');
-      return live.state().status === 'none' && !ctx.feature('cluster').built() ? undefined : live.cluster();
+      if (live.state().status === 'none' && !ctx.feature('cluster').built()) return undefined;
+      const opening = live.cluster();
+      // state() only asks whether there is one: a refusal (the app closing) is for callers that await it.
+      opening.catch(() => undefined);
+      return opening;
     },
     live: () => ctx.feature('liveCluster').state().snapshot,
     context: {
       reach: (host, port) => ctx.env.reach(host, port),
       plan: () => ctx.feature('plan').stored(),
       controlPlaneSession: (signal) => ctx.feature('cluster').openControlPlane({ ...(signal ? { signal } : {}) }),
+      nodeSession: (hostname, signal) => ctx.feature('cluster').openMember(hostname, { ...(signal ? { signal } : {}) }),
+      ...(ctx.env.power ? { power: (hostname: string, on: boolean) => ctx.env.power!.set(hostname, on) } : {}),
     },
     onChange: (state) => ctx.emit('lessons.changed', state),
     onProbe: (payload) => ctx.emit('lessons.probe', payload),

@@ -23,6 +23,10 @@ export interface LessonContext {
   plan(): StoredPlan | null;
   /** An SSH session on a control plane (for MicroK8s' own commands, e.g. `microk8s enable metallb`). */
   controlPlaneSession(signal?: AbortSignal): Promise<NodeSession>;
+  /** An SSH session on one node of the cluster (the HA lesson stops a node with `sudo poweroff`). */
+  nodeSession?(hostname: string, signal?: AbortSignal): Promise<NodeSession>;
+  /** Power a node off or on where the environment can (the practice lab); undefined where a person must. */
+  power?(hostname: string, on: boolean): Promise<void>;
   /** Remember that the user did something in a step (shown as progress; some steps are done by it). */
   mark(step: string, flag: string): Promise<void>;
   progress(step: string): readonly string[];

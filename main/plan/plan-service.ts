@@ -72,7 +72,7 @@ export class PlanService {
     const previous = this.slice.get().plan;
     const issues = validatePlanRules(draft, { storedWifiSsid: previous?.network.wifi?.ssid, timeZones: supportedTimeZones() });
     if (issues.length > 0) {
-      throw new AppError(ErrorCode.INVALID_PARAMS, `The plan was not saved: ${issues.length} field(s) need fixing.`, { issues });
+      throw new AppError(ErrorCode.INVALID_PARAMS, `The plan was not saved: ${issues.length} field(s) need fixing.`, { issues, key: 'plan.invalid', values: { count: issues.length } });
     }
     const key = await this.key.ensure(`pi-cluster-wizard@${draft.clusterName}`);
 
@@ -80,7 +80,7 @@ export class PlanService {
     if (draft.network.kind === 'wifi' && draft.network.wifi) {
       const w = draft.network.wifi;
       const psk = w.passphrase ? wifiPsk(w.passphrase, w.ssid) : previous?.network.wifi?.psk;
-      if (!psk) throw new AppError(ErrorCode.INVALID_PARAMS, 'Enter the Wi-Fi passphrase.');
+      if (!psk) throw new AppError(ErrorCode.INVALID_PARAMS, 'Enter the Wi-Fi passphrase.', { key: 'plan.wifiPassphrase' });
       wifi = { ssid: w.ssid, psk, hidden: w.hidden, country: w.country };
     }
     let hash = previous?.login.passwordHash;

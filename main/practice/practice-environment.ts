@@ -20,7 +20,7 @@ export function readersDriveSource(readers: VirtualCardReaders): DriveSource {
     },
     eject: async (drive) => {
       await readers.ejectDevice(drive.device);
-      return { ejected: true, message: 'The practice card was ejected from its reader.' };
+      return { ejected: true, code: 'practice-ejected', message: 'The practice card was ejected from its reader.' };
     },
     onChange: (listener) => {
       readers.on('change', listener);
@@ -56,7 +56,7 @@ export async function createPracticeEnvironment(practice: PracticeService): Prom
       return { lookup: new NameLookup({ dnsServers: servers, signal }), dns: { kind: servers.length ? 'lab' : 'none', servers }, mdns: { from: [], none: 'no-avahi-in-lab' } };
     },
     reach: (host, port) => practice.reach(host, port),
-    kubeApiServer: ({ sshHost }) => practice.kubeApiUrl() ?? `https://${sshHost}:16443`,
+    kubeApiServer: ({ sshHost }) => practice.kubeApiUrl(sshHost) ?? `https://${sshHost}:16443`,
     imageCatalogue: () => practice.imageCatalogueUrl(),
     power: {
       set: async (hostname, on) => {

@@ -93,7 +93,6 @@ export class PracticeService {
   #cards: SavedCard[] = [];
   #lab: Lab | undefined;
   #sshPort = 22;
-  #kubeUrl: string | undefined;
   #labStarting: Promise<Lab> | undefined;
   #imageServer: Promise<PracticeImageServer> | undefined;
 
@@ -173,6 +172,7 @@ export class PracticeService {
       state: pi.state,
       faults,
       ...(pi.bootError ? { bootError: pi.bootError } : {}),
+      ...(pi.bootErrorCode ? { bootErrorCode: pi.bootErrorCode.code, ...(pi.bootErrorCode.detail ? { bootErrorDetail: pi.bootErrorCode.detail } : {}) } : {}),
       ...(running && pi.hostname ? { hostname: pi.hostname } : {}),
       ...(running && pi.address ? { address: pi.address } : {}),
       ...(running && pi.sshPort ? { ssh: { host: pi.loopback, port: pi.sshPort } } : {}),
@@ -187,7 +187,9 @@ export class PracticeService {
       this.#sshPort = await choosePracticePort(loopbackBase);
       const { Lab } = await import('../lab/lab');
       const lab = new Lab({ dataDir: path.join(this.#labDir, 'pis'), speed: this.speed, loopbackBase, sshPort: this.#sshPort });
-      this.#kubeUrl = (await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') })).url;
+      // Each control-plane Pi serves its cluster's API at its loopback address; objects, certificates
+      // and the API port are kept under lab/kube, so saved kubeconfigs work after a restart.
+      await lab.startKubeApi({ dataDir: path.join(this.#labDir, 'kube') });
       for (const id of this.#savedPis()) this.#attach(lab.addPi({ card: this.#cardFor(id) }));
       this.#lab = lab;
       return lab;
@@ -208,9 +210,14 @@ export class PracticeService {
     pi.on('state', () => this.onChange(this.view()));
   }
 
-  /** The lab's Kubernetes API while practice mode runs (kubeconfigs point here instead of a Pi's LAN address). */
-  kubeApiUrl(): string | undefined {
-    return this.enabled && this.#lab ? this.#kubeUrl : undefined;
+  /**
+   * Where this computer reaches the Kubernetes API of the practice Pi at `address` (the address the
+   * app reaches it at, its LAN address or hostname) while practice mode runs: kubeconfigs point there
+   * instead of the LAN address `microk8s config` prints. It answers while that Pi runs MicroK8s as a
+   * control plane, and is the same after the app restarts.
+   */
+  kubeApiUrl(address: string): string | undefined {
+    return this.enabled && this.#lab ? this.#lab.apis?.url(address) : undefined;
   }
 
   /** The lab clock while practice mode runs (long waits follow lab time). */
@@ -248,6 +255,8 @@ export class PracticeService {
     const served = this.#lab?.lanEndpoint(host, port);
     if (served) return served;
     const pi = this.#lab?.pis.find((p) => p.address === host);
+    // The API server a control plane serves on 16443 listens on the lab's API port (16443 when it was free).
+    if (pi && port === 16443 && this.#lab?.apis) return { host: pi.loopback, port: this.#lab.apis.port };
     return pi ? { host: pi.loopback, port } : { host, port };
   }
 
@@ -256,14 +265,14 @@ export class PracticeService {
     const lab = await this.lab();
     // A Pi that is off has no hostname: the label on the card plugged into it says which node it is.
     const pi = lab.pis.find((p) => p.hostname === hostname) ?? lab.pis.find((p) => this.#cards.some((c) => c.pi === p.id && c.preparedFor === hostname));
-    if (!pi) throw new AppError(ErrorCode.NOT_FOUND, `No practice Pi runs ${hostname}.`);
+    if (!pi) throw new AppError(ErrorCode.NOT_FOUND, `No practice Pi runs ${hostname}.`, { key: 'practice.noPiRuns', values: { host: hostname } });
     await this.power(pi.id, on);
   }
 
   async addPi(): Promise<PracticeView> {
     this.#requireEnabled();
     const ids = this.#savedPis();
-    if (ids.length >= MAX_PRACTICE_PIS) throw new AppError(ErrorCode.CONFLICT, `The practice lab holds at most ${MAX_PRACTICE_PIS} Pis.`);
+    if (ids.length >= MAX_PRACTICE_PIS) throw new AppError(ErrorCode.CONFLICT, `The practice lab holds at most ${MAX_PRACTICE_PIS} Pis.`, { key: 'practice.tooManyPis', values: { max: MAX_PRACTICE_PIS } });
     const lab = await this.lab();
     const pi = lab.addPi({ card: null });
     this.#attach(pi);
@@ -275,10 +284,10 @@ export class PracticeService {
     this.#requireEnabled();
     const card = this.#card(id);
     const pi = await this.#pi(piId);
-    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is in practice reader ${card.reader}: eject it first.`);
-    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is already in ${card.pi}.`);
-    if (pi.state !== 'off' && pi.state !== 'no-boot') throw new AppError(ErrorCode.CONFLICT, `Power ${piId} off before changing its card.`);
-    if (this.#cards.some((c) => c.pi === piId)) throw new AppError(ErrorCode.CONFLICT, `${piId} already has a card: take it out first.`);
+    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is in practice reader ${card.reader}: eject it first.`, { key: 'practice.cardInReader', values: { reader: card.reader } });
+    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is already in ${card.pi}.`, { key: 'practice.cardInPi', values: { pi: card.pi.replace('pi-', '') } });
+    if (pi.state !== 'off' && pi.state !== 'no-boot') throw new AppError(ErrorCode.CONFLICT, `Power ${piId} off before changing its card.`, { key: 'practice.powerOffFirst', values: { pi: piId.replace('pi-', '') } });
+    if (this.#cards.some((c) => c.pi === piId)) throw new AppError(ErrorCode.CONFLICT, `${piId} already has a card: take it out first.`, { key: 'practice.piHasCard', values: { pi: piId.replace('pi-', '') } });
     card.pi = piId;
     pi.card = imageCard(this.#imagePath(id));
     await this.#persist();
@@ -287,7 +296,7 @@ export class PracticeService {
 
   async unplugCard(piId: string): Promise<PracticeView> {
     const pi = await this.#pi(piId);
-    if (pi.state !== 'off' && pi.state !== 'no-boot') throw new AppError(ErrorCode.CONFLICT, `Power ${piId} off before taking its card out.`);
+    if (pi.state !== 'off' && pi.state !== 'no-boot') throw new AppError(ErrorCode.CONFLICT, `Power ${piId} off before taking its card out.`, { key: 'practice.powerOffFirst', values: { pi: piId.replace('pi-', '') } });
     for (const card of this.#cards) if (card.pi === piId) delete card.pi;
     pi.card = null;
     await this.#persist();
@@ -318,9 +327,9 @@ export class PracticeService {
   }
 
   async #pi(piId: string): Promise<VirtualPi> {
-    if (!this.#savedPis().includes(piId)) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice Pi ${piId}.`);
+    if (!this.#savedPis().includes(piId)) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice Pi ${piId}.`, { key: 'practice.noPi', values: { pi: piId.replace('pi-', '') } });
     const pi = (await this.lab()).pi(piId);
-    if (!pi) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice Pi ${piId}.`);
+    if (!pi) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice Pi ${piId}.`, { key: 'practice.noPi', values: { pi: piId.replace('pi-', '') } });
     return pi;
   }
 
@@ -397,7 +406,7 @@ export class PracticeService {
 
   async newCard(content: PracticeCardContent, sizeGB: number): Promise<PracticeView> {
     this.#requireEnabled();
-    if (this.#cards.length >= 40) throw new AppError(ErrorCode.CONFLICT, 'The shelf holds 40 practice cards: throw some away first.');
+    if (this.#cards.length >= 40) throw new AppError(ErrorCode.CONFLICT, 'The shelf holds 40 practice cards: throw some away first.', { key: 'practice.shelfFull', values: { max: 40 } });
     await mkdir(this.#cardsDir, { recursive: true });
     const id = `card-${Date.now().toString(36)}-${this.#cards.length + 1}`;
     const sizeBytes = Math.floor((sizeGB * GB) / 512) * 512;
@@ -410,10 +419,10 @@ export class PracticeService {
   async insertCard(id: string, reader: number): Promise<PracticeView> {
     this.#requireEnabled();
     const card = this.#card(id);
-    if (reader > PRACTICE_READERS) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice reader ${reader}: the lab has readers 1-${PRACTICE_READERS}.`);
-    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is already in reader ${card.reader}.`);
-    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is in ${card.pi}: power it off and take the card out first.`);
-    if (this.readers.slots()[reader - 1]?.card) throw new AppError(ErrorCode.CONFLICT, `Practice reader ${reader} already holds a card: eject it first.`);
+    if (reader > PRACTICE_READERS) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice reader ${reader}: the lab has readers 1-${PRACTICE_READERS}.`, { key: 'practice.noReader', values: { reader, max: PRACTICE_READERS } });
+    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is already in reader ${card.reader}.`, { key: 'practice.cardInReader', values: { reader: card.reader } });
+    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `This card is in ${card.pi}: power it off and take the card out first.`, { key: 'practice.cardInPi', values: { pi: card.pi.replace('pi-', '') } });
+    if (this.readers.slots()[reader - 1]?.card) throw new AppError(ErrorCode.CONFLICT, `Practice reader ${reader} already holds a card: eject it first.`, { key: 'practice.readerFull', values: { reader } });
     await this.readers.insert(reader, this.#imagePath(id), { locked: card.locked });
     await this.#persist();
     return this.view();
@@ -436,8 +445,8 @@ export class PracticeService {
 
   async deleteCard(id: string): Promise<PracticeView> {
     const card = this.#card(id);
-    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `Take the card out of reader ${card.reader} before throwing it away.`);
-    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `Take the card out of ${card.pi} before throwing it away.`);
+    if (card.reader !== undefined) throw new AppError(ErrorCode.CONFLICT, `Take the card out of reader ${card.reader} before throwing it away.`, { key: 'practice.cardInReader', values: { reader: card.reader } });
+    if (card.pi !== undefined) throw new AppError(ErrorCode.CONFLICT, `Take the card out of ${card.pi} before throwing it away.`, { key: 'practice.cardInPi', values: { pi: card.pi.replace('pi-', '') } });
     this.#cards = this.#cards.filter((c) => c.id !== id);
     await rm(this.#imagePath(id), { force: true });
     await this.#persist();
@@ -476,12 +485,12 @@ export class PracticeService {
 
   #card(id: string): SavedCard {
     const card = this.#cards.find((c) => c.id === id);
-    if (!card) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice card ${id}: it may have been thrown away.`);
+    if (!card) throw new AppError(ErrorCode.NOT_FOUND, `There is no practice card ${id}: it may have been thrown away.`, { key: 'practice.noCard' });
     return card;
   }
 
   #requireEnabled(): void {
-    if (!this.enabled) throw new AppError(ErrorCode.UNAVAILABLE, 'Turn on practice mode first (top bar): the practice lab is off.');
+    if (!this.enabled) throw new AppError(ErrorCode.UNAVAILABLE, 'Turn on practice mode first (top bar): the practice lab is off.', { key: 'practice.off' });
   }
 
   #changed(): PracticeView {

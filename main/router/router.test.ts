@@ -20,7 +20,7 @@ describe('router', () => {
     const { router } = await app();
     expect(await router.dispatch('rm -rf', {})).toEqual({
       ok: false,
-      error: { code: 'UNKNOWN_METHOD', message: '"rm -rf" is not a method of this app.' },
+      error: { code: 'UNKNOWN_METHOD', message: '"rm -rf" is not a method of this app.', key: 'app.unknownMethod', values: { method: 'rm -rf' } },
     });
     expect((await router.dispatch({ toString: 1 }, {})).ok).toBe(false);
   });

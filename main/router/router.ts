@@ -38,7 +38,7 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
     async dispatch(method, params) {
       if (!isMethodName(method)) {
         const name = typeof method === 'string' ? method.slice(0, 100) : typeof method;
-        return { ok: false, error: { code: ErrorCode.UNKNOWN_METHOD, message: `"${name}" is not a method of this app.` } };
+        return { ok: false, error: { code: ErrorCode.UNKNOWN_METHOD, message: `"${name}" is not a method of this app.`, key: 'app.unknownMethod', values: { method: typeof name === 'string' ? name.slice(0, 100) : '' } } };
       }
       const spec = methods[method];
       const parsed = spec.params.safeParse(params ?? {});
@@ -46,7 +46,7 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
         const issues = issuesFromZod(parsed.error);
         return {
           ok: false,
-          error: { code: ErrorCode.INVALID_PARAMS, message: `Invalid input for ${method}: ${issues.map((i) => i.message).join('; ')}`, issues },
+          error: { code: ErrorCode.INVALID_PARAMS, message: `Invalid input for ${method}: ${issues.map((i) => i.message).join('; ')}`, issues, key: 'app.invalidParams', values: { count: issues.length } },
         };
       }
       let result: unknown;
@@ -54,16 +54,14 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
         const handler = handlers[method] as (p: unknown) => unknown;
         result = await handler(parsed.data);
       } catch (error) {
-        if (error instanceof AppError) {
-          return { ok: false, error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } };
-        }
+        if (error instanceof AppError) return { ok: false, error: error.body() };
         options.onInternalError?.(method, error);
-        return { ok: false, error: { code: ErrorCode.INTERNAL, message: `Something went wrong inside the app while running ${method}. Details are in the log.` } };
+        return { ok: false, error: { code: ErrorCode.INTERNAL, message: `Something went wrong inside the app while running ${method}. Details are in the log.`, key: 'app.internal', values: { method } } };
       }
       const checked = spec.result.safeParse(result);
       if (!checked.success) {
         options.onInternalError?.(method, checked.error);
-        return { ok: false, error: { code: ErrorCode.INTERNAL, message: `The app produced an invalid answer for ${method}. Details are in the log.` } };
+        return { ok: false, error: { code: ErrorCode.INTERNAL, message: `The app produced an invalid answer for ${method}. Details are in the log.`, key: 'app.invalidAnswer', values: { method } } };
       }
       return { ok: true, result: checked.data };
     },

@@ -3,25 +3,27 @@
  * Messages never contain passwords or private keys.
  */
 
-export type SshErrorCode =
-  | 'AUTH_FAILED'
-  | 'HOST_UNREACHABLE'
-  | 'TIMEOUT'
-  | 'ABORTED'
-  | 'HOST_KEY_CHANGED'
-  | 'HOST_KEY_REJECTED'
+export const SSH_ERROR_CODES = [
+  'AUTH_FAILED',
+  'HOST_UNREACHABLE',
+  'TIMEOUT',
+  'ABORTED',
+  'HOST_KEY_CHANGED',
+  'HOST_KEY_REJECTED',
   /** The host answers where, or as, a node the app prepared, with a key that is not the one written to that node's card. */
-  | 'HOST_KEY_NOT_PREPARED'
+  'HOST_KEY_NOT_PREPARED',
   /** First contact with a host whose key nobody confirmed yet (the app never trusts on first use silently). */
-  | 'HOST_KEY_UNCONFIRMED'
-  | 'SUDO_PASSWORD_REQUIRED'
-  | 'SUDO_PASSWORD_WRONG'
-  | 'SUDO_NOT_ALLOWED'
-  | 'PASSWORD_EXPIRED'
-  | 'PASSWORD_CHANGE_FAILED'
-  | 'KEY_FILE_INSECURE'
-  | 'KEY_FILE_UNREADABLE'
-  | 'CONNECTION_LOST';
+  'HOST_KEY_UNCONFIRMED',
+  'SUDO_PASSWORD_REQUIRED',
+  'SUDO_PASSWORD_WRONG',
+  'SUDO_NOT_ALLOWED',
+  'PASSWORD_EXPIRED',
+  'PASSWORD_CHANGE_FAILED',
+  'KEY_FILE_INSECURE',
+  'KEY_FILE_UNREADABLE',
+  'CONNECTION_LOST',
+] as const;
+export type SshErrorCode = (typeof SSH_ERROR_CODES)[number];
 
 /** For HOST_KEY_CHANGED and HOST_KEY_NOT_PREPARED: the pinned and the presented key, so the app can ask or explain. */
 export interface HostKeyChange {
@@ -41,6 +43,8 @@ export class SshError extends Error {
     message: string,
     readonly host?: string,
     readonly hostKeyChange?: HostKeyChange,
+    /** For the window's wording of `ssh.<code>`: text the app did not write (the system's error) as `detail`. */
+    readonly values?: Record<string, string | number>,
   ) {
     super(message);
   }
@@ -96,10 +100,10 @@ export function toSshError(err: unknown, label: string, timeoutMs: number): SshE
     return new SshError('AUTH_FAILED', `${label} refused the login. Check the user name, and that the cluster key was installed on the Pi or the password is right (Ubuntu's first login is ubuntu/ubuntu).`, label);
   }
   if (e.level === 'client-timeout' || code === 'ETIMEDOUT') {
-    return new SshError('TIMEOUT', `${label} did not complete the SSH handshake within ${Math.round(timeoutMs / 1000)} s. The Pi may still be booting; wait a minute and try again.`, label);
+    return new SshError('TIMEOUT', `${label} did not complete the SSH handshake within ${Math.round(timeoutMs / 1000)} s. The Pi may still be booting; wait a minute and try again.`, label, undefined, { seconds: Math.round(timeoutMs / 1000) });
   }
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EADDRNOTAVAIL'].includes(code)) {
-    return new SshError('HOST_UNREACHABLE', `Cannot reach SSH on ${label} (${code}). Check that the Pi is powered on, on the same network, and has finished its first boot (which takes a few minutes).`, label);
+    return new SshError('HOST_UNREACHABLE', `Cannot reach SSH on ${label} (${code}). Check that the Pi is powered on, on the same network, and has finished its first boot (which takes a few minutes).`, label, undefined, { detail: code });
   }
-  return new SshError('CONNECTION_LOST', `The SSH connection to ${label} failed: ${e.message ?? String(err)}. Try again; if it keeps failing, power-cycle the Pi.`, label);
+  return new SshError('CONNECTION_LOST', `The SSH connection to ${label} failed: ${e.message ?? String(err)}. Try again; if it keeps failing, power-cycle the Pi.`, label, undefined, { detail: e.message ?? String(err) });
 }

@@ -5,20 +5,27 @@
  */
 import { z } from 'zod';
 import { event, method } from './define';
+import { messageValues } from './errors';
 
 export const preflightCheck = z.object({
+  /** Which check (`reachable`, `memory-cgroup`, …): the window words its title. */
   id: z.string(),
   node: z.string(),
   status: z.enum(['pass', 'warn', 'fail', 'skipped']),
+  /** `<id>.<outcome>`: the window words what was found, what is wrong and why it matters from it and `values`. */
+  outcome: z.string(),
+  values: messageValues,
+  /** The same in English, for logs and clients without the window's catalogues. */
   found: z.string(),
   problem: z.string().optional(),
   why: z.string().optional(),
+  /** What the fix does: the window words it from the check's id and values; `description` is the English. */
   fix: z.object({ description: z.string(), rebootsNode: z.boolean() }).optional(),
 });
 export type PreflightCheckView = z.infer<typeof preflightCheck>;
 
-/** Where one node is in the install + join job (MicroK8s install phases, then join states). */
-export const nodeStage = z.enum(['checking', 'installing', 'group', 'starting', 'ready', 'member', 'joining', 'waiting-ready', 'joined', 'retrying', 'failed']);
+/** Where one node is in the install + join job (MicroK8s install phases, then join states; `stopped`: the job ended before this node was done). */
+export const nodeStage = z.enum(['checking', 'installing', 'group', 'starting', 'ready', 'member', 'joining', 'waiting-ready', 'joined', 'retrying', 'failed', 'stopped']);
 export type NodeStage = z.infer<typeof nodeStage>;
 export const nodeProgress = z.object({ stage: nodeStage, fraction: z.number().min(0).max(1).nullable() });
 export type NodeProgress = z.infer<typeof nodeProgress>;

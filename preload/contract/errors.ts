@@ -41,10 +41,19 @@ export const validationIssue = z.object({
 });
 export type ValidationIssue = z.infer<typeof validationIssue>;
 
+/** Values a message key is worded with (names, counts, a command's own output as `detail`). */
+export const messageValues = z.record(z.string(), z.union([z.string(), z.number()]));
+export type MessageValues = z.infer<typeof messageValues>;
+
 export const errorBody = z.object({
   code: z.string(),
+  /** English, for logs and clients without the window's catalogues; the window words `key` instead. */
   message: z.string(),
   issues: z.array(validationIssue).optional(),
+  /** What went wrong and what to do, as a stable key the window words (`errors.<key>` in its catalogue). */
+  key: z.string().optional(),
+  /** Values for the key's text; `detail` is text the app did not write (a command's or the system's), shown as it is. */
+  values: messageValues.optional(),
 });
 export type ErrorBody = z.infer<typeof errorBody>;
 

@@ -6,19 +6,25 @@ import { z } from 'zod';
 import { event, method } from './define';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const SUBNET_MESSAGE = 'Write a subnet as address/prefix with a prefix from 16 to 32, for example 192.168.1.0/24.';
+/** `params.key`: the window words the issue as `issues.<key>` (see main/router issuesFromZod). */
 export const cidr = z
   .string()
-  .max(18)
-  .refine((s) => {
-    const [ip, prefix] = s.split('/');
-    return !!ip && IPV4.test(ip) && prefix !== undefined && /^\d{1,2}$/.test(prefix) && Number(prefix) >= 16 && Number(prefix) <= 32;
-  }, 'Write a subnet as address/prefix with a prefix from 16 to 32, for example 192.168.1.0/24.');
+  .max(18, SUBNET_MESSAGE)
+  .refine(
+    (s) => {
+      const [ip, prefix] = s.split('/');
+      return !!ip && IPV4.test(ip) && prefix !== undefined && /^\d{1,2}$/.test(prefix) && Number(prefix) >= 16 && Number(prefix) <= 32;
+    },
+    { message: SUBNET_MESSAGE, params: { key: 'subnet.invalid', message: SUBNET_MESSAGE } },
+  );
+const HOST_MESSAGE = 'Write a host as an IPv4 address or a name such as pi-01.local.';
 /** An IPv4 address or a host name (a VM, or a Pi on another subnet). */
 export const hostOrAddress = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^[A-Za-z0-9.-]+$/, 'Write a host as an IPv4 address or a name such as pi-01.local.');
+  .refine((s) => /^[A-Za-z0-9.-]+$/.test(s), { message: HOST_MESSAGE, params: { key: 'host.invalid', message: HOST_MESSAGE } });
 
 export const candidateSubnet = z.object({
   cidr: z.string(),
@@ -34,8 +40,11 @@ export const foundHost = z.object({
   port: z.number().int(),
   mac: z.string().optional(),
   isPi: z.boolean(),
-  /** From the SSH banner, e.g. "Ubuntu 24.04". */
+  /** From the SSH banner, e.g. "Ubuntu 24.04" (English, for logs). */
   system: z.string().optional(),
+  /** The same as codes the window words (`find.os.<os>`): the system and, for Ubuntu, its release. */
+  os: z.enum(['ubuntu', 'debian', 'raspbian', 'other']).optional(),
+  osRelease: z.string().optional(),
   sshReady: z.boolean(),
   hostname: z.string().optional(),
   fingerprint: z.string().optional(),

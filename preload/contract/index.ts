@@ -7,6 +7,7 @@ import { appEvents, appMethods } from './app';
 import { cardsEvents, cardsMethods } from './cards';
 import { clusterEvents, clusterMethods } from './cluster';
 import { findNodesEvents, findNodesMethods } from './find-nodes';
+import { haEvents, haMethods } from './ha';
 import { imagingEvents, imagingMethods } from './imaging';
 import { jobEvents, jobMethods } from './jobs';
 import { lessonsEvents, lessonsMethods } from './lessons';
@@ -25,6 +26,7 @@ export const methods = {
   ...clusterMethods,
   ...liveClusterMethods,
   ...lessonsMethods,
+  ...haMethods,
 };
 
 export const events = {
@@ -37,6 +39,7 @@ export const events = {
   ...clusterEvents,
   ...liveClusterEvents,
   ...lessonsEvents,
+  ...haEvents,
 };
 
 export type Methods = typeof methods;

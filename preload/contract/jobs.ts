@@ -1,7 +1,7 @@
 /** Long work (writing cards, installs, joins, rollouts) runs as a job the window can follow, cancel and re-attach to. */
 import { z } from 'zod';
 import { event, method } from './define';
-import { errorBody } from './errors';
+import { errorBody, messageValues } from './errors';
 
 export const jobState = z.enum(['running', 'succeeded', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobState>;
@@ -13,7 +13,10 @@ export const jobSnapshot = z.object({
   /** What the job is about (a node, a check), so the window can word the title in the user's language. */
   subject: z.string().optional(),
   state: jobState,
+  /** Where the job is, a code the window words (`jobs.phase.<phase>`): ends as `done`, `failed` or `cancelled`. */
   phase: z.string(),
+  /** Values for the phase's words (e.g. `nodes` for `waiting-for`). */
+  phaseValues: messageValues.optional(),
   /** 0..1, or null while the amount of work is unknown. */
   progress: z.number().min(0).max(1).nullable(),
   bytesPerSecond: z.number().nonnegative().optional(),

@@ -30,11 +30,17 @@ export type PracticeCard = z.infer<typeof practiceCard>;
 export const practiceFault = z.enum(['cgroupFlagsMissing', 'clockUnsynchronised', 'port25000Blocked', 'sshSlow', 'sshDropped', 'powerLossDuringInstall']);
 export type PracticeFault = z.infer<typeof practiceFault>;
 
+/** Why a practice Pi did not boot, as codes the window words (`practice.bootError.<code>`). */
+export const PI_BOOT_ERROR_CODES = ['no-card', 'card-unreadable', 'host-keys-failed', 'no-host-keys', 'sshd-failed'] as const;
+
 export const practicePi = z.object({
   id: z.string(),
   state: z.enum(['off', 'booting', 'running', 'shutting-down', 'no-boot']),
-  /** Why it did not boot (no card, no boot partition). */
+  /** Why it did not boot (no card, no boot partition), in English for logs. */
   bootError: z.string().optional(),
+  bootErrorCode: z.enum(PI_BOOT_ERROR_CODES).optional(),
+  /** The system's own words about it (e.g. the card's read error), shown as they are. */
+  bootErrorDetail: z.string().optional(),
   hostname: z.string().optional(),
   /** The LAN address the Pi reports (from its card's network-config or its DHCP lease). */
   address: z.string().optional(),

@@ -27,8 +27,8 @@ test.describe('Prepare SD cards', () => {
     // Two readers hold Ubuntu cards: "Prepare all" writes both at once after one confirmation.
     await page.getByRole('button', { name: 'Prepare all cards' }).click();
     const batch = page.getByRole('dialog', { name: 'Write 2 cards at once?' });
-    await expect(batch).toContainText('pi-01 will be written to Practice SD card reader 1');
-    await expect(batch).toContainText('pi-02 will be written to Practice SD card reader 2');
+    await expect(batch).toContainText('pi-01 will be written to Practice reader 1');
+    await expect(batch).toContainText('pi-02 will be written to Practice reader 2');
     await expect(batch.getByRole('button', { name: 'Write and verify' })).toBeDisabled();
     await batch.getByRole('checkbox').check();
     await batch.getByRole('button', { name: 'Write and verify' }).click();
@@ -43,7 +43,7 @@ test.describe('Prepare SD cards', () => {
     await expect(drives).toContainText('prepared for pi-01');
     await page.locator('[data-node="pi-01"]').getByRole('button', { name: 'Prepare again' }).click();
     await expect(page.getByText('Next: insert a card for pi-01')).toBeVisible();
-    await drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: 'Choose for pi-01' }).click();
+    await drives.getByRole('listitem').filter({ hasText: 'Practice reader 1' }).getByRole('button', { name: 'Choose for pi-01' }).click();
     const single = page.getByRole('dialog', { name: 'Write to this card?' });
     await single.getByRole('checkbox', { name: /practice-reader-1\.img is the card for pi-01/ }).check();
     await single.getByRole('button', { name: 'Write and verify' }).click();
@@ -70,7 +70,7 @@ test.describe('Prepare SD cards', () => {
     if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/cards-offer.png` });
     await offer.click();
     const batch = page.getByRole('dialog', { name: 'Write 2 cards at once?' });
-    await expect(batch).toContainText('pi-01 will be written to Practice SD card reader 1');
-    await expect(batch).toContainText('pi-02 will be written to Practice SD card reader 2');
+    await expect(batch).toContainText('pi-01 will be written to Practice reader 1');
+    await expect(batch).toContainText('pi-02 will be written to Practice reader 2');
   });
 });

@@ -114,12 +114,14 @@ export async function defaultPlanInPractice(page: Page, speed = '60') {
 
 /**
  * The practice journey by clicking, from an empty app to a formed cluster of `count` nodes
- * (pi-01 the control plane): plan, cards, virtual Pis, discovery, install. Lessons start here.
+ * (pi-01 the control plane, or pi-01..pi-03 with `highAvailability`, the plan's "3 control
+ * planes" option): plan, cards, virtual Pis, discovery, install. Lessons start here.
  */
-export async function formClusterByClicking(page: Page, count = 2, speed = '60'): Promise<void> {
+export async function formClusterByClicking(page: Page, count = 2, speed = '60', highAvailability = false): Promise<void> {
   const lab = await defaultPlanInPractice(page, speed);
-  if (count !== 2) {
+  if (count !== 2 || highAvailability) {
     await page.getByLabel('Number of nodes').fill(String(count));
+    if (highAvailability) await page.getByRole('checkbox', { name: /Use 3 control planes/ }).check();
     await page.getByRole('button', { name: 'Save plan' }).click();
     await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   }
@@ -131,7 +133,7 @@ export async function formClusterByClicking(page: Page, count = 2, speed = '60')
     await shelf.getByLabel(`Put into… Card ${n}`).selectOption({ label: 'Practice reader 1' });
     await page.locator(`[data-node="pi-0${n}"]`).getByRole('button', { name: /^Prepare/ }).click();
     const drives = page.getByRole('list', { name: 'Cards in this computer' });
-    await drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: `Choose for pi-0${n}` }).click({ timeout: 30_000 });
+    await drives.getByRole('listitem').filter({ hasText: 'Practice reader 1' }).getByRole('button', { name: `Choose for pi-0${n}` }).click({ timeout: 30_000 });
     const single = page.getByRole('dialog', { name: 'Write to this card?' });
     await single.getByRole('checkbox').first().check();
     await single.getByRole('button', { name: 'Write and verify' }).click();

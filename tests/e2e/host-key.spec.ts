@@ -26,7 +26,7 @@ test('prepared nodes are known by their card’s key; a host the app did not pre
   const prepare = async (button: string) => {
     await nav.getByRole('button', { name: /2\. Prepare SD cards/ }).click();
     await page.locator('[data-node="pi-01"]').getByRole('button', { name: button }).click();
-    await drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: 'Choose for pi-01' }).click();
+    await drives.getByRole('listitem').filter({ hasText: 'Practice reader 1' }).getByRole('button', { name: 'Choose for pi-01' }).click();
     const single = page.getByRole('dialog', { name: 'Write to this card?' });
     await single.getByRole('checkbox', { name: /practice-reader-1\.img is the card for pi-01/ }).check();
     await single.getByRole('button', { name: 'Write and verify' }).click();

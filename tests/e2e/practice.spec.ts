@@ -42,7 +42,7 @@ test.describe('Practice Pis', () => {
 
     await pi.getByRole('button', { name: 'Power on Pi 1' }).click();
     await expect(pi).toContainText('did not boot');
-    await expect(pi).toContainText('no SD card inserted');
+    await expect(pi).toContainText('there is no card in its slot');
 
     await pi.getByLabel('Insert a card Pi 1').selectOption({ label: 'Card 1' });
     await expect(pi).toContainText('card 1 in the slot');

@@ -46,11 +46,11 @@ export async function findPracticeNodes(t: App, missing: string[] = []): Promise
   await t.call('findNodes.stop', {});
 }
 
-/** Plan pi-01 (control plane) ... pi-0n, one booted practice Pi each, all found. */
-export async function practiceNodesFound(t: App, count: number): Promise<void> {
+/** Plan pi-01 (control plane; the first `controlPlanes` nodes are) ... pi-0n, one booted practice Pi each, all found. */
+export async function practiceNodesFound(t: App, count: number, controlPlanes = 1): Promise<void> {
   const hostnames = Array.from({ length: count }, (_, i) => `pi-0${i + 1}`);
   await practiceOn(t);
-  await t.call('plan.save', { draft: practicePlanDraft(hostnames) });
+  await t.call('plan.save', { draft: practicePlanDraft(hostnames, hostnames.slice(0, controlPlanes)) });
   for (let n = 1; n <= count; n++) await bootPracticePi(t, n);
   await findPracticeNodes(t);
 }

@@ -15,9 +15,9 @@ import type { NodeRole, StoredPlan, UbuntuRelease } from '../../../preload/contr
 import { bootConfig } from '../../cards/boot-config';
 import { ubuntuBootFiles } from '../../cards/ubuntu-boot-assets';
 import { Lab } from '../../lab/lab';
+import type { LabApis } from '../../lab/lab';
 import { folderCard } from '../../lab/pi/card-reader';
 import type { VirtualPi } from '../../lab/pi/virtual-pi';
-import type { LabKubeApi } from '../../lab/kube/kube-api-server';
 import { ClusterKey } from '../../plan/cluster-key';
 import { passwordHash } from '../../plan/secrets';
 import { KnownHostsStore } from '../../ssh/known-hosts';
@@ -37,7 +37,7 @@ export interface LabNodeSpec {
 
 export interface ClusterLab {
   lab: Lab;
-  kube: LabKubeApi;
+  kube: LabApis;
   plan: StoredPlan;
   pis: VirtualPi[];
   targets: NodeTarget[];
@@ -46,7 +46,7 @@ export interface ClusterLab {
   /** Log lines of every operation (for assertions and failure output). */
   lines: string[];
   dataDir: string;
-  /** The address this computer reaches the lab's API server at. */
+  /** Where this computer reaches the API server of the plan's first control plane (as the app maps its LAN address). */
   apiServer: string;
   stop(): Promise<void>;
 }
@@ -68,7 +68,7 @@ export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: n
     savedAt: Date.now(),
   };
   const lab = new Lab({ dataDir: join(dataDir, 'pis'), speed: options.speed ?? 2000, loopbackBase: `127.${randomInt(1, 255)}.${randomInt(0, 256)}`, sshPort: 0 });
-  const kube = await lab.startKubeApi({ dataDir: certDir });
+  const kube = await lab.startKubeApi({ certDir });
   const pis: VirtualPi[] = [];
   for (const spec of options.nodes) {
     const release = spec.release ?? plan.ubuntuRelease;
@@ -95,7 +95,7 @@ export async function startClusterLab(options: { nodes: LabNodeSpec[]; speed?: n
     ctx: { pace: lab.clock, log: (l) => lines.push(l) },
     lines,
     dataDir,
-    apiServer: kube.url,
+    apiServer: kube.url(plan.nodes.find((n) => n.role === 'control-plane')!.address!)!,
     stop: () => lab.stop(),
   };
 }

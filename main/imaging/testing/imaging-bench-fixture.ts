@@ -100,7 +100,7 @@ export async function startImagingBench(options: { readers?: number; systemProxy
     plan: () => plan,
     drives: async () => [...(await readers.list()), ...bench.extraDrives],
     safety: () => ({ appPaths: [join(dir, 'app')], knownCardReaders: new Set([...practiceDevices(), ...bench.extraDrives.map((d) => d.device)]) }),
-    eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), message: 'The practice card was ejected from its reader.' }),
+    eject: async (drive) => ({ ejected: await readers.ejectDevice(drive.device), code: 'practice-ejected', message: 'The practice card was ejected from its reader.' }),
     saveReport: async (report) => {
       reports.push(report);
     },

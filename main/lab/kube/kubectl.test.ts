@@ -133,6 +133,10 @@ describe.skipIf(!kubectlPath)('real kubectl follows the tutorial', () => {
     expect(rows).toContainEqual(expect.objectContaining({ TYPE: 'Normal', REASON: 'ScalingReplicaSet', OBJECT: 'deployment/nginx-deployment', MESSAGE: expect.stringMatching(/^Scaled up replica set nginx-deployment-[a-z0-9]+ to 5 from 4$/) }));
     expect(rows).toContainEqual(expect.objectContaining({ REASON: 'Pulled', MESSAGE: expect.stringMatching(/^Successfully pulled image "nginx:1\.14\.2" in [\d.]+s \([\d.]+s including waiting\)\. Image size: 44710204 bytes\.$/) }));
     expect(rows).toContainEqual(expect.objectContaining({ REASON: 'Killing', MESSAGE: 'Stopping container nginx' }));
+    // Reported times are real time, never ahead of this computer's clock, even at lab speed 50.
+    expect(rows.filter((r) => r['LAST SEEN'] === '<invalid>')).toEqual([]);
+    const firstSeen = table(await kubectl('get', 'events', '-o', 'wide')).map((r) => r['FIRST SEEN']);
+    expect(firstSeen.filter((x) => x === '<invalid>')).toEqual([]);
   });
 
   it('kubectl create configmap / secret / deployment / service (protobuf request bodies)', async () => {

@@ -15,6 +15,7 @@ import { DURATIONS, osImage } from '../pi/ubuntu-releases';
 import type { KubeApiEndpoint } from './kube-api-endpoint';
 import { DEFAULT_ADDONS } from './addons';
 import { microk8sCommand } from './microk8s-cli';
+import { SNAP_ALIASES_DIR } from '../shell/commands/package-commands';
 
 export interface ClusterMember {
   pi: VirtualPi;
@@ -85,6 +86,11 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
   // ---- PiSoftware ----
   command(pi: VirtualPi, name: string): CommandFn | undefined {
     if (!pi.os?.snaps().some((s) => s.name === 'microk8s')) return undefined;
+    // `sudo snap alias microk8s.kubectl kubectl` makes `kubectl` the snap's app.
+    const aliasFile = `${SNAP_ALIASES_DIR}/${name}`;
+    const target = /^[a-z0-9-]+$/.test(name) && pi.os.fs.isFile(aliasFile) ? pi.os.fs.read(aliasFile).trim() : undefined;
+    if (target === 'microk8s') return microk8sCommand(this, pi, []);
+    if (target?.startsWith('microk8s.')) return microk8sCommand(this, pi, [target.slice('microk8s.'.length)]);
     if (name === 'microk8s') return microk8sCommand(this, pi, []);
     const m = /^microk8s\.([a-z-]+)$/.exec(name);
     return m ? microk8sCommand(this, pi, [m[1]!]) : undefined;
@@ -195,6 +201,27 @@ export class LabCluster extends EventEmitter implements LabClusterView, PiSoftwa
       await this.clock.sleep(Math.min(1000, deadline - this.clock.now()), signal);
     }
     return true;
+  }
+
+  /** Every cluster the lab's Pis form (one per Pi until they join each other). */
+  records(): ClusterRecord[] {
+    return [...this.#clusters.values()];
+  }
+
+  record(id: string): ClusterRecord | undefined {
+    return this.#clusters.get(id);
+  }
+
+  /** Whether MicroK8s runs on the Pi as a member of `record` (its dqlite and API server are up). */
+  serving(pi: VirtualPi, record: ClusterRecord): boolean {
+    return this.#membership.get(pi) === record && this.running(pi) && record.members.some((m) => m.pi === pi && !m.left);
+  }
+
+  /** dqlite quorum: more than half of the cluster's voters are up. */
+  quorum(record: ClusterRecord): boolean {
+    const { voters } = this.datastore(record);
+    const up = voters.filter((v) => this.serving(v.pi, record)).length;
+    return voters.length > 0 && up * 2 > voters.length;
   }
 
   /** dqlite voters (first three control planes) and standbys of a cluster. */

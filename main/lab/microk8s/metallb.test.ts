@@ -9,9 +9,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabKubeApi } from '../kube/kube-api-server';
 import { until } from '../kube/testing/lab-fixture';
 import { Lab } from '../lab';
+import type { LabApis } from '../lab';
 import { folderCard } from '../pi/card-reader';
 import type { VirtualPi } from '../pi/virtual-pi';
 import { clientKey, connect, exec, randomLoopbackBase, seedFolder, tempDir } from '../pi/testing/pi-fixtures';
@@ -31,7 +31,7 @@ const network = 'network:\n  version: 2\n  ethernets:\n    eth0:\n      addresse
 
 let lab: Lab;
 let pi: VirtualPi;
-let api: LabKubeApi;
+let api: LabApis;
 let kubeconfig: string;
 
 async function run(command: string) {
@@ -56,7 +56,7 @@ describe.skipIf(!kubectlPath)('MetalLB on a virtual Pi', { timeout: 120_000 }, (
     expect((await run('sudo snap install microk8s --classic --channel=1.32/stable && sudo usermod -a -G microk8s ubuntu')).code).toBe(0);
     expect((await run('microk8s status --wait-ready --timeout 600')).code).toBe(0);
     kubeconfig = join(tempDir('kube'), 'config');
-    writeFileSync(kubeconfig, (await run('microk8s config')).stdout.replace('https://192.168.1.31:16443', api.url));
+    writeFileSync(kubeconfig, (await run('microk8s config')).stdout.replace('https://192.168.1.31:16443', api.url('192.168.1.31')!));
     await until('node Ready', async () => / Ready /.test(await kubectl('get', 'nodes')), 60_000);
   }, 120_000);
 

@@ -3,10 +3,11 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { LabKubeApi } from '../kube/kube-api-server';
 import { Lab } from '../lab';
+import type { LabApis } from '../lab';
 import { folderCard } from '../pi/card-reader';
 import type { VirtualPi } from '../pi/virtual-pi';
+import { until } from '../kube/testing/lab-fixture';
 import { clientKey, connect, exec, randomLoopbackBase, seedFolder, tempDir } from '../pi/testing/pi-fixtures';
 
 const key = clientKey();
@@ -26,7 +27,7 @@ const network = (ip: string) => `network:\n  version: 2\n  ethernets:\n    eth0:
 const hosts = '192.168.1.21 node-a\n      192.168.1.22 node-b\n      192.168.1.23 node-c';
 let lab: Lab;
 let pis: VirtualPi[];
-let api: LabKubeApi;
+let api: LabApis;
 
 async function run(pi: VirtualPi, command: string) {
   const c = await connect({ host: pi.loopback, port: pi.sshPort, username: 'ubuntu', privateKey: key.privateKey });
@@ -85,11 +86,14 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     const joined = await run(b, `microk8s join 192.168.1.21:25000/${t1}`);
     expect(joined).toMatchObject({ code: 0, stdout: 'Contacting cluster at 192.168.1.21\nWaiting for this node to finish joining the cluster. .. .. .. ..\nSuccessfully joined the cluster.\n' });
     const t2 = JSON.parse((await run(a, 'microk8s add-node --format json')).stdout) as { token: string; urls: string[] };
-    await lab.clock.sleep(61_000);
+    // The next control plane joins once the previous one has settled (Ready), as the wizard waits.
+    await until('node-b Ready', () => lab.cluster.nodes().find((n) => n.name === 'node-b')?.ready);
     expect((await run(c, `microk8s join ${t2.urls[0]}`)).code).toBe(0);
-    await lab.clock.sleep(61_000);
 
-    const nodes = await run(a, 'microk8s kubectl get nodes');
+    const nodes = await until('three Ready nodes in the API', async () => {
+      const r = await run(a, 'microk8s kubectl get nodes');
+      return (r.stdout.match(/\sReady\s/g) ?? []).length === 3 && r;
+    });
     expect(nodes.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nnode-a\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\nnode-b\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\nnode-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\n$/);
     expect((await run(a, 'microk8s status')).stdout).toContain('high-availability: yes\n  datastore master nodes: 192.168.1.21:19001 192.168.1.22:19001 192.168.1.23:19001\n');
     expect(lab.cluster.nodes().map((n) => [n.name, n.ready, n.role])).toEqual([
@@ -105,7 +109,8 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain("Removal failed. Node node-c is registered with dqlite. Please, run first 'microk8s leave' on the departing node.");
     expect(await run(c, 'microk8s leave')).toMatchObject({ code: 0, stdout: 'Generating new cluster certificates.\nWaiting for node to start. . .\n' });
-    expect((await run(a, 'microk8s kubectl get nodes')).stdout).toMatch(/^node-c\s+NotReady\s/m);
+    // Its kubelet stops posting: NotReady once the node monitor grace period has passed.
+    await until('node-c NotReady', async () => /^node-c\s+NotReady\s/m.test((await run(a, 'microk8s kubectl get nodes')).stdout));
     expect(await run(a, 'microk8s remove-node node-c')).toMatchObject({ code: 0, stdout: '' });
     expect(lab.cluster.nodes().map((n) => n.name)).toEqual(['node-a', 'node-b']);
   });
@@ -117,8 +122,11 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     expect(joined.code).toBe(0);
     expect(joined.stdout).toContain('Contacting cluster at 192.168.1.21\n\nThe node has joined the cluster and will appear in the nodes list in a few seconds.\n');
     expect(await run(c, 'microk8s status')).toMatchObject({ code: 0, stdout: 'This MicroK8s deployment is acting as a node in a cluster.\nPlease use the control plane node.\n' });
-    await lab.clock.sleep(31_000);
-    expect((await run(a, 'microk8s kubectl get nodes -o wide')).stdout).toMatch(/^node-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\s+192\.168\.1\.23\s+<none>\s+Ubuntu 24\.04\.1 LTS\s+6\.8\.0-1012-raspi\s+containerd:\/\/1\.6\.28$/m);
+    const wide = await until('node-c Ready as a worker', async () => {
+      const out = (await run(a, 'microk8s kubectl get nodes -o wide')).stdout;
+      return /^node-c\s+Ready\s/m.test(out) && out;
+    });
+    expect(wide).toMatch(/^node-c\s+Ready\s+<none>\s+\S+\s+v1\.32\.3\s+192\.168\.1\.23\s+<none>\s+Ubuntu 24\.04\.1 LTS\s+6\.8\.0-1012-raspi\s+containerd:\/\/1\.6\.28$/m);
     expect(lab.cluster.nodes().find((n) => n.name === 'node-c')?.role).toBe('worker');
   });
 
@@ -155,19 +163,28 @@ describe('MicroK8s on three virtual Pis over SSH', { timeout: 120_000 }, () => {
     expect(cfg.users[0]!.name).toBe('admin');
     expect(cfg.contexts[0]!.name).toBe('microk8s');
     const path = join(tempDir('kube'), 'config');
-    writeFileSync(path, text.replace('https://192.168.1.21:16443', api.url));
+    writeFileSync(path, text.replace('https://192.168.1.21:16443', api.url('192.168.1.21')!));
     const out = await new Promise<string>((resolve, reject) =>
       execFile('/usr/bin/kubectl', ['--kubeconfig', path, 'get', 'nodes', '-o', 'name'], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
     );
     expect(out.split('\n').filter(Boolean).sort()).toEqual(['node/node-a', 'node/node-b', 'node/node-c']);
   });
 
-  it('a powered-off node turns NotReady; the last control plane cannot leave', async () => {
-    const [a, b] = pis as [VirtualPi, VirtualPi];
+  it('a powered-off worker turns NotReady after the grace period; with two voters one down freezes the datastore; the last control plane cannot leave', async () => {
+    const [a, b, c] = pis as [VirtualPi, VirtualPi, VirtualPi];
+    await c.powerOff();
+    // The kubelet stops posting: the node stays Ready until the node monitor grace period has passed.
+    expect(lab.cluster.nodes().find((n) => n.name === 'node-c')).toMatchObject({ ready: false, silent: true, notReadyReason: 'Kubelet stopped posting node status.' });
+    await until('node-c NotReady', async () => /^node-c\s+NotReady\s/m.test((await run(a, 'microk8s kubectl get nodes')).stdout));
+    expect((await run(a, 'microk8s status')).stdout).toContain('high-availability: no\n  datastore master nodes: 192.168.1.21:19001 192.168.1.22:19001\n');
+    // Two voters: b down leaves a without quorum, so its API hangs and status reports it not running.
     await b.powerOff();
-    expect(lab.cluster.nodes().find((n) => n.name === 'node-b')).toMatchObject({ ready: false, notReadyReason: 'Kubelet stopped posting node status.' });
-    expect((await run(a, 'microk8s status')).stdout).toContain('high-availability: no\n');
-    expect(await run(a, 'microk8s remove-node node-b --force')).toMatchObject({ code: 0 });
+    expect(await run(a, 'microk8s status')).toMatchObject({ code: 1, stdout: 'microk8s is not running. Use microk8s inspect for a deeper inspection.\n' });
+    await b.powerOn();
+    await b.whenReady();
+    await until('quorum again', async () => (await run(a, 'microk8s status')).code === 0);
+    expect(await run(b, 'microk8s leave')).toMatchObject({ code: 0 });
+    expect(await run(a, 'microk8s remove-node node-b')).toMatchObject({ code: 0 });
     expect(await run(a, 'microk8s leave')).toMatchObject({ code: 3, stdout: 'This node currently holds the only copy of the Kubernetes database so it cannot leave the cluster.\n' });
   });
 });
@@ -197,16 +214,26 @@ describe('MicroK8s up to 1.27 checks that the joining hostname resolves', { time
 });
 
 describe('a lab restarted on the same data dir', { timeout: 120_000 }, () => {
-  it('brings the Pis back into the cluster they had formed, addons included', async () => {
+  it('brings the Pis back into the cluster they had formed, addons and objects included, at the same API address', async () => {
     const dataDir = tempDir('lab');
+    const kubeDir = tempDir('kube');
+    // The same loopback addresses after the restart, as the app's (derived from its data folder).
+    const loopbackBase = randomLoopbackBase();
     const cards = await Promise.all(['p', 'q'].map((n, i) => seedFolder('24.04', { 'user-data': userData(`keep-${n}`, ''), 'network-config': network(`192.168.1.5${i + 1}`), 'cmdline.txt': cmdline })));
     const boot = async () => {
-      const l = new Lab({ dataDir, speed: 2000, loopbackBase: randomLoopbackBase(), sshPort: 0 });
+      const l = new Lab({ dataDir, speed: 2000, loopbackBase, sshPort: 0 });
+      const apis = await l.startKubeApi({ dataDir: kubeDir });
       const ps = cards.map((dir) => l.addPi({ card: folderCard(dir) })) as [VirtualPi, VirtualPi];
       await Promise.all(ps.map((p) => p.powerOn()));
       await Promise.all(ps.map((p) => p.whenReady()));
-      return { l, ps };
+      return { l, ps, apis };
     };
+    const kubeconfig = join(tempDir('kubeconfig'), 'config');
+    const kubectl = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: tempDir('home') } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })),
+      );
+    let before: { url: string; rv: number };
     const first = await boot();
     try {
       const [p, q] = first.ps;
@@ -214,17 +241,38 @@ describe('a lab restarted on the same data dir', { timeout: 120_000 }, () => {
       const t = (await run(p, 'sudo microk8s add-node --format token-check')).stdout.trim();
       expect((await run(q, `sudo microk8s join 192.168.1.51:25000/${t} --worker`)).code).toBe(0);
       expect((await run(p, 'sudo microk8s enable metrics-server')).code).toBe(0);
+      // The kubeconfig a user saves: `microk8s config`, its LAN address mapped to where this computer reaches it.
+      const url = first.apis.url('192.168.1.51')!;
+      writeFileSync(kubeconfig, (await run(p, 'sudo microk8s config')).stdout.replace('https://192.168.1.51:16443', url));
+      await until('keep-q Ready in the API', async () => /^keep-q\s+Ready\s/m.test((await kubectl('get', 'nodes')).stdout));
+      expect((await kubectl('create', 'deployment', 'web', '--image=nginx:1.16.1', '--replicas=2')).stdout).toBe('deployment.apps/web created\n');
+      expect((await kubectl('create', 'configmap', 'settings', '--from-literal=greeting=hello')).code).toBe(0);
+      await until('two web pods Running', async () => (await kubectl('get', 'pods', '-l', 'app=web', '--no-headers')).stdout.split('\n').filter((l) => /\s1\/1\s+Running\s/.test(l)).length === 2);
+      before = { url, rv: Number((await kubectl('get', 'configmap', 'settings', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout) };
     } finally {
       await first.l.stop();
     }
+    expect((await kubectl('get', 'nodes')).stderr).toContain('was refused');
+
     const second = await boot();
     try {
-      await second.l.clock.sleep(61_000);
-      expect(second.l.cluster.nodes().map((n) => [n.name, n.role, n.ready])).toEqual([
-        ['keep-p', 'control-plane', true],
-        ['keep-q', 'worker', true],
-      ]);
+      expect(second.apis.url('192.168.1.51')).toBe(before.url);
+      await until('both nodes Ready again', () => {
+        const nodes = second.l.cluster.nodes().map((n) => [n.name, n.role, n.ready]);
+        return JSON.stringify(nodes) === JSON.stringify([['keep-p', 'control-plane', true], ['keep-q', 'worker', true]]);
+      }, 60_000);
       expect((await run(second.ps[0], 'sudo microk8s status -a metrics-server')).stdout).toBe('enabled\n');
+      // The kubeconfig saved before the restart still works: same address, same CA, same client certificate.
+      const cm = await until('the saved kubeconfig answers', async () => {
+        const r = await kubectl('get', 'configmap', 'settings', '-o', 'jsonpath={.data.greeting}');
+        return r.code === 0 && r.stdout;
+      }, 60_000);
+      expect(cm).toBe('hello');
+      await until('the web pods Running again (their kubelets restarted them)', async () => (await kubectl('get', 'pods', '-l', 'app=web', '--no-headers')).stdout.split('\n').filter((l) => /\s1\/1\s+Running\s/.test(l)).length === 2, 60_000);
+      expect((await kubectl('get', 'deployment', 'web', '--no-headers')).stdout).toMatch(/^web\s+2\/2\s+2\s+2\s/);
+      // resourceVersions go on increasing.
+      expect((await kubectl('create', 'configmap', 'after', '--from-literal=a=b')).code).toBe(0);
+      expect(Number((await kubectl('get', 'configmap', 'after', '-o', 'jsonpath={.metadata.resourceVersion}')).stdout)).toBeGreaterThan(before!.rv);
     } finally {
       await second.l.stop();
     }

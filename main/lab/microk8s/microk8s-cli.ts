@@ -9,6 +9,7 @@ import type { VirtualPi } from '../pi/virtual-pi';
 import { CORE_ADDONS } from './addons';
 import type { ClusterRecord, LabCluster } from './lab-cluster';
 import { kubectl } from './kubectl';
+import { REQUEST_TIMEOUT_MS } from '../kube/kube-api-server';
 import { ADDON_SCRIPTS } from './addon-scripts';
 
 const PERMISSIONS = (user: string) => `Insufficient permissions to access MicroK8s.
@@ -147,6 +148,19 @@ async function status(cli: Cli): Promise<number> {
     return 1;
   }
   const record = cluster.clusterOf(pi)!;
+  // status.py asks `kubectl get all -A`; without dqlite quorum that request hangs until the
+  // apiserver's 60 s request timeout, so the node counts as not running.
+  if (!cluster.quorum(record)) {
+    const deadline = timeout > 0 ? cluster.clock.now() + timeout * 1000 : Infinity;
+    for (;;) {
+      await cluster.clock.sleep(Math.min(REQUEST_TIMEOUT_MS, Math.max(0, deadline - cluster.clock.now())), ctx.signal);
+      if (cluster.quorum(record) || !wait || cluster.clock.now() >= deadline) break;
+    }
+    if (!cluster.quorum(record)) {
+      ctx.stdout(NOT_RUNNING);
+      return 1;
+    }
+  }
   const { voters, standby } = cluster.datastore(record);
   const ha = voters.length >= 3;
   const addonName = flagValue(args, '-a', '--addon');
@@ -447,7 +461,7 @@ async function addon(cli: Cli, verb: 'enable' | 'disable'): Promise<number> {
       continue;
     }
     const script = ADDON_SCRIPTS[name];
-    const objects = cluster.kubeApi?.addons;
+    const objects = cluster.kubeApi?.addonsFor?.(pi) ?? cluster.kubeApi?.addons;
     if (script && objects) {
       const code = await script[verb]({ ctx, clock: cluster.clock, objects, args: addonArgs });
       if (code !== 0) return code;

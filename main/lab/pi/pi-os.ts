@@ -3,7 +3,7 @@
  * the shell sees them (it implements ShellMachine). State that lives on the card's `writable`
  * partition is saved as JSON in the Pi's data dir and survives reboots and lab restarts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { encrypt, verify } from 'unixcrypt';
@@ -154,9 +154,12 @@ export class PiOs implements ShellMachine {
     };
   }
 
+  /** Write the root filesystem and machine state (atomically: a lab stopped mid-write keeps the old state). */
   save(): void {
     this.state.files = this.fs.save();
-    writeFileSync(this.#statePath, JSON.stringify(this.state));
+    const tmp = `${this.#statePath}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, this.#statePath);
   }
 
   #defineProc(): void {

@@ -11,6 +11,7 @@ import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel } from 'ssh2';
 import type { LabClock } from '../lab-clock';
 import { Shell, ShellExit } from '../shell/shell';
+import { needsMoreInput } from '../shell/parse';
 import type { RunIo, Session } from '../shell/shell';
 import { SHELL_COMMANDS } from '../shell/commands';
 import type { PiOs } from './pi-os';
@@ -195,18 +196,21 @@ export class PiSshServer {
     ch.on('data', (d: Buffer) => stdin.feed(d.toString('utf8')));
     ch.on('end', () => (stdin instanceof TerminalInput ? stdin.close() : stdin.end()));
     const shell = new Shell(this.options.os, session, SHELL_COMMANDS, false);
+    // The client hanging up ends what runs (tail -f, kubectl get -w), as SIGHUP does.
+    const hangup = new AbortController();
+    ch.on('close', () => hangup.abort(new Error('hangup')));
     const io: RunIo = {
       stdin,
       stdout: (s) => ch.write(nl(s)),
       stderr: (s) => (tty ? ch.write(nl(s)) : ch.stderr.write(s)),
-      signal: this.options.os.powerSignal,
+      signal: AbortSignal.any([this.options.os.powerSignal, hangup.signal]),
     };
     let code: number;
     try {
       code = await shell.run(command, io);
     } catch (e) {
       if (e instanceof ShellExit) code = e.code;
-      else if (this.options.os.powerSignal.aborted) return;
+      else if (this.options.os.powerSignal.aborted || hangup.signal.aborted) return;
       else {
         io.stderr(`bash: ${(e as Error).message}\n`);
         code = 1;
@@ -226,6 +230,7 @@ export class PiSshServer {
       : new StreamInput();
     ch.on('data', (d: Buffer) => stdin.feed(d.toString('utf8')));
     ch.on('end', () => (stdin instanceof TerminalInput ? stdin.close() : stdin.end()));
+    ch.on('close', () => running?.abort(new Error('hangup')));
     if (this.#expired(user)) {
       if (!pty) {
         ch.stderr.write('WARNING: Your password has expired.\nPassword change required but no TTY available.\n');
@@ -245,12 +250,19 @@ export class PiSshServer {
     for (;;) {
       const cwd = session.cwd === session.user.home ? '~' : session.cwd;
       if (pty) out(`${session.user.name}@${os.hostname}:${cwd}$ `);
-      const line = await stdin.readLine();
+      let line = await stdin.readLine();
       if (line === null) {
         if (pty) out('logout\n');
         return finish(ch, session.lastStatus);
       }
       if (!line.trim()) continue;
+      // An open here-document (`cat > f <<EOF`): bash reads more lines, prompting `> `.
+      while (needsMoreInput(line)) {
+        if (pty) out('> ');
+        const more = await stdin.readLine();
+        if (more === null) break;
+        line += '\n' + more;
+      }
       running = new AbortController();
       try {
         await shell.run(line, {

@@ -23,6 +23,7 @@ import type { BootCard } from './card-reader';
 import { HOST_KEY_TYPES, parseInstanceId, parseNetworkConfig, parseUserData } from './cloud-init';
 import type { HostKeyType, SshHostKeysConfig } from './cloud-init';
 import { PiOs } from './pi-os';
+import type { PI_BOOT_ERROR_CODES } from '../../../preload/contract/practice';
 import { PiSshServer } from './ssh-server';
 import { generateEd25519, isUsableKey } from '../../ssh/keygen';
 import { DURATIONS, RELEASES } from './ubuntu-releases';
@@ -91,6 +92,8 @@ export class VirtualPi extends EventEmitter {
   #ssh: PiSshServer | undefined;
   #timers: LabTimer[] = [];
   #bootError: string | undefined;
+  #bootErrorCode: (typeof PI_BOOT_ERROR_CODES)[number] | undefined;
+  #bootErrorDetail: string | undefined;
   #cardWrites: Promise<void> = Promise.resolve();
   #address = '';
   #ntpOff = false;
@@ -114,6 +117,11 @@ export class VirtualPi extends EventEmitter {
   /** Why the last power-on did not boot (no card, no boot partition). */
   get bootError(): string | undefined {
     return this.#bootError;
+  }
+
+  /** The same as a code (and the underlying error's words), for the window. */
+  get bootErrorCode(): { code: (typeof PI_BOOT_ERROR_CODES)[number]; detail?: string } | undefined {
+    return this.#bootErrorCode ? { code: this.#bootErrorCode, ...(this.#bootErrorDetail ? { detail: this.#bootErrorDetail } : {}) } : undefined;
   }
 
   /** The running OS, while booted. */
@@ -167,13 +175,22 @@ export class VirtualPi extends EventEmitter {
   async powerOn(): Promise<void> {
     if (this.#state !== 'off' && this.#state !== 'no-boot') return;
     this.#bootError = undefined;
+    this.#bootErrorCode = undefined;
+    this.#bootErrorDetail = undefined;
     this.#setState('booting');
     let files: Map<string, Buffer>;
     try {
-      if (!this.card) throw new Error('no SD card inserted');
+      if (!this.card) {
+        this.#bootErrorCode = 'no-card';
+        throw new Error('no SD card inserted');
+      }
       files = await this.card.readAll();
     } catch (e) {
       this.#bootError = `The Pi did not boot: ${(e as Error).message}`;
+      if (!this.#bootErrorCode) {
+        this.#bootErrorCode = 'card-unreadable';
+        this.#bootErrorDetail = (e as Error).message;
+      }
       this.#setState('no-boot');
       return;
     }
@@ -221,6 +238,8 @@ export class VirtualPi extends EventEmitter {
         await this.#applySshHostKeys(userData.sshHostKeys);
       } catch (e) {
         this.#bootError = `The Pi did not boot: cloud-init could not set up its SSH host keys (${(e as Error).message})`;
+        this.#bootErrorCode = 'host-keys-failed';
+        this.#bootErrorDetail = (e as Error).message;
         this.#setState('no-boot');
         return;
       }
@@ -257,6 +276,8 @@ export class VirtualPi extends EventEmitter {
     const hostKeys = this.#hostKeys();
     if (hostKeys.length === 0) {
       this.#bootError = 'The Pi booted but sshd did not start: "sshd: no hostkeys available -- exiting." (the card removed the host keys and gave none).';
+      this.#bootErrorCode = 'no-host-keys';
+      this.#bootErrorDetail = 'sshd: no hostkeys available -- exiting.';
       this.#setState('no-boot');
       return;
     }
@@ -273,6 +294,8 @@ export class VirtualPi extends EventEmitter {
       await ssh.listen();
     } catch (e) {
       this.#bootError = `sshd could not listen on ${this.loopback}: ${(e as Error).message}`;
+      this.#bootErrorCode = 'sshd-failed';
+      this.#bootErrorDetail = (e as Error).message;
       this.#setState('no-boot');
       return;
     }

@@ -1,7 +1,8 @@
 /**
- * A parser for the subset of bash the app sends to a Pi: words with single/double quotes and
- * backslash escapes, `$VAR`/`${VAR}`/`$?`/`$(...)`, `~`, `VAR=value` prefixes, `&&`, `||`, `;`,
- * newlines, pipes and the redirections `>`, `>>`, `<`, `2>`, `2>>`, `2>&1`, `>&2`, `&>`.
+ * A parser for the subset of bash the app and a learner send to a Pi: words with single/double
+ * quotes and backslash escapes, `$VAR`/`${VAR}`/`$?`/`$(...)`, `~`, `VAR=value` prefixes, `&&`,
+ * `||`, `;`, newlines, pipes, the redirections `>`, `>>`, `<`, `2>`, `2>>`, `2>&1`, `>&2`, `&>`,
+ * and here-documents (`<<EOF`, `<<-EOF`, `<<'EOF'`: `cat > deployment.yaml <<EOF`).
  * It only builds a syntax tree; nothing here runs anything.
  */
 
@@ -16,9 +17,11 @@ export interface Word {
 
 export interface Redirect {
   fd: 0 | 1 | 2 | 'both';
-  op: '>' | '>>' | '<' | '>&';
-  /** Target word, or for `>&` the fd number it duplicates. */
+  op: '>' | '>>' | '<' | '>&' | '<<';
+  /** Target word, or for `>&` the fd number it duplicates (for `<<`, the delimiter). */
   target: Word | 1 | 2;
+  /** A here-document's text, and whether `$VAR`s in it are expanded (unquoted delimiter). */
+  heredoc?: { body: string; expand: boolean };
 }
 
 export interface SimpleCommand {
@@ -42,17 +45,40 @@ export type CommandList = AndOrItem[];
 
 export class ShellSyntaxError extends Error {}
 
+/** The command line needs more lines (an unfinished here-document): an interactive shell prompts `> `. */
+export class IncompleteInput extends ShellSyntaxError {}
+
 type Token =
   | { t: 'word'; word: Word; raw: string }
   | { t: 'op'; op: string }
-  | { t: 'redir'; fd: Redirect['fd']; op: Redirect['op']; dupTo?: 1 | 2 };
+  | { t: 'redir'; fd: Redirect['fd']; op: Redirect['op']; dupTo?: 1 | 2; heredoc?: { delimiter: string; stripTabs: boolean; body: string; expand: boolean } };
 
 const META = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')']);
 
-function tokenize(src: string): Token[] {
+function tokenize(src: string, options: { eofEndsHeredoc?: boolean } = {}): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   const n = src.length;
+  const pending: NonNullable<Extract<Token, { t: 'redir' }>['heredoc']>[] = [];
+  /** After a newline: the bodies of the here-documents started on the line just ended. */
+  const readBodies = () => {
+    for (const h of pending.splice(0)) {
+      const lines: string[] = [];
+      for (;;) {
+        if (i >= n) {
+          if (!options.eofEndsHeredoc) throw new IncompleteInput(`here-document delimited by end-of-file (wanted \`${h.delimiter}')`);
+          break;
+        }
+        const end = src.indexOf('\n', i);
+        let line = end < 0 ? src.slice(i) : src.slice(i, end);
+        i = end < 0 ? n : end + 1;
+        if (h.stripTabs) line = line.replace(/^\t+/, '');
+        if (line === h.delimiter) break;
+        lines.push(line);
+      }
+      h.body = lines.map((l) => l + '\n').join('');
+    }
+  };
   while (i < n) {
     const c = src[i]!;
     if (c === ' ' || c === '\t') {
@@ -66,6 +92,21 @@ function tokenize(src: string): Token[] {
     if (c === '\n') {
       tokens.push({ t: 'op', op: ';' });
       i++;
+      readBodies();
+      continue;
+    }
+    if (src.startsWith('<<', i) && src[i + 2] !== '<') {
+      const stripTabs = src[i + 2] === '-';
+      i += stripTabs ? 3 : 2;
+      while (src[i] === ' ' || src[i] === '\t') i++;
+      const start = i;
+      while (i < n && !META.has(src[i]!)) i++;
+      const raw = src.slice(start, i);
+      if (!raw) throw new ShellSyntaxError("syntax error near unexpected token `newline'");
+      const delimiter = raw.replace(/['"\\]/g, '');
+      const heredoc = { delimiter, stripTabs, body: '', expand: !/['"\\]/.test(raw) };
+      pending.push(heredoc);
+      tokens.push({ t: 'redir', fd: 0, op: '<<', heredoc });
       continue;
     }
     const two = src.slice(i, i + 2);
@@ -199,12 +240,26 @@ function tokenize(src: string): Token[] {
     }
     tokens.push({ t: 'word', word: { parts }, raw: src.slice(start, i) });
   }
+  if (pending.length) readBodies();
   return tokens;
 }
 
-/** Parse a command line into a list of and/or-joined pipelines. */
-export function parseCommandLine(src: string): CommandList {
-  const tokens = tokenize(src);
+/** Whether an interactive shell must read more lines before it can run `src` (an open here-document). */
+export function needsMoreInput(src: string): boolean {
+  try {
+    tokenize(src);
+    return false;
+  } catch (e) {
+    return e instanceof IncompleteInput;
+  }
+}
+
+/**
+ * Parse a command line into a list of and/or-joined pipelines. With `eofEndsHeredoc` (bash -c),
+ * a here-document without its delimiter ends at the end of the text, as bash does (with a warning).
+ */
+export function parseCommandLine(src: string, options: { eofEndsHeredoc?: boolean } = {}): CommandList {
+  const tokens = tokenize(src, options);
   const list: CommandList = [];
   let pos = 0;
   let op: AndOrItem['op'] = ';';
@@ -217,6 +272,10 @@ export function parseCommandLine(src: string): CommandList {
       if (!tok || tok.t === 'op') break;
       pos++;
       if (tok.t === 'redir') {
+        if (tok.op === '<<') {
+          cmd.redirects.push({ fd: 0, op: '<<', target: { parts: [{ kind: 'text', text: tok.heredoc!.delimiter, quoted: true }] }, heredoc: { body: tok.heredoc!.body, expand: tok.heredoc!.expand } });
+          continue;
+        }
         if (tok.op === '>&') {
           cmd.redirects.push({ fd: tok.fd, op: '>&', target: tok.dupTo! });
           continue;

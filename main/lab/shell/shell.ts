@@ -103,7 +103,7 @@ export class Shell {
   async run(line: string, io: RunIo): Promise<number> {
     let list: CommandList;
     try {
-      list = parseCommandLine(line);
+      list = parseCommandLine(line, { eofEndsHeredoc: true });
     } catch (e) {
       if (!(e instanceof ShellSyntaxError)) throw e;
       io.stderr(`${this.interactive ? '-bash' : 'bash: -c: line 1'}: ${e.message}\n`);
@@ -207,7 +207,7 @@ export class Shell {
     for (const r of cmd.redirects) {
       const result = await this.redirect(r, io, out, err);
       if (typeof result === 'number') return result;
-      if (r.op === '<') stdin = result.stdin!;
+      if (r.op === '<' || r.op === '<<') stdin = result.stdin!;
       [out, err] = [result.out, result.err];
     }
     return this.exec(argv, this.root, { stdin, stdout: out, stderr: err, signal: io.signal });
@@ -222,6 +222,10 @@ export class Shell {
     if (r.op === '>&') {
       if (r.fd === 2) return { out, err: out };
       return { out: err, err };
+    }
+    if (r.op === '<<') {
+      const body = r.heredoc!.body;
+      return { out, err, stdin: stringStdin(r.heredoc!.expand ? body.replace(/\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*|[?$0]))/g, (_m, _a, braced: string | undefined, plain: string | undefined) => this.variable(braced ?? plain!)) : body) };
     }
     const target = (await this.expandWord(r.target as Word, io)).join(' ');
     const path = normalizePath(target, this.session.cwd);

@@ -67,9 +67,12 @@ export class VirtualFs {
   #dynamic = new Map<string, () => string>();
   #writeListeners: ((path: string, content: string) => void)[] = [];
 
-  /** Observe every successful write (path is absolute and normalized). */
-  onWrite(listener: (path: string, content: string) => void): void {
+  /** Observe every successful write (path is absolute and normalized); returns how to stop. */
+  onWrite(listener: (path: string, content: string) => void): () => void {
     this.#writeListeners.push(listener);
+    return () => {
+      this.#writeListeners = this.#writeListeners.filter((l) => l !== listener);
+    };
   }
 
   /** A file whose contents are computed on every read (e.g. /proc/meminfo). */

@@ -5,6 +5,7 @@ import { parse, TYPE } from '@formatjs/icu-messageformat-parser';
 import type { MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it } from 'vitest';
 import { catalogues, messagesByLanguage } from './catalogues';
+import { englishWords } from './english-words';
 
 function argumentsOf(elements: MessageFormatElement[], out = new Set<string>()): Set<string> {
   for (const e of elements) {
@@ -58,14 +59,46 @@ describe('catalogues', () => {
     const missing: string[] = [];
     for (const file of sourceFiles(root)) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/\bt\('([a-zA-Z0-9.\-_]+)'/g)) {
+      for (const m of text.matchAll(/\bt(?:\.rich)?\('([a-zA-Z0-9.\-_]+)'/g)) {
         if (!(m[1]! in messagesByLanguage.en)) missing.push(`${path.relative(root, file)}: ${m[1]}`);
       }
       // Keys built from a prefix (`jobs.phase.${...}`): the prefix must exist.
-      for (const m of text.matchAll(/\bt\(`([a-zA-Z0-9.\-_]+)\$\{/g)) {
+      for (const m of text.matchAll(/\bt(?:\.rich)?\(`([a-zA-Z0-9.\-_]+)\$\{/g)) {
         if (!Object.keys(messagesByLanguage.en).some((k) => k.startsWith(m[1]!))) missing.push(`${path.relative(root, file)}: ${m[1]}…`);
       }
     }
     expect(missing).toEqual([]);
+  });
+});
+
+/** The words of a message a reader sees, without its arguments and without what `<mono>` holds (names, paths, commands). */
+function proseOf(elements: MessageFormatElement[]): string {
+  return elements
+    .map((e) => {
+      if (e.type === TYPE.literal) return e.value;
+      if (e.type === TYPE.plural || e.type === TYPE.select) return Object.values(e.options).map((o) => proseOf(o.value)).join(' ');
+      if (e.type === TYPE.tag) return e.value === 'mono' ? ' ' : proseOf(e.children);
+      return ' ';
+    })
+    .join('');
+}
+
+/**
+ * Catalogues not checked for English yet: the lessons' texts name Kubernetes fields and values
+ * (`requests`, `RollingUpdate`, `NodePort`) that belong in `<mono>`; remove a folder from here
+ * once its catalogue is done.
+ */
+const NOT_CHECKED_YET = ['../lessons/', '../steps/deploy/'];
+
+describe('the Chinese catalogue', () => {
+  it('has no English words outside names, paths and commands', () => {
+    const found: string[] = [];
+    const checked = catalogues.filter((c) => !NOT_CHECKED_YET.some((dir) => c.file.startsWith(dir)));
+    expect(checked.length).toBeGreaterThanOrEqual(9);
+    for (const [key, text] of checked.flatMap((c) => Object.entries(c.messages['zh-CN']))) {
+      const words = englishWords(proseOf(parse(text)));
+      if (words.length > 0) found.push(`${key}: ${words.join(', ')}`);
+    }
+    expect(found).toEqual([]);
   });
 });

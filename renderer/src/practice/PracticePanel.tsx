@@ -4,7 +4,9 @@
  */
 import { useState } from 'react';
 import type { PracticeCard, PracticeCardContent, PracticeFault, PracticePi, PracticeView } from '../../../preload/contract/practice';
-import { call } from '../api/client';
+import type { ErrorBody } from '../../../preload/contract/errors';
+import { call, errorBodyOf } from '../api/client';
+import { ErrorMessage } from '../errors/ErrorMessage';
 import { useT } from '../i18n/use-t';
 import { useAppStore } from '../store/app-store';
 
@@ -16,7 +18,7 @@ export function PracticePanel() {
   const { t } = useT();
   const [content, setContent] = useState<PracticeCardContent>('ubuntu-24.04');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
   const [open, setOpen] = useState(true);
   if (!practice?.enabled) return null;
 
@@ -26,7 +28,7 @@ export function PracticePanel() {
     try {
       await action();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorBodyOf(e));
     } finally {
       setBusy(false);
     }
@@ -40,14 +42,14 @@ export function PracticePanel() {
         <button type="button" className="disclosure" aria-expanded={open} onClick={() => setOpen(!open)}>
           {open ? '▾' : '▸'}
         </button>
-        <h2>{t('practice.title')}</h2>
-        <span className="badge sim">{t('practice.simulated')}</span>
+        <h2>{t.rich('practice.title')}</h2>
+        <span className="badge sim">{t.rich('practice.simulated')}</span>
         <label>
-          {t('practice.speed')}{' '}
+          {t.rich('practice.speed')}{' '}
           <select value={practice.speed} disabled={busy} onChange={(e) => run(() => call('practice.setSpeed', { speed: Number(e.target.value) as 1 | 10 | 60 }))}>
             {[1, 10, 60].map((speed) => (
               <option key={speed} value={speed}>
-                {speed === 1 ? t('practice.realTime') : `${speed}×`}
+                {speed === 1 ? t('practice.realTime') : t('practice.speedTimes', { speed })}
               </option>
             ))}
           </select>
@@ -61,11 +63,11 @@ export function PracticePanel() {
             const card = inReader(reader);
             return (
               <div key={reader} className={`reader ${card ? 'full' : ''}`} data-reader={reader}>
-                <strong>{t('practice.reader', { n: reader })}</strong>
+                <strong>{t.rich('practice.reader', { n: reader })}</strong>
                 <span>{card ? `${contentName(card.content)}${card.locked ? ` · ${t('practice.locked')}` : ''}` : t('practice.empty')}</span>
                 {card && (
                   <button type="button" disabled={busy} onClick={() => run(() => call('practice.ejectCard', { id: card.id }))}>
-                    {t('practice.eject')}
+                    {t.rich('practice.eject')}
                   </button>
                 )}
               </div>
@@ -75,7 +77,7 @@ export function PracticePanel() {
         <div className="shelf">
           <div className="new-card">
             <label>
-              {t('practice.newCard')}{' '}
+              {t.rich('practice.newCard')}{' '}
               <select value={content} onChange={(e) => setContent(e.target.value as PracticeCardContent)} aria-label={t('practice.cardContent')}>
                 {CONTENTS.map((c) => (
                   <option key={c} value={c}>
@@ -85,7 +87,7 @@ export function PracticePanel() {
               </select>
             </label>
             <button type="button" disabled={busy} onClick={() => run(() => call('practice.newCard', { content, sizeGB: 32 }))}>
-              {t('practice.make')}
+              {t.rich('practice.make')}
             </button>
           </div>
           <ul aria-label={t('practice.shelf')}>
@@ -106,11 +108,7 @@ export function PracticePanel() {
       <PiRow practice={practice} busy={busy} run={run} />
         </>
       )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorMessage error={error} />}
     </section>
   );
 }
@@ -136,7 +134,7 @@ function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: Pra
             run(() => call('practice.lockCard', { id: card.id, locked }).finally(() => setLockPending(undefined)));
           }}
         />
-        {t('practice.lock')}
+        {t.rich('practice.lock')}
       </label>
       {onShelf && (freeReaders.length > 0 || freePis.length > 0) && (
         <select
@@ -149,10 +147,10 @@ function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: Pra
             if (kind === 'pi' && target) run(() => call('practice.plugCard', { id: card.id, pi: target }));
           }}
         >
-          <option value="">{t('practice.putInto')}</option>
+          <option value="">{t.rich('practice.putInto')}</option>
           {freeReaders.map((r) => (
             <option key={`r${r}`} value={`reader:${r}`}>
-              {t('practice.reader', { n: r })}
+              {t.rich('practice.reader', { n: r })}
             </option>
           ))}
           {freePis.map((id) => (
@@ -164,7 +162,7 @@ function ShelfCard({ card, index, busy, run, freeReaders, freePis }: { card: Pra
       )}
       {onShelf && (
         <button type="button" disabled={busy} onClick={() => run(() => call('practice.deleteCard', { id: card.id }))} aria-label={`${t('practice.delete')} ${name}`}>
-          {t('practice.delete')}
+          {t.rich('practice.delete')}
         </button>
       )}
     </li>
@@ -176,14 +174,14 @@ function PiRow({ practice, busy, run }: { practice: PracticeView; busy: boolean;
   const shelf = practice.cards.filter((c) => c.reader === undefined && c.pi === undefined);
   return (
     <div className="pis">
-      <h3>{t('practice.pis')}</h3>
+      <h3>{t.rich('practice.pis')}</h3>
       <ul aria-label={t('practice.pis')}>
         {practice.pis.map((pi) => (
           <PiItem key={pi.id} pi={pi} card={practice.cards.find((c) => c.pi === pi.id)} cardIndex={practice.cards.findIndex((c) => c.pi === pi.id)} shelf={shelf} allCards={practice.cards} busy={busy} run={run} />
         ))}
       </ul>
       <button type="button" disabled={busy} onClick={() => run(() => call('practice.addPi', {}))}>
-        {t('practice.addPi')}
+        {t.rich('practice.addPi')}
       </button>
     </div>
   );
@@ -197,15 +195,20 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
   return (
     <li className={`pi pi-${pi.state}`} data-pi={pi.id}>
       <strong>{label}</strong>
-      <span className={`pi-state`}>{t(`practice.state.${pi.state}`)}</span>
+      <span className={`pi-state`}>{t.rich(`practice.state.${pi.state}`)}</span>
       {pi.hostname && <span className="mono">{pi.hostname}</span>}
       {pi.address && <span className="mono">{pi.address}</span>}
       {pi.ssh && <span className="mono hint">ssh ubuntu@{pi.ssh.host}{pi.ssh.port === 22 ? '' : ` -p ${pi.ssh.port}`}</span>}
-      {pi.bootError && <span className="field-error">{pi.bootError}</span>}
+      {pi.bootError && (
+        <span className="field-error">
+          {pi.bootErrorCode ? t.rich(`practice.bootError.${pi.bootErrorCode}`) : pi.bootError}
+          {pi.bootErrorDetail && <code className="mono detail"> {pi.bootErrorDetail}</code>}
+        </span>
+      )}
       <span className="hint">{card ? t('practice.piCard', { n: cardIndex + 1 }) : t('practice.piNoCard')}</span>
       {off && card && (
         <button type="button" disabled={busy} onClick={() => run(() => call('practice.unplugCard', { pi: pi.id }))}>
-          {t('practice.unplug')}
+          {t.rich('practice.unplug')}
         </button>
       )}
       {off && !card && shelf.length > 0 && (
@@ -215,10 +218,10 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
           disabled={busy}
           onChange={(e) => e.target.value && run(() => call('practice.plugCard', { id: e.target.value, pi: pi.id }))}
         >
-          <option value="">{t('practice.plug')}</option>
+          <option value="">{t.rich('practice.plug')}</option>
           {shelf.map((c) => (
             <option key={c.id} value={c.id}>
-              {t('practice.card', { n: allCards.indexOf(c) + 1 })}
+              {t.rich('practice.card', { n: allCards.indexOf(c) + 1 })}
               {c.preparedFor ? ` (${c.preparedFor})` : ''}
             </option>
           ))}
@@ -229,7 +232,7 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
       </button>
       <details className="faults">
         <summary>
-          {t('practice.faults')}
+          {t.rich('practice.faults')}
           {pi.faults.length > 0 ? ` (${pi.faults.length})` : ''}
         </summary>
         {FAULTS.map((fault) => (
@@ -250,7 +253,7 @@ function PiItem({ pi, card, cardIndex, shelf, allCards, busy, run }: { pi: Pract
                 );
               }}
             />
-            {t(`practice.fault.${fault}`)}
+            {t.rich(`practice.fault.${fault}`)}
           </label>
         ))}
       </details>

@@ -6,6 +6,7 @@
 import { Suspense, useEffect } from 'react';
 import type { Language, Theme } from '../../../preload/contract/app';
 import { call } from '../api/client';
+import { ErrorMessage } from '../errors/ErrorMessage';
 import { useT } from '../i18n/use-t';
 import { JobPanel } from '../jobs/JobPanel';
 import { PracticePanel } from '../practice/PracticePanel';
@@ -41,7 +42,7 @@ export function AppShell() {
   if (!state) {
     return (
       <main className="loading" aria-busy={!loadError}>
-        {loadError ? <p role="alert">{loadError}</p> : <p>{t('app.loading')}</p>}
+        {loadError ? <ErrorMessage error={loadError} /> : <p>{t.rich('app.loading')}</p>}
       </main>
     );
   }
@@ -53,44 +54,40 @@ export function AppShell() {
       <SkipLink label={t('app.skipToStep')} />
       <header className="topbar">
         <h1>{title}</h1>
-        {state.host === 'browser' && <span className="badge">{t('app.browserHost')}</span>}
-        {state.world === 'practice' && <span className="badge practice-badge">{t('app.practiceWorld')}</span>}
+        {state.host === 'browser' && <span className="badge">{t.rich('app.browserHost')}</span>}
+        {state.world === 'practice' && <span className="badge practice-badge">{t.rich('app.practiceWorld')}</span>}
         <div className="spacer" />
         <label className="check">
           <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} onChange={(e) => void setPractice(e.target.checked)} />
-          {t('practice.mode')}
+          {t.rich('practice.mode')}
         </label>
         <label>
-          {t('app.language')}{' '}
+          {t.rich('app.language')}{' '}
           <select value={state.preferences.language} onChange={(e) => void setPreferences({ language: e.target.value as Language })} data-testid="language">
             <option value="en">English</option>
             <option value="zh-CN">简体中文</option>
           </select>
         </label>
         <label>
-          {t('app.theme')}{' '}
+          {t.rich('app.theme')}{' '}
           <select value={state.preferences.theme} onChange={(e) => void setPreferences({ theme: e.target.value as Theme })} data-testid="theme">
-            <option value="system">{t('theme.system')}</option>
-            <option value="light">{t('theme.light')}</option>
-            <option value="dark">{t('theme.dark')}</option>
+            <option value="system">{t.rich('theme.system')}</option>
+            <option value="light">{t.rich('theme.light')}</option>
+            <option value="dark">{t.rich('theme.dark')}</option>
           </select>
         </label>
       </header>
       {!connected && (
         <div className="banner warn" role="status">
-          {t('app.disconnected')}
+          {t.rich('app.disconnected')}
         </div>
       )}
-      {practiceError && (
-        <div className="banner warn" role="alert">
-          {practiceError}
-        </div>
-      )}
+      {practiceError && <ErrorMessage error={practiceError} className="banner warn" />}
       {state.recovered && (
         <div className="banner warn" role="alert">
-          <span>{t(`app.recovered.${state.recovered.code}`, { file: state.recovered.keptAs, detail: state.recovered.detail })}</span>
+          <span>{t.rich(`app.recovered.${state.recovered.code}`, { file: state.recovered.keptAs, detail: state.recovered.detail })}</span>
           <button type="button" onClick={() => void call('app.dismissRecovery', {}).then(() => useAppStore.getState().load())}>
-            {t('app.dismiss')}
+            {t.rich('app.dismiss')}
           </button>
         </div>
       )}
@@ -99,11 +96,11 @@ export function AppShell() {
         <StepRail state={state} onSelect={(id) => void setPreferences({ currentStep: id })} />
         <main className="content" id="content" tabIndex={-1}>
           {View ? (
-            <Suspense fallback={<p aria-busy="true">{t('app.loading')}</p>}>
+            <Suspense fallback={<p aria-busy="true">{t.rich('app.loading')}</p>}>
               <View key={`${state.world}-${step}`} />
             </Suspense>
           ) : (
-            <p>{t('app.comingSoon')}</p>
+            <p>{t.rich('app.comingSoon')}</p>
           )}
         </main>
       </div>

@@ -4,8 +4,10 @@
  * a re-install, or leave the host blocked.
  */
 import { useEffect, useState } from 'react';
+import type { ErrorBody } from '../../../preload/contract/errors';
 import type { FindNodesState, HostKeyChangeView } from '../../../preload/contract/find-nodes';
-import { call, onEvent } from '../api/client';
+import { call, errorBodyOf, onEvent } from '../api/client';
+import { ErrorMessage } from '../errors/ErrorMessage';
 import { useT } from '../i18n/use-t';
 import { useAppStore } from '../store/app-store';
 
@@ -16,7 +18,7 @@ export function HostKeyChangedDialog() {
   const language = useAppStore((s) => s.state?.preferences.language ?? 'en');
   const [changes, setChanges] = useState<HostKeyChangeView[]>([]);
   const [dismissed, setDismissed] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
 
   useEffect(() => {
     const apply = (s: FindNodesState) => setChanges(s.hostKeyChanges);
@@ -32,7 +34,7 @@ export function HostKeyChangedDialog() {
     setError(null);
     call('findNodes.trustNewHostKey', { host: change.host, port: change.port, fingerprint: change.presentedFingerprint }).then(
       (s) => setChanges(s.hostKeyChanges),
-      (e: Error) => setError(e.message),
+      (e: unknown) => setError(errorBodyOf(e)),
     );
   };
   const prepared = change.cardPreparedAt ? new Date(change.cardPreparedAt).toLocaleString(language) : null;
@@ -59,11 +61,7 @@ export function HostKeyChangedDialog() {
           {t('hostKey.keepBlocked')}
         </button>
       </div>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorMessage error={error} />}
     </div>
   );
 }

@@ -31,7 +31,7 @@ export function StepRail({ state, onSelect }: { state: AppState; onSelect: (id: 
                 </span>
                 <span className="step-text">
                   <span className="step-title">
-                    {index + 1}. {t(`steps.${id}.title`)}
+                    {index + 1}. {t.rich(`steps.${id}.title`)}
                   </span>
                   <span className="step-sub">{available ? t(`status.${status}`) : `${t(`app.lock.${lock ?? 'coming-later'}`)} — ${t(`steps.${id}.summary`)}`}</span>
                 </span>

@@ -4,9 +4,10 @@
  */
 import { create } from 'zustand';
 import type { AppState, Preferences } from '../../../preload/contract/app';
+import type { ErrorBody } from '../../../preload/contract/errors';
 import type { JobSnapshot } from '../../../preload/contract/jobs';
 import type { PracticeView } from '../../../preload/contract/practice';
-import { call, onConnection, onEvent } from '../api/client';
+import { call, errorBodyOf, onConnection, onEvent } from '../api/client';
 
 interface JobView extends JobSnapshot {
   lines: string[];
@@ -14,12 +15,12 @@ interface JobView extends JobSnapshot {
 
 interface Store {
   state: AppState | null;
-  loadError: string | null;
+  loadError: ErrorBody | null;
   connected: boolean;
   jobs: Record<string, JobView>;
   practice: PracticeView | null;
   /** Why switching practice mode was refused (e.g. a job still runs). */
-  practiceError: string | null;
+  practiceError: ErrorBody | null;
   load(): Promise<void>;
   setPreferences(change: Partial<Preferences>): Promise<void>;
   setState(state: AppState): void;
@@ -46,7 +47,7 @@ export const useAppStore = create<Store>((set, get) => ({
       }
       set({ state, jobs: views, practice, loadError: null });
     } catch (error) {
-      set({ loadError: (error as Error).message });
+      set({ loadError: errorBodyOf(error) });
     }
   },
   async setPreferences(change) {
@@ -67,7 +68,7 @@ export const useAppStore = create<Store>((set, get) => ({
       // The other world: everything the window shows comes from there now.
       set({ state: await call('app.getState', {}) });
     } catch (error) {
-      set({ practice: await call('practice.get', {}), practiceError: (error as Error).message });
+      set({ practice: await call('practice.get', {}), practiceError: errorBodyOf(error) });
     }
   },
   async cancelJob(id) {

@@ -12,6 +12,7 @@ import { hpaV1Conversion } from '../api/hpa-conversion';
 import { KubeApi } from '../api/kube-api';
 import { RESOURCES, resourceForKind } from '../api/resource-registry';
 import { ObjectStore } from '../store/object-store';
+import type { StoreSnapshot } from '../store/object-store';
 import { ApiServiceController } from '../addons/api-services';
 import { LabAddons } from '../addons/lab-addons';
 import { MetalLB } from '../addons/metallb';
@@ -48,7 +49,13 @@ export class LabControlPlane {
   constructor(
     readonly clock: LabClock,
     readonly cluster: LabClusterView,
-    options: { caPem?: string; /** Start with what a fresh MicroK8s runs in kube-system (default true). */ kubeSystem?: boolean } = {},
+    options: {
+      caPem?: string;
+      /** Start with what a fresh MicroK8s runs in kube-system (default true). */
+      kubeSystem?: boolean;
+      /** The objects of a restarted lab: loaded instead of the bootstrap objects. */
+      restore?: StoreSnapshot;
+    } = {},
   ) {
     this.api = new KubeApi(this.store, clock);
     this.api.conversions.set(RESOURCES.find((t) => t.group === 'events.k8s.io')!, eventsV1Conversion);
@@ -80,7 +87,8 @@ export class LabControlPlane {
       new ApiServiceController(this.api, clock),
       this.metallb,
     ];
-    this.#bootstrap(options.kubeSystem ?? true);
+    if (options.restore) this.store.load(options.restore);
+    else this.#bootstrap(options.kubeSystem ?? true);
   }
 
   #bootstrap(kubeSystem: boolean): void {

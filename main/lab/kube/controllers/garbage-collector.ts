@@ -1,8 +1,9 @@
 /**
  * Garbage collector and namespace controller: dependents of a deleted owner are deleted
  * (Background), owners deleted in Foreground wait for their dependents, Orphan strips the
- * ownerReferences; a Terminating namespace is emptied and then removed. Events expire after
- * an hour (the API server's --event-ttl).
+ * ownerReferences; a Terminating namespace is emptied and then removed. Events expire after an
+ * hour of lab time: upstream's default --event-ttl. MicroK8s sets 5m, but at lab speed 10 that
+ * would be 30 real seconds, too short to read them during a lesson.
  */
 import type { LabClock, LabTimer } from '../../lab-clock';
 import type { KubeApi } from '../api/kube-api';
@@ -17,7 +18,10 @@ const stored = (t: ResourceType) => !t.readOnly && t.bucket === `${t.group || 'c
 export class GarbageCollector {
   readonly queue: WorkQueue;
   #unsubscribe?: () => void;
+  #unsubscribeEvents?: () => void;
   #ttlTimer?: LabTimer;
+  /** Lab time each event got its current lastTimestamp (reported times have only seconds precision). */
+  #eventSeen = new Map<string, { stamp: string; lab: number }>();
 
   constructor(
     private readonly api: KubeApi,
@@ -30,6 +34,12 @@ export class GarbageCollector {
     this.#unsubscribe = this.api.store.subscribe(undefined, (e) => {
       if (e.type === 'DELETED' || e.object.metadata.deletionTimestamp || e.object.kind === 'Namespace') this.queue.add('all');
     });
+    this.#unsubscribeEvents = this.api.store.subscribe('core/events', (e) => {
+      const uid = e.object.metadata.uid!;
+      if (e.type === 'DELETED') return void this.#eventSeen.delete(uid);
+      const stamp = String(e.object.lastTimestamp ?? e.object.metadata.creationTimestamp ?? '');
+      if (this.#eventSeen.get(uid)?.stamp !== stamp || e.type === 'MODIFIED') this.#eventSeen.set(uid, { stamp, lab: this.clock.now() });
+    });
     this.queue.add('all');
     this.#ttlTimer = this.clock.every(60_000, () => this.#expireEvents());
   }
@@ -37,6 +47,7 @@ export class GarbageCollector {
   stop(): void {
     this.#ttlTimer?.cancel();
     this.#unsubscribe?.();
+    this.#unsubscribeEvents?.();
     this.queue.stop();
   }
 
@@ -88,7 +99,11 @@ export class GarbageCollector {
     const cutoff = this.clock.now() - EVENT_TTL_MS;
     for (const e of this.api.store.scan('core/events')) {
       const last = (e.lastTimestamp ?? e.metadata.creationTimestamp) as string | undefined;
-      if (last && this.clock.labAt(Date.parse(last)) < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
+      if (!last) continue;
+      // Seen by this controller: its lab time; else (a restarted lab) the end of that reported second.
+      const seen = this.#eventSeen.get(e.metadata.uid!);
+      const at = seen?.stamp === last ? seen.lab : this.clock.labAt(Date.parse(last) + 999);
+      if (at < cutoff) this.api.store.remove('core/events', e.metadata.namespace, e.metadata.name!);
     }
   }
 

@@ -26,6 +26,7 @@
  * in a frozen MicroK8s); thawing starts it afresh, giving every node a new grace period, as a newly
  * elected kube-controller-manager does.
  */
+import { createHash } from 'node:crypto';
 import type { LabClock, LabTimer } from '../../lab-clock';
 import type { LabClusterView, LabNodeInfo } from '../../lab-cluster';
 import type { KubeApi } from '../api/kube-api';
@@ -89,6 +90,8 @@ export class NodeController {
   #noScheduleAt = new Map<string, number>();
   /** Lab time each node got its NoExecute taint. */
   #noExecuteAt = new Map<string, number>();
+  /** When each kubelet last renewed its Lease (lab and real time: every 10 lab s, at most once a real second). */
+  #leaseRenewed = new Map<string, { lab: number; wall: number }>();
   #evictions = new Map<string, ScheduledEviction>();
   #zoneState: ZoneState = 'Normal';
   #frozen = false;
@@ -149,11 +152,12 @@ export class NodeController {
       else if (!this.#lastPosted.has(n.name)) this.#lastPosted.set(n.name, now); // first sight: a full grace period
     }
     for (const n of lab) this.#syncNode(n, now);
+    for (const n of lab) if (n.ready || (n.notReadyReason && !n.silent)) this.#renewLease(n.name, now);
     const nodeType = resourceForKind('Node');
     const removed = this.api.objects<NodeObject>('Node').filter((node) => !names.has(node.metadata.name!));
     for (const node of removed) {
       this.api.delete(nodeType, undefined, node.metadata.name!);
-      for (const m of [this.#lastPosted, this.#noScheduleAt, this.#noExecuteAt]) m.delete(node.metadata.name!);
+      for (const m of [this.#lastPosted, this.#noScheduleAt, this.#noExecuteAt, this.#leaseRenewed]) m.delete(node.metadata.name!);
     }
     // PodGC: pods bound to nodes that are gone.
     if (removed.length) {
@@ -323,6 +327,37 @@ export class NodeController {
     }
   }
 
+  /** The kubelet's heartbeat: a Lease named after the node in kube-node-lease, renewed every 10 s. */
+  #renewLease(name: string, now: number): void {
+    const last = this.#leaseRenewed.get(name);
+    const wall = this.clock.wallNow();
+    if (last && (now - last.lab < 10_000 || wall - last.wall < 1_000)) return;
+    const node = this.api.tryGet<NodeObject>(resourceForKind('Node'), undefined, name);
+    if (!node) return;
+    const t = resourceForKind('Lease');
+    const renewTime = this.api.microTimestamp();
+    try {
+      if (this.api.tryGet(t, 'kube-node-lease', name)) {
+        this.api.mutate('Lease', 'kube-node-lease', name, (l) => {
+          (l.spec as { renewTime?: string }).renewTime = renewTime;
+        });
+      } else {
+        this.api.create(
+          t,
+          'kube-node-lease',
+          {
+            metadata: { name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! }] },
+            spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
+          },
+          { fieldManager: 'kubelet' },
+        );
+      }
+      this.#leaseRenewed.set(name, { lab: now, wall });
+    } catch {
+      // the namespace is being deleted, or the lease raced: next time
+    }
+  }
+
   /** MarkPodsNotReady: the Ready condition of every pod on the node turns False (container statuses stay). */
   #markPodsNotReady(nodeName: string): void {
     for (const pod of this.api.objects<Pod>('Pod')) {
@@ -478,11 +513,5 @@ export class NodeController {
 }
 
 function hex32(seed: string): string {
-  let out = '';
-  let h = 0x12345678;
-  for (let i = 0; out.length < 32; i++) {
-    h = Math.imul(h ^ seed.charCodeAt(i % seed.length), 2654435761) >>> 0;
-    out += h.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, 32);
+  return createHash('sha256').update(seed).digest('hex').slice(0, 32);
 }

@@ -17,6 +17,12 @@ export interface StoreEvent {
 
 export type StoreListener = (event: StoreEvent) => void;
 
+/** Everything the store holds, as saved to disk (store-persistence.ts). */
+export interface StoreSnapshot {
+  resourceVersion: number;
+  buckets: Record<string, KubeObject[]>;
+}
+
 export class ResourceVersionTooOld extends Error {
   constructor(
     readonly requested: string,
@@ -43,6 +49,28 @@ export class ObjectStore {
 
   get resourceVersion(): number {
     return this.#rv;
+  }
+
+  /** A copy-free view of every object with the current resourceVersion (serialise it at once). */
+  snapshot(): StoreSnapshot {
+    const buckets: Record<string, KubeObject[]> = {};
+    for (const [name, b] of this.#buckets) if (b.size) buckets[name] = [...b.values()];
+    return { resourceVersion: this.#rv, buckets };
+  }
+
+  /**
+   * Replace the contents with a saved snapshot (a restarted lab). resourceVersions continue from
+   * the saved one; watches cannot resume from before it (410 Gone), as after an etcd compaction.
+   */
+  load(snapshot: StoreSnapshot): void {
+    this.#buckets.clear();
+    for (const [name, objects] of Object.entries(snapshot.buckets)) {
+      const b = this.#bucket(name);
+      for (const o of objects) b.set(keyOf(o.metadata.namespace, o.metadata.name!), o);
+    }
+    this.#rv = Math.max(this.#rv, snapshot.resourceVersion);
+    this.#history = [];
+    this.#compactedRv = this.#rv;
   }
 
   #bucket(bucket: string): Map<string, KubeObject> {

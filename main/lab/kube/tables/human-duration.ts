@@ -19,7 +19,7 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24 / 365)}y`;
 }
 
-/** Age of a timestamp at lab time `now`, `<unknown>` when unset (translateTimestampSince). */
+/** Age of a reported timestamp at wall-clock time `now`, `<unknown>` when unset (translateTimestampSince). */
 export function since(timestamp: string | undefined | null, now: number): string {
   if (!timestamp) return '<unknown>';
   return humanDuration(now - Date.parse(timestamp));

@@ -209,6 +209,10 @@ const PRINTERS: Record<string, Printer> = {
       return [o.metadata.name!, `${spec.scaleTargetRef.kind}/${spec.scaleTargetRef.name}`, hpaTargets(o), String(spec.minReplicas ?? 1), spec.maxReplicas, status.currentReplicas ?? 0, since(o.metadata.creationTimestamp, now)];
     },
   },
+  Lease: {
+    columns: [NAME, col('Holder'), AGE],
+    cells: (o, now) => [o.metadata.name!, String((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? ''), since(o.metadata.creationTimestamp, now)],
+  },
   PodDisruptionBudget: {
     columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
     cells(o, now) {

@@ -5,7 +5,7 @@
  * builds and signs the certificates. With a `dataDir` the PEMs are cached and reused.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -18,6 +18,8 @@ export interface LabCerts {
   clientKeyPem: string;
   /** Hosts/IPs the server certificate is valid for. */
   serverNames: string[];
+  /** The CA's private key, kept (0600, in the cache file only) so the server certificate can be re-issued for new names under the same CA. */
+  caKeyPem?: string;
 }
 
 const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
@@ -51,11 +53,37 @@ function buildCert(options: {
   return forge.pki.certificateToPem(cert);
 }
 
+const CA_SUBJECT = [{ name: 'commonName', value: '10.152.183.1' }];
+
+function serverCert(serverNames: string[], caKeyPem: string, notBefore: Date): { serverCertPem: string; serverKeyPem: string } {
+  const server = newKeyPair();
+  const altNames = serverNames.map((n) => (isIP(n) ? { type: 7, ip: n } : { type: 2, value: n }));
+  const serverCertPem = buildCert({
+    subject: [{ name: 'commonName', value: '127.0.0.1' }],
+    issuer: CA_SUBJECT,
+    publicKeyPem: server.publicKeyPem,
+    signingKeyPem: caKeyPem,
+    notBefore,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  });
+  return { serverCertPem, serverKeyPem: server.privateKeyPem };
+}
+
+/** A new server certificate for `serverNames` under the same CA (the client certificate stays valid). */
+export function reissueServerCert(certs: LabCerts & { caKeyPem: string }, serverNames: string[], now = Date.now()): LabCerts {
+  return { ...certs, ...serverCert(serverNames, certs.caKeyPem, new Date(now - 24 * 3600 * 1000)), serverNames };
+}
+
 /** Generate a CA, server and admin client certificate. `notBefore` is back-dated a day. */
 export function generateLabCerts(serverNames: string[], now = Date.now()): LabCerts {
   const notBefore = new Date(now - 24 * 3600 * 1000);
   const ca = newKeyPair();
-  const caSubject = [{ name: 'commonName', value: '10.152.183.1' }];
+  const caSubject = CA_SUBJECT;
   const caPem = buildCert({
     subject: caSubject,
     issuer: caSubject,
@@ -67,21 +95,7 @@ export function generateLabCerts(serverNames: string[], now = Date.now()): LabCe
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     ],
   });
-  const server = newKeyPair();
-  const altNames = serverNames.map((n) => (isIP(n) ? { type: 7, ip: n } : { type: 2, value: n }));
-  const serverCertPem = buildCert({
-    subject: [{ name: 'commonName', value: '127.0.0.1' }],
-    issuer: caSubject,
-    publicKeyPem: server.publicKeyPem,
-    signingKeyPem: ca.privateKeyPem,
-    notBefore,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames },
-    ],
-  });
+  const { serverCertPem, serverKeyPem } = serverCert(serverNames, ca.privateKeyPem, notBefore);
   const client = newKeyPair();
   const clientCertPem = buildCert({
     subject: [
@@ -101,10 +115,11 @@ export function generateLabCerts(serverNames: string[], now = Date.now()): LabCe
   return {
     caPem,
     serverCertPem,
-    serverKeyPem: server.privateKeyPem,
+    serverKeyPem,
     clientCertPem,
     clientKeyPem: client.privateKeyPem,
     serverNames,
+    caKeyPem: ca.privateKeyPem,
   };
 }
 
@@ -123,18 +138,30 @@ export function defaultServerNames(host: string): string[] {
   return names.includes(host) ? names : [...names, host];
 }
 
-/** Load certificates from `dataDir/certs.json` if they cover `serverNames`, else generate and save. */
+/**
+ * Load certificates from `dataDir/kube-api-certs.json` if they cover `serverNames`; when they do
+ * not, re-issue the server certificate under the same CA (saved kubeconfigs stay valid); generate
+ * everything only when there is no usable cache.
+ */
 export async function loadOrCreateLabCerts(serverNames: string[], dataDir?: string): Promise<LabCerts> {
   if (!dataDir) return generateLabCerts(serverNames);
   const file = path.join(dataDir, 'kube-api-certs.json');
+  let certs: LabCerts | undefined;
   try {
     const cached = JSON.parse(await readFile(file, 'utf8')) as LabCerts;
     if (serverNames.every((n) => cached.serverNames.includes(n))) return cached;
+    if (cached.caKeyPem) certs = reissueServerCert(cached as LabCerts & { caKeyPem: string }, [...new Set([...cached.serverNames, ...serverNames])]);
   } catch {
     // no cache yet (or unreadable): generate below
   }
-  const certs = generateLabCerts(serverNames);
+  certs ??= generateLabCerts(serverNames);
   await mkdir(dataDir, { recursive: true });
-  await writeFile(file, JSON.stringify(certs), { mode: 0o600 });
+  await writeFileAtomic(file, JSON.stringify(certs));
   return certs;
+}
+
+async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, data, { mode: 0o600 });
+  await rename(tmp, file);
 }

@@ -78,6 +78,7 @@ const snap: CommandFn = async (ctx) => {
   if (verb === 'list') return snapList(ctx, rest.filter((a) => !a.startsWith('-')));
   if (verb === 'info') return snapInfo(ctx, rest[0]);
   if (verb === 'install') return snapInstall(ctx, rest);
+  if (verb === 'alias' || verb === 'unalias') return snapAlias(ctx, verb, rest.filter((a) => !a.startsWith('-')));
   if (verb === 'version') {
     ctx.stdout(`snap    2.65.3+24.04\nsnapd   2.65.3+24.04\nseries  16\nubuntu  ${ctx.machine.release.version}\nkernel  ${ctx.machine.release.kernelRelease}\n`);
     return 0;
@@ -85,6 +86,51 @@ const snap: CommandFn = async (ctx) => {
   ctx.stderr(`error: unknown command "${verb ?? ''}", see 'snap help'.\n`);
   return 1;
 };
+
+/** Apps of the microk8s snap an alias may point at. */
+const MICROK8S_APPS = ['microk8s', 'add-node', 'config', 'ctr', 'dashboard-proxy', 'dbctl', 'disable', 'enable', 'helm', 'helm3', 'inspect', 'join', 'kubectl', 'leave', 'refresh-certs', 'remove-node', 'reset', 'start', 'status', 'stop', 'version'];
+
+/** Where manual snap aliases are kept on the Pi (the lab's stand-in for snapd's state). */
+export const SNAP_ALIASES_DIR = '/var/lib/snapd/lab-aliases';
+
+/** `sudo snap alias microk8s.kubectl kubectl` (and `snap unalias kubectl`), with snapd's texts. */
+function snapAlias(ctx: CommandContext, verb: 'alias' | 'unalias', args: string[]): number {
+  if (ctx.user !== 'root') {
+    ctx.stderr('error: access denied (try with sudo)\n');
+    return 1;
+  }
+  const fs = ctx.machine.fs;
+  if (verb === 'unalias') {
+    const alias = args[0];
+    const file = `${SNAP_ALIASES_DIR}/${alias}`;
+    if (!alias || !fs.exists(file)) {
+      ctx.stderr(`error: cannot find manual alias "${alias ?? ''}" in any snap\n`);
+      return 1;
+    }
+    const target = fs.read(file).trim();
+    fs.remove(file);
+    ctx.stdout(`Removed:\n  - ${target} as ${alias}\n`);
+    return 0;
+  }
+  const [app, alias] = args;
+  if (!app || !alias) {
+    ctx.stderr('error: the required argument `<snap.app>` was not provided\n');
+    return 1;
+  }
+  const [snapName, appName = snapName] = app.split('.');
+  if (!ctx.machine.snaps().some((s) => s.name === snapName)) {
+    ctx.stderr(`error: snap "${snapName}" is not installed\n`);
+    return 1;
+  }
+  if (snapName !== 'microk8s' || !MICROK8S_APPS.includes(appName!)) {
+    ctx.stderr(`error: cannot perform the following tasks:\n- Setup manual alias "${alias}" => "${appName}" for snap "${snapName}" (cannot enable alias "${alias}" for "${snapName}", target application "${appName}" does not exist)\n`);
+    return 1;
+  }
+  fs.mkdirp(SNAP_ALIASES_DIR);
+  fs.write(`${SNAP_ALIASES_DIR}/${alias}`, `${app}\n`);
+  ctx.stdout(`Added:\n  - ${app} as ${alias}\n`);
+  return 0;
+}
 
 /** `snap info microk8s`: the store's answer (the lab's store is always reachable). */
 function snapInfo(ctx: CommandContext, name: string | undefined): number {

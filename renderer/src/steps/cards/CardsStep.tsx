@@ -7,9 +7,13 @@
  * Blank cards get Ubuntu first in the imaging part above (imaging/ImagingSection.tsx).
  */
 import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
 import type { CardDrive, CardReport } from '../../../../preload/contract/cards';
-import { call } from '../../api/client';
+import type { ErrorBody } from '../../../../preload/contract/errors';
+import { call, errorBodyOf } from '../../api/client';
+import { ErrorMessage } from '../../errors/ErrorMessage';
 import { useT } from '../../i18n/use-t';
+import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { useMainState } from '../../toolkit/use-main-state';
@@ -22,6 +26,7 @@ type Running = { host: string; jobId: string };
 export function CardsStep() {
   const plan = useAppStore((s) => s.state?.plan ?? null);
   const jobs = useAppStore((s) => s.jobs);
+  const practiceCards = useAppStore((s) => s.practice?.cards ?? []);
   const { t, intl } = useT();
   const drives: CardDrive[] = useMainState('cards.listDrives', {}, 'cards.drives').data?.drives ?? [];
   const reportsState = useMainState('cards.reports', {});
@@ -30,7 +35,8 @@ export function CardsStep() {
   const [batch, setBatch] = useState(false);
   const [confirm, setConfirm] = useState<Assignment[] | null>(null);
   const [running, setRunning] = useState<Running[]>([]);
-  const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  /** What the last action did: texts for what went well, errors (worded by key) for each card that failed. */
+  const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: ReactNode[]; errors?: { host?: string; error: ErrorBody }[] } | null>(null);
 
   const rows = plan ? nodeRows(plan.nodes, reports) : [];
   const busy = running.length > 0;
@@ -45,9 +51,9 @@ export function CardsStep() {
       const failed = results.filter((x) => x.job.state !== 'succeeded');
       const texts = results
         .filter((x) => x.job.state === 'succeeded')
-        .map((x) => t('cards.done', { host: x.host, eject: ejectText(r.reports.find((rep) => rep.hostname === x.host)?.eject) }));
-      if (failed.length > 0) setNotice({ kind: 'error', text: [...failed.map((x) => `${x.host}: ${x.job.error?.message ?? x.job.phase}`), ...texts].join(' ') });
-      else setNotice({ kind: 'ok', text: texts.join(' ') });
+        .map((x) => t.rich('cards.done', { host: x.host, eject: ejectText(r.reports.find((rep) => rep.hostname === x.host)?.eject) }));
+      const errors = failed.map((x) => ({ host: x.host, error: x.job.error ?? { code: x.job.state === 'cancelled' ? 'CANCELLED' : 'FAILED', message: x.job.state } }));
+      setNotice({ kind: failed.length > 0 ? 'error' : 'ok', text: texts, errors });
       const next = batch ? nextNode(nodeRows(plan?.nodes ?? [], r.reports)) : undefined;
       setTarget(next?.hostname ?? null);
       if (!next) setBatch(false);
@@ -56,16 +62,25 @@ export function CardsStep() {
   }, [finished]);
 
   /** Main sends codes and values; the words are the catalogue's (main's English only where it has none). */
-  const noticeText = (n: { code: string; message: string; values?: Record<string, string | number> }) => (t.has(`cards.problem.${n.code}`) ? t(`cards.problem.${n.code}`, n.values) : n.message);
-  const contentText = (c: CardDrive['content'] & object) => (c.code && t.has(`cards.content.${c.code}`) ? t(`cards.content.${c.code}`, { ...c.values, preparedFor: c.preparedFor ?? '' }) : c.summary);
+  const noticeText = (n: { code: string; message: string; values?: Record<string, string | number> }) =>
+    t.has(`cards.problem.${n.code}`) ? t.rich(`cards.problem.${n.code}`, { reason: '', mount: '', gb: 0, kind: '', ...n.values }) : n.message;
+  const contentText = (c: CardDrive['content'] & object) =>
+    c.code && t.has(`cards.content.${c.code}`) ? t.rich(`cards.content.${c.code}`, { release: '', codename: '', label: '', diskError: '', ...c.values, preparedFor: c.preparedFor ?? '' }) : c.summary;
+  /** A drive's name: a practice reader by its number (in the user's words), a real drive by the name its system gives it. */
+  const readerOf = (device: string) => practiceCards.find((c) => c.device === device)?.reader;
+  const driveText = (d: { device: string; description: string }) => {
+    const n = readerOf(d.device);
+    return n !== undefined ? t('practice.reader', { n }) : d.description || d.device;
+  };
+  const driveName = (d: { device: string; description: string }) => (readerOf(d.device) !== undefined ? driveText(d) : <span className="mono">{d.description || d.device}</span>);
   const ejectText = (e?: { ejected: boolean; message: string; code?: string; values?: Record<string, string | number> }) =>
     !e ? '' : e.code && t.has(`cards.eject.${e.code}`) ? t(`cards.eject.${e.code}`, e.values) : e.message;
 
   if (!plan) {
     return (
       <section className="cards" aria-labelledby="cards-title">
-        <h1 id="cards-title">{t('cards.title')}</h1>
-        <p className="banner warn">{t('cards.noPlan')}</p>
+        <h1 id="cards-title">{t.rich('cards.title')}</h1>
+        <p className="banner warn">{t.rich('cards.noPlan')}</p>
       </section>
     );
   }
@@ -94,26 +109,26 @@ export function CardsStep() {
     setConfirm(null);
     setNotice(null);
     const started: Running[] = [];
-    const errors: string[] = [];
+    const errors: { host: string; error: ErrorBody }[] = [];
     for (const assignment of assignments) {
       const { hostname } = assignment;
       try {
         const { jobId } = await call('cards.prepare', prepareParams(assignment, largeConfirmed));
         started.push({ host: hostname, jobId });
       } catch (e) {
-        errors.push(`${hostname}: ${(e as Error).message}`);
+        errors.push({ host: hostname, error: errorBodyOf(e) });
       }
     }
     setRunning(started);
-    if (errors.length > 0) setNotice({ kind: 'error', text: errors.join(' ') });
+    if (errors.length > 0) setNotice({ kind: 'error', text: [], errors });
   };
 
   const eject = async (device: string) => {
     try {
       const result = await call('cards.eject', { device });
-      setNotice({ kind: result.ejected ? 'ok' : 'error', text: ejectText(result) });
+      setNotice({ kind: result.ejected ? 'ok' : 'error', text: [ejectText(result)] });
     } catch (e) {
-      setNotice({ kind: 'error', text: (e as Error).message });
+      setNotice({ kind: 'error', text: [], errors: [{ error: errorBodyOf(e) }] });
     }
   };
 
@@ -129,8 +144,8 @@ export function CardsStep() {
 
   return (
     <section className="cards" aria-labelledby="cards-title">
-      <h1 id="cards-title">{t('cards.title')}</h1>
-      <p className="intro">{t('cards.intro')}</p>
+      <h1 id="cards-title">{t.rich('cards.title')}</h1>
+      <p className="intro">{t.rich('cards.intro')}</p>
 
       <ImagingSection
         drives={drives}
@@ -142,13 +157,13 @@ export function CardsStep() {
         }}
       />
 
-      <h2>{t('cards.nodes')}</h2>
+      <h2>{t.rich('cards.nodes')}</h2>
       <table className="nodes" aria-label={t('cards.nodes')}>
         <thead>
           <tr>
-            <th>{t('cards.node')}</th>
-            <th>{t('cards.role')}</th>
-            <th>{t('cards.status')}</th>
+            <th>{t.rich('cards.node')}</th>
+            <th>{t.rich('cards.role')}</th>
+            <th>{t.rich('cards.status')}</th>
             <th />
           </tr>
         </thead>
@@ -156,7 +171,7 @@ export function CardsStep() {
           {rows.map((row) => (
             <tr key={row.hostname} data-node={row.hostname} aria-current={target === row.hostname ? 'step' : undefined}>
               <td className="mono">{row.hostname}</td>
-              <td>{t(row.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
+              <td>{t.rich(row.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
               <td data-testid={`card-status-${row.hostname}`}>
                 {row.report ? t('cards.ready', { release: row.report.release, time: intl.formatDate(row.report.finishedAt, { dateStyle: 'medium', timeStyle: 'short' }) }) : t('cards.notReady')}
               </td>
@@ -171,49 +186,59 @@ export function CardsStep() {
       </table>
       <div className="actions">
         <button type="button" className="primary" disabled={busy || !nextNode(rows)} onClick={startBatch}>
-          {t('cards.prepareAll')}
+          {t.rich('cards.prepareAll')}
         </button>
       </div>
 
       {notice && (
-        <p className={notice.kind === 'ok' ? 'banner ok' : 'field-error'} role={notice.kind === 'ok' ? 'status' : 'alert'}>
-          {notice.text}
-        </p>
+        <div className={notice.kind === 'ok' ? 'banner ok' : 'banner error'} role={notice.kind === 'ok' ? 'status' : 'alert'} data-testid="cards-notice">
+          {notice.errors?.map((e, i) => (
+            <p key={`e${i}`}>
+              {e.host && <span className="mono">{e.host}: </span>}
+              <ErrorMessage error={e.error} role="none" className="" />
+            </p>
+          ))}
+          {notice.text.map((text, i) => (
+            <span key={`t${i}`}>{text} </span>
+          ))}
+        </div>
       )}
+      {/* After a reload the step no longer tracks its jobs: the last card job that failed still shows here. */}
+      {!busy && !notice && <JobFailure kinds={['prepare-card']} bySubject />}
       {running.map((r) => (
         <div key={r.jobId} role="status" className="banner">
-          <span>{t('cards.writing', { host: r.host })}</span>
+          <span>{t.rich('cards.writing', { host: r.host })}</span>
           <progress max={1} value={jobs[r.jobId]?.progress ?? undefined} aria-label={t('cards.writing', { host: r.host })} />
         </div>
       ))}
       {!busy && target && (
         <p className="banner" role="status">
-          {batch ? t('cards.guided', { host: target, done: rows.filter((r) => r.report).length + 1, count: rows.length }) : t('cards.nextCard', { host: target })}
+          {batch ? t.rich('cards.guided', { host: target, done: rows.filter((r) => r.report).length + 1, count: rows.length }) : t.rich('cards.nextCard', { host: target })}
           {/* "Prepare all" was pressed before the cards showed up: once several can be written, offer that again. */}
           {batch && !confirm && parallel.length >= 2 && (
             <>
               {' '}
               <button type="button" onClick={startBatch}>
-                {t('cards.writeAllNow', { count: parallel.length })}
+                {t.rich('cards.writeAllNow', { count: parallel.length })}
               </button>
             </>
           )}
         </p>
       )}
-      {!busy && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{t('cards.allReady')}</p>}
+      {!busy && !target && rows.length > 0 && !nextNode(rows) && <p className="banner ok">{t.rich('cards.allReady')}</p>}
 
-      <h2>{t('cards.drives')}</h2>
-      {offered.length === 0 && <p className="hint">{t('cards.noDrives')}</p>}
+      <h2>{t.rich('cards.drives')}</h2>
+      {offered.length === 0 && <p className="hint">{t.rich('cards.noDrives')}</p>}
       <ul className="drives" aria-label={t('cards.drives')}>
         {offered.map((d) => (
           <li key={d.device} className={`drive ${d.device === suggestion?.device ? 'suggested' : ''}`} data-device={d.device}>
             <div>
-              <strong>{d.description || d.device}</strong> {d.practice && <span className="badge sim">{t('cards.practice')}</span>}
-              <span className="mono"> {d.device}</span> · {formatBytes(d.size)} · {t('cards.bus', { bus: d.busType })} ·{' '}
+              <strong>{driveName(d)}</strong> {d.practice && <span className="badge sim">{t.rich('cards.practice')}</span>}
+              <span className="mono"> {d.device}</span> · {formatBytes(d.size)} · {t.rich('cards.bus', { bus: d.busType })} ·{' '}
               {d.mountpoints.length > 0 ? t('cards.mountedAt', { paths: d.mountpoints.map((m) => m.path).join(', ') }) : t('cards.notMounted')}
             </div>
             <div>
-              {t('cards.content')}: {d.content ? contentText(d.content) : t('cards.looking')}
+              {t.rich('cards.content')}: {d.content ? contentText(d.content) : t('cards.looking')}
             </div>
             {d.problems.map((p) => (
               <p key={p.code} className="field-error">
@@ -227,22 +252,22 @@ export function CardsStep() {
             ))}
             {target && (
               <button type="button" disabled={!d.writable || d.content?.kind !== 'ubuntu' || busy} onClick={() => setConfirm([{ hostname: target, drive: d }])}>
-                {t('cards.choose', { host: target })}
+                {t.rich('cards.choose', { host: target })}
               </button>
             )}{' '}
             <button type="button" disabled={busy} onClick={() => void eject(d.device)}>
-              {t('cards.eject')}
+              {t.rich('cards.eject')}
             </button>
           </li>
         ))}
       </ul>
       {refused.length > 0 && (
         <details>
-          <summary>{t('cards.notOffered', { count: refused.length })}</summary>
+          <summary>{t.rich('cards.notOffered', { count: refused.length })}</summary>
           <ul>
             {refused.map((d) => (
               <li key={d.device}>
-                <span className="mono">{d.device}</span> {d.description} — {d.problems[0] ? noticeText(d.problems[0]) : ''}
+                <span className="mono">{d.device}</span> {driveName(d)} — {d.problems[0] ? noticeText(d.problems[0]) : ''}
               </li>
             ))}
           </ul>
@@ -263,34 +288,34 @@ export function CardsStep() {
           <ul>
             {confirm.map(({ hostname, drive }) => (
               <li key={drive.device}>
-                {t('cards.confirmText', { host: hostname, drive: drive.description || drive.device, device: drive.device, size: formatBytes(drive.size) })}
+                {t.rich('cards.confirmText', { host: hostname, drive: driveText(drive), device: drive.device, size: formatBytes(drive.size) })}
                 {drive.content?.preparedFor && drive.content.preparedFor !== hostname && (
-                  <strong className="warn"> {t('cards.otherNodesCard', { host: hostname, other: drive.content.preparedFor })}</strong>
+                  <strong className="warn"> {t.rich('cards.otherNodesCard', { host: hostname, other: drive.content.preparedFor })}</strong>
                 )}
               </li>
             ))}
           </ul>
-          {confirm.length > 1 && <p className="hint">{t('cards.batchExplained', { count: confirm.length })}</p>}
+          {confirm.length > 1 && <p className="hint">{t.rich('cards.batchExplained', { count: confirm.length })}</p>}
         </ConfirmDialog>
       )}
 
       {reports.length > 0 && (
         <>
-          <h2>{t('cards.reports')}</h2>
+          <h2>{t.rich('cards.reports')}</h2>
           <button type="button" onClick={download}>
-            {t('cards.export')}
+            {t.rich('cards.export')}
           </button>
           {reports.map((r) => (
             <details key={r.hostname} data-report={r.hostname}>
               <summary>
-                {r.hostname} — {r.drive.description || r.drive.device} · Ubuntu {r.release} · {intl.formatDate(r.finishedAt, { dateStyle: 'medium', timeStyle: 'short' })}
+                <span className="mono">{r.hostname}</span> — {driveName(r.drive)} · Ubuntu {r.release} · {intl.formatDate(r.finishedAt, { dateStyle: 'medium', timeStyle: 'short' })}
               </summary>
               <table>
                 <thead>
                   <tr>
-                    <th>{t('cards.file')}</th>
-                    <th>{t('cards.bytes')}</th>
-                    <th>{t('cards.digest')}</th>
+                    <th>{t.rich('cards.file')}</th>
+                    <th>{t.rich('cards.bytes')}</th>
+                    <th>{t.rich('cards.digest')}</th>
                   </tr>
                 </thead>
                 <tbody>

@@ -1,21 +1,28 @@
 /** Step 5, "Form the cluster": the nodes as the Kubernetes API lists them and the kubeconfig for this computer. */
 import { useEffect, useState } from 'react';
 import type { KubeconfigMergePreview } from '../../../../preload/contract/cluster';
+import type { ErrorBody } from '../../../../preload/contract/errors';
 import type { FindNodesState } from '../../../../preload/contract/find-nodes';
-import { call, onEvent } from '../../api/client';
+import { call, errorBodyOf, onEvent } from '../../api/client';
+import { ErrorMessage } from '../../errors/ErrorMessage';
 import { useT } from '../../i18n/use-t';
+import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { NodeStage } from './NodeStage';
 import { useClusterState } from './use-cluster-state';
 import { LiveLine, NodeHealth } from './NodeHealth';
 
+/** The jobs this step starts: the last one's failure is shown here. */
+const JOB_KINDS = ['cluster.addNode', 'cluster.removeNode', 'cluster.reset'] as const;
+
 export function ClusterStep() {
   const { t } = useT();
   const state = useClusterState();
-  const [merged, setMerged] = useState<string | null>(null);
+  const [merged, setMerged] = useState<{ path: string; backupPath?: string } | null>(null);
   const [mergePreview, setMergePreview] = useState<KubeconfigMergePreview | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const fail = (e: unknown) => setError(errorBodyOf(e));
   const [confirm, setConfirm] = useState<{ kind: 'remove' | 'add'; node: string } | { kind: 'reset' } | null>(null);
   /** Where "Boot & discover" found each node, kept live while a search runs in the background. */
   const [found, setFound] = useState<FindNodesState['found'] | null>(null);
@@ -33,7 +40,7 @@ export function ClusterStep() {
     if (!c) return;
     setError(null);
     const request = c.kind === 'remove' ? call('cluster.removeNode', { node: c.node }) : c.kind === 'add' ? call('cluster.addNode', { node: c.node }) : call('cluster.reset', {});
-    void request.catch((e: Error) => setError(e.message));
+    void request.catch(fail);
   };
   const title = (c: NonNullable<typeof confirm>) =>
     c.kind === 'remove' ? t('cluster.removeTitle', { node: c.node }) : c.kind === 'add' ? t('cluster.addTitle', { node: c.node }) : t('cluster.resetTitle');
@@ -45,19 +52,19 @@ export function ClusterStep() {
   };
   const confirmLabel = (c: NonNullable<typeof confirm>) =>
     c.kind === 'remove' ? t('cluster.removeNow', { node: c.node }) : c.kind === 'add' ? t('cluster.addNow', { node: c.node }) : t('cluster.resetNow');
-  if (!built) return <p>{t('cluster.notYet')}</p>;
+  if (!built) return <p>{t.rich('cluster.notYet')}</p>;
   return (
     <section className="cluster" aria-labelledby="cluster-title">
-      <h2 id="cluster-title">{t('cluster.heading')}</h2>
+      <h2 id="cluster-title">{t.rich('cluster.heading')}</h2>
       <p className="intro">{built.highAvailability ? t('cluster.haOn') : t('cluster.haOff')}</p>
       <LiveLine />
       <table className="nodes">
         <thead>
           <tr>
-            <th scope="col">{t('plan.hostname')}</th>
-            <th scope="col">{t('plan.role')}</th>
-            <th scope="col">{t('cluster.status')}</th>
-            <th scope="col">{t('find.address')}</th>
+            <th scope="col">{t.rich('plan.hostname')}</th>
+            <th scope="col">{t.rich('plan.role')}</th>
+            <th scope="col">{t.rich('cluster.status')}</th>
+            <th scope="col">{t.rich('find.address')}</th>
             <th scope="col" />
           </tr>
         </thead>
@@ -65,7 +72,7 @@ export function ClusterStep() {
           {built.nodes.map((n) => (
             <tr key={n.name} data-cluster-node={n.name}>
               <td className="mono">{n.name}</td>
-              <td>{t(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
+              <td>{t.rich(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}</td>
               <td data-testid={`node-ready-${n.name}`}>
                 <NodeHealth name={n.name} savedReady={n.ready} />
               </td>
@@ -73,7 +80,7 @@ export function ClusterStep() {
               <td>
                 {n.name !== built.controlPlane && (
                   <button type="button" disabled={running} onClick={() => setConfirm({ kind: 'remove', node: n.name })}>
-                    {t('cluster.remove')}
+                    {t.rich('cluster.remove')}
                   </button>
                 )}
               </td>
@@ -83,28 +90,28 @@ export function ClusterStep() {
       </table>
       {pending.length > 0 && (
         <section className="pending-nodes" aria-labelledby="pending-heading">
-          <h3 id="pending-heading">{t('cluster.pendingHeading')}</h3>
-          <p className="hint">{t('cluster.pendingIntro')}</p>
+          <h3 id="pending-heading">{t.rich('cluster.pendingHeading')}</h3>
+          <p className="hint">{t.rich('cluster.pendingIntro')}</p>
           <ul>
             {pending.map((n) => {
               const reason = running ? t('cluster.addBusy') : !n.address ? t('cluster.addNotFound', { node: n.name }) : null;
               return (
                 <li key={n.name} data-pending-node={n.name}>
-                  <span className="mono">{n.name}</span> ({t(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}){' '}
+                  <span className="mono">{n.name}</span> ({t.rich(n.role === 'control-plane' ? 'role.control-plane' : 'role.worker')}){' '}
                   {n.address ? (
-                    <span>{t('cluster.pendingFound', { address: n.address })}</span>
+                    <span>{t.rich('cluster.pendingFound', { address: n.address })}</span>
                   ) : n.cardPrepared ? (
                     <>
-                      <span>{t('cluster.pendingNotFound')}</span>{' '}
+                      <span>{t.rich('cluster.pendingNotFound')}</span>{' '}
                       <button type="button" className="link" onClick={() => void setPreferences({ currentStep: 'discover' })}>
-                        {t('cluster.goFind')}
+                        {t.rich('cluster.goFind')}
                       </button>
                     </>
                   ) : (
                     <>
-                      <span>{t('cluster.pendingNoCard')}</span>{' '}
+                      <span>{t.rich('cluster.pendingNoCard')}</span>{' '}
                       <button type="button" className="link" onClick={() => void setPreferences({ currentStep: 'cards' })}>
-                        {t('cluster.goCards')}
+                        {t.rich('cluster.goCards')}
                       </button>
                     </>
                   )}
@@ -115,7 +122,7 @@ export function ClusterStep() {
                   )}
                   <div className="actions">
                     <button type="button" disabled={reason !== null} aria-describedby={reason ? `add-reason-${n.name}` : undefined} onClick={() => setConfirm({ kind: 'add', node: n.name })}>
-                      {t('cluster.add', { node: n.name })}
+                      {t.rich('cluster.add', { node: n.name })}
                     </button>
                     {reason && (
                       <span className="hint" id={`add-reason-${n.name}`}>
@@ -129,21 +136,21 @@ export function ClusterStep() {
           </ul>
         </section>
       )}
-      <h3>{t('cluster.kubeconfig')}</h3>
+      <h3>{t.rich('cluster.kubeconfig')}</h3>
       <p className="mono" data-testid="kubeconfig-path">
         {built.kubeconfigPath}
       </p>
-      <p className="hint">{t('cluster.tryIt')}</p>
+      <p className="hint">{t.rich('cluster.tryIt')}</p>
       <pre className="log">kubectl --kubeconfig {built.kubeconfigPath} get nodes -o wide</pre>
       <div className="actions">
-        <button type="button" onClick={() => void call('cluster.kubeconfigMergePreview', {}).then(setMergePreview, (e: Error) => setError(e.message))}>
-          {t('cluster.merge')}
+        <button type="button" onClick={() => void call('cluster.kubeconfigMergePreview', {}).then(setMergePreview, fail)}>
+          {t.rich('cluster.merge')}
         </button>
-        {merged && <span role="status">{merged}</span>}
+        {merged && <span role="status">{merged.backupPath ? t.rich('cluster.mergedBackup', { path: merged.path, backup: merged.backupPath }) : t.rich('cluster.merged', { path: merged.path })}</span>}
         <button type="button" disabled={running} onClick={() => setConfirm({ kind: 'reset' })}>
-          {t('cluster.reset')}
+          {t.rich('cluster.reset')}
         </button>
-        {running && <span role="status">{t('install.running')}</span>}
+        {running && <span role="status">{t.rich('install.running')}</span>}
       </div>
       {confirm && (
         <ConfirmDialog
@@ -166,8 +173,8 @@ export function ClusterStep() {
           onConfirm={() => {
             setMergePreview(null);
             void call('cluster.mergeKubeconfig', {}).then(
-              (r) => setMerged(r.backupPath ? t('cluster.mergedBackup', { path: r.path, backup: r.backupPath }) : t('cluster.merged', { path: r.path })),
-              (e: Error) => setError(e.message),
+              (r) => setMerged(r),
+              fail,
             );
           }}
           onCancel={() => setMergePreview(null)}
@@ -177,18 +184,15 @@ export function ClusterStep() {
           <ul>
             {mergePreview.entries.map((e) => (
               <li key={`${e.kind}/${e.name}`}>
-                {t(`cluster.mergeEntry.${e.kind}`)} <span className="mono">{e.name}</span> — {e.replaces ? t('cluster.mergeReplaces') : t('cluster.mergeAdds')}
+                {t.rich(`cluster.mergeEntry.${e.kind}`)} <span className="mono">{e.name}</span> — {e.replaces ? t('cluster.mergeReplaces') : t('cluster.mergeAdds')}
               </li>
             ))}
           </ul>
-          <p className="hint">{t('cluster.mergeContext', { context: mergePreview.context })}</p>
+          <p className="hint">{t.rich('cluster.mergeContext', { context: mergePreview.context })}</p>
         </ConfirmDialog>
       )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorMessage error={error} />}
+      {!running && <JobFailure kinds={JOB_KINDS} />}
     </section>
   );
 }

@@ -40,11 +40,11 @@ export function LiveLine() {
   return (
     <p className={`connection connection-${live.status}`} role="status" data-testid="live-line">
       {live.status === 'connected'
-        ? t('lesson.connection.connected', { server: live.server ?? '' })
+        ? t.rich('lesson.connection.connected', { server: live.server ?? '' })
         : live.status === 'reconnecting'
-          ? t('lesson.connection.reconnecting', { error: live.error?.message ?? '' })
+          ? t.rich('lesson.connection.reconnecting', { error: live.error?.message ?? '' })
           : t('lesson.connection.connecting')}
-      {live.failedOver && <span> · {t('lesson.failedOver', { server: live.failedOver.to })}</span>}
+      {live.failedOver && <span> · {t.rich('lesson.failedOver', { server: live.failedOver.to })}</span>}
     </p>
   );
 }

@@ -6,7 +6,7 @@ export function NodeStage({ node, progress }: { node: string; progress: NodeProg
   const { t } = useT();
   return (
     <>
-      {t(`stage.${progress.stage}`)}
+      {t.rich(`stage.${progress.stage}`)}
       {progress.stage === 'installing' && (
         <>
           {' '}

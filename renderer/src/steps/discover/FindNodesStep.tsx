@@ -5,9 +5,12 @@
  * for a host the app did not prepare, the one the user confirmed (HostKeyQuestions.tsx).
  */
 import { useEffect, useState } from 'react';
+import type { ErrorBody } from '../../../../preload/contract/errors';
 import type { FindNodesState } from '../../../../preload/contract/find-nodes';
-import { call, onEvent } from '../../api/client';
+import { call, errorBodyOf, onEvent } from '../../api/client';
+import { ErrorMessage } from '../../errors/ErrorMessage';
 import { useT } from '../../i18n/use-t';
+import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
 import { RefusedHosts, UnconfirmedHosts } from './HostKeyQuestions';
 
@@ -21,7 +24,7 @@ export function FindNodesStep() {
   const [extra, setExtra] = useState('');
   const [widen, setWiden] = useState(false);
   const [state, setState] = useState<FindNodesState | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
 
   useEffect(() => {
     void call('findNodes.subnets', {}).then((r) => {
@@ -32,7 +35,7 @@ export function FindNodesStep() {
     return onEvent('findNodes.changed', setState);
   }, []);
 
-  if (!plan) return <p>{t('find.needPlan')}</p>;
+  if (!plan) return <p>{t.rich('find.needPlan')}</p>;
   const running = Boolean(state?.jobId);
   const extraEntries = extra.split(/[\s,]+/).filter(Boolean);
   // "192.168.50.0/24" is a subnet to search; anything else is a host (address or name).
@@ -45,60 +48,57 @@ export function FindNodesStep() {
     try {
       setState(await call('findNodes.start', { subnets: [...new Set([...chosen, ...extraSubnets])], extraHosts, widen }));
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorBodyOf(e));
     }
   };
 
   return (
     <section className="find-nodes">
-      <h2>{t('find.heading')}</h2>
-      <p className="intro">{t('find.intro')}</p>
+      <h2>{t.rich('find.heading')}</h2>
+      <p className="intro">{t.rich('find.intro')}</p>
 
       <fieldset>
-        <legend>{t('find.where')}</legend>
-        {subnets?.length === 0 && <p className="hint">{t('find.noSubnets')}</p>}
+        <legend>{t.rich('find.where')}</legend>
+        {subnets?.length === 0 && <p className="hint">{t.rich('find.noSubnets')}</p>}
         {(subnets ?? []).map((s) => (
           <label key={s.cidr} className="check">
             <input type="checkbox" checked={chosen.includes(s.cidr)} disabled={running} onChange={(e) => toggle(s.cidr, e.target.checked)} />
             <span className="mono">{s.cidr}</span>
-            <span className="hint">{s.practice ? t('find.practiceNet') : `${s.interfaceName}, ${t('find.thisComputer')} ${s.localAddress}${s.narrowedFrom ? ` (${t('find.narrowed', { from: s.narrowedFrom })})` : ''}`}</span>
+            <span className="hint">{s.practice ? t.rich('find.practiceNet') : t.rich(s.narrowedFrom ? 'find.networkNarrowed' : 'find.network', { interface: s.interfaceName, address: s.localAddress, from: s.narrowedFrom ?? '' })}</span>
           </label>
         ))}
         <div className="field">
-          <label htmlFor="find-extra">{t('find.extra')}</label>
+          <label htmlFor="find-extra">{t.rich('find.extra')}</label>
           <input id="find-extra" value={extra} disabled={running} placeholder="192.168.1.50, ubuntu-vm.local, 192.168.50.0/24" onChange={(e) => setExtra(e.target.value)} />
         </div>
         <label className="check">
           <input type="checkbox" checked={widen} disabled={running} onChange={(e) => setWiden(e.target.checked)} />
-          {t('find.widen')}
+          {t.rich('find.widen')}
         </label>
         <div className="actions">
           {running ? (
             <button type="button" onClick={() => void call('findNodes.stop', {}).then(setState)}>
-              {t('find.stop')}
+              {t.rich('find.stop')}
             </button>
           ) : (
             <button type="button" className="primary" disabled={subnets === null} onClick={() => void start()}>
-              {t('find.start')}
+              {t.rich('find.start')}
             </button>
           )}
-          {running && <span role="status">{t('find.searching')}</span>}
+          {running && <span role="status">{t.rich('find.searching')}</span>}
         </div>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <ErrorMessage error={error} />}
+        {!running && <JobFailure kinds={['find-nodes']} />}
       </fieldset>
 
-      <h3>{t('find.nodes')}</h3>
+      <h3>{t.rich('find.nodes')}</h3>
       <table className="nodes">
         <thead>
           <tr>
-            <th scope="col">{t('plan.hostname')}</th>
-            <th scope="col">{t('find.status')}</th>
-            <th scope="col">{t('find.address')}</th>
-            <th scope="col">{t('find.hostKey')}</th>
+            <th scope="col">{t.rich('plan.hostname')}</th>
+            <th scope="col">{t.rich('find.status')}</th>
+            <th scope="col">{t.rich('find.address')}</th>
+            <th scope="col">{t.rich('find.hostKey')}</th>
           </tr>
         </thead>
         <tbody>
@@ -111,7 +111,7 @@ export function FindNodesStep() {
                 <td className="mono">{n.hostname}</td>
                 <td>
                   {found ? `✓ ${t('find.found')}` : running ? t('find.waiting') : t('find.notFound')}
-                  {found && by && <span className="hint small"> ({t('find.byLabel', { how: t(`find.by.${by}`) })})</span>}
+                  {found && by && <span className="hint small"> ({t.rich('find.byLabel', { how: t(`find.by.${by}`) })})</span>}
                 </td>
                 <td className="mono">{found ? `${found.address}${found.port === 22 ? '' : `:${found.port}`}` : ''}</td>
                 <td className="mono small">
@@ -129,16 +129,16 @@ export function FindNodesStep() {
 
       {state && state.hosts.some((h) => !h.plannedNode) && (
         <>
-          <h3>{t('find.others')}</h3>
+          <h3>{t.rich('find.others')}</h3>
           <ul className="other-hosts">
             {state.hosts
               .filter((h) => !h.plannedNode)
               .map((h) => (
                 <li key={h.address}>
-                  <span className="mono">{h.address}</span> {h.isPi && <span className="badge">Raspberry Pi</span>} {h.system && <span className="badge">{h.system}</span>}{' '}
+                  <span className="mono">{h.address}</span> {h.isPi && <span className="badge">Raspberry Pi</span>} {h.os && <span className="badge">{t.rich(`find.os.${h.os}`, { release: h.osRelease ?? '' })}</span>}{' '}
                   {h.sshReady ? t('find.sshOpen') : t('find.noSsh')} {h.hostname && <span className="mono">{h.hostname}</span>}
-                  {h.hostKeyStatus && <span className="hint"> — {t(`find.keyState.${h.hostKeyStatus}`)}</span>}
-                  {!h.hostname && !h.hostKeyStatus && h.sshReady && <span className="hint"> — {t('find.notOurs')}</span>}
+                  {h.hostKeyStatus && <span className="hint"> — {t.rich(`find.keyState.${h.hostKeyStatus}`)}</span>}
+                  {!h.hostname && !h.hostKeyStatus && h.sshReady && <span className="hint"> — {t.rich('find.notOurs')}</span>}
                 </li>
               ))}
           </ul>

@@ -4,20 +4,53 @@
  */
 import { useState } from 'react';
 import type { PreflightCheckView } from '../../../../preload/contract/cluster';
-import { call } from '../../api/client';
+import type { ErrorBody } from '../../../../preload/contract/errors';
+import { call, errorBodyOf } from '../../api/client';
+import { ErrorMessage } from '../../errors/ErrorMessage';
+import { formatDuration } from '../../i18n/format';
 import { useT } from '../../i18n/use-t';
+import type { T, Values } from '../../i18n/use-t';
+import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { NodeStage } from '../cluster/NodeStage';
 import { useClusterState } from '../cluster/use-cluster-state';
 
 const ICON = { pass: '✓', warn: '!', fail: '✗', skipped: '–' } as const;
+/** The jobs this step starts: the last one's failure is shown here. */
+const JOB_KINDS = ['cluster.preflight', 'cluster.fix', 'cluster.build'] as const;
+
+/** One check in the user's language, from its outcome code and values (main's English only for an outcome the catalogue lacks). */
+function CheckText({ check, t, values }: { check: PreflightCheckView; t: T; values: Values }) {
+  const key = (part: string) => `install.${part}.${check.outcome}`;
+  const worded = t.has(key('found'));
+  const issue = typeof check.values['issue'] === 'string' && t.has(`issues.${check.values['issue']}`) ? t(`issues.${check.values['issue']}`, values) : null;
+  const detail = check.values['detail'];
+  return (
+    <span className="check-body">
+      <strong>{t.has(`install.check.${check.id}`) ? t(`install.check.${check.id}`) : check.id}</strong> <span className="found">{worded ? t.rich(key('found'), values) : check.found}</span>
+      {check.status !== 'pass' && (
+        <span className="problem">
+          {worded && t.has(key('problem')) ? t.rich(key('problem'), values) : check.problem}
+          {issue && ` ${issue}`}
+          {detail !== undefined && detail !== '' && (
+            <>
+              {' '}
+              <code className="mono detail">{String(detail)}</code>
+            </>
+          )}
+        </span>
+      )}
+      {check.status !== 'pass' && <span className="hint">{worded && t.has(key('why')) ? t.rich(key('why'), values) : check.why}</span>}
+    </span>
+  );
+}
 
 export function InstallStep() {
-  const { t } = useT();
+  const { t, intl } = useT();
   const state = useClusterState();
   const plan = useAppStore((s) => s.state?.plan ?? null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
   const [confirm, setConfirm] = useState<PreflightCheckView | null>(null);
   const running = Boolean(state?.jobId);
   const run = async (action: () => Promise<unknown>) => {
@@ -25,8 +58,14 @@ export function InstallStep() {
     try {
       await action();
     } catch (e) {
-      setError((e as Error).message);
+      setError(errorBodyOf(e));
     }
+  };
+  /** A check's values, plus what the window works out from them (the clock's offset as a duration, ahead or behind). */
+  const valuesOf = (c: PreflightCheckView): Values => {
+    const skew = c.values['skewSeconds'];
+    if (typeof skew !== 'number') return c.values;
+    return { ...c.values, duration: formatDuration(intl, skew), direction: skew < 0 ? 'behind' : skew > 0 ? 'ahead' : 'same' };
   };
   const checks = state?.preflight?.checks ?? [];
   const failed = checks.filter((c) => c.status === 'fail');
@@ -47,17 +86,13 @@ export function InstallStep() {
             <ul className="checks">
               {mine.map((c) => (
                 <li key={c.id} className={`check-${c.status}`} data-check={c.id}>
-                  <span className="status" aria-label={c.status}>
+                  <span className="status" role="img" aria-label={t(`install.status.${c.status}`)}>
                     {ICON[c.status]}
                   </span>
-                  <span className="check-body">
-                    <strong>{c.id}</strong> <span className="mono">{c.found}</span>
-                    {c.problem && <span className="problem">{c.problem}</span>}
-                    {c.problem && c.why && <span className="hint">{c.why}</span>}
-                  </span>
+                  <CheckText check={c} t={t} values={valuesOf(c)} />
                   {c.fix && c.status !== 'pass' && (
                     <button type="button" disabled={running} onClick={() => setConfirm(c)}>
-                      {t('install.fix')}
+                      {t.rich('install.fix')}
                     </button>
                   )}
                 </li>
@@ -73,30 +108,27 @@ export function InstallStep() {
 
   return (
     <section className="install" aria-labelledby="install-title">
-      <h2 id="install-title">{t('install.heading')}</h2>
-      <p className="intro">{t('install.intro', { channel: plan?.microk8sChannel ?? '' })}</p>
+      <h2 id="install-title">{t.rich('install.heading')}</h2>
+      <p className="intro">{t.rich('install.intro', { channel: plan?.microk8sChannel ?? '' })}</p>
       <div className="actions">
         <button type="button" disabled={running} onClick={() => void run(() => call('cluster.preflight', {}))}>
           {state?.preflight ? t('install.checkAgain') : t('install.check')}
         </button>
         <button type="button" className="primary" disabled={running || !state?.preflight || failed.length > 0} onClick={() => void run(() => call('cluster.build', {}))}>
-          {t('install.build')}
+          {t.rich('install.build')}
         </button>
-        {running && <span role="status">{t('install.running')}</span>}
+        {running && <span role="status">{t.rich('install.running')}</span>}
       </div>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorMessage error={error} />}
+      {!running && <JobFailure kinds={JOB_KINDS} />}
       {state?.progress && (
         <>
-          <h3>{t('install.progress')}</h3>
+          <h3>{t.rich('install.progress')}</h3>
           <table className="nodes">
             <thead>
               <tr>
-                <th scope="col">{t('plan.hostname')}</th>
-                <th scope="col">{t('install.stage')}</th>
+                <th scope="col">{t.rich('plan.hostname')}</th>
+                <th scope="col">{t.rich('install.stage')}</th>
               </tr>
             </thead>
             <tbody>
@@ -114,7 +146,7 @@ export function InstallStep() {
       )}
       {checksBefore ? (
         <details className="earlier-checks">
-          <summary>{t('install.checksBefore')}</summary>
+          <summary>{t.rich('install.checksBefore')}</summary>
           {results}
         </details>
       ) : (
@@ -133,8 +165,8 @@ export function InstallStep() {
           onCancel={() => setConfirm(null)}
           testId="fix-confirm"
         >
-          <p>{confirm.fix.description}</p>
-          {confirm.fix.rebootsNode && <p className="banner warn">{t('install.reboots')}</p>}
+          <p>{t.has(`install.fix.${confirm.id}`) ? t.rich(`install.fix.${confirm.id}`, valuesOf(confirm)) : confirm.fix.description}</p>
+          {confirm.fix.rebootsNode && <p className="banner warn">{t.rich('install.reboots')}</p>}
         </ConfirmDialog>
       )}
     </section>

@@ -1,7 +1,7 @@
 /** A labelled form field with its validation message linked for screen readers. */
 import type { ReactNode } from 'react';
 
-export function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string; hint?: string; children: (aria: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode }) {
+export function Field({ id, label, error, hint, children }: { id: string; label: ReactNode; error?: ReactNode; hint?: ReactNode; children: (aria: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode }) {
   const describedBy = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field ${error ? 'invalid' : ''}`}>

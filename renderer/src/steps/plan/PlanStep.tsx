@@ -4,9 +4,10 @@
  * and never come back.
  */
 import { useMemo, useState } from 'react';
-import type { ValidationIssue } from '../../../../preload/contract/errors';
+import type { ErrorBody, ValidationIssue } from '../../../../preload/contract/errors';
 import { COUNTRY_CODES, MAX_NODES, MIN_NODES, validatePlanRules } from '../../../../preload/contract/plan-rules';
-import { CallError, call } from '../../api/client';
+import { CallError, call, errorBodyOf } from '../../api/client';
+import { ErrorMessage } from '../../errors/ErrorMessage';
 import { useT } from '../../i18n/use-t';
 import { useAppStore } from '../../store/app-store';
 import { Field } from './Field';
@@ -23,7 +24,7 @@ function timeZones(): string[] {
   }
 }
 
-type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'error'; message: string };
+type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'error'; message: string } | { kind: 'failed'; error: ErrorBody };
 
 export function PlanStep() {
   const saved = useAppStore((s) => s.state?.plan ?? null);
@@ -70,7 +71,7 @@ export function PlanStep() {
       if (error instanceof CallError && error.issues.length > 0) {
         setServerIssues(error.issues);
         setSave({ kind: 'error', message: t('plan.fix', { count: error.issues.length }) });
-      } else setSave({ kind: 'error', message: (error as Error).message });
+      } else setSave({ kind: 'failed', error: errorBodyOf(error) });
     }
   };
 
@@ -87,11 +88,11 @@ export function PlanStep() {
         void onSave();
       }}
     >
-      <h2>{t('plan.heading')}</h2>
-      <p className="intro">{t('plan.intro')}</p>
+      <h2>{t.rich('plan.heading')}</h2>
+      <p className="intro">{t.rich('plan.intro')}</p>
 
       <fieldset>
-        <legend>{t('plan.cluster')}</legend>
+        <legend>{t.rich('plan.cluster')}</legend>
         <Field id={fieldId('clusterName')} label={t('plan.clusterName')} error={errorFor('clusterName')}>
           {(aria) => (
             <input {...aria} value={form.clusterName} autoComplete="off" spellCheck={false} onChange={(e) => update((f) => ({ ...f, clusterName: e.target.value }), 'clusterName')} onBlur={() => touch('clusterName')} />
@@ -122,18 +123,18 @@ export function PlanStep() {
         {form.nodes.length >= 3 && (
           <label className="check">
             <input type="checkbox" checked={isHighAvailability(form.nodes)} onChange={(e) => update((f) => ({ ...f, nodes: withHighAvailability(f.nodes, e.target.checked) }))} />
-            {t('plan.ha')}
-            <span className="hint"> {t('plan.haHint')}</span>
+            {t.rich('plan.ha')}
+            <span className="hint"> {t.rich('plan.haHint')}</span>
           </label>
         )}
         <table className="nodes">
-          <caption>{t('plan.nodes')}</caption>
+          <caption>{t.rich('plan.nodes')}</caption>
           <thead>
             <tr>
               <th scope="col">#</th>
-              <th scope="col">{t('plan.hostname')}</th>
-              <th scope="col">{t('plan.role')}</th>
-              {staticMode && <th scope="col">{t('plan.address')}</th>}
+              <th scope="col">{t.rich('plan.hostname')}</th>
+              <th scope="col">{t.rich('plan.role')}</th>
+              {staticMode && <th scope="col">{t.rich('plan.address')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -167,8 +168,8 @@ export function PlanStep() {
                       value={node.role}
                       onChange={(e) => update((f) => ({ ...f, nodes: f.nodes.map((n, j) => (j === i ? { ...n, role: e.target.value as typeof n.role } : n)) }))}
                     >
-                      <option value="control-plane">{t('role.control-plane')}</option>
-                      <option value="worker">{t('role.worker')}</option>
+                      <option value="control-plane">{t.rich('role.control-plane')}</option>
+                      <option value="worker">{t.rich('role.worker')}</option>
                     </select>
                   </td>
                   {staticMode && (
@@ -198,12 +199,12 @@ export function PlanStep() {
       </fieldset>
 
       <fieldset>
-        <legend>{t('plan.network')}</legend>
+        <legend>{t.rich('plan.network')}</legend>
         <div className="radio-row" role="radiogroup" aria-label={t('plan.connection')}>
           {(['ethernet', 'wifi'] as const).map((kind) => (
             <label key={kind} className="check">
               <input type="radio" name="kind" checked={form.network.kind === kind} onChange={() => update((f) => ({ ...f, network: { ...f.network, kind } }))} />
-              {t(kind === 'wifi' ? 'net.wifi' : 'net.ethernet')}
+              {t.rich(kind === 'wifi' ? 'net.wifi' : 'net.ethernet')}
             </label>
           ))}
         </div>
@@ -232,7 +233,7 @@ export function PlanStep() {
             </Field>
             <label className="check">
               <input type="checkbox" checked={form.network.wifi.hidden} onChange={(e) => update((f) => ({ ...f, network: { ...f.network, wifi: { ...f.network.wifi, hidden: e.target.checked } } }))} />
-              {t('plan.hidden')}
+              {t.rich('plan.hidden')}
             </label>
           </div>
         )}
@@ -240,7 +241,7 @@ export function PlanStep() {
           {(['dhcp', 'static'] as const).map((mode) => (
             <label key={mode} className="check">
               <input type="radio" name="mode" checked={form.network.mode === mode} onChange={() => update((f) => ({ ...f, network: { ...f.network, mode } }))} />
-              {t(mode === 'dhcp' ? 'net.dhcp' : 'net.static')}
+              {t.rich(mode === 'dhcp' ? 'net.dhcp' : 'net.static')}
             </label>
           ))}
         </div>
@@ -266,26 +267,26 @@ export function PlanStep() {
       </fieldset>
 
       <fieldset>
-        <legend>{t('plan.login')}</legend>
-        <p className="hint">{t('plan.keyInfo')}</p>
+        <legend>{t.rich('plan.login')}</legend>
+        <p className="hint">{t.rich('plan.keyInfo')}</p>
         {saved && (
           <p className="mono" data-testid="fingerprint">
-            {t('plan.fingerprint')}: {saved.login.fingerprint}
+            {t.rich('plan.fingerprint')}: {saved.login.fingerprint}
           </p>
         )}
-        <Field id={fieldId('password')} label={t('plan.password')} error={errorFor('password')} hint={saved?.login.passwordSet ? t('plan.passwordSet') : undefined}>
+        <Field id={fieldId('password')} label={t.rich('plan.password')} error={errorFor('password')} hint={saved?.login.passwordSet ? t('plan.passwordSet') : undefined}>
           {(aria) => <input {...aria} type="password" autoComplete="new-password" value={form.password ?? ''} onChange={(e) => update((f) => ({ ...f, password: e.target.value }), 'password')} onBlur={() => touch('password')} />}
         </Field>
         {saved?.login.passwordSet && (
           <label className="check">
             <input type="checkbox" checked={Boolean(form.removePassword)} onChange={(e) => update((f) => ({ ...f, removePassword: e.target.checked }))} />
-            {t('plan.removePassword')}
+            {t.rich('plan.removePassword')}
           </label>
         )}
       </fieldset>
 
       <fieldset>
-        <legend>{t('plan.software')}</legend>
+        <legend>{t.rich('plan.software')}</legend>
         <div className="grid">
           <Field id={fieldId('microk8sChannel')} label={t('plan.channel')} error={errorFor('microk8sChannel')}>
             {(aria) => (
@@ -309,7 +310,7 @@ export function PlanStep() {
           </Field>
           <Field id={fieldId('timezone')} label={t('plan.timezone')} error={errorFor('timezone')}>
             {(aria) => (
-              <select {...aria} value={form.timezone} onChange={(e) => update((f) => ({ ...f, timezone: e.target.value }), 'timezone')}>
+              <select {...aria} className="mono" value={form.timezone} onChange={(e) => update((f) => ({ ...f, timezone: e.target.value }), 'timezone')}>
                 {(zones.includes(form.timezone) ? zones : [form.timezone, ...zones]).map((z) => (
                   <option key={z} value={z}>
                     {z}
@@ -326,11 +327,11 @@ export function PlanStep() {
           {save.kind === 'saving' ? t('plan.saving') : t('plan.save')}
         </button>
         <span role="status" className={`save-status ${save.kind}`} data-testid="save-status">
-          {save.kind === 'saved' ? t('plan.saved') : save.kind === 'error' ? save.message : ''}
+          {save.kind === 'saved' ? t('plan.saved') : save.kind === 'error' ? save.message : save.kind === 'failed' ? <ErrorMessage error={save.error} role="none" className="" /> : ''}
         </span>
         {save.kind === 'saved' && (
           <button type="button" className="link" onClick={() => void useAppStore.getState().setPreferences({ currentStep: 'cards' })}>
-            {t('plan.next')}
+            {t.rich('plan.next')}
           </button>
         )}
       </div>

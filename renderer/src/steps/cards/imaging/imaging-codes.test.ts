@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { cardImagingPhase, imagingProgress } from '../../../../../preload/contract/imaging';
 import { ImagingErrorCode } from '../../../../../main/imaging/imaging-errors';
 import { messagesByLanguage } from '../../../i18n/catalogues';
-import { failureWords } from './imaging-model';
+import { IMAGING_CODES, failureWords } from './imaging-model';
 
 const expected: Record<string, string[]> = {
   'imaging failures': Object.values(ImagingErrorCode).map((code) => `imaging.error.${code}`),
@@ -20,6 +20,10 @@ describe('imaging codes have words', () => {
   it('lists the codes main really has (not an empty list by mistake)', () => {
     expect(expected['imaging failures']!.length).toBeGreaterThanOrEqual(22);
     expect(expected['imaging failures']).toContain('imaging.error.CARD_TOO_SMALL');
+  });
+
+  it("the window's list of imaging's own codes is main's", () => {
+    expect([...IMAGING_CODES].sort()).toEqual(Object.values(ImagingErrorCode).sort());
   });
 
   it.each(Object.entries(expected))('%s: in English and Simplified Chinese', (_what, keys) => {

@@ -1,29 +1,34 @@
 /**
  * A failure of imaging in the user's words: main sends a code with values (job progress) or a
- * call's error; the words come from imaging's catalogue (`imaging.error.<code>`), else step 2's
- * drive problems, else main's English. Main's technical message stays folded under "Details".
+ * call's error; the words come from imaging's catalogue (`imaging.error.<code>`), else the key
+ * main gave the error (`errors.<key>`, as ErrorMessage words it), else step 2's drive problems,
+ * else main's English. Main's technical message stays folded under "Details".
  */
 import type { IntlShape } from 'react-intl';
 import { useT } from '../../../i18n/use-t';
 import type { T } from '../../../i18n/use-t';
-import { failureWords } from './imaging-model';
+import { IMAGING_CODES, failureWords } from './imaging-model';
 
-export type Failure = { code: string; message: string; values?: Record<string, string | number> };
+export type Failure = { code: string; message: string; key?: string; values?: Record<string, string | number> };
 /** What the user typed or chose, for errors that do not carry it. */
 export type FailureContext = { url?: string; path?: string; device?: string };
 
 /** A call's error as a failure (its code, main's English, and values when main sends them). */
 export function failureOf(error: unknown): Failure {
-  const e = error as { code?: unknown; message?: unknown; values?: unknown };
+  const e = error as { code?: unknown; message?: unknown; key?: unknown; values?: unknown };
   return {
     code: typeof e.code === 'string' ? e.code : 'FAILED',
     message: typeof e.message === 'string' ? e.message : String(error),
+    ...(typeof e.key === 'string' ? { key: e.key } : {}),
     ...(e.values && typeof e.values === 'object' ? { values: e.values as Record<string, string | number> } : {}),
   };
 }
 
 export function wordFailure(t: T, intl: IntlShape, failure: Failure, context: FailureContext = {}): string {
   const words = failureWords(intl, failure, context);
+  const own = IMAGING_CODES.includes(failure.code) && t.has(words.key);
+  if (own) return t(words.key, words.values);
+  if (failure.key && t.has(`errors.${failure.key}`)) return t(`errors.${failure.key}`, failure.values);
   if (t.has(words.key)) return t(words.key, words.values);
   if (t.has(`cards.problem.${failure.code}`)) return t(`cards.problem.${failure.code}`, { reason: '', mount: '', gb: 0, ...failure.values });
   return failure.message;

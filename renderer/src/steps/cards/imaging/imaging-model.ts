@@ -8,6 +8,7 @@
 import type { IntlShape } from 'react-intl';
 import type { CardDrive } from '../../../../../preload/contract/cards';
 import type { ImagingFailureView, ImagingProgressView } from '../../../../../preload/contract/imaging';
+import { formatDuration } from '../../../i18n/format';
 
 type Intl = Pick<IntlShape, 'formatNumber' | 'locale'>;
 
@@ -110,13 +111,9 @@ export function rateText(intl: Intl, bytesPerSecond: number): string {
   return intl.formatNumber(bytesPerSecond / size, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: bytesPerSecond / size < 10 ? 1 : 0 });
 }
 
-/** A time left as a person says it: the two largest units ("3 min 20 sec", "1 hr 5 min"); seconds rounded up. */
+/** A time left, as the window says lengths of time (i18n/format.ts), seconds rounded up: never "0 sec" while something is left. */
 export function durationText(intl: Intl, seconds: number): string {
-  const total = Math.max(0, Math.ceil(seconds));
-  const [h, m, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  const unit = (n: number, u: 'hour' | 'minute' | 'second') => intl.formatNumber(n, { style: 'unit', unit: u, unitDisplay: 'short' });
-  const parts = h > 0 ? [unit(h, 'hour'), ...(m > 0 ? [unit(m, 'minute')] : [])] : m > 0 ? [unit(m, 'minute'), ...(sec > 0 ? [unit(sec, 'second')] : [])] : [unit(sec, 'second')];
-  return new Intl.ListFormat(intl.locale, { type: 'unit', style: 'narrow' }).format(parts);
+  return formatDuration(intl, Math.max(0, Math.ceil(seconds)));
 }
 
 /** 0..1 of a card's current stage (writing or reading back), null while unknown. */
@@ -131,6 +128,36 @@ export function cardFraction(card: ImagingProgressView['cards'][number]): number
 export function finished(progress: Pick<ImagingProgressView, 'phase'>): boolean {
   return progress.phase === 'done' || progress.phase === 'failed' || progress.phase === 'cancelled';
 }
+
+/**
+ * Imaging's own failure codes (main/imaging/imaging-errors.ts; imaging-codes.test.ts keeps the two
+ * lists equal). These are worded by imaging's texts; other codes (CONFLICT, NOT_FOUND, a drive
+ * refused...) by the key main gives the error when it has one.
+ */
+export const IMAGING_CODES: readonly string[] = [
+  'CATALOGUE_URL_INVALID',
+  'CATALOGUE_UNREACHABLE',
+  'CATALOGUE_NOT_JSON',
+  'CATALOGUE_INVALID',
+  'CATALOGUE_EMPTY',
+  'IMAGE_NOT_FOUND',
+  'LOCAL_FILE_INVALID',
+  'ZIP_WITHOUT_IMAGE',
+  'DOWNLOAD_FAILED',
+  'DOWNLOAD_CHECKSUM_MISMATCH',
+  'DOWNLOAD_SIZE_MISMATCH',
+  'IMAGE_CORRUPT',
+  'IMAGE_CHECKSUM_MISMATCH',
+  'IMAGE_SIZE_MISMATCH',
+  'CACHE_FAILED',
+  'CARD_GONE',
+  'CARD_READ_ONLY',
+  'CARD_TOO_SMALL',
+  'CARD_BUSY',
+  'CARD_WRITE_FAILED',
+  'CARD_VERIFY_FAILED',
+  'CANCELLED',
+];
 
 /** Codes whose `expected` / `actual` are sizes in bytes (the others' are SHA-256 hashes). */
 const SIZE_CODES = new Set(['DOWNLOAD_SIZE_MISMATCH', 'IMAGE_SIZE_MISMATCH']);
