@@ -8,7 +8,24 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { englishWords } from '../../renderer/src/i18n/english-words';
 import { bootPracticePi, defaultPlanInPractice, discoverInstallAndForm, expect, test } from './fixtures';
+
+/** English words a reader sees inside `selector` (names, paths and devices in .mono, and inputs, left out). */
+async function englishIn(page: Page, selector: string): Promise<string[]> {
+  const texts = await page.locator(selector).evaluate((root) => {
+    const out: string[] = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      const text = node.textContent?.trim();
+      if (parent && text && !parent.closest('pre, code, .mono, input, option') && parent.checkVisibility()) out.push(text);
+    }
+    for (const el of root.querySelectorAll('[aria-label]')) out.push(el.getAttribute('aria-label') ?? '');
+    return out;
+  });
+  return texts.flatMap((text) => (englishWords(text).length > 0 ? [`${englishWords(text).join(', ')} ← ${text}`] : []));
+}
 
 /** Serious or critical accessibility violations inside `selector`. */
 async function violations(page: Page, selector: string): Promise<string[]> {
@@ -43,7 +60,7 @@ test.describe('Imaging', () => {
     // Blank cards cannot get boot settings before they hold Ubuntu.
     await page.locator('[data-node="pi-01"]').getByRole('button', { name: 'Prepare card' }).click();
     const drives = page.getByRole('list', { name: 'Cards in this computer' });
-    await expect(drives.getByRole('listitem').filter({ hasText: 'Practice SD card reader 1' }).getByRole('button', { name: 'Choose for pi-01' })).toBeDisabled();
+    await expect(drives.getByRole('listitem').filter({ hasText: 'Practice reader 1' }).getByRole('button', { name: 'Choose for pi-01' })).toBeDisabled();
 
     await imaging.getByRole('button', { name: 'Write Ubuntu onto 2 cards…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Erase these 2 cards and write Ubuntu?' });
@@ -83,6 +100,11 @@ test.describe('Imaging', () => {
     for (const reader of [1, 2]) await expect(lab.locator(`[data-reader="${reader}"]`)).toContainText('Empty');
     if (process.env.PCW_SCREENSHOTS) await imaging.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/imaging.png` });
     expect(await violations(page, '.imaging')).toEqual([]);
+    // The same in Chinese, with no English but names.
+    await page.getByTestId('language').selectOption('zh-CN');
+    await expect(page.locator('[data-testid="imaging-summary"]')).toContainText('2 张卡中有 2 张已写入、校验并配置。');
+    expect(await englishIn(page, '.imaging')).toEqual([]);
+    await page.getByTestId('language').selectOption('en');
 
     // The imaged cards boot the practice Pis; the rest of the journey as usual.
     for (const n of [1, 2]) await bootPracticePi(lab, n);

@@ -106,7 +106,7 @@ export function ImageChooser({ running, refresh, onChange }: { running: boolean;
   return (
     <fieldset className="imaging-image" disabled={running}>
       <legend>{t('imaging.image')}</legend>
-      {catalogue && <p className="hint">{catalogue.source === 'custom' ? t('imaging.source.custom', { url: catalogue.url ?? '' }) : t(`imaging.source.${catalogue.source}`)}</p>}
+      {catalogue && <p className="hint">{catalogue.source === 'custom' ? t.rich('imaging.source.custom', { url: catalogue.url ?? '' }) : t(`imaging.source.${catalogue.source}`)}</p>}
       {!catalogue && !catalogueState.error && (
         <p className="hint" role="status">
           {t(practice ? 'imaging.loadingPractice' : 'imaging.loadingCatalogue')}
@@ -118,7 +118,7 @@ export function ImageChooser({ running, refresh, onChange }: { running: boolean;
           <label key={e.id} className="check imaging-entry">
             <input type="radio" name="imaging-image" value={e.id} checked={selected === e.id} onChange={() => setChoice(e.id)} />
             <span>
-              <strong>{e.name}</strong> {e.id === catalogue?.defaultId && <span className="badge">{t('imaging.forPlan')}</span>}
+              <strong className="mono imaging-name">{e.name}</strong> {e.id === catalogue?.defaultId && <span className="badge">{t('imaging.forPlan')}</span>}
               <br />
               <span className="hint">{entryFacts(e)}</span>
             </span>
@@ -153,7 +153,7 @@ export function ImageChooser({ running, refresh, onChange }: { running: boolean;
           )}
           {local && !localError && (
             <p className="hint" data-testid="imaging-local-file">
-              {t('imaging.localChosen', { name: local.name, size: bytesText(intl, local.fileBytes) })}
+              {t.rich('imaging.localChosen', { name: local.name, size: bytesText(intl, local.fileBytes) })}
               {local.extractSize !== undefined && ` · ${t('imaging.localUnpacked', { size: bytesText(intl, local.extractSize) })}`}
             </p>
           )}
@@ -201,8 +201,8 @@ export function ImageChooser({ running, refresh, onChange }: { running: boolean;
         <div className="imaging-cache" data-testid="imaging-cache">
           <span className="hint">
             {cache.images.length > 0
-              ? t('imaging.cache', { size: bytesText(intl, cache.totalBytes - cache.partialBytes), dir: cache.dir, cap: bytesText(intl, cache.capBytes) })
-              : t('imaging.cacheEmpty', { dir: cache.dir, cap: bytesText(intl, cache.capBytes) })}
+              ? t.rich('imaging.cache', { size: bytesText(intl, cache.totalBytes - cache.partialBytes), dir: cache.dir, cap: bytesText(intl, cache.capBytes) })
+              : t.rich('imaging.cacheEmpty', { dir: cache.dir, cap: bytesText(intl, cache.capBytes) })}
             {cache.partialBytes > 0 && ` ${t('imaging.cachePartial', { size: bytesText(intl, cache.partialBytes) })}`}
           </span>{' '}
           <button type="button" disabled={running || cache.totalBytes === 0} onClick={() => void clearCache()}>

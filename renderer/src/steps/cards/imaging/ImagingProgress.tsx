@@ -6,7 +6,7 @@
 import type { ImagingProgressView } from '../../../../../preload/contract/imaging';
 import { useT } from '../../../i18n/use-t';
 import { useAppStore } from '../../../store/app-store';
-import { wordFailure } from './imaging-failure';
+import { FailureView } from './imaging-failure';
 import { bytesText, cardFraction, durationText, finished, rateText } from './imaging-model';
 
 export interface ImagingProgressProps {
@@ -25,9 +25,9 @@ export function ImagingProgress({ progress, running, jobId, driveName, onHide }:
   const over = finished(progress) || !running;
   const good = progress.cards.filter((c) => c.phase === 'done').length;
   return (
-    <div className="imaging-progress" role="region" aria-label={t('imaging.progressTitle', { image: progress.image.name })} data-phase={progress.phase}>
+    <div className="imaging-progress" role="region" aria-labelledby={`imaging-progress-${jobId}`} data-phase={progress.phase}>
       <div className="imaging-progress-head">
-        <strong>{t('imaging.progressTitle', { image: progress.image.name })}</strong>
+        <strong id={`imaging-progress-${jobId}`}>{t.rich('imaging.progressTitle', { image: progress.image.name })}</strong>
         <span className="job-phase" data-testid="imaging-phase">
           {t(`imaging.phase.${progress.phase}`)}
         </span>
@@ -89,13 +89,7 @@ export function ImagingProgress({ progress, running, jobId, driveName, onHide }:
                 </td>
                 <td data-testid={`imaging-card-${c.hostname}`}>
                   {t(`imaging.cardPhase.${c.phase}`)}
-                  {c.error && <div className="field-error">{wordFailure(t, intl, c.error, { device: c.device })}</div>}
-                  {c.error && c.error.message && (
-                    <details>
-                      <summary>{t('imaging.details')}</summary>
-                      <span className="mono">{c.error.message}</span>
-                    </details>
-                  )}
+                  {c.error && <FailureView failure={c.error} context={{ device: c.device }} role="none" />}
                 </td>
                 <td className="imaging-bar">
                   <progress max={1} value={fraction ?? undefined} aria-label={`${c.hostname}: ${t(`imaging.cardPhase.${c.phase}`)}`} />

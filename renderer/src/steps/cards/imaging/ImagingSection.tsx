@@ -199,7 +199,7 @@ export function ImagingSection({ drives, nodes, onCardsWritten }: ImagingSection
           )}
           {twice.map((h) => (
             <p key={h} className="field-error" role="alert">
-              {t('imaging.twice', { host: h })}
+              {t.rich('imaging.twice', { host: h })}
             </p>
           ))}
           {writable.length > 0 && targets.length === 0 && <p className="hint">{t('imaging.chooseNodes')}</p>}
@@ -231,13 +231,13 @@ export function ImagingSection({ drives, nodes, onCardsWritten }: ImagingSection
           onCancel={() => setConfirm(null)}
           testId="imaging-confirm"
         >
-          <p>{t('imaging.confirmIntro', { image: confirm.view.image.name })}</p>
+          <p>{t.rich('imaging.confirmIntro', { image: confirm.view.image.name })}</p>
           <ul className="imaging-confirm-cards">
             {confirm.view.cards.map((c) => {
               const drive = drives.find((d) => d.device === c.device);
               return (
                 <li key={c.device} data-device={c.device}>
-                  <strong>{t('imaging.confirmCard', { host: c.hostname, drive: driveName({ device: c.device, description: c.description }), device: c.device, size: bytesText(intl, c.size) })}</strong>
+                  <strong>{t.rich('imaging.confirmCard', { host: c.hostname, drive: driveName({ device: c.device, description: c.description }), device: c.device, size: bytesText(intl, c.size) })}</strong>
                   {drive?.content && <span className="hint"> — {t('imaging.confirmNow', { content: contentText(drive.content) })}</span>}
                   {c.tooSmall && <p className="field-error">{t('imaging.confirmTooSmall', { size: bytesText(intl, confirm.view.image.extractSize) })}</p>}
                   {c.problems.map((p) => (

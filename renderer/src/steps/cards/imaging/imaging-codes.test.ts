@@ -42,7 +42,7 @@ describe('imaging failures are worded', () => {
     for (const code of Object.values(ImagingErrorCode)) {
       for (const values of [sample, undefined]) {
         const words = failureWords(intl, { code, message: 'detail', ...(values ? { values } : {}) });
-        const text = intl.formatMessage({ id: words.key }, words.values);
+        const text = intl.formatMessage({ id: words.key }, { ...words.values, mono: (chunks: string[]) => chunks.join('') });
         expect(text, `${code} ${values ? 'with' : 'without'} values`).not.toMatch(/[{}]|imaging\.error/);
       }
     }

@@ -24,23 +24,24 @@ export function failureOf(error: unknown): Failure {
   };
 }
 
-export function wordFailure(t: T, intl: IntlShape, failure: Failure, context: FailureContext = {}): string {
+/** The catalogue key and values that word `failure`, or null when only main's English is there. */
+export function failureText(t: T, intl: IntlShape, failure: Failure, context: FailureContext = {}): { key: string; values: Record<string, string | number> } | null {
   const words = failureWords(intl, failure, context);
-  const own = IMAGING_CODES.includes(failure.code) && t.has(words.key);
-  if (own) return t(words.key, words.values);
-  if (failure.key && t.has(`errors.${failure.key}`)) return t(`errors.${failure.key}`, failure.values);
-  if (t.has(words.key)) return t(words.key, words.values);
-  if (t.has(`cards.problem.${failure.code}`)) return t(`cards.problem.${failure.code}`, { reason: '', mount: '', gb: 0, ...failure.values });
-  return failure.message;
+  if (IMAGING_CODES.includes(failure.code) && t.has(words.key)) return words;
+  if (failure.key && t.has(`errors.${failure.key}`)) return { key: `errors.${failure.key}`, values: { ...failure.values } };
+  if (t.has(words.key)) return words;
+  if (t.has(`cards.problem.${failure.code}`)) return { key: `cards.problem.${failure.code}`, values: { reason: '', mount: '', gb: 0, ...failure.values } };
+  return null;
 }
 
+/** A failure worded, with main's technical message folded away under "Details". */
 export function FailureView({ failure, context, role = 'alert' }: { failure: Failure; context?: FailureContext; role?: 'alert' | 'none' }) {
   const { t, intl } = useT();
-  const text = wordFailure(t, intl, failure, context);
+  const words = failureText(t, intl, failure, context);
   return (
     <div className="field-error imaging-failure" role={role === 'none' ? undefined : role} data-code={failure.code}>
-      <span>{text}</span>
-      {failure.message && failure.message !== text && (
+      <span>{words ? t.rich(words.key, words.values) : failure.message}</span>
+      {words && failure.message && (
         <details>
           <summary>{t('imaging.details')}</summary>
           <span className="mono">{failure.message}</span>
