@@ -6,12 +6,14 @@
  * window, the router over IPC.
  */
 import { app as electronApp } from 'electron';
+import type { BrowserWindow } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app/create-app';
 import { helperArgv } from './disk/elevated/helper-cli';
 import { runRawDeviceHelper } from './disk/elevated/raw-device-helper';
 import { registerAppScheme } from './electron/app-protocol';
+import { electronHostServices } from './electron/host-services';
 import { serveIpc } from './electron/ipc-host';
 import { createMainWindow } from './electron/window';
 
@@ -36,13 +38,17 @@ if (asHelper) {
 
 async function startWindow(): Promise<void> {
   const dataDir = process.env.PCW_DATA_DIR ?? electronApp.getPath('userData');
+  // The window exists only after the app: the file dialog asks for it when it opens.
+  const mainWindow: { current?: BrowserWindow } = {};
   const app = await createApp({
     dataDir,
     host: 'electron',
+    hostServices: electronHostServices(() => mainWindow.current),
     appPaths: [electronApp.getAppPath(), process.execPath],
     onInternalError: (method, error) => console.error(`[internal] ${method}:`, error instanceof Error ? error.stack : error),
   });
   const win = createMainWindow({ rendererDir: path.resolve(here, '../renderer'), preloadPath: path.resolve(here, '../preload/electron-preload.cjs') });
+  mainWindow.current = win;
   const stopIpc = serveIpc(app, win);
   electronApp.on('second-instance', () => {
     if (win.isMinimized()) win.restore();

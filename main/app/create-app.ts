@@ -22,7 +22,7 @@ import type { Handlers, Router } from '../router/router';
 import { StateStore } from '../state/state-store';
 import type { World } from '../state/state-store';
 import { EventBus } from './event-bus';
-import type { AppContext, FeatureApis, FeatureId, FeatureParts, HandlerTable, StepInfo, WorldContext } from './feature-def';
+import type { AppContext, FeatureApis, FeatureId, FeatureParts, HandlerTable, HostServices, StepInfo, WorldContext } from './feature-def';
 import { allFeatures } from './features';
 
 export interface App {
@@ -41,6 +41,8 @@ export interface App {
 export interface CreateAppOptions {
   dataDir: string;
   host: 'electron' | 'browser';
+  /** What only the host can do (Electron: file dialog, the session's proxy). */
+  hostServices?: HostServices;
   /** Paths of the running app: the drive holding them is never offered for writing. */
   appPaths?: string[];
   /** Watch drives every second (off in unit tests that do not need it). */
@@ -105,6 +107,7 @@ export async function createApp(options: CreateAppOptions): Promise<App> {
   const base: AppContext = {
     dataDir: options.dataDir,
     host: options.host,
+    hostServices: options.hostServices ?? {},
     appPaths: options.appPaths ?? [process.execPath, process.cwd()],
     watchDrives: options.watchDrives !== false,
     store,

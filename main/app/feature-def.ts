@@ -25,9 +25,21 @@ export type FeatureId = keyof FeatureApis;
 export type Handler<M extends MethodName> = (params: ParsedParams<M>) => Promise<Result<M>> | Result<M>;
 export type HandlerTable = { [M in MethodName]?: Handler<M> };
 
+/**
+ * What only the hosting shell can do, given by the host's entry file (main/electron/host-services.ts
+ * for Electron; the browser host has none): services use these and never import `electron`.
+ */
+export interface HostServices {
+  /** The desktop file dialog for an OS image; the chosen path, or null when the user cancelled. */
+  pickImageFile?(): Promise<string | null>;
+  /** The system's proxy for a URL in PAC result form ("DIRECT", "PROXY host:port; DIRECT"), as the desktop session resolves it. */
+  resolveProxy?(url: string): Promise<string>;
+}
+
 export interface AppContext {
   readonly dataDir: string;
   readonly host: 'electron' | 'browser';
+  readonly hostServices: HostServices;
   /** Paths of the running app: the drive holding them is never offered for writing. */
   readonly appPaths: readonly string[];
   /** Off in unit tests that do not need the drive list watched. */

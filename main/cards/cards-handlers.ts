@@ -187,9 +187,18 @@ export class CardsService {
     };
   }
 
-  /** Keep a card report as this step's own (imaging configures cards with step 2's code). */
+  /**
+   * Keep a card report as this step's own (imaging configures cards with step 2's code), and pin
+   * the host key written to the card for its node, as `prepare` does: step 3 recognises the node
+   * by it and refuses any other key for it.
+   */
   async saveReport(report: CardReport): Promise<void> {
     this.#contents.delete(report.drive.device);
+    if (report.hostKey && this.#options.pinHostKey) {
+      await this.#options.pinHostKey(report.hostname, report.hostKey.publicKey).catch((error: unknown) => {
+        throw new AppError('FAILED', `The card for ${report.hostname} was written and verified, but the app could not remember its SSH host key (${error instanceof Error ? error.message : String(error)}), so it would not recognise ${report.hostname}. Free some space in the app's data folder and write the card again.`);
+      });
+    }
     await this.#saveReport(report);
   }
 

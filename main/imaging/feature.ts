@@ -26,6 +26,8 @@ export const feature = worldFeature('imaging', (ctx) => {
     saveReport: (report) => cards().saveReport(report),
     reserve: (devices) => cards().reserve(devices),
     practiceCatalogueUrl: () => ctx.env.imageCatalogue(),
+    ...(ctx.hostServices.resolveProxy ? { systemProxy: ctx.hostServices.resolveProxy } : {}),
+    ...(ctx.hostServices.pickImageFile ? { pickLocalFile: ctx.hostServices.pickImageFile } : {}),
     onProgress: (progress) => ctx.emit('imaging.progress', progress),
   });
   return { api: imaging, handlers: imaging.handlers() };

@@ -45,6 +45,7 @@ import { decompress, inspectLocalImage, xzUncompressedSize, zipImage } from './i
 import type { LocalImage } from './image-source';
 import { ImagingError, ImagingErrorCode, toFailure } from './imaging-errors';
 import { findSha256 } from './sha256sums';
+import { dispatcherForUrl } from './system-proxy';
 import { RateMeter } from './rate-meter';
 import { writeImage } from './write-image';
 import type { CardPhase } from './write-image';
@@ -75,7 +76,12 @@ export interface ImagingServiceOptions {
   practiceCatalogueUrl?: () => Promise<string | undefined>;
   /** Opens a card's raw device; default: BlockDevice, or the administrator helper (main/disk/elevated/). */
   openDevice?: OpenRawDevice;
+  /** Tests: one dispatcher for every request (else the environment's or the desktop's proxy, see system-proxy.ts). */
   dispatcher?: Dispatcher;
+  /** The desktop's proxy for a URL in PAC result form (Electron's session.resolveProxy); unset in the browser host. */
+  systemProxy?: (url: string) => Promise<string>;
+  /** The desktop's file dialog for a local image (Electron); unset in the browser host. */
+  pickLocalFile?: () => Promise<string | null>;
   retry?: Pick<ResumableBodyOptions, 'attempts' | 'minDelayMs' | 'maxDelayMs' | 'stallTimeoutMs'>;
   onProgress?: (progress: ImagingProgressView) => void;
 }
@@ -115,6 +121,7 @@ export class ImagingService {
       'imaging.catalogue': async ({ refresh }) => await this.catalogue(refresh ?? false),
       'imaging.setCatalogueUrl': async ({ url }) => await this.setCatalogueUrl(url),
       'imaging.chooseLocalFile': async ({ path }) => await this.chooseLocalFile(path),
+      'imaging.pickLocalFile': async () => await this.pickLocalFile(),
       'imaging.confirmation': async ({ imageId, targets }) => await this.confirmation(imageId, targets),
       'imaging.start': async ({ imageId, targets }) => ({ jobId: await this.start(imageId, targets) }),
       'imaging.job': async ({ jobId }) => this.job(jobId),
@@ -143,7 +150,7 @@ export class ImagingService {
     const kind: CatalogueView['source'] = practice ? 'practice' : custom ? 'custom' : 'builtin';
     const key = practice ?? custom ?? 'builtin';
     if (refresh || this.#catalogue?.key !== key) {
-      const catalogue = kind === 'builtin' ? await builtinCatalogue() : await loadCatalogue(key, { dispatcher: this.#dispatcher() });
+      const catalogue = kind === 'builtin' ? await builtinCatalogue() : await loadCatalogue(key, { dispatcher: await this.#dispatcherFor(key) });
       this.#catalogue = { key, catalogue, kind };
     }
     return await this.#view(this.#catalogue!);
@@ -155,7 +162,7 @@ export class ImagingService {
       return await this.catalogue(true);
     }
     const href = checkCatalogueUrl(url).href;
-    const catalogue = await loadCatalogue(href, { dispatcher: this.#dispatcher() }); // refuses a bad list before keeping it
+    const catalogue = await loadCatalogue(href, { dispatcher: await this.#dispatcherFor(href) }); // refuses a bad list before keeping it
     await this.#saveSettings({ catalogueUrl: href });
     this.#catalogue = { key: href, catalogue, kind: 'custom' };
     return await this.catalogue();
@@ -166,6 +173,13 @@ export class ImagingService {
     const id = 'local-' + createHash('sha256').update(image.path).digest('hex').slice(0, 16);
     this.#local.set(id, image);
     return { id, path: image.path, name: image.name, format: image.format, fileBytes: image.fileBytes, ...(image.extractSize !== undefined ? { extractSize: image.extractSize } : {}) };
+  }
+
+  /** The desktop's file dialog, then the same checks as a typed path; null when the user cancelled. */
+  async pickLocalFile(): Promise<LocalImageView | null> {
+    if (!this.#options.pickLocalFile) throw new AppError('UNAVAILABLE', 'This window has no file dialog (browser host): type or paste the path of the image file instead.');
+    const path = await this.#options.pickLocalFile();
+    return path === null ? null : await this.chooseLocalFile(path);
   }
 
   async confirmation(imageId: string, targets: { device: string; hostname: string }[]): Promise<ImagingConfirmation> {
@@ -217,7 +231,7 @@ export class ImagingService {
   }
 
   /** Check everything the user asked for, then start the job; returns its id. */
-  async start(imageId: string, targets: { device: string; hostname: string; confirmDevice: string }[]): Promise<string> {
+  async start(imageId: string, targets: { device: string; hostname: string; confirmDevice: string; confirmLargeDrive?: number }[]): Promise<string> {
     if (this.#running) throw new AppError('CONFLICT', 'An imaging job is already running; add the cards to one job or wait for it to finish.');
     const plan = this.#options.plan();
     if (!plan) throw new AppError('UNAVAILABLE', 'Save the cluster plan first: each card is configured for one of its nodes.');
@@ -239,7 +253,7 @@ export class ImagingService {
     for (const t of targets) {
       const a = assessments.find((x) => x.drive.device === t.device);
       if (!a) throw new AppError('DEVICE_GONE', `${t.device} is no longer connected. Put the card back in and try again.`);
-      checkWriteAllowed(a, t.confirmDevice);
+      checkWriteAllowed(a, t.confirmDevice, t.confirmLargeDrive);
       if (sizes.extractSize !== undefined && a.drive.size && a.drive.size < sizes.extractSize) {
         throw new ImagingError(ImagingErrorCode.CARD_TOO_SMALL, `${t.device} holds ${a.drive.size} bytes, the image needs ${sizes.extractSize}`, { device: t.device, cardBytes: a.drive.size, imageBytes: sizes.extractSize });
       }
@@ -252,7 +266,7 @@ export class ImagingService {
         kind: 'imaging',
         title: `Write ${sizes.name} onto ${targets.length === 1 ? '1 card' : `${targets.length} cards`}`,
         subject: targets.map((t) => t.hostname).join(', '),
-        run: (ctx) => this.#run(ctx, plan, chosen, sizes, targets, chosenDrives),
+        run: async (ctx) => this.#run(ctx, plan, chosen, sizes, targets, chosenDrives, await this.#dispatcherFor(chosen.kind === 'catalogue' ? chosen.entry.url : undefined)),
       });
     } catch (error) {
       release();
@@ -271,8 +285,9 @@ export class ImagingService {
     plan: StoredPlan,
     chosen: ChosenImage,
     sizes: { name: string; extractSize?: number; extractSha256?: string; downloadSha256?: string },
-    targets: { device: string; hostname: string }[],
+    targets: { device: string; hostname: string; confirmLargeDrive?: number }[],
     drives: DriveInfo[],
+    dispatcher: Dispatcher,
   ): Promise<ImagingResult> {
     const { signal } = ctx;
     const progress: ImagingProgressView = {
@@ -319,7 +334,7 @@ export class ImagingService {
           setPhase('preparing', 'reading-checksums');
           const sumsUrl = sha256sumsUrlFor(entry);
           try {
-            downloadSha256 = findSha256(await fetchText(sumsUrl, { dispatcher: this.#dispatcher(), signal }), new URL(entry.url).pathname);
+            downloadSha256 = findSha256(await fetchText(sumsUrl, { dispatcher, signal }), new URL(entry.url).pathname);
           } catch (error) {
             if (signal.aborted) throw error;
             ctx.log(`No SHA256SUMS at ${sumsUrl} (${(error as Error).message}).`);
@@ -346,7 +361,7 @@ export class ImagingService {
               name: entry.name,
               ...(downloadSha256 ? { expectedSha256: downloadSha256 } : {}),
               ...(entry.downloadSize !== undefined ? { expectedSize: entry.downloadSize } : {}),
-              dispatcher: this.#dispatcher(),
+              dispatcher,
               signal,
               retry: {
                 ...this.#options.retry,
@@ -388,6 +403,7 @@ export class ImagingService {
     setPhase('writing', progress.download ? 'downloading-and-writing' : 'writing');
     progress.image.extractSize = extractSize ?? null;
     const hostOf = new Map(targets.map((t) => [t.device, t.hostname]));
+    const largeConfirmed = new Map(targets.flatMap((t) => (t.confirmLargeDrive !== undefined ? [[t.device, t.confirmLargeDrive] as const] : [])));
     const result = await writeImage<CardReport>({
       image,
       ...(extractSize !== undefined ? { extractSize } : {}),
@@ -403,6 +419,7 @@ export class ImagingService {
             hostname: hostOf.get(drive.device)!,
             device: drive.device,
             confirmDevice: drive.device,
+            ...(largeConfirmed.has(drive.device) ? { confirmLargeDrive: largeConfirmed.get(drive.device)! } : {}),
             drives: fresh,
             safety: this.#options.safety(fresh),
             ...(this.#options.eject ? { eject: this.#options.eject } : {}),
@@ -560,8 +577,10 @@ export class ImagingService {
     };
   }
 
-  #dispatcher(): Dispatcher {
-    return this.#options.dispatcher ?? imagingDispatcher();
+  /** For requests to `url` (and its SHA256SUMS, sub-lists, redirects): see system-proxy.ts. */
+  async #dispatcherFor(url: string | undefined): Promise<Dispatcher> {
+    if (this.#options.dispatcher) return this.#options.dispatcher;
+    return url === undefined ? imagingDispatcher() : await dispatcherForUrl(url, this.#options.systemProxy, imagingDispatcher);
   }
 }
 

@@ -76,6 +76,8 @@ const imagingTarget = z
     hostname: z.string().min(1).max(63),
     /** The device the user confirmed in the dialog; must equal `device`. */
     confirmDevice: device,
+    /** For a drive over 256 GiB (`largeDriveConfirmation`): its size, confirmed a second time (as cards.prepare). */
+    confirmLargeDrive: z.number().int().positive().optional(),
   })
   .strict();
 const imageId = z.string().min(1).max(100);
@@ -177,6 +179,11 @@ export const imagingMethods = {
     'Use a catalogue in Raspberry Pi Imager format from this URL (checked before it is kept); null goes back to the built-in list.',
   ),
   'imaging.chooseLocalFile': method(z.object({ path: z.string().min(1).max(4096) }).strict(), localImage, 'Use a local .img, .img.xz, .img.gz or .zip as the image.'),
+  'imaging.pickLocalFile': method(
+    z.object({}).strict(),
+    localImage.nullable(),
+    "The desktop app's file dialog for a local image, then checked as imaging.chooseLocalFile; null when the user cancelled. UNAVAILABLE in the browser host (type the path instead).",
+  ),
   'imaging.confirmation': method(
     z.object({ imageId, targets: z.array(z.object({ device, hostname: z.string().min(1).max(63) }).strict()).min(1).max(20) }).strict(),
     imagingConfirmation,

@@ -3,7 +3,7 @@
  * with its own data directory, and give the spec a page plus a way to restart the app.
  */
 import { test as base, chromium, _electron as electron, expect } from '@playwright/test';
-import type { Browser, ElectronApplication, Page } from '@playwright/test';
+import type { Browser, ElectronApplication, Locator, Page } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -138,12 +138,23 @@ export async function formClusterByClicking(page: Page, count = 2, speed = '60',
     await single.getByRole('checkbox').first().check();
     await single.getByRole('button', { name: 'Write and verify' }).click();
     await expect(page.getByTestId(`card-status-pi-0${n}`)).toContainText('Ready (24.04', { timeout: 60_000 });
-    await lab.getByRole('button', { name: 'Add a Pi' }).click();
-    const pi = lab.locator(`[data-pi="pi-${n}"]`);
-    await expect(shelf).toContainText(`Card ${n}: prepared for pi-0${n}`);
-    await pi.getByLabel(`Insert a card Pi ${n}`).selectOption({ label: `Card ${n} (pi-0${n})` });
-    await pi.getByRole('button', { name: `Power on Pi ${n}` }).click();
+    await bootPracticePi(lab, n);
   }
+  await discoverInstallAndForm(page);
+}
+
+/** Adds practice Pi `n`, puts Card `n` (prepared for pi-0n, on the shelf) into it and powers it on. */
+export async function bootPracticePi(lab: Locator, n: number): Promise<void> {
+  const shelf = lab.getByRole('list', { name: 'Card shelf' });
+  await lab.getByRole('button', { name: 'Add a Pi' }).click();
+  const pi = lab.locator(`[data-pi="pi-${n}"]`);
+  await expect(shelf).toContainText(`Card ${n}: prepared for pi-0${n}`);
+  await pi.getByLabel(`Insert a card Pi ${n}`).selectOption({ label: `Card ${n} (pi-0${n})` });
+  await pi.getByRole('button', { name: `Power on Pi ${n}` }).click();
+}
+
+/** Steps 3 to 5 by clicking once the Pis are on: search, check, install, until the cluster is formed. */
+export async function discoverInstallAndForm(page: Page): Promise<void> {
   await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();
   await page.getByRole('button', { name: 'Start searching' }).click();
   await expect(page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ })).toContainText('Done', { timeout: 120_000 });

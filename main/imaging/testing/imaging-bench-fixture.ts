@@ -36,6 +36,8 @@ export interface ImagingBench {
   progress: ImagingProgressView[];
   /** Extra drives (loop devices) shown next to the practice readers. */
   extraDrives: DriveInfo[];
+  /** Devices of practice readers step 2's safety rules treat as unknown card readers (so a huge one needs its size confirmed). */
+  unknownReaders: Set<string>;
   /** Runs on every progress snapshot (tests cancel or pull cards from here). */
   onProgress: ((p: ImagingProgressView) => void) | undefined;
   plan: StoredPlan;
@@ -44,7 +46,7 @@ export interface ImagingBench {
   close(): Promise<void>;
 }
 
-export async function startImagingBench(options: { readers?: number } = {}): Promise<ImagingBench> {
+export async function startImagingBench(options: { readers?: number; systemProxy?: (url: string) => Promise<string> } = {}): Promise<ImagingBench> {
   const { dir, cleanup } = await makeTempDir('imaging-');
   const images = await practiceImages(sharedPracticeImageDir());
   const server = await PracticeImageServer.start(images);
@@ -66,6 +68,7 @@ export async function startImagingBench(options: { readers?: number } = {}): Pro
     reports,
     progress,
     extraDrives: [],
+    unknownReaders: new Set(),
     onProgress: undefined,
     plan,
     service: undefined as unknown as ImagingService,
@@ -89,7 +92,7 @@ export async function startImagingBench(options: { readers?: number } = {}): Pro
       await cleanup();
     },
   };
-  const practiceDevices = () => new Set(readers.slots().flatMap((s) => (s.card ? [s.card.device] : [])));
+  const practiceDevices = () => new Set(readers.slots().flatMap((s) => (s.card && !bench.unknownReaders.has(s.card.device) ? [s.card.device] : [])));
   bench.service = new ImagingService({
     dataDir: join(dir, 'data'),
     settings: store.slice(imagingSettingsSlice),
@@ -103,7 +106,8 @@ export async function startImagingBench(options: { readers?: number } = {}): Pro
     },
     practiceCatalogueUrl: async () => server.catalogueUrl,
     openDevice: (path, o) => BlockDevice.open(path, o),
-    dispatcher,
+    // With a desktop proxy the service picks its own dispatcher per URL (system-proxy.ts).
+    ...(options.systemProxy ? { systemProxy: options.systemProxy } : { dispatcher }),
     retry: { attempts: 4, minDelayMs: 10, maxDelayMs: 50, stallTimeoutMs: 10_000 },
     onProgress: (p) => {
       progress.push(p);

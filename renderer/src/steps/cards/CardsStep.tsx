@@ -4,6 +4,7 @@
  * them, and writes a node's card only after a confirmation that names the drive. "Prepare all"
  * writes every inserted Ubuntu card at once when several readers hold one (one confirmation
  * listing each node and drive), otherwise walks the nodes in order, asking for each card.
+ * Blank cards get Ubuntu first in the imaging part above (imaging/ImagingSection.tsx).
  */
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
@@ -16,6 +17,7 @@ import { JobFailure } from '../../jobs/JobFailure';
 import { useAppStore } from '../../store/app-store';
 import { ConfirmDialog } from '../../toolkit/ConfirmDialog';
 import { useMainState } from '../../toolkit/use-main-state';
+import { ImagingSection } from './imaging/ImagingSection';
 import { batchAssignments, formatBytes, largeDrives, nextNode, nodeRows, prepareParams, reportsExport, suggestedDrive, targetDrives } from './card-step-model';
 import type { Assignment } from './card-step-model';
 
@@ -144,6 +146,16 @@ export function CardsStep() {
     <section className="cards" aria-labelledby="cards-title">
       <h1 id="cards-title">{t.rich('cards.title')}</h1>
       <p className="intro">{t.rich('cards.intro')}</p>
+
+      <ImagingSection
+        drives={drives}
+        nodes={rows.map((r) => ({ hostname: r.hostname, prepared: !!r.report }))}
+        onCardsWritten={(hosts) => {
+          void reportsState.reload();
+          // A node waiting for its card got it from imaging.
+          if (target && hosts.includes(target)) setTarget(null);
+        }}
+      />
 
       <h2>{t.rich('cards.nodes')}</h2>
       <table className="nodes" aria-label={t('cards.nodes')}>

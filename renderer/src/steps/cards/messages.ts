@@ -4,7 +4,7 @@ import { catalogue } from '../../i18n/catalogue';
 export const messages = catalogue({
   en: {
     "cards.title": "Prepare SD cards",
-    "cards.intro": "Each node boots from its own card. Write Ubuntu Server for Raspberry Pi onto the cards first (for example with Raspberry Pi Imager), then insert them here one at a time: the app writes the network, login, hosts and cgroup settings for each node, reads them back to check them, and ejects the card.",
+    "cards.intro": "Each node boots from its own card. Blank cards first get Ubuntu Server for Raspberry Pi in the part just below; cards that already hold it (written with Raspberry Pi Imager, for example) go straight to the cards for the nodes: the app writes the network, login, <mono>hosts</mono> and cgroup settings for each node, reads them back to check them, and ejects the card.",
     "cards.noPlan": "Save the cluster plan first: the cards are written from it.",
     "cards.nodes": "Cards for the nodes",
     "cards.node": "Node",
@@ -71,7 +71,7 @@ export const messages = catalogue({
   },
   'zh-CN': {
     "cards.title": "准备 SD 卡",
-    "cards.intro": "每个节点从自己的 SD 卡启动。先把适用于树莓派的 Ubuntu Server 写入卡中（例如用 Raspberry Pi Imager），然后逐张插入：本应用为每个节点写入网络、登录、<mono>hosts</mono> 和 cgroup 设置，回读校验后弹出卡片。",
+    "cards.intro": "每个节点从自己的 SD 卡启动。空白卡先在紧接着的下一部分写入树莓派版 Ubuntu Server；已经装有它的卡（例如用 Raspberry Pi Imager 写入的）可以直接用于各节点：本应用为每个节点写入网络、登录、<mono>hosts</mono> 和 cgroup 设置，回读校验后弹出卡片。",
     "cards.noPlan": "请先保存集群规划：SD 卡的内容来自规划。",
     "cards.nodes": "各节点的 SD 卡",
     "cards.node": "节点",
