@@ -19,6 +19,7 @@ import { apiVersionOf } from './resource-registry';
 import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
 import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
 import { decodeKubernetesProtobuf } from './protobuf-decoder';
+import { cloneJson } from '../store/clone';
 import type { PodLogAnswer, PodLogRequest } from '../controllers/kubelet';
 import { serviceAccountToken } from './service-account-token';
 import type { KubeObject } from './types';
@@ -169,7 +170,8 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
   const dryRun = q.getAll('dryRun').includes('All');
   const warnings: string[] = [];
   const fieldValidation = (q.get('fieldValidation') as 'Strict' | 'Warn' | 'Ignore' | null) ?? 'Warn';
-  const writeOptions = { fieldManager, dryRun, fieldValidation, warnings };
+  // Request bodies are parsed per request: the API may keep them without copying.
+  const writeOptions = { fieldManager, dryRun, fieldValidation, warnings, owned: true };
   const flushWarnings = () => {
     if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
   };
@@ -274,7 +276,8 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   };
 }
 
-const serialised = new WeakMap<StoreEvent, string>();
+/** Each store event's watch lines as bytes, built once and written to every watcher of its resource. */
+const eventLines = new WeakMap<StoreEvent, Partial<Record<string, Buffer>>>();
 const itemJsonCache = new WeakMap<KubeObject, string>();
 const objectJsonCache = new WeakMap<KubeObject, string>();
 
@@ -310,41 +313,41 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   // Clients (client-go's reflector) wait for the response headers before they consider the watch started.
   res.flushHeaders();
   // Events of one tick go out in one write (one chunk, one syscall) per watcher.
-  let pending: string[] = [];
-  const push = (text: string) => {
+  let pending: Buffer[] = [];
+  const push = (line: Buffer) => {
     if (!pending.length) setImmediate(flush);
-    pending.push(text);
+    pending.push(line);
   };
   const flush = () => {
     if (!pending.length || res.writableEnded || res.destroyed) return void (pending = []);
-    const text = pending.join('');
+    const lines = pending;
     pending = [];
-    res.write(text);
+    res.write(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
   };
   const write = (type: string, o: KubeObject) => {
     const object = asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o;
-    push(JSON.stringify({ type, object }) + '\n');
+    push(Buffer.from(JSON.stringify({ type, object }) + '\n'));
   };
   const conversion = api.conversions.get(r.t);
   const convert = (e: StoreEvent): KubeObject => {
     if (!conversion) return e.object;
-    const converted = conversion.toView(structuredClone(e.object));
+    const converted = conversion.toView(cloneJson(e.object));
     converted.apiVersion = apiVersionOf(r.t);
     converted.kind = r.t.kind;
     return converted;
   };
-  /** Watchers of the same resource share one serialisation per event. */
-  const line = (type: string, e: StoreEvent, o: KubeObject): string => {
-    if (asTable || conversion) return JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o });
-    let json = serialised.get(e);
-    if (json === undefined) serialised.set(e, (json = objectJson(e.object)));
-    return `{"type":"${type}","object":${json}}`;
+  /** Watchers of the same resource share one serialisation (and one UTF-8 encoding) per event. */
+  const line = (type: string, e: StoreEvent, o: KubeObject): Buffer => {
+    if (asTable || conversion) return Buffer.from(JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o }) + '\n');
+    let lines = eventLines.get(e);
+    if (!lines) eventLines.set(e, (lines = {}));
+    return (lines[type] ??= Buffer.from(`{"type":"${type}","object":${objectJson(e.object)}}\n`));
   };
   const onEvent = (e: StoreEvent) => {
     const o = convert(e);
     const k = keyOf(o);
     const now = matches(o);
-    const send = (type: string) => push(line(type, e, o) + '\n');
+    const send = (type: string) => push(line(type, e, o));
     if (e.type === 'DELETED') {
       if (seen.delete(k) || now) send('DELETED');
     } else if (now) {

@@ -20,7 +20,7 @@ import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './se
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
 import { unknownFields } from './client-models';
 import { applySchemaDefaults } from './custom-resources';
-import { cloneJson } from '../store/clone';
+import { cloneJson, jsonEqual } from '../store/clone';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -49,6 +49,11 @@ export interface WriteOptions {
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Collects `Warning` header texts for the response. */
   warnings?: string[];
+  /**
+   * The body is the caller's to give away (a freshly parsed request body, a controller's own
+   * copy): the API uses and stores it without copying it first. The caller must not touch it after.
+   */
+  owned?: boolean;
 }
 
 export interface DeleteOptions {
@@ -137,6 +142,12 @@ export class KubeApi {
     return o && (this.#view(t, o) as T);
   }
 
+  /** tryGet without the copy, for controllers that only read: the stored object itself (never mutate it). */
+  tryRead<T extends KubeObject>(t: ResourceType, namespace: string | undefined, name: string): T | undefined {
+    if (this.virtualLists.has(t.bucket) || this.conversions.has(t)) return this.tryGet<T>(t, namespace, name);
+    return this.store.peek(t.bucket, t.namespaced ? namespace : undefined, name) as T | undefined;
+  }
+
   /** List with selectors. Items are read-only (stored objects unless converted): serialise, don't mutate. */
   list(
     t: ResourceType,
@@ -187,7 +198,7 @@ export class KubeApi {
 
   #checkNamespace(t: ResourceType, namespace: string | undefined, op: Operation, name: string): void {
     if (!t.namespaced || !namespace) return;
-    const ns = this.store.get('core/namespaces', undefined, namespace);
+    const ns = this.store.peek('core/namespaces', undefined, namespace);
     const nsType = resourceForKind('Namespace');
     if (!ns) throw notFound(nsType, namespace);
     if (op === 'CREATE' && (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
@@ -213,7 +224,7 @@ export class KubeApi {
     this.#checkWritable(t);
     if (!body || typeof body !== 'object' || !body.metadata) body = { ...body, metadata: {} };
     this.#checkFields(t, body, options);
-    const o = this.#stored(t, cloneJson(body));
+    const o = this.#stored(t, options.owned ? body : cloneJson(body));
     const bodyNs = o.metadata.namespace;
     if (t.namespaced) {
       if (bodyNs && namespace && bodyNs !== namespace) {
@@ -228,39 +239,44 @@ export class KubeApi {
     // The uid exists before defaulting: a Job's generated selector is built from it.
     o.metadata.uid = randomUUID();
     this.#prepare('CREATE', t, o, undefined);
-    if (this.store.get(t.bucket, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(t, o.metadata.name!);
+    if (this.store.peek(t.bucket, o.metadata.namespace, o.metadata.name!)) throw alreadyExists(t, o.metadata.name!);
     o.metadata.creationTimestamp = this.timestamp();
     delete o.metadata.deletionTimestamp;
     if (t.hasGeneration) o.metadata.generation = 1;
     o.metadata.managedFields = options.managedFields ?? recordUpdate(undefined, o, options.fieldManager, apiVersionOf(t), this.timestamp(), undefined);
     if (!o.metadata.managedFields) delete o.metadata.managedFields;
     if (options.dryRun) return this.#view(t, o) as T;
-    return this.#view(t, this.store.create(t.bucket, o)) as T;
+    return this.#view(t, this.store.create(t.bucket, o, { owned: true })) as T;
   }
 
   /** PUT: replace the object (or its status / scale subresource). */
   update<T extends KubeObject = KubeObject>(t: ResourceType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}): T {
     this.#checkWritable(t);
     const ns = t.namespaced ? namespace : undefined;
-    const oldStored = this.store.get(t.bucket, ns, name);
+    // The stored object itself: #replace only reads it.
+    const oldStored = this.store.peek(t.bucket, ns, name);
     if (!oldStored) throw notFound(t, name);
     if (options.subresource === 'scale') return this.#updateScale(t, oldStored, body, options) as T;
     if (body?.metadata?.name && body.metadata.name !== name) {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
     this.#checkFields(t, body, options);
-    const o = this.#stored(t, cloneJson(body));
+    const o = this.#stored(t, options.owned ? body : cloneJson(body));
     const rv = o.metadata?.resourceVersion;
     if (rv && rv !== oldStored.metadata.resourceVersion) throw conflict(t, name);
     return this.#replace(t, oldStored, o, options) as T;
   }
 
-  /** `oldStored` must be the caller's own copy (from store.get). */
+  /**
+   * `old` is only read (it may be the stored object itself); `incoming` is the API's own copy.
+   * The new version shares the parts it keeps from `old` (stored objects are never mutated), so
+   * the store takes it without another copy.
+   */
   #replace(t: ResourceType, old: KubeObject, incoming: KubeObject, options: WriteOptions): KubeObject {
     let o: KubeObject;
     const sub = options.subresource;
     if (sub === 'status') {
-      o = { ...old, status: incoming.status };
+      o = { ...old, metadata: { ...old.metadata }, status: incoming.status };
     } else {
       o = incoming;
       o.metadata ??= {};
@@ -277,18 +293,18 @@ export class KubeApi {
     o.kind = old.kind;
     if (sub !== 'status') this.#prepare('UPDATE', t, o, old);
     else applyDefaults(t.kind, o);
-    if (t.hasGeneration && JSON.stringify(o.spec) !== JSON.stringify(old.spec)) o.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    if (t.hasGeneration && !jsonEqual(o.spec, old.spec)) o.metadata.generation = (old.metadata.generation ?? 1) + 1;
     o.metadata.managedFields = options.managedFields ?? recordUpdate(old, o, options.fieldManager, apiVersionOf(t), this.timestamp(), sub);
     if (!o.metadata.managedFields) delete o.metadata.managedFields;
     delete o.metadata.resourceVersion;
     o.metadata.resourceVersion = old.metadata.resourceVersion;
-    const unchanged = JSON.stringify({ ...o, metadata: { ...o.metadata, managedFields: undefined } }) === JSON.stringify({ ...old, metadata: { ...old.metadata, managedFields: undefined } });
+    const unchanged = jsonEqual({ ...o, metadata: undefined }, { ...old, metadata: undefined }) && jsonEqual(o.metadata, old.metadata, 'managedFields') && metadataKeyOrderEqual(o, old);
     if (unchanged || options.dryRun) return this.#view(t, old);
     // An object that is being deleted goes away when its last finalizer is removed.
     if (o.metadata.deletionTimestamp && !(o.metadata.finalizers ?? []).length && t.kind !== 'Pod') {
       return this.#view(t, this.store.remove(t.bucket, o.metadata.namespace, o.metadata.name!)!);
     }
-    return this.#view(t, this.store.update(t.bucket, o));
+    return this.#view(t, this.store.update(t.bucket, o, { owned: true }));
   }
 
   scaleOf(t: ResourceType, o: KubeObject): KubeObject {
@@ -337,6 +353,8 @@ export class KubeApi {
   ): T {
     this.#checkWritable(t);
     if (!type) throw unsupportedMediaType(options.contentType ?? '');
+    // The patched object is stored without another copy and may keep parts of the patch.
+    if (!options.owned) patch = cloneJson(patch);
     const ns = t.namespaced ? namespace : undefined;
     const oldStored = this.store.get(t.bucket, ns, name);
     if (!oldStored && type === 'apply') {
@@ -376,14 +394,14 @@ export class KubeApi {
    */
   bind<T extends KubeObject>(namespace: string, name: string, node: string, condition: object): T | undefined {
     const t = resourceForKind('Pod');
-    const old = this.store.get(t.bucket, namespace, name);
+    const old = this.store.peek(t.bucket, namespace, name);
     const spec = old?.spec as { nodeName?: string } | undefined;
     if (!old || spec?.nodeName || old.metadata.deletionTimestamp) return undefined;
     const o = cloneJson(old);
     (o.spec as { nodeName?: string }).nodeName = node;
     o.status = { ...(o.status as object), phase: 'Pending', conditions: [condition] };
     o.metadata.managedFields = recordUpdate(old, o, 'kube-scheduler', 'v1', this.timestamp(), 'status') ?? o.metadata.managedFields;
-    return this.#view(t, this.store.update(t.bucket, o)) as T;
+    return this.#view(t, this.store.update(t.bucket, o, { owned: true })) as T;
   }
 
   /** Read-modify-write for controllers, retrying on conflicts. Returns undefined when the object is gone. */
@@ -394,7 +412,7 @@ export class KubeApi {
       if (!o) return undefined;
       fn(o);
       try {
-        return this.update<T>(t, namespace, name, o, { subresource, fieldManager: controllerManager(kind, subresource) });
+        return this.update<T>(t, namespace, name, o, { subresource, fieldManager: controllerManager(kind, subresource), owned: true });
       } catch (err) {
         if (!(err instanceof StatusError && err.status.reason === 'Conflict')) throw err;
       }
@@ -458,6 +476,15 @@ export class KubeApi {
   forceRemove(kind: string, namespace: string | undefined, name: string): void {
     this.store.remove(resourceForKind(kind).bucket, namespace, name);
   }
+}
+
+/**
+ * The position of `metadata` among the top-level keys is part of the JSON text the unchanged
+ * check compares (jsonEqual skips the member to compare it without managedFields).
+ */
+function metadataKeyOrderEqual(a: KubeObject, b: KubeObject): boolean {
+  const at = (o: KubeObject) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined).indexOf('metadata');
+  return at(a) === at(b);
 }
 
 /** The field manager name upstream's controllers write with. */

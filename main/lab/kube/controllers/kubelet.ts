@@ -98,8 +98,17 @@ function goDuration(ms: number): string {
 
 const SOURCE = (host: string) => ({ component: 'kubelet', host });
 
+const hexCache = new Map<string, string>();
+
+/** Container and image ids from seeds (memoised: every status write rebuilds them). */
 function hex(seed: string, n = 64): string {
-  return createHash('sha256').update(seed).digest('hex').slice(0, n);
+  let full = hexCache.get(seed);
+  if (full === undefined) {
+    full = createHash('sha256').update(seed).digest('hex');
+    if (hexCache.size > 20_000) hexCache.clear();
+    hexCache.set(seed, full);
+  }
+  return full.slice(0, n);
 }
 
 export class Kubelet {
@@ -238,7 +247,8 @@ export class Kubelet {
 
   #sync(key: string): void {
     const [namespace, name] = splitKey(key);
-    const pod = this.api.tryGet<Pod>(resourceForKind('Pod'), namespace, name);
+    // Read-only (the stored object): every step writes through api.mutate.
+    const pod = this.api.tryRead<Pod>(resourceForKind('Pod'), namespace, name);
     if (!pod?.spec.nodeName) return;
     const node = pod.spec.nodeName;
     if (!this.#nodeReady(node)) return;

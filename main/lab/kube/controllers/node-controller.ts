@@ -33,6 +33,7 @@ import type { KubeApi } from '../api/kube-api';
 import { resourceForKind } from '../api/resource-registry';
 import type { Condition, NodeObject, Pod, Toleration } from '../api/types';
 import type { EventRecorder } from './event-recorder';
+import { cloneJson } from '../store/clone';
 
 /** --node-monitor-grace-period (50 s from Kubernetes 1.32). */
 export const NODE_MONITOR_GRACE_MS = 50_000;
@@ -262,7 +263,8 @@ export class NodeController {
   #syncNode(n: LabNodeInfo, now: number): void {
     const t = resourceForKind('Node');
     const health = this.#health(n, now);
-    const existing = this.api.tryGet<NodeObject>(t, undefined, n.name);
+    // Read-only: every monitor period (5 lab seconds, 50 ms at speed 100) looks at every node.
+    const existing = this.api.tryRead<NodeObject>(t, undefined, n.name);
     const labels = this.#labels(n);
     const build = (node: NodeObject) => {
       const userLabels = Object.fromEntries(Object.entries(node.metadata.labels ?? {}).filter(([k]) => !k.startsWith('node.kubernetes.io/microk8s-')));
@@ -307,7 +309,7 @@ export class NodeController {
       return;
     }
     const snapshot = (o: NodeObject) => JSON.stringify({ l: o.metadata.labels, s: o.spec, c: o.status?.conditions?.map((c) => [c.type, c.status, c.reason, c.message]), b: o.status?.nodeInfo?.bootID });
-    const next = structuredClone(existing);
+    const next = cloneJson(existing);
     build(next);
     if (snapshot(existing) === snapshot(next)) return;
     const wasReady = existing.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
@@ -512,6 +514,15 @@ export class NodeController {
   }
 }
 
+const hex32Cache = new Map<string, string>();
+
+/** Machine/system/boot ids from the node's name (memoised: every monitor period rebuilds every node's status). */
 function hex32(seed: string): string {
-  return createHash('sha256').update(seed).digest('hex').slice(0, 32);
+  let hex = hex32Cache.get(seed);
+  if (hex === undefined) {
+    hex = createHash('sha256').update(seed).digest('hex').slice(0, 32);
+    if (hex32Cache.size > 10_000) hex32Cache.clear();
+    hex32Cache.set(seed, hex);
+  }
+  return hex;
 }

@@ -32,11 +32,20 @@ export function ownerReferenceTo(owner: KubeObject): OwnerReference {
 }
 
 const requestsCache = new WeakMap<Pod, { cpu: number; memory: number }>();
+/** By uid and the containers' resources: a pod's status writes make new stored objects with the same requests. */
+const requestsByUid = new Map<string, { resources: string; requests: { cpu: number; memory: number } }>();
 
-/** Sum of container requests: cpu in millicores, memory in bytes (cached per stored object). */
+/** Sum of container requests: cpu in millicores, memory in bytes (cached per stored object and per pod). */
 export function podRequests(pod: Pod): { cpu: number; memory: number } {
   const cached = requestsCache.get(pod);
   if (cached) return cached;
+  const uid = pod.metadata.uid;
+  const resources = uid ? JSON.stringify(pod.spec.containers.map((c) => c.resources?.requests)) : '';
+  const known = uid ? requestsByUid.get(uid) : undefined;
+  if (known && known.resources === resources) {
+    requestsCache.set(pod, known.requests);
+    return known.requests;
+  }
   let cpu = 0;
   let memory = 0;
   for (const c of pod.spec.containers) {
@@ -45,5 +54,9 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
   }
   const result = { cpu, memory };
   requestsCache.set(pod, result);
+  if (uid) {
+    if (requestsByUid.size > 20_000) requestsByUid.clear();
+    requestsByUid.set(uid, { resources, requests: result });
+  }
   return result;
 }

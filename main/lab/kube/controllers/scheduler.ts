@@ -172,7 +172,7 @@ export class Scheduler {
   #schedule(key: string): void {
     const [namespace, name] = splitKey(key);
     const podType = resourceForKind('Pod');
-    const pod = this.api.tryGet<Pod>(podType, namespace, name);
+    const pod = this.api.tryRead<Pod>(podType, namespace, name);
     if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp) return;
     if ((pod.spec.schedulerName ?? 'default-scheduler') !== 'default-scheduler') return;
     const nodeList = this.api.objects<NodeObject>('Node');

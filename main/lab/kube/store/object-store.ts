@@ -115,13 +115,17 @@ export class ObjectStore {
     return n;
   }
 
-  /** Insert a new object; the caller has checked it does not exist. Returns the stored object (read-only). */
-  create(bucket: string, object: KubeObject): KubeObject {
-    return this.#write(bucket, object, 'ADDED');
+  /**
+   * Insert a new object; the caller has checked it does not exist. Returns the stored object
+   * (read-only). With `owned` the store keeps `object` itself instead of a copy: the caller gives
+   * it away (it may share unchanged parts with stored objects, which nobody mutates).
+   */
+  create(bucket: string, object: KubeObject, options?: { owned?: boolean }): KubeObject {
+    return this.#write(bucket, object, 'ADDED', options?.owned);
   }
 
-  update(bucket: string, object: KubeObject): KubeObject {
-    return this.#write(bucket, object, 'MODIFIED');
+  update(bucket: string, object: KubeObject, options?: { owned?: boolean }): KubeObject {
+    return this.#write(bucket, object, 'MODIFIED', options?.owned);
   }
 
   remove(bucket: string, namespace: string | undefined, name: string): KubeObject | undefined {
@@ -136,9 +140,9 @@ export class ObjectStore {
     return object;
   }
 
-  #write(bucket: string, object: KubeObject, type: WatchEventType): KubeObject {
+  #write(bucket: string, object: KubeObject, type: WatchEventType, owned = false): KubeObject {
     const rv = ++this.#rv;
-    const stored = cloneJson(object);
+    const stored = owned ? { ...object, metadata: { ...object.metadata } } : cloneJson(object);
     stored.metadata.resourceVersion = String(rv);
     this.#bucket(bucket).set(keyOf(stored.metadata.namespace, stored.metadata.name!), stored);
     this.#emit({ type, bucket, object: stored, rv });
