@@ -298,6 +298,15 @@ function itemJson(o: KubeObject): string {
   return json;
 }
 
+const objectKeys = new WeakMap<KubeObject, string>();
+
+/** namespace/name of an object, once per stored object (every watcher of its resource asks). */
+function keyOf(o: KubeObject): string {
+  let k = objectKeys.get(o);
+  if (k === undefined) objectKeys.set(o, (k = `${o.metadata.namespace ?? ''}/${o.metadata.name}`));
+  return k;
+}
+
 /** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
 function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
   const q = url.searchParams;
@@ -308,7 +317,6 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
   const rv = q.get('resourceVersion') ?? '';
   const seen = new Set<string>();
-  const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   // Clients (client-go's reflector) wait for the response headers before they consider the watch started.
   res.flushHeaders();

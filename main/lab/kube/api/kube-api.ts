@@ -101,8 +101,17 @@ export class KubeApi {
    */
   timestamp(offsetLabMs = 0): string {
     const wall = offsetLabMs ? this.clock.wallAt(this.clock.now() + offsetLabMs) : this.clock.wallNow();
-    return new Date(wall).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const second = Math.floor(wall / 1000);
+    // Every write stamps several times (managedFields, conditions, events): one text per second.
+    if (second !== this.#stampSecond) {
+      this.#stampSecond = second;
+      this.#stamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+    return this.#stamp;
   }
+
+  #stampSecond = NaN;
+  #stamp = '';
 
   /** Reported time with microseconds, as metav1.MicroTime serialises. */
   microTimestamp(): string {

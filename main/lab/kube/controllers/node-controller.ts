@@ -98,6 +98,8 @@ export class NodeController {
   #frozen = false;
   #started = false;
   #graceTimer: LabTimer | undefined;
+  /** Per node, the inputs of the last sync that found nothing to change. */
+  #settled = new Map<string, string>();
   /** What the controller logged (upstream's klog lines that matter to a learner). */
   readonly log: string[] = [];
   readonly #onChange = () => this.syncAll();
@@ -135,6 +137,7 @@ export class NodeController {
       // A new leader starts with fresh probe timestamps: every node gets a full grace period.
       this.#lastPosted.clear();
       this.#noScheduleAt.clear();
+      this.#settled.clear();
       if (this.#started) this.syncAll();
     }
   }
@@ -308,10 +311,14 @@ export class NodeController {
       this.events.record(created, 'Normal', 'RegisteredNode', `Node ${n.name} event: Registered Node ${n.name} in Controller`, NODE_CONTROLLER);
       return;
     }
+    // The same Pi, health and stored node as the last look that changed nothing: nothing to write.
+    const inputs = `${health}|${existing.metadata.resourceVersion}|${JSON.stringify(n)}`;
+    if (this.#settled.get(n.name) === inputs) return;
+    this.#settled.delete(n.name);
     const snapshot = (o: NodeObject) => JSON.stringify({ l: o.metadata.labels, s: o.spec, c: o.status?.conditions?.map((c) => [c.type, c.status, c.reason, c.message]), b: o.status?.nodeInfo?.bootID });
     const next = cloneJson(existing);
     build(next);
-    if (snapshot(existing) === snapshot(next)) return;
+    if (snapshot(existing) === snapshot(next)) return void this.#settled.set(n.name, inputs);
     const wasReady = existing.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     const rebooted = existing.status?.nodeInfo?.bootID !== next.status?.nodeInfo?.bootID;
     this.api.update(t, undefined, n.name, next, { fieldManager: 'kubelet' });

@@ -28,10 +28,20 @@ const MERGE_KEYS: [RegExp, string][] = [
 
 const PRIMITIVE_MERGE = [/(^|\.)finalizers$/];
 
+const strategies = new Map<string, ListStrategy>();
+
+/** The list's strategy (memoised per path: field ownership looks it up for every list of every write). */
 export function listStrategy(path: string): ListStrategy {
-  for (const [re, mergeKey] of MERGE_KEYS) if (re.test(path)) return { mergeKey };
-  if (PRIMITIVE_MERGE.some((re) => re.test(path))) return 'merge-primitive';
-  return 'replace';
+  let strategy = strategies.get(path);
+  if (strategy === undefined) {
+    strategy = 'replace';
+    const merge = MERGE_KEYS.find(([re]) => re.test(path));
+    if (merge) strategy = { mergeKey: merge[1] };
+    else if (PRIMITIVE_MERGE.some((re) => re.test(path))) strategy = 'merge-primitive';
+    if (strategies.size > 10_000) strategies.clear();
+    strategies.set(path, strategy);
+  }
+  return typeof strategy === 'object' ? { mergeKey: strategy.mergeKey } : strategy;
 }
 
 /** Fields with the `retainKeys` patch strategy (a union whose unset members are cleared). */

@@ -4,7 +4,7 @@
  * a field another manager owns to a different value is a 409 conflict unless `force=true`,
  * and fields an applier stops sending are removed when nobody else owns them.
  */
-import { cloneJson } from '../store/clone';
+import { cloneJson, jsonEqual } from '../store/clone';
 import { StatusError } from '../api/status-errors';
 import type { KubeObject, ManagedFieldsEntry } from '../api/types';
 import { listStrategy } from './patch-schema';
@@ -94,7 +94,94 @@ function entryPaths(e: ManagedFieldsEntry): string[][] {
 }
 
 function withPaths(e: ManagedFieldsEntry, paths: string[][], time: string): ManagedFieldsEntry {
-  return { ...e, time, fieldsV1: toFieldsV1(paths) };
+  return { ...e, time, fieldsV1: buildFieldsV1(paths) };
+}
+
+/** A leaf of an object's field set: its path, the path's key (as `key()` makes it) and its value. */
+interface Leaf {
+  segs: string[];
+  value: unknown;
+}
+
+/**
+ * leafPaths with each leaf's value and key, in one walk (recordUpdate compares old and new values
+ * per path; walking each path again from the root, with its merge keys parsed, was most of a write).
+ * The first leaf of a key wins, as valueAt finds the first list item with a merge key.
+ */
+function leafMap(value: unknown): Map<string, Leaf> {
+  if (!isMap(value)) return subtreeLeaves(value, [], '');
+  const out = new Map<string, Leaf>();
+  let empty = true;
+  for (const k in value) {
+    empty = false;
+    if (k === 'apiVersion' || k === 'kind') continue;
+    const v = value[k];
+    // Top-level members other than metadata are shared by versions that did not change them
+    // (a status write keeps the spec object): their leaves are cached per member object.
+    let leaves: Map<string, Leaf>;
+    if (k !== 'metadata' && v !== null && typeof v === 'object') {
+      const cached = memberLeaves.get(v);
+      if (cached?.name === k) leaves = cached.leaves;
+      else memberLeaves.set(v, { name: k, leaves: (leaves = subtreeLeaves(v, [`f:${k}`], k)) });
+    } else leaves = subtreeLeaves(v, [`f:${k}`], k);
+    for (const [key, leaf] of leaves) if (!out.has(key)) out.set(key, leaf);
+  }
+  return empty ? subtreeLeaves(value, [], '') : out;
+}
+
+const memberLeaves = new WeakMap<object, { name: string; leaves: Map<string, Leaf> }>();
+
+function subtreeLeaves(value: unknown, prefix: string[], prefixDotted: string): Map<string, Leaf> {
+  const out = new Map<string, Leaf>();
+  const walk = (v: unknown, segs: string[], dotted: string): void => {
+    if (Array.isArray(v)) {
+      const strategy = listStrategy(dotted);
+      if (typeof strategy !== 'object') return add(segs, v);
+      for (const item of v) {
+        if (!isMap(item)) continue;
+        walk(item, [...segs, `k:${JSON.stringify({ [strategy.mergeKey]: item[strategy.mergeKey] })}`], `${dotted}[]`);
+      }
+      return;
+    }
+    if (!isMap(v)) return add(segs, v);
+    let empty = true;
+    for (const k in v) {
+      empty = false;
+      if (segs.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
+      if (segs.length === 1 && segs[0] === 'f:metadata' && SERVER_METADATA.has(k)) continue;
+      walk(v[k], [...segs, `f:${k}`], dotted ? `${dotted}.${k}` : k);
+    }
+    if (empty && segs.length > 0) add(segs, v);
+  };
+  const add = (segs: string[], v: unknown) => {
+    const k = key(segs);
+    if (!out.has(k)) out.set(k, { segs, value: v });
+  };
+  walk(value, prefix, prefixDotted);
+  return out;
+}
+
+/** Paths of a FieldsV1 set and their keys, cached per (immutable, stored) fieldsV1 object. */
+const fieldSets = new WeakMap<object, { paths: string[][]; keys: Set<string> }>();
+
+function fieldSet(fieldsV1: unknown): { paths: string[][]; keys: Set<string> } {
+  const cacheable = isMap(fieldsV1);
+  let set = cacheable ? fieldSets.get(fieldsV1) : undefined;
+  if (!set) {
+    const paths = fromFieldsV1(fieldsV1);
+    set = { paths, keys: new Set(paths.map(key)) };
+    if (cacheable) fieldSets.set(fieldsV1, set);
+  }
+  return set;
+}
+
+/** toFieldsV1, remembering the built set's paths so the next write does not parse it again. */
+function buildFieldsV1(paths: string[][]): Json {
+  const fields = toFieldsV1(paths);
+  const canonical = fromFieldsV1(fields);
+  fieldSets.set(fields, { paths: canonical, keys: new Set(canonical.map(key)) });
+  canonicalSets.add(fields);
+  return fields;
 }
 
 /**
@@ -109,24 +196,58 @@ export function recordUpdate(
   time: string,
   subresource: string | undefined,
 ): ManagedFieldsEntry[] | undefined {
-  const entries = cloneJson(old?.metadata.managedFields ?? []);
-  const nextPaths = leafPaths(stripMeta(next));
-  const nextKeys = new Set(nextPaths.map(key));
-  const changed = nextPaths.filter((p) => !old || JSON.stringify(valueAt(old, p)) !== JSON.stringify(valueAt(next, p)));
-  const changedKeys = new Set(changed.map(key));
+  // Entries are only read: each one kept is a new object.
+  const entries = old?.metadata.managedFields ?? [];
+  const nextLeaves = leafMap(stripMeta(next));
+  const oldLeaves = old ? leafMap(stripMeta(old)) : undefined;
+  const changed: string[][] = [];
+  const changedKeys = new Set<string>();
+  for (const [k, leaf] of nextLeaves) {
+    let differs = true;
+    if (oldLeaves) {
+      const before = oldLeaves.get(k);
+      // A path that is not a leaf of the old object: compare with whatever is there, as before.
+      differs = before ? !jsonEqual(before.value, leaf.value) : JSON.stringify(valueAt(old, leaf.segs)) !== JSON.stringify(leaf.value);
+    }
+    if (differs) {
+      changed.push(leaf.segs);
+      changedKeys.add(k);
+    }
+  }
   const out: ManagedFieldsEntry[] = [];
   for (const e of entries) {
-    const kept = entryPaths(e).filter((p) => nextKeys.has(key(p)) && !(changedKeys.has(key(p)) && e.manager !== manager));
-    if (kept.length) out.push(withPaths(e, kept, e.time ?? time));
+    const { paths, keys } = fieldSet(e.fieldsV1);
+    let all = true;
+    const kept: string[][] = [];
+    for (const p of paths) {
+      const k = key(p);
+      if (nextLeaves.has(k) && !(changedKeys.has(k) && e.manager !== manager)) kept.push(p);
+      else all = false;
+    }
+    if (!kept.length) continue;
+    // Nothing released: the same set (the cached rebuild of a canonical set is the set itself).
+    const fieldsV1 = all && keys.size === paths.length && isCanonical(e.fieldsV1) ? e.fieldsV1 : buildFieldsV1(kept);
+    out.push({ ...e, time: e.time ?? time, fieldsV1 });
   }
   if (!manager || changed.length === 0) return out.length ? out : undefined;
   const mine = out.find((e) => e.manager === manager && e.operation === 'Update' && e.subresource === subresource);
-  const paths = mine ? [...entryPaths(mine), ...changed.filter((p) => !entryPaths(mine).some((q) => key(q) === key(p)))] : changed;
-  const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(paths) };
+  let paths = changed;
+  if (mine) {
+    const own = fieldSet(mine.fieldsV1);
+    paths = [...own.paths, ...changed.filter((p) => !own.keys.has(key(p)))];
+  }
+  const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: buildFieldsV1(paths) };
   if (subresource) entry.subresource = subresource;
   if (mine) out[out.indexOf(mine)] = entry;
   else out.push(entry);
   return out;
+}
+
+/** Sets built here (toFieldsV1 of their own paths) can be kept as they are; others are rebuilt as before. */
+const canonicalSets = new WeakSet<object>();
+
+function isCanonical(fieldsV1: unknown): boolean {
+  return isMap(fieldsV1) && canonicalSets.has(fieldsV1);
 }
 
 function stripMeta(o: KubeObject): KubeObject {
