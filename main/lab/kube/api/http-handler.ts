@@ -355,13 +355,14 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
     const o = convert(e);
     const k = keyOf(o);
     const now = matches(o);
-    const send = (type: string) => push(line(type, e, o));
+    let type: string | undefined;
     if (e.type === 'DELETED') {
-      if (seen.delete(k) || now) send('DELETED');
+      if (seen.delete(k) || now) type = 'DELETED';
     } else if (now) {
-      send(seen.has(k) ? 'MODIFIED' : 'ADDED');
+      type = seen.has(k) ? 'MODIFIED' : 'ADDED';
       seen.add(k);
-    } else if (seen.delete(k)) send('DELETED');
+    } else if (seen.delete(k)) type = 'DELETED';
+    if (type) push(line(type, e, o));
   };
   let unsubscribe: () => void = () => {};
   try {

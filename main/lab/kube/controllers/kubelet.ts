@@ -23,7 +23,7 @@ import type { ContainerInstance } from '../runtime/pod-sandbox';
 import { PodSandbox } from '../runtime/pod-sandbox';
 import type { EventRecorder } from './event-recorder';
 import { imageSize, parseImage } from './image-catalog';
-import { WorkQueue, objectKey, splitKey } from './work-queue';
+import { DeferredWork, WorkQueue, objectKey, splitKey } from './work-queue';
 
 /** Lab durations of the pod start-up steps. */
 export const KUBELET_TIMING = {
@@ -113,6 +113,8 @@ function hex(seed: string, n = 64): string {
 
 export class Kubelet {
   readonly queue: WorkQueue;
+  /** Container starts whose timer fell due, run in slices (pod-sandbox work is the kubelet's heaviest). */
+  readonly #starts = new DeferredWork('kubelet');
   #pods = new Map<string, PodRuntime>();
   /** Images present on each node. */
   #images = new Map<string, Set<string>>();
@@ -152,6 +154,7 @@ export class Kubelet {
     for (const u of this.#unsubscribe) u();
     this.cluster.off('change', this.#onCluster);
     this.queue.stop();
+    this.#starts.stop();
     for (const rt of this.#pods.values()) this.#release(rt);
   }
 
@@ -373,7 +376,9 @@ export class Kubelet {
       this.#setStatus(pod, { phase: 'Pending', waiting: { reason: 'CreateContainerConfigError', message: err } });
       return this.#later(rt, key, KUBELET_TIMING.retryMs, 'configuring');
     }
-    rt.timer = this.clock.after(KUBELET_TIMING.startMs, () => {
+    const start = () => {
+      // A newer step (kill, a resync of waiting pods) replaced this timer while the start waited.
+      if (rt.timer !== timer || this.#pods.get(rt.uid) !== rt || rt.stage !== 'configuring') return;
       rt.timer = undefined;
       const current = this.api.tryGet<Pod>(resourceForKind('Pod'), pod.metadata.namespace, pod.metadata.name!);
       if (!current || current.metadata.uid !== rt.uid || current.metadata.deletionTimestamp) return this.queue.add(key);
@@ -381,7 +386,10 @@ export class Kubelet {
       rt.sandbox ??= new PodSandbox({ api: this.api, wallNow: () => this.clock.wallNow(), kernel: this.#kernel(node) }, rt.ip);
       rt.stage = 'starting';
       void this.#startAll(current, rt, key);
-    });
+    };
+    // The timer stays set until the start runs: #sync leaves the pod alone meanwhile, as before.
+    const timer = this.clock.after(KUBELET_TIMING.startMs, () => this.#starts.run(start));
+    rt.timer = timer;
   }
 
   #kernel(node: string): string {

@@ -76,6 +76,56 @@ export class WorkQueue {
   }
 }
 
+/**
+ * Work a lab timer found due, run after the timers phase in slices of at most SLICE_MS: timers
+ * of many pods fall due together (at lab speed 100 a whole burst of creates reaches the same step
+ * within milliseconds) and would otherwise run back to back while API requests wait.
+ */
+export class DeferredWork {
+  #tasks: (() => void)[] = [];
+  #next = 0;
+  #scheduled = false;
+  #stopped = false;
+
+  constructor(private readonly name: string) {}
+
+  run(task: () => void): void {
+    if (this.#stopped) return;
+    this.#tasks.push(task);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    const started = performance.now();
+    while (this.#next < this.#tasks.length && !this.#stopped) {
+      const task = this.#tasks[this.#next++]!;
+      try {
+        task();
+      } catch (err) {
+        console.error(`[lab ${this.name}] deferred work failed:`, err);
+      }
+      if (performance.now() - started > SLICE_MS) break;
+    }
+    if (this.#next >= this.#tasks.length) {
+      this.#tasks = [];
+      this.#next = 0;
+    } else if (!this.#stopped) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#tasks = [];
+    this.#next = 0;
+  }
+}
+
 export const objectKey = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
 
 export function splitKey(key: string): [string | undefined, string] {

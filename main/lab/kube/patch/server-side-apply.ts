@@ -133,32 +133,34 @@ const memberLeaves = new WeakMap<object, { name: string; leaves: Map<string, Lea
 
 function subtreeLeaves(value: unknown, prefix: string[], prefixDotted: string): Map<string, Leaf> {
   const out = new Map<string, Leaf>();
-  const walk = (v: unknown, segs: string[], dotted: string): void => {
-    if (Array.isArray(v)) {
-      const strategy = listStrategy(dotted);
-      if (typeof strategy !== 'object') return add(segs, v);
-      for (const item of v) {
-        if (!isMap(item)) continue;
-        walk(item, [...segs, `k:${JSON.stringify({ [strategy.mergeKey]: item[strategy.mergeKey] })}`], `${dotted}[]`);
-      }
-      return;
-    }
-    if (!isMap(v)) return add(segs, v);
-    let empty = true;
-    for (const k in v) {
-      empty = false;
-      if (segs.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
-      if (segs.length === 1 && segs[0] === 'f:metadata' && SERVER_METADATA.has(k)) continue;
-      walk(v[k], [...segs, `f:${k}`], dotted ? `${dotted}.${k}` : k);
-    }
-    if (empty && segs.length > 0) add(segs, v);
-  };
-  const add = (segs: string[], v: unknown) => {
-    const k = key(segs);
-    if (!out.has(k)) out.set(k, { segs, value: v });
-  };
-  walk(value, prefix, prefixDotted);
+  walkLeaves(out, value, prefix, prefixDotted);
   return out;
+}
+
+function addLeaf(out: Map<string, Leaf>, segs: string[], v: unknown): void {
+  const k = key(segs);
+  if (!out.has(k)) out.set(k, { segs, value: v });
+}
+
+function walkLeaves(out: Map<string, Leaf>, v: unknown, segs: string[], dotted: string): void {
+  if (Array.isArray(v)) {
+    const strategy = listStrategy(dotted);
+    if (typeof strategy !== 'object') return addLeaf(out, segs, v);
+    for (const item of v) {
+      if (!isMap(item)) continue;
+      walkLeaves(out, item, [...segs, `k:${JSON.stringify({ [strategy.mergeKey]: item[strategy.mergeKey] })}`], `${dotted}[]`);
+    }
+    return;
+  }
+  if (!isMap(v)) return addLeaf(out, segs, v);
+  let empty = true;
+  for (const k in v) {
+    empty = false;
+    if (segs.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
+    if (segs.length === 1 && segs[0] === 'f:metadata' && SERVER_METADATA.has(k)) continue;
+    walkLeaves(out, v[k], [...segs, `f:${k}`], dotted ? `${dotted}.${k}` : k);
+  }
+  if (empty && segs.length > 0) addLeaf(out, segs, v);
 }
 
 /** Paths of a FieldsV1 set and their keys, cached per (immutable, stored) fieldsV1 object. */
