@@ -16,7 +16,7 @@
  *   npx tsx bench/kube-api-bench.ts
  *   KUBE_BENCH_PROFILE=/tmp/create.cpuprofile npx tsx bench/kube-api-bench.ts   # the server thread, create phase
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { Session } from 'node:inspector/promises';
 import os, { tmpdir } from 'node:os';
@@ -65,7 +65,9 @@ async function serverThread(): Promise<void> {
   const clock = new LabClock({ speed: 100 });
   const cluster = new FakeLabCluster();
   for (let i = 1; i <= NODES; i++) cluster.addNode(`pi-${String(i).padStart(2, '0')}`, { joinedAt: clock.now() });
-  const api = await startLabKubeApi({ clock, cluster, dataDir: mkdtempSync(path.join(tmpdir(), 'kube-bench-')) });
+  // The objects are saved to disk as `npm run lab` saves them (a snapshot at most every 500 ms).
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kube-bench-'));
+  const api = await startLabKubeApi({ clock, cluster, dataDir, persistDir: path.join(dataDir, 'store') });
 
   // KUBE_BENCH_PROFILE=<file.cpuprofile>: a CPU profile of the server thread from the first create
   // until all pods run (KUBE_BENCH_PROFILE_UNTIL=creates-answered: until the last create is answered).
@@ -132,7 +134,15 @@ async function serverThread(): Promise<void> {
   const result = {
     at: new Date().toISOString(),
     node: process.version,
-    setup: { nodes: NODES, pods: PODS, watchers: WATCHERS, clientConcurrency: CONCURRENCY, labClockSpeed: clock.speed, clients: 'worker thread of the bench process (TLS, keep-alive)' },
+    setup: {
+      nodes: NODES,
+      pods: PODS,
+      watchers: WATCHERS,
+      clientConcurrency: CONCURRENCY,
+      labClockSpeed: clock.speed,
+      clients: 'worker thread of the bench process (TLS, 16 keep-alive connections opened before the first create)',
+      persistence: 'store saved to disk as npm run lab does',
+    },
     /** The machine's load (1, 5, 15 min) before and after: 2 shared cores, latencies scale with it. */
     loadAverage: { before: loadBefore.map((l) => round(l)), after: os.loadavg().map((l) => round(l)), cores: os.cpus().length },
     /** CPU seconds of the whole process (server + client threads) and of the server thread alone. */
@@ -162,6 +172,7 @@ async function serverThread(): Promise<void> {
   };
   await worker.terminate().catch(() => undefined);
   await api.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/kube-api.json', JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));

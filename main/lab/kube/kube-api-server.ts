@@ -37,6 +37,8 @@ export interface LabKubeApiOptions {
   dataDir?: string;
   /** The loopback addresses that stand for lab LAN addresses: with it, NodePort and LoadBalancer Services answer on them. */
   lan?: LanAddressMap;
+  /** Keep the objects in this folder, as the lab does (store/store-persistence.ts). */
+  persistDir?: string;
 }
 
 export interface LabKubeApi {
@@ -283,7 +285,7 @@ export class LabKubeServer {
 export async function startLabKubeApi(options: LabKubeApiOptions): Promise<LabKubeApi> {
   const host = options.host ?? '127.0.0.1';
   const certs = await loadOrCreateLabCerts(defaultServerNames(host), options.dataDir);
-  const server = new LabKubeServer(options.clock, options.cluster, certs, { lan: options.lan });
+  const server = new LabKubeServer(options.clock, options.cluster, certs, { lan: options.lan, persistDir: options.persistDir });
   let listener: ApiListener;
   try {
     listener = await server.listen(host, options.port ?? 0);

@@ -20,6 +20,7 @@ import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
 import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
 import { decodeKubernetesProtobuf } from './protobuf-decoder';
 import { cloneJson } from '../store/clone';
+import { itemJson, namespacedKey as keyOf, objectJson } from '../store/object-json';
 import type { PodLogAnswer, PodLogRequest } from '../controllers/kubelet';
 import { serviceAccountToken } from './service-account-token';
 import type { KubeObject } from './types';
@@ -278,35 +279,6 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
 
 /** Each store event's watch lines as bytes, built once and written to every watcher of its resource. */
 const eventLines = new WeakMap<StoreEvent, Partial<Record<string, Buffer>>>();
-const itemJsonCache = new WeakMap<KubeObject, string>();
-const objectJsonCache = new WeakMap<KubeObject, string>();
-
-/** A stored object's JSON, serialised once per version (create/update responses and watch events share it). */
-function objectJson(o: KubeObject): string {
-  let json = objectJsonCache.get(o);
-  if (json === undefined) objectJsonCache.set(o, (json = JSON.stringify(o)));
-  return json;
-}
-
-/** A list item's JSON (without apiVersion/kind, as list items are served), cached per stored object. */
-function itemJson(o: KubeObject): string {
-  let json = itemJsonCache.get(o);
-  if (json === undefined) {
-    const { apiVersion: _a, kind: _k, ...rest } = o;
-    itemJsonCache.set(o, (json = JSON.stringify(rest)));
-  }
-  return json;
-}
-
-const objectKeys = new WeakMap<KubeObject, string>();
-
-/** namespace/name of an object, once per stored object (every watcher of its resource asks). */
-function keyOf(o: KubeObject): string {
-  let k = objectKeys.get(o);
-  if (k === undefined) objectKeys.set(o, (k = `${o.metadata.namespace ?? ''}/${o.metadata.name}`));
-  return k;
-}
-
 /** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
 function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
   const q = url.searchParams;

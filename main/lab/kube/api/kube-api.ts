@@ -21,6 +21,7 @@ import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, un
 import { unknownFields } from './client-models';
 import { applySchemaDefaults } from './custom-resources';
 import { cloneJson, jsonEqual } from '../store/clone';
+import { namespacedKey } from '../store/object-json';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -167,12 +168,12 @@ export class KubeApi {
     const byField = fieldSelectorFilter(options.fieldSelector);
     const virtual = this.virtualLists.get(t.bucket);
     const all = virtual ? virtual(namespace) : this.store.scan(t.bucket, namespace);
-    const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     // etcd returns objects in key order: namespace, then name.
     const items = all
       .filter((o) => byLabel(o) && byField(o))
-      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
-      .map((o) => this.#readView(t, o));
+      .map((o) => ({ o, k: namespacedKey(o) }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+      .map(({ o }) => this.#readView(t, o));
     return { items, resourceVersion: String(this.store.resourceVersion) };
   }
 

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStore, StoreSnapshot } from './object-store';
+import { objectJson } from './object-json';
 
 export const STORE_FILE = 'store.json';
 
@@ -44,6 +45,15 @@ export async function writeFileDurably(file: string, data: string, mode = 0o600)
     await d.sync().catch(() => undefined);
     await d.close();
   }
+}
+
+/**
+ * `JSON.stringify(snapshot)`, with each object's text reused from objectJson: every save
+ * re-serialised the whole store (all 500 pods and their events) on the API's thread.
+ */
+export function snapshotJson(snapshot: StoreSnapshot): string {
+  const buckets = Object.entries(snapshot.buckets).map(([name, objects]) => `${JSON.stringify(name)}:[${objects.map(objectJson).join(',')}]`);
+  return `{"resourceVersion":${JSON.stringify(snapshot.resourceVersion)},"buckets":{${buckets.join(',')}}}`;
 }
 
 export class StorePersistence {
@@ -84,7 +94,7 @@ export class StorePersistence {
       if (!this.#dirty) return;
       this.#dirty = false;
       this.#lastWrite = Date.now();
-      const json = JSON.stringify(this.store.snapshot());
+      const json = snapshotJson(this.store.snapshot());
       try {
         await writeFileDurably(path.join(this.dir, STORE_FILE), json);
       } catch (err) {
