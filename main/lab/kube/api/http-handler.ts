@@ -20,7 +20,7 @@ import { fieldSelectorFilter, labelSelectorFilter } from './selectors';
 import { StatusError, badRequest, gone, internalError, methodNotAllowed, pathNotFound } from './status-errors';
 import { decodeKubernetesProtobuf } from './protobuf-decoder';
 import { cloneJson } from '../store/clone';
-import { itemJson, namespacedKey as keyOf, objectJson } from '../store/object-json';
+import { itemBytes, namespacedKey as keyOf, objectBytes, objectJson } from '../store/object-json';
 import type { PodLogAnswer, PodLogRequest } from '../controllers/kubelet';
 import { serviceAccountToken } from './service-account-token';
 import type { KubeObject } from './types';
@@ -67,10 +67,13 @@ interface Route {
 }
 
 function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
   res.end(text);
 }
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
 
 function sendError(res: ServerResponse, err: unknown): void {
   const e = err instanceof StatusError ? err : internalError(err);
@@ -181,7 +184,7 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
   const include = (q.get('includeObject') as IncludeObject | null) ?? 'Metadata';
   const asTable = tableRequested(accept);
   const reply = (code: number, o: KubeObject) =>
-    send(res, code, asTable && !subresource ? toTable(t, [o], now, o.metadata.resourceVersion ?? '', include) : objectJson(o), 'application/json');
+    send(res, code, asTable && !subresource ? toTable(t, [o], now, o.metadata.resourceVersion ?? '', include) : objectBytes(o), 'application/json');
 
   if (!name) {
     if (method === 'GET') {
@@ -190,8 +193,13 @@ async function handleResource(api: KubeApi, logs: PodLogSource, r: Route, method
       const { items, resourceVersion } = api.list(t, namespace, listOptions);
       if (asTable) return send(res, 200, toTable(t, items, now, resourceVersion, include));
       // Items are serialised once per stored object version (a list of 500 pods reuses them).
-      const body = `{"kind":${JSON.stringify(`${t.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(t))},"metadata":{"resourceVersion":${JSON.stringify(resourceVersion)}},"items":[${items.map(itemJson).join(',')}]}`;
-      return send(res, 200, body, 'application/json');
+      const parts: Buffer[] = [Buffer.from(`{"kind":${JSON.stringify(`${t.kind}List`)},"apiVersion":${JSON.stringify(apiVersionOf(t))},"metadata":{"resourceVersion":${JSON.stringify(resourceVersion)}},"items":[`)];
+      items.forEach((o, i) => {
+        if (i) parts.push(COMMA);
+        parts.push(itemBytes(o));
+      });
+      parts.push(LIST_END);
+      return send(res, 200, Buffer.concat(parts), 'application/json');
     }
     if (method === 'POST') {
       const body = parseBody(await readBody(req), contentType) as KubeObject;

@@ -6,7 +6,15 @@
 import type { KubeObject } from '../api/types';
 
 const objectJsonCache = new WeakMap<KubeObject, string>();
-const itemJsonCache = new WeakMap<KubeObject, string>();
+const itemBytesCache = new WeakMap<KubeObject, Buffer>();
+const objectBytesCache = new WeakMap<KubeObject, Buffer>();
+
+/** objectJson as UTF-8 bytes (a GET or write response), cached per stored object. */
+export function objectBytes(o: KubeObject): Buffer {
+  let bytes = objectBytesCache.get(o);
+  if (bytes === undefined) objectBytesCache.set(o, (bytes = Buffer.from(objectJson(o))));
+  return bytes;
+}
 
 /** `JSON.stringify(o)` of a stored object, cached per object. */
 export function objectJson(o: KubeObject): string {
@@ -15,14 +23,18 @@ export function objectJson(o: KubeObject): string {
   return json;
 }
 
-/** A list item's JSON (without apiVersion/kind, as list items are served), cached per stored object. */
-export function itemJson(o: KubeObject): string {
-  let json = itemJsonCache.get(o);
-  if (json === undefined) {
+/**
+ * A list item's JSON (without apiVersion/kind, as list items are served) as UTF-8 bytes, cached
+ * per stored object: a list of 500 pods is then one copy of cached bytes, not 1.4 MB of text
+ * joined and encoded again for every request.
+ */
+export function itemBytes(o: KubeObject): Buffer {
+  let bytes = itemBytesCache.get(o);
+  if (bytes === undefined) {
     const { apiVersion: _a, kind: _k, ...rest } = o;
-    itemJsonCache.set(o, (json = JSON.stringify(rest)));
+    itemBytesCache.set(o, (bytes = Buffer.from(JSON.stringify(rest))));
   }
-  return json;
+  return bytes;
 }
 
 const keyCache = new WeakMap<KubeObject, string>();
