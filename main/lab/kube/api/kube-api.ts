@@ -20,7 +20,7 @@ import { fieldSelectorFilter, labelSelectorFilter, selectorToString } from './se
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, unsupportedMediaType } from './status-errors';
 import { unknownFields } from './client-models';
 import { applySchemaDefaults } from './custom-resources';
-import { cloneJson, jsonEqual } from '../store/clone';
+import { cloneJson, dropUndefined, jsonEqual } from '../store/clone';
 import { namespacedKey } from '../store/object-json';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 
@@ -256,7 +256,8 @@ export class KubeApi {
     o.metadata.managedFields = options.managedFields ?? recordUpdate(undefined, o, options.fieldManager, apiVersionOf(t), this.timestamp(), undefined);
     if (!o.metadata.managedFields) delete o.metadata.managedFields;
     if (options.dryRun) return this.#view(t, o) as T;
-    return this.#view(t, this.store.create(t.bucket, o, { owned: true })) as T;
+    // Stored without a copy: leave out undefined members as the copy (a JSON round trip) did.
+    return this.#view(t, this.store.create(t.bucket, dropUndefined(o), { owned: true })) as T;
   }
 
   /** PUT: replace the object (or its status / scale subresource). */
@@ -314,7 +315,8 @@ export class KubeApi {
     if (o.metadata.deletionTimestamp && !(o.metadata.finalizers ?? []).length && t.kind !== 'Pod') {
       return this.#view(t, this.store.remove(t.bucket, o.metadata.namespace, o.metadata.name!)!);
     }
-    return this.#view(t, this.store.update(t.bucket, o, { owned: true }));
+    // Stored without a copy: leave out undefined members as the copy (a JSON round trip) did.
+    return this.#view(t, this.store.update(t.bucket, dropUndefined(o), { owned: true }));
   }
 
   scaleOf(t: ResourceType, o: KubeObject): KubeObject {
@@ -407,9 +409,9 @@ export class KubeApi {
     const old = this.store.peek(t.bucket, namespace, name);
     const spec = old?.spec as { nodeName?: string } | undefined;
     if (!old || spec?.nodeName || old.metadata.deletionTimestamp) return undefined;
-    const o = cloneJson(old);
-    (o.spec as { nodeName?: string }).nodeName = node;
-    o.status = { ...(o.status as object), phase: 'Pending', conditions: [condition] };
+    // A new version sharing what it does not change with the stored one (never mutated).
+    const o: KubeObject = { ...old, metadata: { ...old.metadata }, spec: { ...(old.spec as object), nodeName: node } };
+    o.status = { ...(old.status as object), phase: 'Pending', conditions: [cloneJson(condition)] };
     o.metadata.managedFields = recordUpdate(old, o, 'kube-scheduler', 'v1', this.timestamp(), 'status') ?? o.metadata.managedFields;
     return this.#view(t, this.store.update(t.bucket, o, { owned: true })) as T;
   }

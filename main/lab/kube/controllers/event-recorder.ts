@@ -57,7 +57,7 @@ export class EventRecorder {
       reportingInstance: source.host ?? '',
     };
     try {
-      this.api.create(t, namespace, event, { fieldManager: source.component });
+      this.api.create(t, namespace, event, { fieldManager: source.component, owned: true });
       this.#recent.set(key, name);
     } catch {
       // events are best effort, as upstream (namespace being deleted, etc.)

@@ -177,11 +177,9 @@ function fieldSet(fieldsV1: unknown): { paths: string[][]; keys: Set<string> } {
   return set;
 }
 
-/** toFieldsV1, remembering the built set's paths so the next write does not parse it again. */
+/** toFieldsV1, marked as built here (its paths are parsed once, by the next write that needs them). */
 function buildFieldsV1(paths: string[][]): Json {
   const fields = toFieldsV1(paths);
-  const canonical = fromFieldsV1(fields);
-  fieldSets.set(fields, { paths: canonical, keys: new Set(canonical.map(key)) });
   canonicalSets.add(fields);
   return fields;
 }

@@ -65,3 +65,23 @@ export function jsonEqual(a: unknown, b: unknown, skipKey?: string): boolean {
 }
 
 const isOmitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+/**
+ * Removes object members whose value is undefined, in place, and returns the value: what a
+ * JSON round trip (or cloneJson) would have left out, for bodies the API stores without copying.
+ * Arrays keep their length (cloneJson keeps undefined items too).
+ */
+export function dropUndefined<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (const item of value) dropUndefined(item);
+    return value;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (v === undefined) delete o[k];
+    else if (v !== null && typeof v === 'object') dropUndefined(v);
+  }
+  return value;
+}
