@@ -285,8 +285,13 @@ function deleteOptions(q: URLSearchParams, body: unknown): DeleteOptions {
   };
 }
 
-/** Each store event's watch lines as bytes, built once and written to every watcher of its resource. */
-const eventLines = new WeakMap<StoreEvent, Partial<Record<string, Buffer>>>();
+/**
+ * Recent store events' watch lines as bytes, built once and written to every watcher of the
+ * resource. Only the latest events are kept: watchers get them at once, and the store's history
+ * (20 000 events) would otherwise keep a copy of every object's text alive.
+ */
+const eventLines = new Map<StoreEvent, Partial<Record<string, Buffer>>>();
+const EVENT_LINES_KEPT = 1_000;
 /** A watch stream: newline-delimited `{type, object}` JSON, optionally as Table rows. */
 function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMessage, res: ServerResponse): void {
   const q = url.searchParams;
@@ -328,7 +333,10 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
   const line = (type: string, e: StoreEvent, o: KubeObject): Buffer => {
     if (asTable || conversion) return Buffer.from(JSON.stringify({ type, object: asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o }) + '\n');
     let lines = eventLines.get(e);
-    if (!lines) eventLines.set(e, (lines = {}));
+    if (!lines) {
+      eventLines.set(e, (lines = {}));
+      if (eventLines.size > EVENT_LINES_KEPT) eventLines.delete(eventLines.keys().next().value!);
+    }
     return (lines[type] ??= Buffer.from(`{"type":"${type}","object":${objectJson(e.object)}}\n`));
   };
   const onEvent = (e: StoreEvent) => {
