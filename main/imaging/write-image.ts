@@ -145,6 +145,13 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
       if (fan.live.length === 0) break;
       hash.update(piece);
       size += piece.length;
+      if (pendingBytes === 0 && piece.length === WRITE_CHUNK) {
+        // A whole aligned chunk (the xz worker hands out exactly these): write it as it is.
+        pending = piece;
+        pendingBytes = WRITE_CHUNK;
+        await flushPending();
+        continue;
+      }
       for (let used = 0; used < piece.length; ) {
         const take = Math.min(piece.length - used, WRITE_CHUNK - pendingBytes);
         piece.copy(pending, pendingBytes, used, used + take);
