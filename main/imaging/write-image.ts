@@ -117,7 +117,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   const head = Buffer.alloc(HEAD_BYTES);
   let headBytes = 0;
   let size = 0;
-  let pending = Buffer.allocUnsafe(WRITE_CHUNK);
+  let pending: Buffer = Buffer.allocUnsafe(WRITE_CHUNK);
   let pendingBytes = 0;
   let pendingOffset = 0;
   const flushPending = async () => {
