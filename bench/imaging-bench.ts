@@ -5,9 +5,7 @@
  *  - verify: our read-back + SHA-256 against `sha256sum TARGET`  (target: ours >= 0.9 of it)
  *  - three targets at once against one                           (target: <= 1.3x the time),
  *    next to the same ratio for the shell tools (xz | tee into three dd, three sha256sum at once)
- *  - decoding alone: ours (the system's xz through xz-process.ts where there is one) and the
- *    built-in @napi-rs/lzma worker against `xz -dc > /dev/null` (for the record);
- *    PCW_XZ_DECODER=builtin runs the whole bench with the built-in decoder
+ *  - decoding alone: @napi-rs/lzma against `xz -dc > /dev/null`  (for the record)
  * The machine is shared (2 cores, other work running): each run measures the tool and ours back
  * to back on the same files, flipping the order every run, and the result keeps both the ratio
  * of the medians and the median of the per-run ratios, with the load average before every run.
@@ -25,8 +23,6 @@ import { promisify } from 'node:util';
 import { BlockDevice } from '../main/disk/block-device';
 import { decompress } from '../main/imaging/image-source';
 import { writeImage } from '../main/imaging/write-image';
-import { systemXz } from '../main/imaging/xz-process';
-import { decodeXzOffThread } from '../main/imaging/xz-worker';
 import { buildPracticeImage } from '../main/lab/imaging/practice-image';
 import type { PracticeImage } from '../main/lab/imaging/practice-image';
 
@@ -117,30 +113,24 @@ async function tool3(image: PracticeImage): Promise<number> {
   return totalS;
 }
 
-async function decodeOnly(image: PracticeImage): Promise<{ oursS: number; builtinS: number; xzS: number }> {
+async function decodeOnly(image: PracticeImage): Promise<{ oursS: number; xzS: number }> {
   let started = performance.now();
   let bytes = 0;
   for await (const chunk of decompress('xz', createReadStream(image.path, { highWaterMark: 4 * MIB }) as AsyncIterable<Buffer>)) bytes += chunk.length;
   const oursS = seconds(started);
   if (bytes !== image.extractSize) throw new Error('decode length');
   started = performance.now();
-  bytes = 0;
-  for await (const chunk of decodeXzOffThread(createReadStream(image.path, { highWaterMark: 4 * MIB }) as AsyncIterable<Buffer>)) bytes += chunk.length;
-  const builtinS = seconds(started);
-  if (bytes !== image.extractSize) throw new Error('decode length');
-  started = performance.now();
   await run('bash', ['-c', 'xz -dc "$0" > /dev/null', image.path]);
-  return { oursS, builtinS, xzS: seconds(started) };
+  return { oursS, xzS: seconds(started) };
 }
 
 const image = await benchImage();
-const xzCommand = process.env.PCW_XZ_DECODER === 'builtin' ? undefined : await systemXz();
 const load1 = () => round(loadavg()[0]!, 2);
 const loadAverageAtStart = loadavg().map((x) => round(x, 2));
 const samples = {
   toolWrite: [] as number[], toolVerify: [] as number[], tool1: [] as number[], tool3: [] as number[],
   oursWrite: [] as number[], oursVerify: [] as number[], ours1: [] as number[], ours3: [] as number[],
-  decodeOurs: [] as number[], decodeBuiltin: [] as number[], decodeXz: [] as number[],
+  decodeOurs: [] as number[], decodeXz: [] as number[],
 };
 /** Per run, tool and ours measured back to back on the same files (order flipped every run). */
 const paired = { write: [] as number[], verify: [] as number[], oursThreeVsOne: [] as number[], toolThreeVsOne: [] as number[] };
@@ -179,7 +169,6 @@ for (let i = 0; i < RUNS; i++) {
   paired.toolThreeVsOne.push(samples.tool3.at(-1)! / (t.writeS + t.verifyS));
   const d = await decodeOnly(image);
   samples.decodeOurs.push(d.oursS);
-  samples.decodeBuiltin.push(d.builtinS);
   samples.decodeXz.push(d.xzS);
 }
 const mbps = (s: number) => round(image.extractSize / 1e6 / s, 1);
@@ -211,13 +200,7 @@ const result = {
     // of the ratio the machine itself (one disk and 2 shared cores for all targets) imposes.
     tool: { oneCardS: round(median(samples.tool1)), threeCardsS: round(median(samples.tool3)), ratio: round(median(samples.tool3) / median(samples.tool1)), pairedMedianRatio: round(median(paired.toolThreeVsOne)) },
   },
-  decode: {
-    decoder: xzCommand ? `system ${xzCommand} (xz-process.ts)` : '@napi-rs/lzma on a worker thread (xz-worker.ts)',
-    oursMBps: mbps(median(samples.decodeOurs)),
-    builtinWorkerMBps: mbps(median(samples.decodeBuiltin)),
-    xzMBps: mbps(median(samples.decodeXz)),
-    ratio: round(median(samples.decodeXz) / median(samples.decodeOurs)),
-  },
+  decode: { oursMBps: mbps(median(samples.decodeOurs)), xzMBps: mbps(median(samples.decodeXz)), ratio: round(median(samples.decodeXz) / median(samples.decodeOurs)) },
 };
 await mkdir('bench/results', { recursive: true });
 await writeFile('bench/results/imaging.json', JSON.stringify(result, null, 2) + '\n');

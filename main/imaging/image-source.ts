@@ -1,8 +1,7 @@
 /**
- * From compressed bytes to the raw image as a stream. xz goes through the system's own `xz` where
- * there is one (xz-process.ts: C liblzma, twice as fast), else through @napi-rs/lzma (pure-Rust
- * decoder, prebuilt for Linux, macOS and Windows on x64 and arm64) on a worker thread
- * (xz-worker.ts); PCW_XZ_DECODER=builtin forces the latter. Measured on the bench image (decode alone, same machine, 2026-12-07): xz 5.4
+ * From compressed bytes to the raw image as a stream. xz goes through @napi-rs/lzma (pure-Rust
+ * decoder, prebuilt for Linux, macOS and Windows on x64 and arm64), run on a worker thread
+ * (xz-worker.ts). Measured on the bench image (decode alone, same machine, 2026-12-07): xz 5.4
  * (C liblzma) 240-350 MB/s, @napi-rs/lzma 160-200 MB/s, node-liblzma 5.1.3's WASM liblzma
  * 100 MB/s (its native prebuild needs a newer libstdc++ than Debian 12 has and has no linux-arm64
  * build), lzma-native 8.0.6 65-108 MB/s (last release 2021): no maintained npm decoder beats it.
@@ -21,7 +20,6 @@ import type { CompressedFormat } from './catalogue';
 import { formatOf } from './catalogue';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode } from './imaging-errors';
-import { decodeXzWithTool, systemXz } from './xz-process';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
 
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
@@ -55,9 +53,7 @@ export async function* decompress(format: Exclude<CompressedFormat, 'zip'>, sour
   }
   if (format === 'xz') {
     try {
-      const options = { ...(signal ? { signal } : {}), onAbort: cancelled };
-      const tool = process.env.PCW_XZ_DECODER === 'builtin' ? undefined : await systemXz();
-      yield* tool ? decodeXzWithTool(tool, source, options) : decodeXzOffThread(source, options);
+      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), onAbort: cancelled });
     } catch (error) {
       if (error instanceof XzDataError) throw corrupt(format, error);
       throw error;

@@ -1,9 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
-import { decodeXzWithTool, systemXz } from './xz-process';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
-import type { XzWorkerOptions } from './xz-worker';
 
 const MIB = 1024 * 1024;
 
@@ -14,26 +12,14 @@ async function* pieces(data: Buffer, size: number, failAt?: number): AsyncGenera
   }
 }
 
-type Decoder = (source: AsyncIterable<Buffer>, options?: XzWorkerOptions) => AsyncGenerator<Buffer>;
-const xzCommand = await systemXz();
-const decoders: [string, Decoder | undefined][] = [
-  ['on a worker thread (@napi-rs/lzma)', decodeXzOffThread],
-  // The machines this project runs on have XZ Utils (Debian); elsewhere this half is skipped.
-  ["by the system's xz", xzCommand ? (source, options) => decodeXzWithTool(xzCommand, source, options) : undefined],
-];
-
-describe.each(decoders)('xz decoding %s', (_name, decode) => {
-  if (!decode) {
-    it.skip('no xz command here', () => undefined);
-    return;
-  }
+describe('xz decoding on a worker thread', () => {
   // Incompressible and highly compressible parts, not a multiple of the chunk size.
   const raw = Buffer.concat([randomBytes(3 * MIB), Buffer.alloc(6 * MIB, 7), randomBytes(123_457)]);
   const compressed = xz.compressSync(raw);
 
   it('gives back the exact bytes in whole chunks of the requested size (the last one shorter)', async () => {
     const chunks: Buffer[] = [];
-    for await (const chunk of decode(pieces(compressed, 100_000), { chunkBytes: 2 * MIB, depth: 2 })) chunks.push(chunk);
+    for await (const chunk of decodeXzOffThread(pieces(compressed, 100_000), { chunkBytes: 2 * MIB, depth: 2 })) chunks.push(chunk);
     expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(chunks.slice(0, -1).every((c) => c.length === 2 * MIB)).toBe(true);
     expect(chunks.at(-1)!.length).toBe(raw.length % (2 * MIB));
@@ -43,13 +29,13 @@ describe.each(decoders)('xz decoding %s', (_name, decode) => {
     const damaged = Buffer.from(compressed);
     damaged.fill(0x55, 2000, 6000);
     await expect(async () => {
-      for await (const chunk of decode(pieces(damaged, 65_536))) void chunk;
+      for await (const chunk of decodeXzOffThread(pieces(damaged, 65_536))) void chunk;
     }).rejects.toBeInstanceOf(XzDataError);
   });
 
   it("rethrows the source's own error as it is", async () => {
     await expect(async () => {
-      for await (const chunk of decode(pieces(compressed, 65_536, 5 * 65_536))) void chunk;
+      for await (const chunk of decodeXzOffThread(pieces(compressed, 65_536, 5 * 65_536))) void chunk;
     }).rejects.toThrow('the connection broke');
   });
 
@@ -65,7 +51,7 @@ describe.each(decoders)('xz decoding %s', (_name, decode) => {
     }
     const seen: number[] = [];
     await expect(async () => {
-      for await (const chunk of decode(source(), { chunkBytes: MIB, signal: controller.signal, onAbort: () => new Error('stopped by the user') })) {
+      for await (const chunk of decodeXzOffThread(source(), { chunkBytes: MIB, signal: controller.signal, onAbort: () => new Error('stopped by the user') })) {
         seen.push(chunk.length);
         controller.abort();
       }
