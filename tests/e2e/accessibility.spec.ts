@@ -5,6 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { STEP_IDS } from '../../preload/contract/steps';
 import { expect, formClusterByClicking, test } from './fixtures';
 
 async function serious(page: Page, where: string): Promise<string[]> {
@@ -22,11 +23,11 @@ async function setLook(page: Page, theme: 'light' | 'dark', language: 'en' | 'zh
 }
 
 test('every step and dialog, in both themes and languages, has no serious accessibility violation', async ({ app }) => {
-  test.setTimeout(600_000);
+  test.setTimeout(900_000);
   const page = await app.start();
   await formClusterByClicking(page, 2);
   const found: string[] = [];
-  const steps = ['plan', 'cards', 'discover', 'install', 'cluster', 'deploy'];
+  const steps = STEP_IDS; // every step of the journey, the lessons included
   for (const theme of ['light', 'dark'] as const) {
     for (const language of ['en', 'zh-CN'] as const) {
       await setLook(page, theme, language);

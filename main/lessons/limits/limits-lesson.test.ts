@@ -187,4 +187,14 @@ describe('step 9, limits', () => {
     expect(out.values?.['pi-02|cpuAllocatable']).toBeGreaterThan(0);
     expect(out.values?.['pi-01|cpuAllocatable']).toBeGreaterThan(0);
   });
+
+  it('when the control plane does not answer, the live view says so and actions fail with UNAVAILABLE, while the YAML is still shown', async () => {
+    await t.call('practice.power', { pi: 'pi-1', on: false });
+    await expect.poll(async () => (await t.call('liveCluster.state', {})).status, { timeout: 60_000 }).toBe('reconnecting');
+    const preview = await t.call('lessons.preview', { action: 'limits.quota', params: {} });
+    expect(preview.yaml).toContain('kind: ResourceQuota');
+    const refused = await t.app.router.dispatch('lessons.run', { action: 'limits.quota', params: {} });
+    if (refused.ok) expect(refused.result).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+    else expect(refused.error.code).toBe('UNAVAILABLE');
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse, TYPE } from '@formatjs/icu-messageformat-parser';
 import type { MessageFormatElement } from '@formatjs/icu-messageformat-parser';
 import { describe, expect, it } from 'vitest';
-import { catalogues, messagesByLanguage } from './catalogues';
+import { catalogues, messagesByLanguage } from './all-catalogues';
 import { englishWords } from './english-words';
 
 function argumentsOf(elements: MessageFormatElement[], out = new Set<string>()): Set<string> {

@@ -15,7 +15,7 @@ import { DRIVE_PROBLEM_CODES, DRIVE_WARNING_CODES } from '../../../main/cards/dr
 import { PREFLIGHT_CHECK_IDS, PREFLIGHT_FIXES, PREFLIGHT_OUTCOMES } from '../../../main/cluster/preflight';
 import { JOB_KINDS, JOB_PHASES } from '../../../main/jobs/job-codes';
 import { ERROR_KEYS } from '../../../main/router/error-keys';
-import { messagesByLanguage } from './catalogues';
+import { messagesByLanguage } from './all-catalogues';
 
 /** Each code's catalogue key, by what it is. */
 const expected: Record<string, string[]> = {

@@ -6,21 +6,22 @@
  * `t(key, values)` gives text; `t.rich(key, values)` gives React nodes and understands
  * `<mono>…</mono>` in a message, for names, paths, addresses and commands inside a sentence.
  */
-import { createElement, Fragment } from 'react';
+import { createElement, Fragment, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
 import { IntlProvider, useIntl } from 'react-intl';
 import type { IntlShape } from 'react-intl';
 import type { Language } from '../../../preload/contract/app';
 import type { ValidationIssue } from '../../../preload/contract/errors';
 import { useAppStore } from '../store/app-store';
-import { messagesByLanguage } from './catalogues';
+import { currentMessages, onMessagesChange } from './catalogues';
 
 export type Values = Record<string, string | number | boolean | Date | null | undefined>;
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const language: Language = useAppStore((s) => s.state?.preferences.language ?? 'en');
+  const messages = useSyncExternalStore(onMessagesChange, currentMessages);
   return (
-    <IntlProvider locale={language} defaultLocale="en" messages={messagesByLanguage[language]} onError={reportMissing}>
+    <IntlProvider locale={language} defaultLocale="en" messages={messages[language]} onError={reportMissing}>
       {children}
     </IntlProvider>
   );

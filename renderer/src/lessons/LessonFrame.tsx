@@ -35,13 +35,13 @@ export function LessonFrame({ id, title, intro, children }: { id: string; title:
       {live && live.status !== 'none' && (
         <p className={`connection connection-${live.status}`} role="status" data-testid="connection">
           {live.status === 'connected'
-            ? t('lesson.connection.connected', { server: live.server ?? '' })
+            ? t('live.connection.connected', { server: live.server ?? '' })
             : live.status === 'reconnecting'
-              ? t('lesson.connection.reconnecting', { error: live.error?.message ?? '' })
-              : t('lesson.connection.connecting')}
+              ? t('live.connection.reconnecting', { error: live.error?.message ?? '' })
+              : t('live.connection.connecting')}
         </p>
       )}
-      {live?.failedOver && <p className="banner warn">{t('lesson.failedOver', { server: live.failedOver.to })}</p>}
+      {live?.failedOver && <p className="banner warn">{t('live.failedOver', { server: live.failedOver.to })}</p>}
       {down.length > 0 && (
         <p className="banner warn" data-testid="nodes-down">
           {t('lesson.nodeDown', { nodes: down.map((n) => n.name).join(', '), count: down.length })}

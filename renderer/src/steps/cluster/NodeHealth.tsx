@@ -40,11 +40,11 @@ export function LiveLine() {
   return (
     <p className={`connection connection-${live.status}`} role="status" data-testid="live-line">
       {live.status === 'connected'
-        ? t.rich('lesson.connection.connected', { server: live.server ?? '' })
+        ? t.rich('live.connection.connected', { server: live.server ?? '' })
         : live.status === 'reconnecting'
-          ? t.rich('lesson.connection.reconnecting', { error: live.error?.message ?? '' })
-          : t('lesson.connection.connecting')}
-      {live.failedOver && <span> · {t.rich('lesson.failedOver', { server: live.failedOver.to })}</span>}
+          ? t.rich('live.connection.reconnecting', { error: live.error?.message ?? '' })
+          : t('live.connection.connecting')}
+      {live.failedOver && <span> · {t.rich('live.failedOver', { server: live.failedOver.to })}</span>}
     </p>
   );
 }

@@ -3,6 +3,11 @@ import { catalogue } from '../../i18n/catalogue';
 
 export const messages = catalogue({
   en: {
+    'live.connection.connecting': 'Connecting to the cluster…',
+    'live.connection.connected': 'Live from <mono>{server}</mono>',
+    'live.connection.reconnecting': 'Lost the cluster (<mono>{error}</mono>); trying again…',
+    'live.connection.stopped': 'Not watching the cluster.',
+    'live.failedOver': 'The saved control plane did not answer: reading from <mono>{server}</mono> instead.',
     "cluster.remove": "Remove…",
     "cluster.removeTitle": "Remove <mono>{node}</mono> from the cluster?",
     "cluster.removeExplain": "As in the tutorial: <mono>{node}</mono> runs <mono>microk8s leave</mono>, then <mono>{cp}</mono> runs <mono>microk8s remove-node {node}</mono>. If <mono>{node}</mono> cannot be reached it is removed with <mono>--force</mono>. MicroK8s stays installed on it.",
@@ -54,6 +59,11 @@ export const messages = catalogue({
     'cluster.notReadyWhenFormed': 'NotReady (when formed)',
   },
   'zh-CN': {
+    'live.connection.connecting': '正在连接集群…',
+    'live.connection.connected': '实时数据来自 <mono>{server}</mono>',
+    'live.connection.reconnecting': '与集群断开（<mono>{error}</mono>）；正在重试…',
+    'live.connection.stopped': '没有在观察集群。',
+    'live.failedOver': '保存的控制平面没有响应：改为从 <mono>{server}</mono> 读取。',
     "cluster.remove": "移除…",
     "cluster.removeTitle": "从集群中移除 <mono>{node}</mono>？",
     "cluster.removeExplain": "与教程相同：<mono>{node}</mono> 执行 <mono>microk8s leave</mono>，然后 <mono>{cp}</mono> 执行 <mono>microk8s remove-node {node}</mono>。如果无法连接 <mono>{node}</mono>，则使用 <mono>--force</mono> 移除。MicroK8s 仍保留在该节点上。",

@@ -7,7 +7,7 @@ import { createIntl } from 'react-intl';
 import { describe, expect, it } from 'vitest';
 import { cardImagingPhase, imagingProgress } from '../../../../../preload/contract/imaging';
 import { ImagingErrorCode } from '../../../../../main/imaging/imaging-errors';
-import { messagesByLanguage } from '../../../i18n/catalogues';
+import { messagesByLanguage } from '../../../i18n/all-catalogues';
 import { IMAGING_CODES, failureWords } from './imaging-model';
 
 const expected: Record<string, string[]> = {
