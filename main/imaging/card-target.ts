@@ -6,7 +6,8 @@
  *   1. unmount its partitions; open writable; check the capacity against the image size;
  *   2. zero the first MiB (partition table) and the last MiB (a backup GPT), flush;
  *   3. write everything after the first MiB as it streams in (the first MiB is held back);
- *   4. flush; only then write the first MiB; flush; close;
+ *   4. flush (one more flush runs in the background every FLUSH_EVERY bytes of step 3); only
+ *      then write the first MiB; flush; close;
  *   5. reopen read-only (on Linux the last close drops the device's page cache, so the read-back
  *      comes from the card) and compare the SHA-256 of what is on the card with the image's;
  *   6. on any failure after step 2: zero the first MiB again (best effort).
@@ -14,18 +15,25 @@
  * CARD_TOO_SMALL, CARD_BUSY, CARD_WRITE_FAILED, CARD_VERIFY_FAILED, CANCELLED.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { DriveInfo } from '../cards/drive-info';
 import type { RawDisk } from '../disk/block-device';
 import { DiskError } from '../disk/disk-errors';
 import { AppError } from '../router/app-error';
+import { HashWorker } from './hash-worker';
 import { cancelled } from './http-download';
 import { errnoOf, ImagingError, ImagingErrorCode } from './imaging-errors';
 
 const run = promisify(execFile);
 export const HEAD_BYTES = 1024 * 1024;
 const READ_CHUNK = 4 * 1024 * 1024;
+/**
+ * A flush is started in the background every this many bytes written (one at a time, never
+ * waited for by the writes): the card writes while the image still decodes instead of taking
+ * every dirty page at the end, and the progress shown is what reached the card, as Raspberry Pi
+ * Imager's periodic sync does. The final flush in `finish` then has little left to do.
+ */
+export const FLUSH_EVERY = 64 * 1024 * 1024;
 
 export type OpenRawDevice = (path: string, options: { writable: boolean; sizeBytes?: number | null; signal?: AbortSignal }) => Promise<RawDisk>;
 
@@ -102,6 +110,9 @@ export class CardTarget {
   #capacity = 0;
   #headWritten = false;
   #closed = false;
+  #unflushed = 0;
+  #flushing: Promise<void> | undefined;
+  #flushError: unknown;
   bytesWritten = 0;
 
   private constructor(options: CardTargetOptions) {
@@ -152,8 +163,21 @@ export class CardTarget {
   async write(chunk: Buffer, offset: number): Promise<void> {
     if (this.#capacity > 0 && offset + chunk.length > this.#capacity) throw this.tooSmall(offset + chunk.length);
     try {
+      if (this.#flushError !== undefined) throw this.#flushError;
       await this.#write(chunk, offset);
       this.bytesWritten = Math.max(this.bytesWritten, offset + chunk.length);
+      this.#unflushed += chunk.length;
+      if (this.#unflushed >= FLUSH_EVERY && !this.#flushing) {
+        this.#unflushed = 0;
+        const disk = this.#requireDisk();
+        this.#flushing = disk.flush().then(
+          () => (this.#flushing = undefined),
+          (error: unknown) => {
+            this.#flushError ??= error;
+            this.#flushing = undefined;
+          },
+        );
+      }
     } catch (error) {
       const failure = cardError(error, this.device, true);
       if (failure.code === ImagingErrorCode.CARD_TOO_SMALL) throw this.tooSmall(offset + chunk.length);
@@ -165,6 +189,8 @@ export class CardTarget {
   async finish(head: Buffer): Promise<void> {
     const disk = this.#requireDisk();
     try {
+      await this.#flushing;
+      if (this.#flushError !== undefined) throw this.#flushError;
       await disk.flush();
       if (head.length > 0) await this.#write(head, 0);
       this.#headWritten = head.length > 0;
@@ -177,8 +203,8 @@ export class CardTarget {
   }
 
   /**
-   * Step 5: read [0, length) back and compare its SHA-256 with `expected`. Two reads are kept in
-   * flight so reading the card and hashing overlap.
+   * Step 5: read [0, length) back and compare its SHA-256 with `expected`. The hashing runs on a
+   * worker thread (hash-worker.ts) while the next read is under way; two buffers take turns.
    */
   async verify(length: number, expected: string, options: { signal?: AbortSignal; onProgress?: (bytes: number) => void } = {}): Promise<string> {
     let disk: RawDisk;
@@ -187,33 +213,36 @@ export class CardTarget {
     } catch (error) {
       throw cardError(error, this.device, false);
     }
-    const hash = createHash('sha256');
+    let hasher: HashWorker | undefined;
+    let actual: string;
     try {
-      const read = async (offset: number): Promise<Buffer> => {
+      hasher = await HashWorker.start();
+      let spare: Buffer = Buffer.alloc(Math.min(READ_CHUNK, Math.max(length, 1)));
+      let hashing: Promise<Buffer> = Promise.resolve(Buffer.alloc(spare.length));
+      for (let offset = 0; offset < length; ) {
+        if (options.signal?.aborted) throw cancelled();
         const size = Math.min(READ_CHUNK, length - offset);
+        const buffer = spare.subarray(0, size);
         // Zero-filled: file-disk reports the full length even when the device ended early, and
         // zeros then fail the comparison instead of passing stale memory.
-        const buffer = Buffer.alloc(size);
+        buffer.fill(0);
         const { bytesRead } = await disk.read(buffer, 0, size, offset);
         if (bytesRead < size) throw new ImagingError(ImagingErrorCode.CARD_GONE, `${this.device} ended at byte ${offset + bytesRead} while reading back`, { device: this.device });
-        return buffer;
-      };
-      let next: Promise<Buffer> | undefined = length > 0 ? read(0) : undefined;
-      for (let offset = 0; next; ) {
-        const buffer: Buffer = await next;
-        if (options.signal?.aborted) throw cancelled();
-        offset += buffer.length;
-        next = offset < length ? read(offset) : undefined;
-        next?.catch(() => undefined);
-        hash.update(buffer);
+        const hashed = await hashing;
+        hashing = hasher.update(buffer);
+        hashing.catch(() => undefined);
+        spare = Buffer.from(hashed.buffer, 0, hashed.buffer.byteLength);
+        offset += size;
         options.onProgress?.(offset);
       }
+      await hashing;
+      actual = await hasher.digest();
     } catch (error) {
       throw cardError(error, this.device, false);
     } finally {
+      await hasher?.close();
       await disk.close().catch(() => undefined);
     }
-    const actual = hash.digest('hex');
     if (actual !== expected) {
       throw new ImagingError(ImagingErrorCode.CARD_VERIFY_FAILED, `${this.device} reads back with SHA-256 ${actual}, the image has ${expected}`, { device: this.device, expected, actual });
     }
@@ -226,6 +255,7 @@ export class CardTarget {
    */
   async abandon(): Promise<void> {
     try {
+      await this.#flushing;
       if (!this.#closed && this.#disk) {
         if (this.#headWritten) await this.#write(Buffer.alloc(HEAD_BYTES), 0);
         await this.#disk.flush().catch(() => undefined);

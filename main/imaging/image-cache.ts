@@ -244,9 +244,9 @@ export class ImageCache {
       await handle.sync();
       await handle.close();
       handle = undefined;
-    } catch (error) {
+    } finally {
+      // Also when the consumer stops early (return() at a yield: a failed or cancelled write).
       await handle?.close().catch(() => undefined);
-      throw error;
     }
 
     const actual = hash.digest('hex');

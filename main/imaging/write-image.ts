@@ -117,11 +117,12 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   const head = Buffer.alloc(HEAD_BYTES);
   let headBytes = 0;
   let size = 0;
-  let pending = Buffer.allocUnsafe(WRITE_CHUNK);
+  /** The chunk being gathered; allocated only when pieces need gathering (whole chunks are written as they come). */
+  let pending: Buffer | undefined;
   let pendingBytes = 0;
   let pendingOffset = 0;
   const flushPending = async () => {
-    if (pendingBytes === 0) return;
+    if (pendingBytes === 0 || !pending) return;
     const chunk = pending.subarray(0, pendingBytes);
     let offset = pendingOffset;
     let body = chunk;
@@ -133,7 +134,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
       offset += inHead;
     }
     pendingOffset += pendingBytes;
-    pending = Buffer.allocUnsafe(WRITE_CHUNK);
+    pending = undefined;
     pendingBytes = 0;
     if (body.length > 0) await fan.push(body, offset);
   };
@@ -145,8 +146,16 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
       if (fan.live.length === 0) break;
       hash.update(piece);
       size += piece.length;
+      if (pendingBytes === 0 && piece.length === WRITE_CHUNK) {
+        // A whole aligned chunk (the xz worker hands out exactly these): write it as it is.
+        pending = piece;
+        pendingBytes = WRITE_CHUNK;
+        await flushPending();
+        continue;
+      }
       for (let used = 0; used < piece.length; ) {
         const take = Math.min(piece.length - used, WRITE_CHUNK - pendingBytes);
+        pending ??= Buffer.allocUnsafe(WRITE_CHUNK);
         piece.copy(pending, pendingBytes, used, used + take);
         pendingBytes += take;
         used += take;

@@ -26,13 +26,17 @@ test('every step and dialog, in both themes and languages, has no serious access
   test.setTimeout(900_000);
   const page = await app.start();
   await formClusterByClicking(page, 2);
+  // Steps 7 and 8 open once step 6's nginx runs.
+  await page.locator('[data-step="deploy"]').click();
+  await page.getByTestId('deploy-apply').getByRole('button', { name: 'Deploy nginx' }).click();
+  await expect(page.getByTestId('deploy-goal')).toContainText('Done: nginx runs on 2 different nodes', { timeout: 120_000 });
   const found: string[] = [];
   const steps = STEP_IDS; // every step of the journey, the lessons included
   for (const theme of ['light', 'dark'] as const) {
     for (const language of ['en', 'zh-CN'] as const) {
       await setLook(page, theme, language);
       for (const step of steps) {
-        await page.locator(`[data-step="${step}"]`).click();
+        await page.locator(`[data-step="${step}"]`).click({ timeout: 15_000 }); // a locked step fails here, not at the test's end
         await expect(page.locator(`[data-step="${step}"]`)).toHaveAttribute('aria-current', 'step');
         await page.waitForTimeout(200); // let lazy step views and live data paint (not a condition we assert on)
         found.push(...(await serious(page, `${step} ${theme} ${language}`)));

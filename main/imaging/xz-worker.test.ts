@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { xz } from '@napi-rs/lzma';
+import { describe, expect, it } from 'vitest';
+import { decodeXzOffThread, XzDataError } from './xz-worker';
+
+const MIB = 1024 * 1024;
+
+async function* pieces(data: Buffer, size: number, failAt?: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < data.length; at += size) {
+    if (failAt !== undefined && at >= failAt) throw new Error('the connection broke');
+    yield data.subarray(at, at + size);
+  }
+}
+
+describe('xz decoding on a worker thread', () => {
+  // Incompressible and highly compressible parts, not a multiple of the chunk size.
+  const raw = Buffer.concat([randomBytes(3 * MIB), Buffer.alloc(6 * MIB, 7), randomBytes(123_457)]);
+  const compressed = xz.compressSync(raw);
+
+  it('gives back the exact bytes in whole chunks of the requested size (the last one shorter)', async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of decodeXzOffThread(pieces(compressed, 100_000), { chunkBytes: 2 * MIB, depth: 2 })) chunks.push(chunk);
+    expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(chunks.slice(0, -1).every((c) => c.length === 2 * MIB)).toBe(true);
+    expect(chunks.at(-1)!.length).toBe(raw.length % (2 * MIB));
+  });
+
+  it('damaged data ends in XzDataError', async () => {
+    const damaged = Buffer.from(compressed);
+    damaged.fill(0x55, 2000, 6000);
+    await expect(async () => {
+      for await (const chunk of decodeXzOffThread(pieces(damaged, 65_536))) void chunk;
+    }).rejects.toBeInstanceOf(XzDataError);
+  });
+
+  it("rethrows the source's own error as it is", async () => {
+    await expect(async () => {
+      for await (const chunk of decodeXzOffThread(pieces(compressed, 65_536, 5 * 65_536))) void chunk;
+    }).rejects.toThrow('the connection broke');
+  });
+
+  it('an abort ends the iteration with the caller’s error and closes the source', async () => {
+    const controller = new AbortController();
+    let closed = false;
+    async function* source(): AsyncGenerator<Buffer> {
+      try {
+        yield* pieces(compressed, 65_536);
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    await expect(async () => {
+      for await (const chunk of decodeXzOffThread(source(), { chunkBytes: MIB, signal: controller.signal, onAbort: () => new Error('stopped by the user') })) {
+        seen.push(chunk.length);
+        controller.abort();
+      }
+    }).rejects.toThrow('stopped by the user');
+    expect(seen).toEqual([MIB]);
+    await expect.poll(() => closed, { timeout: 10_000 }).toBe(true);
+  });
+});
