@@ -164,3 +164,19 @@ export async function discoverInstallAndForm(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Install MicroK8s and form the cluster' }).click();
   await expect(page.getByRole('navigation').getByRole('button', { name: /5\. Form the cluster/ })).toContainText('Done', { timeout: 180_000 });
 }
+
+/**
+ * A README screenshot of the whole page when `PCW_SCREENSHOTS` names a folder. The viewport is
+ * made as tall as the page first: pod chips are `content-visibility: auto`, so Chromium does not
+ * paint those outside the viewport, and a plain full-page capture would show empty node columns.
+ */
+export async function readmeShot(page: Page, name: string): Promise<void> {
+  const dir = process.env.PCW_SCREENSHOTS;
+  if (!dir) return;
+  const before = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: before?.width ?? 1280, height: Math.min(height, 16_000) });
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+  await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+  if (before) await page.setViewportSize(before);
+}

@@ -1,5 +1,5 @@
 /** Step 6 by clicking, in practice mode: deploy the tutorial's nginx, see its pods on two nodes, open it from this computer. */
-import { expect, formClusterByClicking, test } from './fixtures';
+import { expect, formClusterByClicking, readmeShot, test } from './fixtures';
 
 test('deploy nginx from a formed practice cluster and open its welcome page', async ({ app }) => {
   test.setTimeout(420_000);
@@ -19,7 +19,7 @@ test('deploy nginx from a formed practice cluster and open its welcome page', as
   await expect(page.locator('[data-node-column="pi-02"] [data-status="Running"]')).toHaveCount(1);
   await expect(page.getByRole('region', { name: 'What the cluster did' })).toContainText('The scheduler placed');
   await expect(page.getByRole('navigation').getByRole('button', { name: /6\. Deploy nginx/ })).toContainText('Done');
-  if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/lesson-deploy.png`, fullPage: true });
+  await readmeShot(page, 'lesson-deploy');
 
   await page.getByTestId('deploy-expose').getByRole('button', { name: 'Create the NodePort Service' }).click();
   await expect(page.getByTestId('service-line')).toContainText(/nginx-service NodePort .* 80:3\d{4}\/TCP/, { timeout: 30_000 });

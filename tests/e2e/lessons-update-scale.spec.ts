@@ -6,7 +6,7 @@
  * of 20 requests over the pods. Once more in Chinese for step 7.
  */
 import type { Page } from '@playwright/test';
-import { expect, formClusterByClicking, test } from './fixtures';
+import { expect, formClusterByClicking, readmeShot, test } from './fixtures';
 
 async function deployNginx(page: Page, buttonLabel: string) {
   await page.getByRole('navigation').locator('[data-step="deploy"]').click();
@@ -14,9 +14,7 @@ async function deployNginx(page: Page, buttonLabel: string) {
   await expect(page.getByTestId('deploy-goal')).toHaveClass(/ok/, { timeout: 120_000 });
 }
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.PCW_SCREENSHOTS) await page.screenshot({ path: `${process.env.PCW_SCREENSHOTS}/${name}.png`, fullPage: true });
-};
+const shot = readmeShot;
 
 test('update nginx and roll it back, then scale it into Pending and out, and reach it through a load balancer address', async ({ app }) => {
   test.setTimeout(900_000);
