@@ -17,6 +17,9 @@ async function tabTo(page: Page, target: Locator, max = 120): Promise<void> {
 test('plan and prepare a practice card with the keyboard alone', async ({ app }) => {
   test.setTimeout(180_000);
   const page = await app.start();
+  // As a user would: wait until the window shows the Plan step before pressing keys (under load
+  // the first Tab could otherwise land before the page had rendered, and focus nothing).
+  await expect(page.getByLabel('Cluster name')).toBeVisible();
   await page.locator('body').focus();
 
   // The skip link comes first.
