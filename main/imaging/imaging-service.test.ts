@@ -138,7 +138,11 @@ describe('imaging blank practice cards from the lab catalogue', { timeout: 120_0
     // Two cuts, so at least three requests (a busy machine may add a retry of its own).
     expect(requests.length).toBeGreaterThanOrEqual(3);
     expect(requests[0]!.range).toBeUndefined();
-    expect(requests[1]!.range).toBe(`bytes=${Math.floor(image24.downloadSize / 3)}-`);
+    // It resumes where its received bytes end: at the cut, or a little before it when the last
+    // bytes in flight were lost with the connection (seen under a CPU hog: 1 MiB of 1.07 MB).
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(requests[1]!.range ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(Math.floor(image24.downloadSize / 3));
     expect(requests[1]!.ifRange).toMatch(/^"[0-9a-f]{16}"$/);
     expect(requests[1]!.status).toBe(206);
     expect(requests.every((r) => r.status === 200 || r.status === 206)).toBe(true);
