@@ -34,7 +34,9 @@ const name = 'nginx-deployment';
 const hasKubectl = existsSync('/usr/bin/kubectl');
 
 beforeAll(async () => {
-  k = await startKubeLab({ nodes: ['pi-01', 'pi-02', 'pi-03'] });
+  // Lab speed 10: each rollout step lasts longer than the view's 100 ms coalescing, so the view sees the
+  // intermediate lines kubectl prints (at the default speed a rollout can finish between two snapshots).
+  k = await startKubeLab({ nodes: ['pi-01', 'pi-02', 'pi-03'], speed: 10 });
   hub = new WatchHub(k.conn);
   kubeconfigFile = path.join(mkdtempSync(path.join(tmpdir(), 'kube-rollout-')), 'kubeconfig');
   writeFileSync(kubeconfigFile, k.lab.api.kubeconfig(), { mode: 0o600 });
