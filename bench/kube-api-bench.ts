@@ -7,8 +7,9 @@
  *
  * The lab (API server, controllers, kubelet, nginx containers) runs on the main thread, as in
  * `npm run lab`; the clients (16 concurrent request loops and the 50 watchers, as kubectl and
- * client-node are separate programs) run in a worker thread of the same process, so the client
- * side's TLS and parsing do not sit on the server's event loop, and the server thread's CPU time
+ * client-node are separate programs) run in two worker threads of the same process, the request
+ * loops in one and the watchers in the other, so the clients' TLS and parsing do not sit on the
+ * server's event loop nor the watchers' on the requests' timing, and the server thread's CPU time
  * can be read on its own (process.threadCpuUsage). The machine is shared (2 cores): latencies
  * scale with its load, so the result also gives the load average and the server's CPU time per
  * pod and per request, which do not depend on how many other processes compete for the cores.
@@ -55,6 +56,7 @@ function percentiles(samples: number[]): Percentiles {
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 if (isMainThread) await serverThread();
+else if ((workerData as WatcherSetup).role === 'watchers') await watcherThread(workerData as WatcherSetup);
 else await clientThread(workerData as ClientSetup);
 
 // --- the lab (main thread) ---------------------------------------------------------------
@@ -73,9 +75,11 @@ async function serverThread(): Promise<void> {
   const api = await startLabKubeApi({ clock, cluster, dataDir, persistDir: path.join(dataDir, 'store') });
 
   // KUBE_BENCH_PROFILE=<file.cpuprofile>: a CPU profile of the server thread from the first create
-  // until all pods run (KUBE_BENCH_PROFILE_UNTIL=creates-answered: until the last create is answered).
+  // until all pods run (KUBE_BENCH_PROFILE_FROM / KUBE_BENCH_PROFILE_UNTIL: other phases, e.g.
+  // gets-start and lists-done for the get and list phases).
   const profileFile = process.env.KUBE_BENCH_PROFILE;
-  const profileUntil: Phase = process.env.KUBE_BENCH_PROFILE_UNTIL === 'creates-answered' ? 'creates-answered' : 'all-running';
+  const profileFrom = (process.env.KUBE_BENCH_PROFILE_FROM ?? 'create-start') as Phase;
+  const profileUntil = (process.env.KUBE_BENCH_PROFILE_UNTIL ?? 'all-running') as Phase;
   const inspector = profileFile ? new Session() : undefined;
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   const cpuMs = () => {
@@ -106,14 +110,12 @@ async function serverThread(): Promise<void> {
   let loopDelayDuringCreates: Percentiles | undefined;
 
   const onPhase = async (phase: Phase): Promise<void> => {
-    if (phase === 'create-start') {
-      if (inspector) {
-        inspector.connect();
-        await inspector.post('Profiler.enable');
-        await inspector.post('Profiler.start');
-      }
-      loopDelay.enable();
+    if (phase === profileFrom && inspector) {
+      inspector.connect();
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.start');
     }
+    if (phase === 'create-start') loopDelay.enable();
     marks.set(phase, { cpuMs: cpuMs(), realMs: performance.now(), labMs: clock.now() });
     if (phase === profileUntil && inspector) {
       const { profile } = await inspector.post('Profiler.stop');
@@ -163,7 +165,7 @@ async function serverThread(): Promise<void> {
       watchers: WATCHERS,
       clientConcurrency: CONCURRENCY,
       labClockSpeed: clock.speed,
-      clients: 'worker thread of the bench process (TLS, 16 keep-alive connections opened before the first create)',
+      clients: 'two worker threads of the bench process: 16 request loops (TLS, keep-alive connections opened before the first create) in one, the 50 watchers in the other',
       persistence: 'store saved to disk as npm run lab does',
     },
     /** The machine's load (1, 5, 15 min) before and after: 2 shared cores, latencies scale with it. */
@@ -215,6 +217,71 @@ interface ClientResult {
   lists: number;
 }
 
+interface WatcherSetup extends ClientSetup {
+  role: 'watchers';
+  rv: string;
+}
+type WatcherMessage = { kind: 'ready' } | { kind: 'done'; events: number } | { mark: string; at: number[] };
+function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The 50 pod watchers: count lines as bytes arrive; once marks are on, note when each watcher sees each mark. */
+async function watcherThread(setup: WatcherSetup): Promise<void> {
+  const port = parentPort!;
+  const tls = { ca: setup.caPem, cert: setup.clientCertPem, key: setup.clientKeyPem };
+  const base = new URL(setup.url);
+  const MARK = Buffer.from('"bench/mark":"');
+  const arrivals = new Map<string, number[]>();
+  let marksOn = false;
+  let events = 0;
+  const reqs: ReturnType<typeof request>[] = [];
+  await Promise.all(
+    Array.from(
+      { length: WATCHERS },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = request({ host: base.hostname, port: base.port, path: `/api/v1/namespaces/${NS}/pods?watch=true&resourceVersion=${setup.rv}`, agent: new Agent(tls) }, (res) => {
+            let partial: Buffer | undefined;
+            res.on('data', (chunk: Buffer) => {
+              const buf = partial ? Buffer.concat([partial, chunk]) : chunk;
+              let start = 0;
+              let nl: number;
+              while ((nl = buf.indexOf(10, start)) >= 0) {
+                events++;
+                if (marksOn) {
+                  const at = buf.indexOf(MARK, start);
+                  if (at >= 0 && at < nl) {
+                    const from = at + MARK.length;
+                    const mark = buf.toString('utf8', from, buf.indexOf(34, from));
+                    const times = arrivals.get(mark) ?? [];
+                    arrivals.set(mark, times);
+                    times.push(epochNow());
+                    if (times.length === WATCHERS) port.postMessage({ mark, at: times });
+                  }
+                }
+                start = nl + 1;
+              }
+              partial = start < buf.length ? buf.subarray(start) : undefined;
+            });
+            resolve();
+          });
+          req.on('error', reject);
+          req.end();
+          reqs.push(req);
+        }),
+    ),
+  );
+  port.on('message', (m: { marks?: boolean; stop?: boolean }) => {
+    if (m.marks) marksOn = true;
+    if (m.stop) {
+      for (const r of reqs) r.destroy();
+      port.postMessage({ kind: 'done', events });
+    }
+  });
+  port.postMessage({ kind: 'ready' });
+}
+
 async function clientThread(setup: ClientSetup): Promise<void> {
   const port = parentPort!;
   const acks = new Map<Phase, () => void>();
@@ -254,46 +321,15 @@ async function clientThread(setup: ClientSetup): Promise<void> {
   // Wait for the nodes to register.
   while (JSON.parse((await call('GET', '/api/v1/nodes')).body).items.length < NODES) await new Promise((r) => setTimeout(r, 20));
 
-  // 50 watchers on the namespace's pods. Lines are counted as bytes arrive; a line is only
-  // searched for a fan-out mark while marks are expected (the patch phase).
-  const MARK = Buffer.from('"bench/mark":"');
-  const arrivals = new Map<string, number[]>();
-  const watchReqs: ReturnType<typeof request>[] = [];
-  let watchEvents = 0;
+  // 50 watchers on the namespace's pods, in a thread of their own: watchers are other programs
+  // (controllers, dashboards), and decrypting their 300 MB of events on this thread would add
+  // this thread's backlog to every request's measured latency.
   const rv = JSON.parse((await call('GET', `/api/v1/namespaces/${NS}/pods`)).body).metadata.resourceVersion as string;
-  await Promise.all(
-    Array.from(
-      { length: WATCHERS },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const req = request({ host: base.hostname, port: base.port, path: `/api/v1/namespaces/${NS}/pods?watch=true&resourceVersion=${rv}`, agent: new Agent(tls) }, (res) => {
-            let partial: Buffer | undefined;
-            res.on('data', (chunk: Buffer) => {
-              const buf = partial ? Buffer.concat([partial, chunk]) : chunk;
-              let start = 0;
-              let nl: number;
-              while ((nl = buf.indexOf(10, start)) >= 0) {
-                watchEvents++;
-                if (arrivals.size) {
-                  const at = buf.indexOf(MARK, start);
-                  if (at >= 0 && at < nl) {
-                    const from = at + MARK.length;
-                    const mark = buf.toString('utf8', from, buf.indexOf(34, from));
-                    arrivals.get(mark)?.push(performance.now());
-                  }
-                }
-                start = nl + 1;
-              }
-              partial = start < buf.length ? buf.subarray(start) : undefined;
-            });
-            resolve();
-          });
-          req.on('error', reject);
-          req.end();
-          watchReqs.push(req);
-        }),
-    ),
-  );
+  const watchers = new Worker(new URL(import.meta.url), { workerData: { ...setup, role: 'watchers', rv } satisfies WatcherSetup });
+  const fromWatchers = new Map<string, (m: WatcherMessage) => void>();
+  watchers.on('message', (m: WatcherMessage) => fromWatchers.get('mark' in m ? m.mark : m.kind)?.(m));
+  const fromWatcher = (key: string) => new Promise<WatcherMessage>((resolve) => fromWatchers.set(key, resolve));
+  await fromWatcher('ready');
 
   // The 16 keep-alive connections exist before the first create (their TLS handshakes, with
   // client certificates, are not a create's cost): 16 concurrent reads of the namespace.
@@ -342,20 +378,24 @@ async function clientThread(setup: ClientSetup): Promise<void> {
   const listByLabel: number[] = [];
   for (let i = 0; i < 30; i++) listByLabel.push((await call('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=shard%3D${i % 10}`)).ms);
 
-  // Fan-out: one merge patch at a time, each watcher must see it.
+  // Fan-out: one merge patch at a time, each watcher must see it (times on the shared epoch clock).
   const patch: number[] = [];
   const fanout: number[] = [];
+  watchers.postMessage({ marks: true });
   for (let i = 0; i < PATCHES; i++) {
     const mark = `m${i}`;
-    arrivals.set(mark, []);
-    const sent = performance.now();
+    const seen = fromWatcher(mark);
+    const sent = epochNow();
     const r = await call('PATCH', `/api/v1/namespaces/${NS}/pods/bench-${i}`, { metadata: { annotations: { 'bench/mark': mark } } }, 'application/merge-patch+json');
     patch.push(r.ms);
-    while (arrivals.get(mark)!.length < WATCHERS) await new Promise((res) => setImmediate(res));
-    for (const t of arrivals.get(mark)!) fanout.push(t - sent);
+    const m = (await seen) as { mark: string; at: number[] };
+    for (const t of m.at) fanout.push(t - sent);
   }
 
-  for (const r of watchReqs) r.destroy();
+  const done = fromWatcher('done');
+  watchers.postMessage({ stop: true });
+  const { events: watchEvents } = (await done) as { kind: 'done'; events: number };
+  await watchers.terminate();
   agent.destroy();
   const result: ClientResult = {
     latencyMs: { createPod: percentiles(create), getPod: percentiles(get), listPods500: percentiles(list), listPodsByLabel: percentiles(listByLabel), mergePatchPod: percentiles(patch) },

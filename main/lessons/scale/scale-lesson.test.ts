@@ -90,9 +90,11 @@ describe('step 8, scale and load balancing', () => {
     expect(preview.yaml).toContain('replicas: 3');
     const relaxed = await t.call('lessons.run', { action: 'scale.relax', params: {} });
     expect(relaxed, JSON.stringify(relaxed)).toMatchObject({ ok: true, code: 'relaxed' });
+    // All three run now. Where they run depends on timing, as on a real cluster: the old pods keep
+    // the strict rule until they are gone, so new pods scheduled meanwhile all go to the freed node.
     const spread = await runningSpread(t.call, 3);
-    expect(Object.keys(spread).sort()).toEqual(['pi-01', 'pi-02']);
-    expect(Object.values(spread).sort()).toEqual([1, 2]);
+    expect(Object.values(spread).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(Object.keys(spread).every((n) => ['pi-01', 'pi-02'].includes(n))).toBe(true);
     await expect.poll(async () => (await t.call('lessons.state', {})).progress.scale).toContain('pending-resolved');
 
     // Zero: no pod at all; and back.
@@ -100,7 +102,8 @@ describe('step 8, scale and load balancing', () => {
     await expect.poll(async () => ((await snapshot(t.call))?.pods ?? []).filter((p) => p.labels['app'] === 'nginx').length, { timeout: 60_000 }).toBe(0);
     expect((await snapshot(t.call))?.deployments?.find((d) => d.name === 'nginx-deployment')).toMatchObject({ replicas: 0 });
     expect(await t.call('lessons.run', { action: 'scale.set', params: { replicas: 2 } })).toMatchObject({ ok: true, code: 'scaled' });
-    expect(Object.values(await runningSpread(t.call, 2)).reduce((a, b) => a + b, 0)).toBe(2);
+    // With no old pod left, the preference spreads the two new pods over both nodes.
+    expect(await runningSpread(t.call, 2)).toEqual({ 'pi-01': 1, 'pi-02': 1 });
     expect((await t.call('lessons.state', {})).progress.scale).toEqual(expect.arrayContaining(['scaled', 'zero', 'relaxed']));
   }, 400_000);
 

@@ -119,6 +119,26 @@ describe('kubelet', () => {
   });
 });
 
+describe('scheduler', () => {
+  it('preferred anti-affinity weighs every matching pod: the node with fewer of them wins, even when it runs more pods', async () => {
+    const lab = startControlPlane(['pi-01', 'pi-02']);
+    plane = lab.plane;
+    const bound = (name: string, node: string, app: string): Pod => {
+      const p = pod(name, { nodeName: node });
+      p.metadata.labels = { app };
+      return p;
+    };
+    // pi-01: two pods of app=web; pi-02: one pod of app=web and three others.
+    for (const [name, node, app] of [['w1', 'pi-01', 'web'], ['w2', 'pi-01', 'web'], ['w3', 'pi-02', 'web'], ['o1', 'pi-02', 'other'], ['o2', 'pi-02', 'other'], ['o3', 'pi-02', 'other']] as const) lab.create(bound(name, node, app));
+    const term = { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' };
+    const incoming = pod('w4', { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } } });
+    incoming.metadata.labels = { app: 'web' };
+    lab.create(incoming);
+    const node = await until('w4 scheduled', () => getPod(lab.plane, 'w4')?.spec.nodeName);
+    expect(node).toBe('pi-02');
+  });
+});
+
 describe('autoscaling', () => {
   it('the HPA follows the CPU load metrics-server reports', async () => {
     const lab = startControlPlane(['pi-01', 'pi-02'], 1000);

@@ -220,8 +220,12 @@ export class Scheduler {
     let score = 0;
     const prefs = pod.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
     const placed = prefs.length ? pods.filter((p) => p.spec.nodeName && p.metadata.uid !== pod.metadata.uid) : [];
+    // As upstream's InterPodAffinity score: every existing pod matching a preferred anti-affinity
+    // term in the node's topology domain (terminating ones included) takes the term's weight off.
     for (const pref of pod.spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
-      if (placed.some((p) => sameTopology(pref.podAffinityTerm, node, nodes.get(p.spec.nodeName!)) && termMatches(pref.podAffinityTerm, pod, p))) score -= pref.weight * 100;
+      for (const p of placed) {
+        if (sameTopology(pref.podAffinityTerm, node, nodes.get(p.spec.nodeName!)) && termMatches(pref.podAffinityTerm, pod, p)) score -= pref.weight * 100;
+      }
     }
     return score - (this.#usage.get(node.metadata.name!)?.all ?? 0);
   }

@@ -3,13 +3,11 @@
  * write returns), and can be re-queued after a delay on the lab clock.
  */
 import type { LabClock, LabTimer } from '../../lab-clock';
+import { type Participant, enter } from './lab-turns';
 
-const SLICE_MS = 2;
-
-export class WorkQueue {
+export class WorkQueue implements Participant {
   #pending = new Set<string>();
   #timers = new Map<string, LabTimer>();
-  #scheduled = false;
   #stopped = false;
 
   constructor(
@@ -21,10 +19,7 @@ export class WorkQueue {
   add(key: string): void {
     if (this.#stopped) return;
     this.#pending.add(key);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#drain());
-    }
+    enter(this);
   }
 
   /** Sync `key` after `labMs` lab milliseconds (the earliest request wins). */
@@ -39,33 +34,21 @@ export class WorkQueue {
     );
   }
 
-  /**
-   * Sync pending keys for at most SLICE_MS, then yield to the event loop (API requests and watch
-   * writes interleave with controller work instead of waiting behind a burst of hundreds of syncs).
-   */
-  #drain(): void {
-    this.#scheduled = false;
-    const started = performance.now();
-    const batch = [...this.#pending];
-    this.#pending.clear();
-    for (let i = 0; i < batch.length; i++) {
-      if (this.#stopped) return;
-      const key = batch[i]!;
+  /** Sync pending keys, oldest first, until `deadline` (at least one). */
+  step(deadline: number): boolean {
+    do {
+      if (this.#stopped) return false;
+      const key = this.#pending.values().next().value as string | undefined;
+      if (key === undefined) return false;
+      this.#pending.delete(key);
       try {
         this.sync(key);
       } catch (err) {
         console.error(`[lab ${this.name}] sync ${key} failed:`, err);
         this.addAfter(key, 1000);
       }
-      if (performance.now() - started > SLICE_MS && i < batch.length - 1) {
-        for (let j = i + 1; j < batch.length; j++) this.#pending.add(batch[j]!);
-        break;
-      }
-    }
-    if (this.#pending.size && !this.#scheduled && !this.#stopped) {
-      this.#scheduled = true;
-      setImmediate(() => this.#drain());
-    }
+    } while (performance.now() < deadline);
+    return this.#pending.size > 0 && !this.#stopped;
   }
 
   stop(): void {
@@ -77,14 +60,13 @@ export class WorkQueue {
 }
 
 /**
- * Work a lab timer found due, run after the timers phase in slices of at most SLICE_MS: timers
- * of many pods fall due together (at lab speed 100 a whole burst of creates reaches the same step
- * within milliseconds) and would otherwise run back to back while API requests wait.
+ * Work a lab timer found due, run in the lab's shared turns: timers of many pods fall due together
+ * (at lab speed 100 a whole burst of creates reaches the same step within milliseconds) and would
+ * otherwise run back to back while API requests wait.
  */
-export class DeferredWork {
+export class DeferredWork implements Participant {
   #tasks: (() => void)[] = [];
   #next = 0;
-  #scheduled = false;
   #stopped = false;
 
   constructor(private readonly name: string) {}
@@ -92,31 +74,25 @@ export class DeferredWork {
   run(task: () => void): void {
     if (this.#stopped) return;
     this.#tasks.push(task);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#drain());
-    }
+    enter(this);
   }
 
-  #drain(): void {
-    this.#scheduled = false;
-    const started = performance.now();
-    while (this.#next < this.#tasks.length && !this.#stopped) {
+  step(deadline: number): boolean {
+    do {
+      if (this.#stopped || this.#next >= this.#tasks.length) break;
       const task = this.#tasks[this.#next++]!;
       try {
         task();
       } catch (err) {
         console.error(`[lab ${this.name}] deferred work failed:`, err);
       }
-      if (performance.now() - started > SLICE_MS) break;
-    }
-    if (this.#next >= this.#tasks.length) {
+    } while (performance.now() < deadline);
+    if (this.#next >= this.#tasks.length || this.#stopped) {
       this.#tasks = [];
       this.#next = 0;
-    } else if (!this.#stopped) {
-      this.#scheduled = true;
-      setImmediate(() => this.#drain());
+      return false;
     }
+    return true;
   }
 
   stop(): void {
