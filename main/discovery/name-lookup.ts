@@ -15,6 +15,7 @@
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import dnsPacket from 'dns-packet';
+import { deadline } from '../timing/deadline';
 
 export type NameSource = 'dns' | 'mdns';
 
@@ -132,12 +133,13 @@ export async function mdnsQuery(
     const finish = () => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      timer.cancel();
       options.signal?.removeEventListener('abort', finish);
       socket.close();
       resolve([...found.values()]);
     };
-    const timer = setTimeout(finish, options.timeoutMs ?? 1000);
+    // Answers that arrived while the event loop was busy are read before the window closes.
+    const timer = deadline(options.timeoutMs ?? 1000, finish);
     options.signal?.addEventListener('abort', finish, { once: true });
     socket.on('message', (msg) => {
       let packet;

@@ -2,6 +2,7 @@
  * The port sweep against listeners on loopback addresses. Every address around the swept range has a
  * counting listener, so the test sees exactly which addresses were contacted.
  */
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +95,27 @@ describe('SSH port sweep', () => {
     await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
     await new Promise((r) => setTimeout(r, 300));
     expect([...contacts.values()].reduce((a, b) => a + b, 0)).toBeLessThan(5); // not the whole /24
+  });
+
+  it('a banner that arrived while this process was busy past the banner timeout is still read', async () => {
+    // The server runs in another process, so it answers while this thread is held up; it sends
+    // its banner 150 ms after the connection, past the 100 ms the sweep waits for it.
+    const octet = 77;
+    const server = `require('net').createServer((c) => setTimeout(() => c.write(${JSON.stringify(UBUNTU_24 + '\r\n')}), 150)).listen(${PORT}, '${prefix}.${octet}', () => console.log('up'))`;
+    const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => child.stdout.once('data', resolve));
+      const sweep = sweepSsh({ targets: [`${prefix}.${octet}`], port: PORT, bannerTimeoutMs: 100 });
+      // Once connected, the thread is held up past the banner timeout (a card write or the
+      // practice lab can do that); the banner arrives meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      // (Held up after the loop's timers ran, as I/O work is: its next turn starts with the timers.)
+      await new Promise((resolve) => setImmediate(resolve));
+      const until = performance.now() + 600;
+      while (performance.now() < until);
+      expect(await sweep).toEqual([{ address: `${prefix}.${octet}`, port: PORT, ssh: expect.objectContaining({ banner: UBUNTU_24 }) }]);
+    } finally {
+      child.kill();
+    }
   });
 });

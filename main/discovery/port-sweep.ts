@@ -6,6 +6,7 @@
  */
 import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deadline } from '../timing/deadline';
 import { parseSshBanner, type SshBannerInfo } from './ssh-banner';
 import { hostAddresses, hostCount, isIpv4, parseCidr } from './subnet';
 
@@ -109,7 +110,7 @@ function probe(address: string, port: number, connectTimeoutMs: number, bannerTi
     const finish = (host: SweptHost | undefined) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      timer.cancel();
       signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(host);
@@ -121,11 +122,13 @@ function probe(address: string, port: number, connectTimeoutMs: number, bannerTi
     };
     const onAbort = () => finish(connected ? openHost() : undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(() => finish(undefined), connectTimeoutMs);
+    // Deadlines that fire late, after the event loop was busy, do not beat a connection or a
+    // banner that arrived meanwhile (timing/deadline.ts).
+    let timer = deadline(connectTimeoutMs, () => finish(undefined));
     socket.once('connect', () => {
       connected = true;
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(openHost()), bannerTimeoutMs);
+      timer.cancel();
+      timer = deadline(bannerTimeoutMs, () => finish(openHost()));
     });
     socket.on('data', (d: Buffer) => {
       received += d.toString('latin1');

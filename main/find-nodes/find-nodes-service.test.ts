@@ -5,12 +5,13 @@
  * by the key written to its card, a device claiming its name with another key is refused, and a
  * host the app did not prepare waits for the user's confirmation.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { practiceLoopbackBase } from '../practice/practice-service';
 import { practiceNodesFound, practiceOn, practicePlanDraft } from '../app/testing/practice-journey';
+import { readEveryFile } from '../app/testing/data-files';
 import { appPerTest } from '../app/testing/test-app';
 import { generateEd25519 } from '../ssh/keygen';
 import { fingerprintOf } from '../ssh/known-hosts';
@@ -19,11 +20,6 @@ import { Ssh2TestServer } from '../ssh/ssh2-test-server';
 
 const t = appPerTest('pcw-find-');
 
-/** Every file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-}
 
 /** The first `bytes` of a file. */
 async function readStart(file: string, bytes: number): Promise<Buffer> {
@@ -126,17 +122,17 @@ describe('finding the planned nodes (practice lab)', () => {
     expect(parsed instanceof Error ? parsed : (parsed as ParsedKey).getPublicSSH().toString('base64')).toBe(report.hostKey!.publicKey.split(' ')[1]); // the Pi really has this pair
     const privateLine = piKey.trim().split('\n')[4]!; // base64 of the private seed, not of the public key
     expect(privateLine).toMatch(/^[A-Za-z0-9+/]{64}$/);
-    const holders: string[] = [];
-    for (const file of await filesUnder(dataDir)) {
+    // The lab keeps saving while this reads: readEveryFile reads again past its temporaries.
+    const holds = await readEveryFile(dataDir, async (file) => {
       const name = path.relative(dataDir, file);
       // The practice card images (sparse, gigabytes) are the card itself: that is where the key belongs.
       if ((await stat(file)).size > 64 * 1024 * 1024) {
         expect(name).toMatch(new RegExp(`^lab${path.sep}cards${path.sep}[^${path.sep}]+\\.img$`));
-        if ((await readStart(file, 64 * 1024 * 1024)).includes(privateLine)) holders.push(name); // its boot partition
-        continue;
+        return (await readStart(file, 64 * 1024 * 1024)).includes(privateLine); // its boot partition
       }
-      if ((await readFile(file)).includes(privateLine)) holders.push(name);
-    }
+      return (await readFile(file)).includes(privateLine);
+    });
+    const holders = [...holds].filter(([, has]) => has).map(([file]) => path.relative(dataDir, file));
     // Only the card and the Pi's own disk (its /etc/ssh and root filesystem, which live on that card) hold it.
     expect(holders.filter((f) => !f.startsWith(path.join('lab', 'pis', 'pi-1') + path.sep) && !f.startsWith(path.join('lab', 'cards') + path.sep))).toEqual([]);
     expect(holders).toContain(path.join('lab', 'pis', 'pi-1', 'ssh_host_ed25519_key'));

@@ -98,6 +98,28 @@ describe('one probe', () => {
     }
   });
 
+  it('does not call an answer that arrived while the event loop was busy a timeout', async () => {
+    // The pod answers, then this process is busy past the deadline (as under a CPU hog): the
+    // deadline timer and the answer are both due when the loop runs again; the answer counts.
+    const busy = await nginxPod('1.16.1', 'nginx-busy', (_req, res) => {
+      res.writeHead(200, { Server: 'nginx/1.16.1', 'Content-Type': 'text/html' });
+      res.end(WELCOME);
+      const until = performance.now() + 300;
+      while (performance.now() < until) {
+        /* the event loop held past the client's 100 ms deadline */
+      }
+      return true;
+    });
+    try {
+      const r = await httpProbe({ host: '127.0.0.1', port: busy.port, timeoutMs: 100 });
+      expect(r.error).toBeUndefined();
+      expect(r.status).toBe(200);
+      expect(r.timing.totalMs).toBeGreaterThanOrEqual(300);
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('refuses a malformed target', async () => {
     expect(() => httpProbe({ host: 'a b', port: 80 })).toThrow(RangeError);
     expect(() => httpProbe({ host: '127.0.0.1', port: 70_000 })).toThrow(/70000 is not a port/);

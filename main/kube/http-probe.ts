@@ -11,6 +11,7 @@
  */
 import { request } from 'node:http';
 import type { KubeHttpProbe } from '../../preload/contract/kube';
+import { deadline } from '../timing/deadline';
 
 export type AddressTranslator = (host: string, port: number) => { host: string; port: number };
 
@@ -86,7 +87,7 @@ export function httpProbe(options: HttpProbeOptions): Promise<HttpProbeResult> {
     const finish = (r: HttpProbeResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.cancel();
       options.signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
@@ -123,10 +124,12 @@ export function httpProbe(options: HttpProbeOptions): Promise<HttpProbeResult> {
     });
     req.on('socket', (s) => s.once('connect', () => (connectMs = since())));
     req.on('error', (err) => finish(result({ error: (err as NodeJS.ErrnoException).code ?? err.message })));
-    const timer = setTimeout(() => {
+    // A deadline that fires late, after the event loop was busy, does not beat an answer that
+    // arrived meanwhile (timing/deadline.ts).
+    const timer = deadline(timeoutMs, () => {
       finish(result({ error: 'ETIMEDOUT' }));
       req.destroy();
-    }, timeoutMs);
+    });
     const onAbort = () => {
       finish(result({ error: 'ABORTED' }));
       req.destroy();

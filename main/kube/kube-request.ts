@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { deadline } from '../timing/deadline';
 import { KubeError, fromApiResponse, fromNetworkError } from './kube-errors';
 
 /** What client-node's KubeConfig.applyToHTTPSOptions yields for the current user and cluster. */
@@ -70,7 +71,7 @@ export function sendKubeRequest<T>(server: string, agent: Agent, tls: TlsMateria
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      timer.cancel();
       req.signal?.removeEventListener('abort', onAbort);
       fn();
     };
@@ -120,11 +121,13 @@ export function sendKubeRequest<T>(server: string, agent: Agent, tls: TlsMateria
       else socket.once('secureConnect', () => (reached = true));
     });
     r.on('error', (err) => finish(() => reject(fromNetworkError(err, server, reached ? 'response' : 'connect'))));
-    const timer = setTimeout(() => {
+    // A deadline that fires late, after the event loop was busy, does not beat an answer that
+    // arrived meanwhile (timing/deadline.ts).
+    const timer = deadline(timeoutMs, () => {
       const err = Object.assign(new Error(`No answer from ${server} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
       finish(() => reject(fromNetworkError(err, server, reached ? 'response' : 'connect')));
       r.destroy();
-    }, timeoutMs);
+    });
     const onAbort = () => {
       finish(() => reject(new KubeError('CANCELLED', 'The request was cancelled.', { network: { code: 'ABORTED', server, phase: reached ? 'response' : 'connect' } })));
       r.destroy();

@@ -5,11 +5,12 @@
  * sync), `rollout restart` making new pods, and the password nowhere it must not be: not in the
  * preview, the window's events, job logs, the console, or any file of the data directory.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../app/testing/test-app';
 import { startTestApp } from '../../app/testing/test-app';
+import { readEveryFile } from '../../app/testing/data-files';
 import { formedPracticeCluster } from '../testing/lesson-cluster';
 import { apr1Hash, htpasswdAccepts } from './htpasswd';
 
@@ -45,15 +46,6 @@ const runningNames = async () =>
     .map((p) => p.name)
     .sort();
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await filesUnder(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 describe('step 10, config and secrets', () => {
   it('is locked until a cluster exists', async () => {
@@ -186,12 +178,16 @@ describe('step 10, config and secrets', () => {
       expect(text).not.toContain(b64);
       expect(text).not.toContain(hash);
     }
-    for (const file of await filesUnder(t.dataDir)) {
+    // The lab keeps saving its store while this reads: readEveryFile reads again past its temporaries.
+    const found = await readEveryFile(t.dataDir, async (file) => {
       const bytes = await readFile(file);
-      expect(bytes.includes(PASSWORD), file).toBe(false);
-      expect(bytes.includes(b64), file).toBe(false);
+      return { password: bytes.includes(PASSWORD), b64: bytes.includes(b64), hash: bytes.includes(hash) };
+    });
+    for (const [file, has] of found) {
+      expect(has.password, file).toBe(false);
+      expect(has.b64, file).toBe(false);
       // The hash lives in the cluster's own store (the practice Pis' datastore), nowhere else.
-      if (!file.startsWith(path.join(t.dataDir, 'practice', 'lab'))) expect(bytes.includes(hash), file).toBe(false);
+      if (!file.startsWith(path.join(t.dataDir, 'practice', 'lab'))) expect(has.hash, file).toBe(false);
     }
   }, 120_000);
 });
