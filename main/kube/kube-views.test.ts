@@ -157,7 +157,7 @@ describe('services and endpoints', () => {
 });
 
 describe('coalescing', () => {
-  it('sends at most 10 snapshots a second and always the last state', async () => {
+  it('sends at most 10 snapshots in any second and always the last state', async () => {
     const v = watchView({ kinds: ['pods', 'replicasets', 'deployments', 'events'], namespace: 'default' });
     const burst = `apiVersion: apps/v1
 kind: Deployment
@@ -180,11 +180,10 @@ spec:
     await until('24 burst pods running', () => v.latest()?.pods?.filter((p) => p.labels['app'] === 'burst' && p.status === 'Running').length === 24, 60_000);
     const snaps = v.snaps.slice(before);
     expect(snaps.length).toBeGreaterThan(2);
-    const gaps = snaps.slice(1).map((s, i) => s.at - snaps[i]!.at);
     // `at` is read while the snapshot is built, a little after the coalescer's send time (whose
-    // exact 100 ms spacing view-coalescer.test.ts checks); building may take a few ms longer once.
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(80);
-    expect(snaps.length).toBeLessThanOrEqual(Math.ceil((snaps.at(-1)!.at - snaps[0]!.at) / 100) + 1);
+    // rule view-coalescer.test.ts checks exactly): no more than ten in any 950 ms here.
+    const times = snaps.map((s) => s.at);
+    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10]! - times[i]!).toBeGreaterThanOrEqual(950);
     expect(snaps.map((s) => s.seq)).toEqual([...snaps.map((s) => s.seq)].sort((a, b) => a - b));
     // The last snapshot is the cluster's final state.
     const list = await k.conn.request<{ items: unknown[] }>({ method: 'GET', path: '/api/v1/namespaces/default/pods', query: { labelSelector: 'app=burst' } });

@@ -14,7 +14,7 @@ import { ViewCoalescer } from './view-coalescer';
 import type { WatchHub } from './watch-hub';
 
 export interface ViewOptions {
-  /** Snapshots per second at most (default 10). */
+  /** Snapshots in any one second, at most (default 10); see view-coalescer.ts. */
   maxPerSecond?: number;
   /** The newest events kept in a snapshot (default 200). */
   eventsLimit?: number;
@@ -76,7 +76,7 @@ export function openView(hub: WatchHub, spec: KubeViewSpec, onSnapshot: (s: Kube
 
   const coalescer = new ViewCoalescer(() => {
     if (!closed) onSnapshot(snapshot());
-  }, 1000 / (options.maxPerSecond ?? 10));
+  }, { maxPerSecond: options.maxPerSecond ?? 10 });
   const unsubscribe = [...informers.values()].flatMap((i) => [i.onChange(() => coalescer.invalidate()), i.onState(() => coalescer.invalidate())]);
   coalescer.invalidate();
 

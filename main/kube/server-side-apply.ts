@@ -125,6 +125,16 @@ function sendApply(conn: KubeConnection, p: Prepared, opts: { dryRun: boolean; f
 
 const ownOnly = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 'CONFLICT' && !!err.conflicts?.length && err.conflicts.every((c) => c.manager === FIELD_MANAGER);
 
+/** The object's spec and metadata without status, resourceVersion and managedFields, as JSON. */
+function contentOf(o: KubeObject | undefined): string {
+  if (!o) return '';
+  const { status: _status, metadata, ...rest } = o as KubeObject & { status?: unknown };
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata ?? {};
+  return JSON.stringify({ ...rest, metadata: meta });
+}
+
+const sameApartFromStatus = (a: KubeObject | undefined, b: KubeObject | undefined) => !!a && !!b && contentOf(a) === contentOf(b);
+
 async function applyOne(conn: KubeConnection, p: Prepared, opts: { dryRun: boolean; force: boolean; signal?: AbortSignal }): Promise<AppliedObject> {
   const live = await readLive(conn, p, opts.signal);
   let tookBack: ApplyConflict[] | undefined;
@@ -137,7 +147,9 @@ async function applyOne(conn: KubeConnection, p: Prepared, opts: { dryRun: boole
     out = await sendApply(conn, p, { ...opts, force: true });
   }
   // A dry run stores nothing, so its resourceVersion says nothing: compare with what is live instead.
-  const action = !live ? 'created' : opts.dryRun ? (diffAgainstLive(p.obj, live).length ? 'configured' : 'unchanged') : out?.metadata?.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
+  // A real apply that changed nothing keeps the resourceVersion, unless a controller wrote the
+  // object's status between our read and the apply: then only status and bookkeeping differ.
+  const action = !live ? 'created' : opts.dryRun ? (diffAgainstLive(p.obj, live).length ? 'configured' : 'unchanged') : out?.metadata?.resourceVersion === live.metadata.resourceVersion || sameApartFromStatus(out, live) ? 'unchanged' : 'configured';
   const applied: AppliedObject = { ...p.ref, action, display: qualifiedName(p.ref.apiVersion, p.ref.kind, p.ref.name) };
   if (!opts.dryRun || live) {
     const meta = (opts.dryRun ? live : out)?.metadata;
