@@ -11,6 +11,7 @@ const external = [
   ...builtinModules,
   ...builtinModules.map((m) => `node:${m}`),
   ...Object.keys(pkg.dependencies),
+  ...Object.keys(pkg.optionalDependencies),
 ].map((m) => new RegExp(`^${m.replace(/[/.]/g, '\\$&')}(/.*)?$`));
 
 /**

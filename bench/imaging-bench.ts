@@ -5,7 +5,8 @@
  *  - verify: our read-back + SHA-256 against `sha256sum TARGET`  (target: ours >= 0.9 of it)
  *  - three targets at once against one                           (target: <= 1.3x the time),
  *    next to the same ratio for the shell tools (xz | tee into three dd, three sha256sum at once)
- *  - decoding alone: @napi-rs/lzma against `xz -dc > /dev/null`  (for the record)
+ *  - decoding alone: our decoder (liblzma through node-liblzma where it loads, else @napi-rs/lzma,
+ *    named in the result) against `xz -dc > /dev/null`  (for the record)
  * The machine is shared (2 cores, other work running): each run measures the tool and ours back
  * to back on the same files, flipping the order every run, and the result keeps both the ratio
  * of the medians and the median of the per-run ratios, with the load average before every run.
@@ -14,6 +15,8 @@
  * Files live in bench/tmp/imaging/ (kept between runs).
  * Run: npx tsx bench/imaging-bench.ts   Result: bench/results/imaging.json
  */
+// First, as in the app's entry files: libuv's thread pool size.
+import '../main/imaging/thread-pool-size';
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,6 +26,7 @@ import { promisify } from 'node:util';
 import { BlockDevice } from '../main/disk/block-device';
 import { decompress } from '../main/imaging/image-source';
 import { writeImage } from '../main/imaging/write-image';
+import { defaultXzDecoder } from '../main/imaging/xz-worker';
 import { buildPracticeImage } from '../main/lab/imaging/practice-image';
 import type { PracticeImage } from '../main/lab/imaging/practice-image';
 
@@ -183,6 +187,7 @@ const result = {
   loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
   loadAverage1mBeforeEachRun: loadPerRun,
   benchmark: 'imaging: write, verify and three-card pass vs xz|dd and sha256sum, same image and target files, tool and ours interleaved per run',
+  decoder: await defaultXzDecoder(),
   image: { file: image.fileName, downloadBytes: image.downloadSize, extractBytes: image.extractSize, xzPreset: 6 },
   runs: RUNS,
   seconds: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map((x) => round(x))])),

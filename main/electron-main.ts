@@ -5,6 +5,8 @@
  * single instance, the app:// scheme (registered before ready, as Electron requires), one hardened
  * window, the router over IPC.
  */
+// First: sizes libuv's thread pool before anything uses it.
+import './imaging/thread-pool-size';
 import { app as electronApp } from 'electron';
 import type { BrowserWindow } from 'electron';
 import path from 'node:path';

@@ -2,6 +2,8 @@
  * Entry of the browser host (`npm run web`, and `npm start` where Electron is missing).
  * Options: --port N (default: any free port), PCW_DATA_DIR for the data directory.
  */
+// First: sizes libuv's thread pool before anything uses it.
+import './imaging/thread-pool-size';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app/create-app';

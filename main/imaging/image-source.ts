@@ -1,10 +1,8 @@
 /**
- * From compressed bytes to the raw image as a stream. xz goes through @napi-rs/lzma (pure-Rust
- * decoder, prebuilt for Linux, macOS and Windows on x64 and arm64), run on a worker thread
- * (xz-worker.ts). Measured on the bench image (decode alone, same machine, 2026-12-07): xz 5.4
- * (C liblzma) 240-350 MB/s, @napi-rs/lzma 160-200 MB/s, node-liblzma 5.1.3's WASM liblzma
- * 100 MB/s (its native prebuild needs a newer libstdc++ than Debian 12 has and has no linux-arm64
- * build), lzma-native 8.0.6 65-108 MB/s (last release 2021): no maintained npm decoder beats it.
+ * From compressed bytes to the raw image as a stream. xz goes through C liblzma (node-liblzma)
+ * where it loads, else @napi-rs/lzma (pure Rust) on a worker thread (xz-worker.ts). Measured on
+ * the bench image (decode alone, same machine, 2026-12-07): xz 5.4 (C liblzma) 240-350 MB/s,
+ * node-liblzma about the CPU time of `xz -dc`, @napi-rs/lzma 160-200 MB/s (twice the CPU).
  * gzip through node:zlib, zip through yauzl (the first
  * .img inside). Damaged data ends in IMAGE_CORRUPT; an error of the bytes' own source (a failed
  * download) keeps its own code. Also: what a local file is (type by name and magic bytes, its

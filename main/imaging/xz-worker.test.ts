@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
+import type { XzDecoderName, XzWorkerOptions } from './xz-worker';
 
 const MIB = 1024 * 1024;
 
@@ -12,34 +13,52 @@ async function* pieces(data: Buffer, size: number, failAt?: number): AsyncGenera
   }
 }
 
-describe('xz decoding on a worker thread', () => {
+/** Whether node-liblzma's native addon loads here (it is an optional dependency: a machine without
+ * its prebuilt binary or a compiler to build it falls back to @napi-rs/lzma). */
+async function liblzmaLoads(): Promise<boolean> {
+  try {
+    const m = (await import('node-liblzma')) as { Unxz?: unknown };
+    return typeof m.Unxz === 'function';
+  } catch {
+    return false;
+  }
+}
+const withLiblzma = await liblzmaLoads();
+if (!withLiblzma) console.warn('xz-worker.test: node-liblzma does not load here; its decoder tests are skipped (the app uses @napi-rs/lzma then).');
+
+describe.each(['liblzma', 'napi-rs'] as XzDecoderName[])('xz decoding on a worker thread with %s', (decoder) => {
+  const skip = decoder === 'liblzma' && !withLiblzma;
+  const decodeXz = (source: AsyncIterable<Buffer>, options: XzWorkerOptions = {}) => decodeXzOffThread(source, { ...options, decoder });
+
   // Incompressible and highly compressible parts, not a multiple of the chunk size.
   const raw = Buffer.concat([randomBytes(3 * MIB), Buffer.alloc(6 * MIB, 7), randomBytes(123_457)]);
   const compressed = xz.compressSync(raw);
 
-  it('gives back the exact bytes in whole chunks of the requested size (the last one shorter)', async () => {
+  it.skipIf(skip)('gives back the exact bytes in whole chunks of the requested size (the last one shorter)', async () => {
     const chunks: Buffer[] = [];
-    for await (const chunk of decodeXzOffThread(pieces(compressed, 100_000), { chunkBytes: 2 * MIB, depth: 2 })) chunks.push(chunk);
+    const ran: XzDecoderName[] = [];
+    for await (const chunk of decodeXz(pieces(compressed, 100_000), { chunkBytes: 2 * MIB, depth: 2, onDecoder: (name) => ran.push(name) })) chunks.push(chunk);
     expect(createHash('sha256').update(Buffer.concat(chunks)).digest('hex')).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(chunks.slice(0, -1).every((c) => c.length === 2 * MIB)).toBe(true);
     expect(chunks.at(-1)!.length).toBe(raw.length % (2 * MIB));
+    expect(ran).toEqual([decoder]);
   });
 
-  it('damaged data ends in XzDataError', async () => {
+  it.skipIf(skip)('damaged data ends in XzDataError', async () => {
     const damaged = Buffer.from(compressed);
     damaged.fill(0x55, 2000, 6000);
     await expect(async () => {
-      for await (const chunk of decodeXzOffThread(pieces(damaged, 65_536))) void chunk;
+      for await (const chunk of decodeXz(pieces(damaged, 65_536))) void chunk;
     }).rejects.toBeInstanceOf(XzDataError);
   });
 
-  it("rethrows the source's own error as it is", async () => {
+  it.skipIf(skip)("rethrows the source's own error as it is", async () => {
     await expect(async () => {
-      for await (const chunk of decodeXzOffThread(pieces(compressed, 65_536, 5 * 65_536))) void chunk;
+      for await (const chunk of decodeXz(pieces(compressed, 65_536, 5 * 65_536))) void chunk;
     }).rejects.toThrow('the connection broke');
   });
 
-  it('an abort ends the iteration with the caller’s error and closes the source', async () => {
+  it.skipIf(skip)('an abort ends the iteration with the caller’s error and closes the source', async () => {
     const controller = new AbortController();
     let closed = false;
     async function* source(): AsyncGenerator<Buffer> {
@@ -51,7 +70,7 @@ describe('xz decoding on a worker thread', () => {
     }
     const seen: number[] = [];
     await expect(async () => {
-      for await (const chunk of decodeXzOffThread(source(), { chunkBytes: MIB, signal: controller.signal, onAbort: () => new Error('stopped by the user') })) {
+      for await (const chunk of decodeXz(source(), { chunkBytes: MIB, signal: controller.signal, onAbort: () => new Error('stopped by the user') })) {
         seen.push(chunk.length);
         controller.abort();
       }
@@ -59,4 +78,16 @@ describe('xz decoding on a worker thread', () => {
     expect(seen).toEqual([MIB]);
     await expect.poll(() => closed, { timeout: 10_000 }).toBe(true);
   });
+});
+
+it('picks liblzma where it loads, else @napi-rs/lzma', async () => {
+  const ran: XzDecoderName[] = [];
+  const data = xz.compressSync(Buffer.alloc(MIB, 1));
+  async function* once(): AsyncGenerator<Buffer> {
+    yield data;
+  }
+  let bytes = 0;
+  for await (const chunk of decodeXzOffThread(once(), { onDecoder: (name) => ran.push(name) })) bytes += chunk.length;
+  expect(bytes).toBe(MIB);
+  expect(ran).toEqual([withLiblzma ? 'liblzma' : 'napi-rs']);
 });

@@ -1,18 +1,22 @@
 /**
- * xz decompression on a worker thread, so the main thread only hashes and writes while the image
- * decodes (the write pass overlaps decoding instead of waiting on it). @napi-rs/lzma's stream API
- * hands out 64 KiB pieces through web streams; driven from the main thread, shepherding those
- * pieces kept the main thread about half busy and stalled the decoder whenever hashing or writing
- * ran (bench/imaging-bench.ts). Here the worker runs the decoder and gathers its output into
- * whole `chunkBytes` buffers (4 MiB: the card writes' size and alignment), moved to the main
- * thread without copying.
- * Flow control both ways: the worker asks for compressed input one chunk ahead ('need'), and
- * sends decoded chunks only against credit (`depth` chunks waiting on the main thread at most), so
- * memory stays bounded and the slowest card still paces download and decoding.
- * The worker's source is a string (no separate file to bundle): it loads @napi-rs/lzma by the
- * absolute path resolved here.
+ * xz decompression off the main thread, so it only hashes and writes while the image decodes (the
+ * write pass overlaps decoding instead of waiting on it). Two decoders:
+ *  - C liblzma through node-liblzma (an optional dependency: prebuilt for Linux x64, macOS arm64
+ *    and Windows x64, otherwise built at install where a compiler and liblzma are present). It
+ *    decodes on libuv's thread pool; this thread only gathers its pieces. About half the CPU of
+ *    the pure-Rust decoder on the bench image, near `xz -dc` (bench/imaging-bench.ts).
+ *  - @napi-rs/lzma (pure Rust, prebuilt everywhere) where node-liblzma does not load. Its stream
+ *    API hands out 64 KiB pieces through web streams; driven from the main thread, shepherding
+ *    those kept the main thread about half busy, so it runs on a worker thread that gathers them.
+ * Either way the output comes in whole `chunkBytes` buffers (4 MiB: the card writes' size and
+ * alignment), with at most `depth` of them decoded ahead, so memory stays bounded and the slowest
+ * card still paces download and decoding. The worker asks for compressed input one chunk ahead
+ * ('need') and sends decoded chunks only against credit. Its source is a string (no separate file
+ * to bundle): it loads @napi-rs/lzma by the absolute path resolved here.
  */
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import type { Transform, TransformOptions } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 
 /** Why the decoder failed on the data (the caller words it as IMAGE_CORRUPT). */
@@ -21,15 +25,16 @@ export class XzDataError extends Error {}
 const WORKER_SOURCE = `(async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
   const { createRequire } = await import('node:module');
-  const { decompressStream } = createRequire(workerData.lzma)(workerData.lzma);
+  const { Readable } = await import('node:stream');
   const CHUNK = workerData.chunkBytes;
   const inputs = [];
   let inputEnded = false;
   let asked = false;
   let credit = workerData.depth;
-  let wake = null;
-  const notify = () => { const w = wake; wake = null; if (w) w(); };
-  const sleep = () => new Promise((resolve) => { wake = resolve; });
+  // Input and output may both be waiting (the decoder reads ahead while a chunk waits for credit).
+  const waiters = [];
+  const notify = () => { for (const w of waiters.splice(0)) w(); };
+  const sleep = () => new Promise((resolve) => waiters.push(resolve));
   parentPort.on('message', (m) => {
     if (m.type === 'input') { asked = false; if (m.chunk.byteLength > 0) inputs.push(new Uint8Array(m.chunk)); else ask(); }
     else if (m.type === 'end') { asked = false; inputEnded = true; }
@@ -37,13 +42,17 @@ const WORKER_SOURCE = `(async () => {
     notify();
   });
   const ask = () => { if (!asked && !inputEnded) { asked = true; parentPort.postMessage({ type: 'need' }); } };
-  const input = new ReadableStream({
-    async pull(controller) {
+  async function* compressed() {
+    for (;;) {
       while (inputs.length === 0 && !inputEnded) { ask(); await sleep(); }
-      if (inputs.length > 0) { controller.enqueue(inputs.shift()); if (inputs.length === 0) ask(); }
-      else controller.close();
-    },
-  }, { highWaterMark: 0 });
+      if (inputs.length === 0) return;
+      const piece = inputs.shift();
+      if (inputs.length === 0) ask();
+      yield piece;
+    }
+  }
+  const { decompressStream } = createRequire(workerData.lzma)(workerData.lzma);
+  const decoded = decompressStream(Readable.toWeb(Readable.from(compressed(), { objectMode: false })));
   let buffer = new Uint8Array(CHUNK);
   let used = 0;
   const send = async () => {
@@ -55,7 +64,7 @@ const WORKER_SOURCE = `(async () => {
     used = 0;
   };
   try {
-    for await (const piece of decompressStream(input)) {
+    for await (const piece of decoded) {
       for (let at = 0; at < piece.length; ) {
         const take = Math.min(piece.length - at, CHUNK - used);
         buffer.set(piece.subarray(at, at + take), used);
@@ -74,7 +83,88 @@ const WORKER_SOURCE = `(async () => {
 
 type FromWorker = { type: 'need' } | { type: 'output'; chunk: ArrayBuffer; length: number } | { type: 'done' } | { type: 'error'; message: string };
 
+/** Which decoder ran: C liblzma (node-liblzma's native addon) or @napi-rs/lzma (pure Rust). */
+export type XzDecoderName = 'liblzma' | 'napi-rs';
+
 let lzmaPath: string | undefined;
+
+interface LiblzmaModule {
+  Unxz: new (lzmaOptions?: { chunkSize?: number }, streamOptions?: TransformOptions) => Transform;
+}
+let liblzma: Promise<LiblzmaModule | null> | undefined;
+
+/** node-liblzma when it is installed (an optional dependency) and its native addon loads here. */
+function liblzmaModule(): Promise<LiblzmaModule | null> {
+  liblzma ??= import('node-liblzma').then(
+    (m: unknown) => (typeof (m as Partial<LiblzmaModule>).Unxz === 'function' ? (m as LiblzmaModule) : null),
+    () => null,
+  );
+  return liblzma;
+}
+
+/** The decoder `decodeXzOffThread` picks by default on this machine. */
+export async function defaultXzDecoder(): Promise<XzDecoderName> {
+  return (await liblzmaModule()) ? 'liblzma' : 'napi-rs';
+}
+
+/**
+ * C liblzma on libuv's thread pool (node-liblzma's Unxz): this thread only gathers its 1 MiB
+ * pieces into `chunkBytes` buffers. Not on a worker thread: node-liblzma aborts the process when
+ * a worker ends while a decode step is in flight. Ending early destroys the stream without
+ * closing the native handle (closing it under an in-flight step is unsafe); the step finishes on
+ * its own and the handle goes with the stream.
+ */
+async function* decodeWithLiblzma(lib: LiblzmaModule, source: AsyncIterable<Buffer>, options: XzWorkerOptions): AsyncGenerator<Buffer> {
+  const { signal } = options;
+  const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+  const depth = Math.max(1, options.depth ?? 3);
+  let sourceError: { error: unknown } | undefined;
+  async function* guarded(): AsyncGenerator<Buffer> {
+    try {
+      yield* source;
+    } catch (error) {
+      sourceError = { error };
+    }
+  }
+  const input = Readable.from(guarded(), { objectMode: false, highWaterMark: chunkBytes });
+  // Decoded data waiting here: up to `depth` chunks, so the decoder runs ahead of the cards.
+  const unxz = new lib.Unxz({ chunkSize: 1024 * 1024 }, { readableHighWaterMark: depth * chunkBytes });
+  input.pipe(unxz);
+  const aborted = new Error('aborted');
+  const onAbort = () => unxz.destroy(aborted);
+  signal?.addEventListener('abort', onAbort);
+  let buffer = Buffer.allocUnsafe(chunkBytes);
+  let used = 0;
+  try {
+    if (signal?.aborted) throw aborted;
+    for await (const piece of unxz as AsyncIterable<Buffer>) {
+      for (let at = 0; at < piece.length; ) {
+        const take = Math.min(piece.length - at, chunkBytes - used);
+        piece.copy(buffer, used, at, at + take);
+        used += take;
+        at += take;
+        if (used === chunkBytes) {
+          const full = buffer;
+          buffer = Buffer.allocUnsafe(chunkBytes);
+          used = 0;
+          yield full;
+          if (signal?.aborted) throw aborted;
+        }
+      }
+    }
+    if (sourceError) throw sourceError.error;
+    if (used > 0) yield buffer.subarray(0, used);
+  } catch (error) {
+    if (signal?.aborted) throw options.onAbort?.() ?? signal.reason;
+    if (sourceError) throw sourceError.error;
+    throw new XzDataError(error instanceof Error ? error.message : String(error));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    input.unpipe(unxz);
+    input.destroy();
+    unxz.destroy();
+  }
+}
 
 export interface XzWorkerOptions {
   signal?: AbortSignal;
@@ -84,6 +174,10 @@ export interface XzWorkerOptions {
   depth?: number;
   /** Thrown when `signal` aborts. */
   onAbort?: () => Error;
+  /** 'auto' (default): liblzma where it loads, else napi-rs. A named one is used or fails. */
+  decoder?: 'auto' | XzDecoderName;
+  /** Told which decoder runs, once it started. */
+  onDecoder?: (name: XzDecoderName) => void;
 }
 
 /**
@@ -94,6 +188,17 @@ export interface XzWorkerOptions {
 export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options: XzWorkerOptions = {}): AsyncGenerator<Buffer> {
   const { signal } = options;
   lzmaPath ??= createRequire(import.meta.url).resolve('@napi-rs/lzma/xz');
+  const decoder = options.decoder ?? 'auto';
+  if (decoder !== 'napi-rs') {
+    const liblzma = await liblzmaModule();
+    if (liblzma) {
+      options.onDecoder?.('liblzma');
+      yield* decodeWithLiblzma(liblzma, source, options);
+      return;
+    }
+    if (decoder === 'liblzma') throw new Error('node-liblzma does not load on this machine');
+  }
+  options.onDecoder?.('napi-rs');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { lzma: lzmaPath, chunkBytes: options.chunkBytes ?? 4 * 1024 * 1024, depth: Math.max(1, options.depth ?? 3) } });
   const iterator = source[Symbol.asyncIterator]();
   const outputs: Buffer[] = [];
