@@ -1,10 +1,10 @@
 /** The "Prepare SD cards" step end to end: two practice cards prepared through the UI. */
-import { defaultPlanInPractice, expect, test } from './fixtures';
+import { defaultPlanInPractice, expect, practiceOn, test } from './fixtures';
 
 test.describe('Prepare SD cards', () => {
   test('prepares two practice cards through the UI, one per node, and shows their reports', async ({ app }) => {
     const page = await app.start();
-    await page.getByRole('switch', { name: 'Practice mode' }).check();
+    await practiceOn(page);
     await page.getByLabel('Cluster name').fill('home-lab');
     await page.getByRole('button', { name: 'Save plan' }).click();
     await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');

@@ -102,9 +102,19 @@ export const test = base.extend<{ host: HostKind; app: AppFixture }, { browser: 
 
 export { expect } from '@playwright/test';
 
+/**
+ * Turns practice mode on and waits until the window shows the practice world: what is typed or
+ * saved while main is still switching worlds belongs to the world being left.
+ */
+export async function practiceOn(page: Page) {
+  await page.getByRole('switch', { name: 'Practice mode' }).check();
+  await expect(page.locator('.practice-badge')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('switch', { name: 'Practice mode' })).toBeEnabled({ timeout: 60_000 });
+}
+
 /** Turns practice mode on at a lab speed and saves the default plan there; returns the practice panel. */
 export async function defaultPlanInPractice(page: Page, speed = '60') {
-  await page.getByRole('switch', { name: 'Practice mode' }).check();
+  await practiceOn(page);
   const lab = page.getByRole('region', { name: 'Practice lab' });
   await lab.getByLabel('Lab speed').selectOption(speed);
   await page.getByRole('button', { name: 'Save plan' }).click();

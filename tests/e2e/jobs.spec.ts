@@ -1,9 +1,9 @@
 /** Long work runs as a job: progress, a collapsible log, re-attached after a reload, cancellable. */
-import { expect, test } from './fixtures';
+import { expect, practiceOn, test } from './fixtures';
 
 test('a running job survives a reload of the window and can be cancelled from the jobs panel', async ({ app }) => {
   const page = await app.start();
-  await page.getByRole('switch', { name: 'Practice mode' }).check();
+  await practiceOn(page);
   await page.getByRole('button', { name: 'Save plan' }).click();
   await expect(page.getByTestId('save-status')).toHaveText('Plan saved.');
   await page.getByRole('navigation').getByRole('button', { name: /3\. Boot & discover/ }).click();

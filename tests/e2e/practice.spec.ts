@@ -1,11 +1,11 @@
-import { expect, test } from './fixtures';
+import { expect, practiceOn, test } from './fixtures';
 
 test.describe('Practice mode', () => {
   test('makes a virtual SD card, puts it into a practice reader, and keeps it after a restart', async ({ app }) => {
     let page = await app.start();
     const lab = page.getByRole('region', { name: 'Practice lab' });
     await expect(lab).toHaveCount(0);
-    await page.getByRole('switch', { name: 'Practice mode' }).check();
+    await practiceOn(page);
     await expect(lab.getByText('Simulated — no real hardware')).toBeVisible();
 
     await lab.getByLabel('What is on the new card').selectOption('ubuntu-22.04');
@@ -32,7 +32,7 @@ test.describe('Practice mode', () => {
 test.describe('Practice Pis', () => {
   test('a virtual Pi without a card does not boot; with a card it comes up and answers SSH', async ({ app }) => {
     const page = await app.start();
-    await page.getByRole('switch', { name: 'Practice mode' }).check();
+    await practiceOn(page);
     const lab = page.getByRole('region', { name: 'Practice lab' });
     await lab.getByLabel('Lab speed').selectOption('60');
     await lab.getByRole('button', { name: 'Make card' }).click();

@@ -31,6 +31,7 @@ export function AppShell() {
   const practice = useAppStore((s) => s.practice);
   const practiceError = useAppStore((s) => s.practiceError);
   const setPractice = useAppStore((s) => s.setPracticeEnabled);
+  const switching = useAppStore((s) => s.practiceSwitchPending);
   const { t } = useT();
   useThemeAndLanguage(state?.preferences.theme, state?.preferences.language);
 
@@ -58,7 +59,7 @@ export function AppShell() {
         {state.world === 'practice' && <span className="badge practice-badge">{t.rich('app.practiceWorld')}</span>}
         <div className="spacer" />
         <label className="check">
-          <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} onChange={(e) => void setPractice(e.target.checked)} />
+          <input type="checkbox" role="switch" checked={Boolean(practice?.enabled)} disabled={!practice} aria-disabled={switching} aria-busy={switching} onChange={(e) => !switching && void setPractice(e.target.checked)} />
           {t.rich('practice.mode')}
         </label>
         <label>

@@ -21,12 +21,22 @@ interface Store {
   practice: PracticeView | null;
   /** Why switching practice mode was refused (e.g. a job still runs). */
   practiceError: ErrorBody | null;
+  /** Main is switching between the real and the practice world. */
+  practiceSwitchPending: boolean;
   load(): Promise<void>;
   setPreferences(change: Partial<Preferences>): Promise<void>;
   setState(state: AppState): void;
   cancelJob(id: string): Promise<void>;
   setPracticeEnabled(enabled: boolean): Promise<void>;
 }
+
+/**
+ * The practice switch's value while main is still switching: a snapshot taken before the switch
+ * (the reload after a reconnection, a late event) must not flip the switch back meanwhile.
+ */
+let practiceSwitching: boolean | undefined;
+const withSwitch = <T extends { enabled: boolean } | null>(practice: T): T =>
+  practice && practiceSwitching !== undefined ? { ...practice, enabled: practiceSwitching } : practice;
 
 export const useAppStore = create<Store>((set, get) => ({
   state: null,
@@ -35,6 +45,7 @@ export const useAppStore = create<Store>((set, get) => ({
   jobs: {},
   practice: null,
   practiceError: null,
+  practiceSwitchPending: false,
   async load() {
     try {
       const state = await call('app.getState', {});
@@ -45,7 +56,7 @@ export const useAppStore = create<Store>((set, get) => ({
         const log = await call('jobs.log', { id: job.id, from: Math.max(0, job.logLines - 500) });
         views[job.id] = { ...job, lines: log.lines };
       }
-      set({ state, jobs: views, practice, loadError: null });
+      set({ state, jobs: views, practice: withSwitch(practice), loadError: null });
     } catch (error) {
       set({ loadError: errorBodyOf(error) });
     }
@@ -62,13 +73,18 @@ export const useAppStore = create<Store>((set, get) => ({
   },
   async setPracticeEnabled(enabled) {
     const current = get().practice;
+    practiceSwitching = enabled;
+    set({ practiceSwitchPending: true });
     if (current) set({ practice: { ...current, enabled }, practiceError: null });
     try {
-      set({ practice: await call('practice.setEnabled', { enabled }) });
+      const practice = await call('practice.setEnabled', { enabled });
+      practiceSwitching = undefined;
+      set({ practice });
       // The other world: everything the window shows comes from there now.
-      set({ state: await call('app.getState', {}) });
+      set({ state: await call('app.getState', {}), practiceSwitchPending: false });
     } catch (error) {
-      set({ practice: await call('practice.get', {}), practiceError: errorBodyOf(error) });
+      practiceSwitching = undefined;
+      set({ practice: await call('practice.get', {}), practiceError: errorBodyOf(error), practiceSwitchPending: false });
     }
   },
   async cancelJob(id) {
@@ -88,7 +104,7 @@ export function connectStore(): void {
       return { jobs: { ...s.jobs, [id]: { ...job, lines: [...job.lines, ...lines].slice(-2000) } } };
     }),
   );
-  onEvent('practice.changed', (practice) => useAppStore.setState({ practice }));
+  onEvent('practice.changed', (practice) => useAppStore.setState({ practice: withSwitch(practice) }));
   onEvent('app.changed', (state) => useAppStore.setState({ state }));
   onConnection((connected) => {
     useAppStore.setState({ connected });
