@@ -2,6 +2,19 @@
  * Records core/v1 Events as upstream's event recorder does: named `<object>.<hex time>`,
  * and repeats of the same reason and message on the same object aggregate into `count`.
  */
+
+/**
+ * Upstream names an event `<object>.<hex UnixNano>`, so a list (in key order) holds one object's
+ * events in the order they happened, and kubectl's stable sort by lastTimestamp keeps that order
+ * among events of the same second. Date.now() has millisecond steps, so the nanoseconds here are
+ * made strictly increasing: two events of one millisecond must not list in random order.
+ */
+let lastNanos = 0n;
+export function eventNanos(wallMs: number): bigint {
+  const candidate = BigInt(wallMs) * 1_000_000n + BigInt(Math.floor(Math.random() * 1000));
+  lastNanos = candidate > lastNanos ? candidate : lastNanos + 1n;
+  return lastNanos;
+}
 import { resourceForKind } from '../api/resource-registry';
 import type { KubeApi } from '../api/kube-api';
 import type { EventObject, KubeObject } from '../api/types';
@@ -39,7 +52,7 @@ export class EventRecorder {
     };
     if (!involved.namespace) delete involved.namespace;
     if (fieldPath) involved.fieldPath = fieldPath;
-    const name = `${object.metadata.name}.${(BigInt(this.api.clock.now()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1e6))).toString(16)}`;
+    const name = `${object.metadata.name}.${eventNanos(this.api.clock.wallNow()).toString(16)}`;
     const event: EventObject = {
       apiVersion: 'v1',
       kind: 'Event',
