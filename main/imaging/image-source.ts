@@ -19,6 +19,7 @@ import { formatOf } from './catalogue';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode } from './imaging-errors';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
+import type { XzDecoderName } from './xz-worker';
 
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const GZ_MAGIC = Buffer.from([0x1f, 0x8b]);
@@ -40,8 +41,9 @@ function corrupt(format: CompressedFormat, error: unknown): ImagingError {
 /**
  * The decompressed bytes of `source` (compressed as `format`; 'img' passes through). An error
  * thrown by `source` itself is rethrown as it is; a decoder error becomes IMAGE_CORRUPT.
+ * `onDecoder` is told which xz decoder runs (for the job's log).
  */
-export async function* decompress(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncGenerator<Buffer> {
+export async function* decompress(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void): AsyncGenerator<Buffer> {
   if (format === 'img') {
     for await (const chunk of source) {
       if (signal?.aborted) throw cancelled();
@@ -51,7 +53,7 @@ export async function* decompress(format: Exclude<CompressedFormat, 'zip'>, sour
   }
   if (format === 'xz') {
     try {
-      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), onAbort: cancelled });
+      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), onAbort: cancelled });
     } catch (error) {
       if (error instanceof XzDataError) throw corrupt(format, error);
       throw error;

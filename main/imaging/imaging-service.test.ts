@@ -8,6 +8,7 @@ import { openBootPartition } from '../disk/boot-partition';
 import type { PracticeImage } from '../lab/imaging/practice-image';
 import { startImagingBench, waitFor } from './testing/imaging-bench-fixture';
 import type { ImagingBench } from './testing/imaging-bench-fixture';
+import { defaultXzDecoder } from './xz-worker';
 
 const MIB = 1024 * 1024;
 let bench: ImagingBench;
@@ -80,13 +81,16 @@ describe('imaging blank practice cards from the lab catalogue', { timeout: 120_0
     const a = await bench.insertCard(1);
     const b = await bench.insertCard(2);
     const before = bench.server.imageRequests().length;
-    const { snapshot, result, progress } = await run([
+    const { jobId, snapshot, result, progress } = await run([
       { device: a.device, hostname: 'pi-01' },
       { device: b.device, hostname: 'pi-02' },
     ]);
     expect(snapshot.state).toBe('succeeded');
     expect(bench.server.imageRequests().length - before).toBe(1);
     expect(progress.source).toBe('download');
+    // The log says which xz decoder this machine used.
+    const decoderLine = (await defaultXzDecoder()) === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma).' : 'Decompressing with @napi-rs/lzma on a worker thread (node-liblzma did not load here).';
+    expect(bench.jobs.log(jobId).lines).toContain(decoderLine);
     expect(progress.download?.bytes).toBe(image24.downloadSize);
     expect(result!.image).toMatchObject({ size: image24.extractSize, sha256: image24.extractSha256 });
     expect(result!.cards.map((c) => [c.hostname, c.ok])).toEqual([

@@ -49,6 +49,7 @@ import { dispatcherForUrl } from './system-proxy';
 import { RateMeter } from './rate-meter';
 import { writeImage } from './write-image';
 import type { CardPhase } from './write-image';
+import type { XzDecoderName } from './xz-worker';
 
 type Methods = typeof imagingMethods;
 export type ImagingHandlers = {
@@ -323,11 +324,12 @@ export class ImagingService {
     let cacheKey: string | undefined;
     let downloadChecked = false;
     let image: AsyncIterable<Buffer>;
+    const logDecoder = (name: XzDecoderName) => ctx.log(name === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma).' : 'Decompressing with @napi-rs/lzma on a worker thread (node-liblzma did not load here).');
 
     try {
       if (chosen.kind === 'local') {
         ctx.log(`Writing the local file ${chosen.image.path}.`);
-        image = await this.#localStream(chosen.image, signal);
+        image = await this.#localStream(chosen.image, signal, logDecoder);
       } else {
         const entry = chosen.entry;
         if (!downloadSha256) {
@@ -351,7 +353,7 @@ export class ImagingService {
           progress.source = 'cache';
           cacheKey = cached.key;
           downloadChecked = !!downloadSha256;
-          image = await this.#cachedStream(cached, entry.format, signal, (size) => (extractSize ??= size));
+          image = await this.#cachedStream(cached, entry.format, signal, (size) => (extractSize ??= size), logDecoder);
         } else {
           const downloadMeter = new RateMeter();
           progress.download = { bytes: 0, total: entry.downloadSize ?? null, bytesPerSecond: 0, secondsLeft: null, resumedFrom: 0, retries: 0 };
@@ -387,9 +389,9 @@ export class ImagingService {
             for await (const chunk of body) void chunk; // a zip is read from its directory at the end
             const kept = await this.cache.lookup(entry.url, downloadSha256, { signal });
             if (!kept) throw new ImagingError(ImagingErrorCode.CACHE_FAILED, 'The downloaded zip vanished from the cache', { path: this.cache.dir, reason: 'missing' });
-            image = await this.#cachedStream(kept, 'zip', signal, (size) => (extractSize ??= size));
+            image = await this.#cachedStream(kept, 'zip', signal, (size) => (extractSize ??= size), logDecoder);
           } else {
-            image = decompress(entry.format, body, signal);
+            image = decompress(entry.format, body, signal, logDecoder);
           }
         }
       }
@@ -490,12 +492,12 @@ export class ImagingService {
     return view;
   }
 
-  async #localStream(local: LocalImage, signal: AbortSignal): Promise<AsyncIterable<Buffer>> {
+  async #localStream(local: LocalImage, signal: AbortSignal, onDecoder: (name: XzDecoderName) => void): Promise<AsyncIterable<Buffer>> {
     if (local.format === 'zip') return (await zipImage(local.path)).stream();
-    return decompress(local.format, createReadStream(local.path, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>, signal);
+    return decompress(local.format, createReadStream(local.path, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>, signal, onDecoder);
   }
 
-  async #cachedStream(cached: CachedImage, format: CompressedFormat, signal: AbortSignal, knownSize: (size: number) => void): Promise<AsyncIterable<Buffer>> {
+  async #cachedStream(cached: CachedImage, format: CompressedFormat, signal: AbortSignal, knownSize: (size: number) => void, onDecoder: (name: XzDecoderName) => void): Promise<AsyncIterable<Buffer>> {
     const path = this.cache.pathOf(cached);
     if (format === 'zip') {
       const zip = await zipImage(path);
@@ -506,7 +508,7 @@ export class ImagingService {
       const size = await xzUncompressedSize(path);
       if (size !== undefined) knownSize(size);
     }
-    return decompress(format, createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>, signal);
+    return decompress(format, createReadStream(path, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>, signal, onDecoder);
   }
 
   async #chosen(imageId: string): Promise<ChosenImage> {
