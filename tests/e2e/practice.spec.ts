@@ -5,7 +5,20 @@ test.describe('Practice mode', () => {
     let page = await app.start();
     const lab = page.getByRole('region', { name: 'Practice lab' });
     await expect(lab).toHaveCount(0);
+    // While the world switches, the step area says so and cannot be acted on (it still shows the
+    // other world). The notice may be brief: an observer records what the DOM showed.
+    await page.evaluate(() => {
+      const w = window as unknown as { sawSwitching?: { text: string; inert: boolean; busy: string | null } };
+      new MutationObserver(() => {
+        const notice = document.querySelector('[data-testid="switching-world"]');
+        const content = document.getElementById('content');
+        if (notice && content && !w.sawSwitching) w.sawSwitching = { text: notice.textContent ?? '', inert: content.inert, busy: content.getAttribute('aria-busy') };
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await practiceOn(page);
+    expect(await page.evaluate(() => (window as unknown as { sawSwitching?: unknown }).sawSwitching)).toEqual({ text: 'Switching to the practice lab… The steps below wait until it answers.', inert: true, busy: 'true' });
+    await expect(page.getByTestId('switching-world')).toHaveCount(0);
+    expect(await page.locator('#content').evaluate((e) => (e as HTMLElement).inert)).toBe(false);
     await expect(lab.getByText('Simulated — no real hardware')).toBeVisible();
 
     await lab.getByLabel('What is on the new card').selectOption('ubuntu-22.04');

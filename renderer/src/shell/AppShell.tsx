@@ -95,7 +95,13 @@ export function AppShell() {
       <PracticePanel />
       <div className="body">
         <StepRail state={state} onSelect={(id) => void setPreferences({ currentStep: id })} />
-        <main className="content" id="content" tabIndex={-1}>
+        {/* During a switch the step still shows the other world's data: not to be acted on. */}
+        <main className="content" id="content" tabIndex={-1} aria-busy={switching} inert={switching}>
+          {switching && (
+            <p className="banner" role="status" data-testid="switching-world">
+              {t.rich(practice?.enabled ? 'app.switchingToPractice' : 'app.switchingToReal')}
+            </p>
+          )}
           {View ? (
             <Suspense fallback={<p aria-busy="true">{t.rich('app.loading')}</p>}>
               <View key={`${state.world}-${step}`} />
