@@ -10,6 +10,7 @@ import { parseManifests, withManagedBy } from '../../kube/manifests';
 import type { KubeObject } from '../../kube/manifests';
 import { httpProbe } from '../../kube/http-probe';
 import { lessonAction } from '../lesson-kit';
+import type { LessonContext } from '../lesson-kit';
 import { applyPrepared } from '../lessons-service';
 import { serviceTarget } from '../lesson-probe';
 import { DEPLOYMENT_YAML } from '../tutorial-manifests';
@@ -24,6 +25,28 @@ export function nginxService(type: 'NodePort' | 'LoadBalancer' = 'NodePort'): Ku
     metadata: { name: SERVICE },
     spec: { type, selector: { app: 'nginx' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }] },
   } as KubeObject);
+}
+
+/**
+ * Waits until the Service just created answers HTTP from this computer (a new Service has no
+ * endpoints, and on a real cluster no kube-proxy rules, for a moment): a sampler started before
+ * would count that moment as a gap in service. Gives up after `timeoutMs`; says whether it answered.
+ */
+export async function serviceAnswers(ctx: LessonContext, timeoutMs = 30_000): Promise<boolean> {
+  const cluster = await ctx.cluster();
+  const { toService } = await import('../../kube/snapshots');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const service = toService(await cluster.conn.request({ method: 'GET', path: `/api/v1/namespaces/default/services/${SERVICE}` }));
+      const target = serviceTarget(service, ctx.live()?.nodes ?? []);
+      if (target && (await httpProbe({ host: target.host, port: target.port, path: '/', translate: ctx.reach, maxBodyBytes: 1024 })).status === 200) return true;
+    } catch {
+      // not there yet, or the cluster is briefly unreachable: asked again below
+    }
+    if (Date.now() >= until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Running, ready pods of the tutorial's Deployment, by node. */

@@ -11,7 +11,7 @@ import type { KubeObject } from '../../kube/manifests';
 import { parseManifests, withManagedBy } from '../../kube/manifests';
 import { CHANGE_CAUSE_ANNOTATION } from '../../kube/replica-sets';
 import { rolloutStatusOf } from '../../kube/rollout-status';
-import { DEPLOYMENT, SERVICE, nginxService } from '../deploy/deploy-lesson';
+import { DEPLOYMENT, SERVICE, nginxService, serviceAnswers } from '../deploy/deploy-lesson';
 import type { LessonContext } from '../lesson-kit';
 import { lessonAction } from '../lesson-kit';
 import { applyPrepared } from '../lessons-service';
@@ -75,6 +75,9 @@ export const updateActions = [
     run: async (ctx, _p, { force, prepared }) => {
       const outcome = await applyPrepared(ctx, prepared!, force, 'update-started');
       if (outcome.ok) await ctx.mark('update', 'updated');
+      // The version sampler starts when this returns: a Service created just now is given the
+      // moment it needs to answer, so that moment is not shown as a gap in the update.
+      if (outcome.ok && outcome.applied?.objects.some((o) => o.kind === 'Service' && o.action === 'created')) await serviceAnswers(ctx);
       return outcome;
     },
   }),
