@@ -9,7 +9,8 @@
  *   4. flush (one more flush runs in the background every FLUSH_EVERY bytes of step 3); only
  *      then write the first MiB; flush; close;
  *   5. reopen read-only (on Linux the last close drops the device's page cache, so the read-back
- *      comes from the card) and compare the SHA-256 of what is on the card with the image's;
+ *      comes from the card) and compare the XXH3 of what is on the card with the image's
+ *      (card-hash.ts; the image itself was checked by SHA-256 as it streamed);
  *   6. on any failure after step 2: zero the first MiB again (best effort).
  * Errors become ImagingErrors with the card's device in their values: CARD_GONE, CARD_READ_ONLY,
  * CARD_TOO_SMALL, CARD_BUSY, CARD_WRITE_FAILED, CARD_VERIFY_FAILED, CANCELLED.
@@ -20,7 +21,7 @@ import type { DriveInfo } from '../cards/drive-info';
 import type { RawDisk } from '../disk/block-device';
 import { DiskError } from '../disk/disk-errors';
 import { AppError } from '../router/app-error';
-import { HashWorker } from './hash-worker';
+import { cardHash } from './card-hash';
 import { cancelled } from './http-download';
 import { errnoOf, ImagingError, ImagingErrorCode } from './imaging-errors';
 
@@ -203,8 +204,8 @@ export class CardTarget {
   }
 
   /**
-   * Step 5: read [0, length) back and compare its SHA-256 with `expected`. The hashing runs on a
-   * worker thread (hash-worker.ts) while the next read is under way; two buffers take turns.
+   * Step 5: read [0, length) back and compare its XXH3 (card-hash.ts) with `expected`. Two buffers
+   * take turns: the next read is under way while the last one is hashed.
    */
   async verify(length: number, expected: string, options: { signal?: AbortSignal; onProgress?: (bytes: number) => void } = {}): Promise<string> {
     let disk: RawDisk;
@@ -213,38 +214,42 @@ export class CardTarget {
     } catch (error) {
       throw cardError(error, this.device, false);
     }
-    let hasher: HashWorker | undefined;
+    const hash = cardHash();
     let actual: string;
     try {
-      hasher = await HashWorker.start();
-      let spare: Buffer = Buffer.alloc(Math.min(READ_CHUNK, Math.max(length, 1)));
-      let hashing: Promise<Buffer> = Promise.resolve(Buffer.alloc(spare.length));
-      for (let offset = 0; offset < length; ) {
-        if (options.signal?.aborted) throw cancelled();
+      const chunk = Math.min(READ_CHUNK, Math.max(length, 1));
+      const buffers = [Buffer.alloc(chunk), Buffer.alloc(chunk)];
+      const readAt = async (offset: number, buffer: Buffer): Promise<Buffer> => {
         const size = Math.min(READ_CHUNK, length - offset);
-        const buffer = spare.subarray(0, size);
+        const target = buffer.subarray(0, size);
         // Zero-filled: file-disk reports the full length even when the device ended early, and
-        // zeros then fail the comparison instead of passing stale memory.
-        buffer.fill(0);
-        const { bytesRead } = await disk.read(buffer, 0, size, offset);
+        // zeros then fail the comparison instead of passing the other buffer's old bytes.
+        target.fill(0);
+        const { bytesRead } = await disk.read(target, 0, size, offset);
         if (bytesRead < size) throw new ImagingError(ImagingErrorCode.CARD_GONE, `${this.device} ended at byte ${offset + bytesRead} while reading back`, { device: this.device });
-        const hashed = await hashing;
-        hashing = hasher.update(buffer);
-        hashing.catch(() => undefined);
-        spare = Buffer.from(hashed.buffer, 0, hashed.buffer.byteLength);
-        offset += size;
+        return target;
+      };
+      let turn = 0;
+      let reading: Promise<Buffer> | undefined = length > 0 ? readAt(0, buffers[0]!) : undefined;
+      for (let offset = 0; reading; ) {
+        const data = await reading;
+        const next = offset + data.length;
+        if (options.signal?.aborted) throw cancelled();
+        turn ^= 1;
+        reading = next < length ? readAt(next, buffers[turn]!) : undefined;
+        reading?.catch(() => undefined);
+        hash.update(data);
+        offset = next;
         options.onProgress?.(offset);
       }
-      await hashing;
-      actual = await hasher.digest();
+      actual = hash.digest();
     } catch (error) {
       throw cardError(error, this.device, false);
     } finally {
-      await hasher?.close();
       await disk.close().catch(() => undefined);
     }
     if (actual !== expected) {
-      throw new ImagingError(ImagingErrorCode.CARD_VERIFY_FAILED, `${this.device} reads back with SHA-256 ${actual}, the image has ${expected}`, { device: this.device, expected, actual });
+      throw new ImagingError(ImagingErrorCode.CARD_VERIFY_FAILED, `${this.device} reads back with XXH3 ${actual}, the image has ${expected}`, { device: this.device, expected, actual });
     }
     return actual;
   }

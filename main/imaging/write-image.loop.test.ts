@@ -4,7 +4,7 @@
  * stands for a card pulled out of its reader (the node vanishes, as /dev/sdb does).
  */
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -73,6 +73,41 @@ describe.skipIf(!hasLosetup)('imaging loop devices', { timeout: 120_000 }, () =>
     expect(result.cards[1]).toMatchObject({ ok: false, error: { code: 'CARD_READ_ONLY', values: { device: locked.loop } } });
     const written = await readFile(good.file);
     expect(written.subarray(510, 512)).toEqual(Buffer.from([0x55, 0xaa]));
+  });
+
+  it('a card that reads back other bytes than were written fails CARD_VERIFY_FAILED, is not reported good, and keeps no partition table', async () => {
+    const failing = await loopDevice(96 * MIB);
+    const other = await loopDevice(96 * MIB);
+    const at = Math.floor(image.extractSize / 2);
+    let changed: number | undefined;
+    const result = await writeImage({
+      image: source(),
+      extractSize: image.extractSize,
+      extractSha256: image.extractSha256,
+      targets: [failing.loop, other.loop].map((device) => ({ drive: { device, raw: device, size: 96 * MIB, mountpoints: [] } })),
+      openDevice: (path, o) => BlockDevice.open(path, o),
+      onCard: ({ device, phase }) => {
+        // A failing (or fake) card: once written and closed, one byte in the middle is no longer what was written.
+        if (changed === undefined && device === failing.loop && phase === 'verifying') {
+          const fd = openSync(failing.file, 'r+');
+          try {
+            const byte = Buffer.alloc(1);
+            readSync(fd, byte, 0, 1, at);
+            changed = byte[0]!;
+            writeSync(fd, Buffer.from([byte[0]! ^ 0xff]), 0, 1, at);
+          } finally {
+            closeSync(fd);
+          }
+        }
+      },
+    });
+    expect(changed).toBeDefined();
+    expect(result.image).toMatchObject({ size: image.extractSize, sha256: image.extractSha256 });
+    expect(result.cards[0]).toMatchObject({ ok: false, stage: 'verify', error: { code: 'CARD_VERIFY_FAILED', values: { device: failing.loop } } });
+    expect(result.cards[1]).toMatchObject({ ok: true, sha256: image.extractSha256 });
+    await run('blockdev', ['--flushbufs', failing.loop]).catch(() => undefined);
+    const left = await readFile(failing.file);
+    expect(left.subarray(0, MIB).every((b) => b === 0)).toBe(true);
   });
 
   it('a card pulled out mid-write ends CARD_GONE; the card left behind has no partition table', async () => {

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DriveInfo } from '../cards/drive-info';
+import { cardHash } from './card-hash';
 import { CardTarget, HEAD_BYTES } from './card-target';
 import type { OpenRawDevice } from './card-target';
 import { FanOut } from './fan-out';
@@ -114,6 +115,8 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     { depth: request.depth ?? 4, onFail: (sink, error) => fail(sink.id, 'write', error) },
   );
   const hash = createHash('sha256');
+  /** What each card must read back as (card-hash.ts); the SHA-256 checks the image itself. */
+  const written = cardHash();
   const head = Buffer.alloc(HEAD_BYTES);
   let headBytes = 0;
   let size = 0;
@@ -145,6 +148,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
       if (signal?.aborted) throw cancelled();
       if (fan.live.length === 0) break;
       hash.update(piece);
+      written.update(piece);
       size += piece.length;
       if (pendingBytes === 0 && piece.length === WRITE_CHUNK) {
         // A whole aligned chunk (the xz worker hands out exactly these): write it as it is.
@@ -176,6 +180,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     );
     if (live.size === 0) return { image: null, cards: order(request.targets, outcomes) }; // every card failed on its own
     const sha256 = hash.digest('hex');
+    const writtenHash = written.digest();
     if (request.extractSize !== undefined && size !== request.extractSize) {
       throw new ImagingError(ImagingErrorCode.IMAGE_SIZE_MISMATCH, `The image is ${size} bytes, the catalogue says ${request.extractSize}`, { expected: request.extractSize, actual: size });
     }
@@ -201,7 +206,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
         try {
           if (signal?.aborted) throw cancelled();
           report(target.device, 'verifying', 0, size);
-          await target.verify(size, sha256, { ...(signal ? { signal } : {}), onProgress: (bytes) => report(target.device, 'verifying', bytes, size) });
+          await target.verify(size, writtenHash, { ...(signal ? { signal } : {}), onProgress: (bytes) => report(target.device, 'verifying', bytes, size) });
         } catch (error) {
           fail(target.device, 'verify', error);
           await target.abandon();
