@@ -9,12 +9,12 @@
  * card with a specific code; a failure of the image itself (damaged, wrong checksum, download
  * failed, cancelled) fails every card still writing, and none of them was given a first MiB.
  */
-import { createHash } from 'node:crypto';
 import type { DriveInfo } from '../cards/drive-info';
 import { cardHash } from './card-hash';
 import { CardTarget, HEAD_BYTES } from './card-target';
 import type { OpenRawDevice } from './card-target';
 import { FanOut } from './fan-out';
+import { HashWorker } from './hash-worker';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode, toFailure } from './imaging-errors';
 import type { ImagingFailure } from './imaging-errors';
@@ -114,7 +114,8 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     })),
     { depth: request.depth ?? 4, onFail: (sink, error) => fail(sink.id, 'write', error) },
   );
-  const hash = createHash('sha256');
+  // The image's SHA-256 on a worker thread (hash-worker.ts); XXH3 is cheap enough here.
+  const hash = await HashWorker.start();
   /** What each card must read back as (card-hash.ts); the SHA-256 checks the image itself. */
   const written = cardHash();
   const head = Buffer.alloc(HEAD_BYTES);
@@ -144,10 +145,10 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
 
   let imageError: ImagingFailure | undefined;
   try {
-    for await (const piece of request.image) {
+    for await (const decoded of request.image) {
       if (signal?.aborted) throw cancelled();
       if (fan.live.length === 0) break;
-      hash.update(piece);
+      const piece = await hash.update(decoded);
       written.update(piece);
       size += piece.length;
       if (pendingBytes === 0 && piece.length === WRITE_CHUNK) {
@@ -179,7 +180,8 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
         }),
     );
     if (live.size === 0) return { image: null, cards: order(request.targets, outcomes) }; // every card failed on its own
-    const sha256 = hash.digest('hex');
+    const sha256 = await hash.digest();
+    void hash.close();
     const writtenHash = written.digest();
     if (request.extractSize !== undefined && size !== request.extractSize) {
       throw new ImagingError(ImagingErrorCode.IMAGE_SIZE_MISMATCH, `The image is ${size} bytes, the catalogue says ${request.extractSize}`, { expected: request.extractSize, actual: size });
@@ -234,6 +236,8 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     for (const t of request.targets) fail(t.drive.device, 'write', signal?.aborted ? cancelled() : error);
     await abandonAll();
     return { image: null, imageError, cards: order(request.targets, outcomes) };
+  } finally {
+    await hash.close();
   }
 }
 

@@ -108,8 +108,8 @@ export async function defaultXzDecoder(): Promise<XzDecoderName> {
 }
 
 /**
- * C liblzma on libuv's thread pool (node-liblzma's Unxz): this thread only gathers its 1 MiB
- * pieces into `chunkBytes` buffers. Not on a worker thread: node-liblzma aborts the process when
+ * C liblzma on libuv's thread pool (node-liblzma's Unxz): this thread only joins its pieces
+ * into `chunkBytes` chunks (without copying where they are consecutive views of one buffer). Not on a worker thread: node-liblzma aborts the process when
  * a worker ends while a decode step is in flight. Ending early destroys the stream without
  * closing the native handle (closing it under an in-flight step is unsafe); the step finishes on
  * its own and the handle goes with the stream.
@@ -128,24 +128,47 @@ async function* decodeWithLiblzma(lib: LiblzmaModule, source: AsyncIterable<Buff
   }
   const input = Readable.from(guarded(), { objectMode: false, highWaterMark: chunkBytes });
   // Decoded data waiting here: up to `depth` chunks, so the decoder runs ahead of the cards.
-  const unxz = new lib.Unxz({ chunkSize: 1024 * 1024 }, { readableHighWaterMark: depth * chunkBytes });
+  // Unxz decodes into output buffers of `chunkBytes` and hands out views of them as it goes; a
+  // buffer is filled completely before the next is made. So the views of one buffer are joined
+  // back, without a copy, into one chunk (fresh memory and copies cost more than the decoding here).
+  const unxz = new lib.Unxz({ chunkSize: chunkBytes }, { readableHighWaterMark: depth * chunkBytes });
   input.pipe(unxz);
   const aborted = new Error('aborted');
   const onAbort = () => unxz.destroy(aborted);
   signal?.addEventListener('abort', onAbort);
-  let buffer = Buffer.allocUnsafe(chunkBytes);
+  /** The chunk being joined: a view `[start, end)` of one of Unxz's output buffers, or a copy. */
+  let joined: { memory: ArrayBufferLike; start: number; end: number } | undefined;
+  let buffer: Buffer | undefined;
   let used = 0;
   try {
     if (signal?.aborted) throw aborted;
     for await (const piece of unxz as AsyncIterable<Buffer>) {
+      if (!buffer && (joined ? piece.buffer === joined.memory && piece.byteOffset === joined.end : piece.byteOffset === 0 && piece.buffer.byteLength === chunkBytes)) {
+        joined ??= { memory: piece.buffer, start: piece.byteOffset, end: piece.byteOffset };
+        joined.end += piece.length;
+        if (joined.end - joined.start === chunkBytes) {
+          const full = Buffer.from(joined.memory, joined.start, chunkBytes);
+          joined = undefined;
+          yield full;
+          if (signal?.aborted) throw aborted;
+        }
+        continue;
+      }
+      // Not the pattern above (a short last buffer, or another library version): gather by copying.
+      if (joined) {
+        buffer = Buffer.allocUnsafe(chunkBytes);
+        used = Buffer.from(joined.memory, joined.start, joined.end - joined.start).copy(buffer, 0);
+        joined = undefined;
+      }
       for (let at = 0; at < piece.length; ) {
+        buffer ??= Buffer.allocUnsafe(chunkBytes);
         const take = Math.min(piece.length - at, chunkBytes - used);
         piece.copy(buffer, used, at, at + take);
         used += take;
         at += take;
         if (used === chunkBytes) {
           const full = buffer;
-          buffer = Buffer.allocUnsafe(chunkBytes);
+          buffer = undefined;
           used = 0;
           yield full;
           if (signal?.aborted) throw aborted;
@@ -153,7 +176,8 @@ async function* decodeWithLiblzma(lib: LiblzmaModule, source: AsyncIterable<Buff
       }
     }
     if (sourceError) throw sourceError.error;
-    if (used > 0) yield buffer.subarray(0, used);
+    if (joined) yield Buffer.from(joined.memory, joined.start, joined.end - joined.start);
+    if (buffer && used > 0) yield buffer.subarray(0, used);
   } catch (error) {
     if (signal?.aborted) throw options.onAbort?.() ?? signal.reason;
     if (sourceError) throw sourceError.error;
