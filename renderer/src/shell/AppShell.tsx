@@ -98,7 +98,7 @@ export function AppShell() {
         {/* During a switch the step still shows the other world's data: not to be acted on. */}
         <main className="content" id="content" tabIndex={-1} aria-busy={switching} inert={switching}>
           {switching && (
-            <p className="banner" role="status" data-testid="switching-world">
+            <p className="banner switching" role="status" data-testid="switching-world">
               {t.rich(practice?.enabled ? 'app.switchingToPractice' : 'app.switchingToReal')}
             </p>
           )}
