@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PracticeView } from '../../preload/contract/practice';
 import { StateStore } from '../state/state-store';
-import { PracticeService, practiceSlice } from './practice-service';
+import { NOWHERE, PracticeService, practiceSlice } from './practice-service';
 
 /** The service as the practice feature runs it; `setEnabled` stands for entering the practice world. */
 async function start(dataDir?: string, on = false) {
@@ -86,6 +86,17 @@ describe('PracticeService', () => {
     await practice.deleteCard(id);
     await expect(stat(image)).rejects.toThrow();
     await expect(practice.ejectCard(id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('PracticeService reach', () => {
+  it('never leads off this computer: an address the lab does not serve goes to a loopback address nobody listens on', async () => {
+    const { practice } = await start();
+    await practice.setEnabled(true);
+    expect(practice.reach('192.168.1.77', 80)).toEqual({ host: NOWHERE, port: 80 });
+    expect(practice.reach('8.8.8.8', 53)).toEqual({ host: NOWHERE, port: 53 });
+    expect(practice.reach('127.0.0.1', 8080)).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(NOWHERE).toMatch(/^127\./);
   });
 });
 

@@ -26,6 +26,8 @@ import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
 import { AppError } from '../router/app-error';
 import type { Slice, SliceDef } from '../state/state-store';
 
+/** A loopback address nothing in the lab listens on: where practice mode sends an address it does not serve. */
+export const NOWHERE = '127.255.255.254';
 export const PRACTICE_READERS = 2;
 const GB = 1_000_000_000;
 
@@ -249,8 +251,9 @@ export class PracticeService {
   /**
    * Where this computer reaches a service at a lab LAN address: a Service port the lab listens on
    * (a node port, or a MetalLB address's stand-in, which may listen on another port than 80) maps
-   * to where it listens; any other port of a Pi's 192.168.1.x to its loopback address; anything
-   * else is returned as it is.
+   * to where it listens; any other port of a Pi's 192.168.1.x to its loopback address; a loopback
+   * address as it is. Any other address leads nowhere: practice mode never sends a packet off this
+   * computer (an address the lab does not serve is refused, as an empty LAN address would not answer).
    */
   reach(host: string, port: number): { host: string; port: number } {
     const served = this.#lab?.lanEndpoint(host, port);
@@ -258,7 +261,8 @@ export class PracticeService {
     const pi = this.#lab?.pis.find((p) => p.address === host);
     // The API server a control plane serves on 16443 listens on the lab's API port (16443 when it was free).
     if (pi && port === 16443 && this.#lab?.apis) return { host: pi.loopback, port: this.#lab.apis.port };
-    return pi ? { host: pi.loopback, port } : { host, port };
+    if (pi) return { host: pi.loopback, port };
+    return /^127\.\d+\.\d+\.\d+$/.test(host) || host === 'localhost' ? { host, port } : { host: NOWHERE, port };
   }
 
   /** Power the practice Pi that runs `hostname` (as found on the lab) off or on. */
