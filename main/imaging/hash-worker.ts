@@ -56,7 +56,9 @@ export class HashWorker {
    */
   async update(data: Buffer): Promise<Buffer> {
     const owns = data.byteOffset === 0 && data.buffer.byteLength === data.length && data.buffer instanceof ArrayBuffer;
-    const buffer = owns ? data : Buffer.from(new Uint8Array(data));
+    // A copy with memory of its own (never Buffer's shared pool, which must not be moved away).
+    const copy = owns ? undefined : new Uint8Array(data);
+    const buffer = copy ? Buffer.from(copy.buffer, 0, copy.length) : data;
     const message = { type: 'update', buffer: buffer.buffer, offset: buffer.byteOffset, length: buffer.length };
     const answer = await this.#request(message, [buffer.buffer as ArrayBuffer]);
     if (answer.type !== 'hashed') throw new Error(`The hashing thread answered ${answer.type}`);
