@@ -330,6 +330,11 @@ function watch(api: KubeApi, r: Route, url: URL, accept: string, req: IncomingMe
     pending = [];
     lastFlush = performance.now();
     res.write(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
+    // Send now, inside this turn's slice: Node's http layer corks the socket on a write and
+    // uncorks it (TLS encryption and the syscall) on the next tick, outside the slice's account,
+    // where the writes of 50 watchers held requests up in one piece.
+    const socket = res.socket;
+    if (socket?.writableCorked) socket.uncork();
   };
   const write = (type: string, o: KubeObject) => {
     const object = asTable ? toTable(r.t, [o], api.clock.wallNow(), o.metadata.resourceVersion ?? '', include) : o;
