@@ -21,6 +21,7 @@ import type { LabClusterView } from '../lab-cluster';
 import { handleExecUpgrade } from './api/exec-websocket';
 import { createHttpHandler } from './api/http-handler';
 import { LabControlPlane } from './controllers/control-plane';
+import { requestArrived } from './controllers/lab-turns';
 import { readStoreSnapshot, StorePersistence } from './store/store-persistence';
 import type { LabCerts } from './tls/lab-certs';
 import { defaultServerNames, loadOrCreateLabCerts } from './tls/lab-certs';
@@ -199,6 +200,11 @@ export class LabKubeServer {
 
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
+    if (!longRunning(url)) {
+      const answered = requestArrived();
+      res.once('close', answered);
+      res.once('finish', answered);
+    }
     if (!this.#available && needsDatastore(url)) {
       const ok = await this.#waitForDatastore(req, longRunning(url) ? Infinity : REQUEST_TIMEOUT_MS);
       if (!ok) {
