@@ -145,7 +145,9 @@ describe('step 11, strategies measured', () => {
     await rolledOut('strategy-web-canary', 1);
     await expect.poll(async () => (await t.call('liveCluster.state', {})).snapshot?.endpoints?.find((e) => e.service === 'strategy-web')?.ready.length, { timeout: 30_000 }).toBe(4);
     const canary = await probe(t, 'strategy-web', 10);
-    await canary.answers(60);
+    // Each answer comes from one of the four pods at random (kube-proxy's rule): with 100 answers
+    // a share outside 0.1-0.45 has odds of about 1 in 10^4 (with 60 it was 1 in 1,500: CI saw 0.45).
+    await canary.answers(100);
     const c = await canary.stop();
     expect(c.summary.failed).toBe(0);
     const share = (c.summary.byVersion['1.16.1'] ?? 0) / c.summary.ok;
