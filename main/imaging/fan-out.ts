@@ -11,9 +11,16 @@ export interface FanOutSink {
   write(chunk: Buffer, offset: number): Promise<void>;
 }
 
+/** A chunk queued for one card; `release` once that card is done with it (written or failed). */
+interface Queued {
+  chunk: Buffer;
+  offset: number;
+  release: () => void;
+}
+
 interface Lane {
   sink: FanOutSink;
-  queue: { chunk: Buffer; offset: number }[];
+  queue: Queued[];
   busy: boolean;
   failed: boolean;
   /** Resolved whenever the lane makes room or fails. */
@@ -44,13 +51,23 @@ export class FanOut {
     if (lane && !lane.failed) this.#fail(lane, error);
   }
 
-  /** Queue `chunk` (written at `offset`) for every live sink; resolves when all have room again. */
-  async push(chunk: Buffer, offset: number): Promise<void> {
+  /**
+   * Queue `chunk` (written at `offset`) for every live sink; resolves when all have room again.
+   * `done` is called once no sink uses `chunk` any more (each wrote it, failed or was dropped
+   * and its write in flight settled), so its memory may be reused.
+   */
+  async push(chunk: Buffer, offset: number, done?: () => void): Promise<void> {
+    let users = 1; // this call, until every lane has it queued
+    const release = () => {
+      if (--users === 0) done?.();
+    };
     for (const lane of this.#lanes) {
       if (lane.failed) continue;
-      lane.queue.push({ chunk, offset });
+      users++;
+      lane.queue.push({ chunk, offset, release });
       this.#pump(lane);
     }
+    release();
     for (const lane of this.#lanes) {
       while (!lane.failed && lane.queue.length >= this.#depth) await new Promise<void>((resolve) => lane.waiters.push(resolve));
     }
@@ -73,11 +90,13 @@ export class FanOut {
     lane.busy = true;
     lane.sink.write(next.chunk, next.offset).then(
       () => {
+        next.release();
         lane.busy = false;
         for (const resolve of lane.waiters.splice(0)) resolve();
         this.#pump(lane);
       },
       (error: unknown) => {
+        next.release();
         lane.busy = false;
         this.#fail(lane, error);
       },
@@ -86,7 +105,7 @@ export class FanOut {
 
   #fail(lane: Lane, error: unknown): void {
     lane.failed = true;
-    lane.queue.length = 0;
+    for (const queued of lane.queue.splice(0)) queued.release();
     for (const resolve of lane.waiters.splice(0)) resolve();
     for (const resolve of lane.idle.splice(0)) resolve();
     this.#onFail(lane.sink, error);

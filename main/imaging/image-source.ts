@@ -16,6 +16,7 @@ import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { CompressedFormat } from './catalogue';
 import { formatOf } from './catalogue';
+import { ChunkPool } from './chunk-pool';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode } from './imaging-errors';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
@@ -43,7 +44,25 @@ function corrupt(format: CompressedFormat, error: unknown): ImagingError {
  * thrown by `source` itself is rethrown as it is; a decoder error becomes IMAGE_CORRUPT.
  * `onDecoder` is told which xz decoder runs (for the job's log).
  */
-export async function* decompress(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void): AsyncGenerator<Buffer> {
+export function decompress(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void): DecodedImage {
+  if (format !== 'xz') return decompressChunks(format, source, signal, onDecoder);
+  // xz: the decoder's output buffers come from a pool the writer gives whole chunks back to.
+  const pool = new ChunkPool(DECODED_CHUNK_BYTES);
+  return Object.assign(decompressChunks(format, source, signal, onDecoder, pool), { recycle: (chunk: Buffer) => pool.give(chunk) });
+}
+
+/**
+ * A decompressed image. `recycle`, where present, takes back a chunk it yielded once nothing
+ * uses it any more (every card wrote it), so its memory is decoded into again.
+ */
+export interface DecodedImage extends AsyncIterable<Buffer> {
+  recycle?: (chunk: Buffer) => void;
+}
+
+/** The size of the chunks the xz decoder hands out (write-image.ts writes them whole). */
+const DECODED_CHUNK_BYTES = 4 * 1024 * 1024;
+
+async function* decompressChunks(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void, pool?: ChunkPool): AsyncGenerator<Buffer> {
   if (format === 'img') {
     for await (const chunk of source) {
       if (signal?.aborted) throw cancelled();
@@ -53,7 +72,7 @@ export async function* decompress(format: Exclude<CompressedFormat, 'zip'>, sour
   }
   if (format === 'xz') {
     try {
-      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), onAbort: cancelled });
+      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), ...(pool ? { pool } : {}), chunkBytes: DECODED_CHUNK_BYTES, onAbort: cancelled });
     } catch (error) {
       if (error instanceof XzDataError) throw corrupt(format, error);
       throw error;

@@ -42,7 +42,7 @@ import type { ResumableBodyOptions } from './http-download';
 import { DEFAULT_CACHE_CAP_BYTES, ImageCache } from './image-cache';
 import type { CachedImage } from './image-cache';
 import { decompress, inspectLocalImage, xzUncompressedSize, zipImage } from './image-source';
-import type { LocalImage } from './image-source';
+import type { DecodedImage, LocalImage } from './image-source';
 import { ImagingError, ImagingErrorCode, toFailure } from './imaging-errors';
 import { findSha256 } from './sha256sums';
 import { dispatcherForUrl } from './system-proxy';
@@ -323,7 +323,7 @@ export class ImagingService {
     let downloadSha256 = sizes.downloadSha256;
     let cacheKey: string | undefined;
     let downloadChecked = false;
-    let image: AsyncIterable<Buffer>;
+    let image: DecodedImage;
     const logDecoder = (name: XzDecoderName) => ctx.log(name === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma).' : 'Decompressing with @napi-rs/lzma on a worker thread (node-liblzma did not load here).');
 
     try {
@@ -492,12 +492,12 @@ export class ImagingService {
     return view;
   }
 
-  async #localStream(local: LocalImage, signal: AbortSignal, onDecoder: (name: XzDecoderName) => void): Promise<AsyncIterable<Buffer>> {
+  async #localStream(local: LocalImage, signal: AbortSignal, onDecoder: (name: XzDecoderName) => void): Promise<DecodedImage> {
     if (local.format === 'zip') return (await zipImage(local.path)).stream();
     return decompress(local.format, createReadStream(local.path, { highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>, signal, onDecoder);
   }
 
-  async #cachedStream(cached: CachedImage, format: CompressedFormat, signal: AbortSignal, knownSize: (size: number) => void, onDecoder: (name: XzDecoderName) => void): Promise<AsyncIterable<Buffer>> {
+  async #cachedStream(cached: CachedImage, format: CompressedFormat, signal: AbortSignal, knownSize: (size: number) => void, onDecoder: (name: XzDecoderName) => void): Promise<DecodedImage> {
     const path = this.cache.pathOf(cached);
     if (format === 'zip') {
       const zip = await zipImage(path);

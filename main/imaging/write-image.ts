@@ -15,6 +15,7 @@ import { CardTarget, HEAD_BYTES } from './card-target';
 import type { OpenRawDevice } from './card-target';
 import { FanOut } from './fan-out';
 import { HashWorker } from './hash-worker';
+import type { DecodedImage } from './image-source';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode, toFailure } from './imaging-errors';
 import type { ImagingFailure } from './imaging-errors';
@@ -43,7 +44,8 @@ export type CardOutcome<R> =
 
 export interface WriteImageRequest<R> {
   /** The raw image bytes, any chunk sizes. */
-  image: AsyncIterable<Buffer>;
+  /** The decompressed image; chunks are given back to its `recycle` once every card wrote them. */
+  image: DecodedImage;
   /** Expected size / SHA-256 of the raw image, when known. */
   extractSize?: number;
   extractSha256?: string;
@@ -125,7 +127,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   let pending: Buffer | undefined;
   let pendingBytes = 0;
   let pendingOffset = 0;
-  const flushPending = async () => {
+  const flushPending = async (done?: () => void) => {
     if (pendingBytes === 0 || !pending) return;
     const chunk = pending.subarray(0, pendingBytes);
     let offset = pendingOffset;
@@ -140,11 +142,13 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     pendingOffset += pendingBytes;
     pending = undefined;
     pendingBytes = 0;
-    if (body.length > 0) await fan.push(body, offset);
+    if (body.length > 0) await fan.push(body, offset, done);
+    else done?.();
   };
 
   let imageError: ImagingFailure | undefined;
   try {
+    const recycle = request.image.recycle;
     for await (const decoded of request.image) {
       if (signal?.aborted) throw cancelled();
       if (fan.live.length === 0) break;
@@ -155,7 +159,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
         // A whole aligned chunk (the xz worker hands out exactly these): write it as it is.
         pending = piece;
         pendingBytes = WRITE_CHUNK;
-        await flushPending();
+        await flushPending(recycle && (() => recycle(piece)));
         continue;
       }
       for (let used = 0; used < piece.length; ) {

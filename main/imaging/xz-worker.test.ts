@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
-import { decodeXzOffThread, XzDataError } from './xz-worker';
+import { ChunkPool } from './chunk-pool';
+import { decodeXzOffThread, unxzUsesPool, XzDataError } from './xz-worker';
 import type { XzDecoderName, XzWorkerOptions } from './xz-worker';
 
 const MIB = 1024 * 1024;
@@ -90,4 +91,30 @@ it('picks liblzma where it loads, else @napi-rs/lzma', async () => {
   for await (const chunk of decodeXzOffThread(once(), { onDecoder: (name) => ran.push(name) })) bytes += chunk.length;
   expect(bytes).toBe(MIB);
   expect(ran).toEqual([withLiblzma ? 'liblzma' : 'napi-rs']);
+});
+
+describe.skipIf(!withLiblzma)('liblzma decoding into reused chunks', () => {
+  const raw = Buffer.concat([randomBytes(2 * MIB), Buffer.alloc(7 * MIB, 3), randomBytes(54_321)]);
+  const compressed = xz.compressSync(raw);
+
+  it('the installed node-liblzma lets Unxz take its output buffers from the pool', async () => {
+    expect(await unxzUsesPool()).toBe(true);
+  });
+
+  it('chunks given back are decoded into again, and every byte still comes out exact', async () => {
+    const pool = new ChunkPool(MIB);
+    const hash = createHash('sha256');
+    const memories = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    for await (const chunk of decodeXzOffThread(pieces(compressed, 200_000), { decoder: 'liblzma', chunkBytes: MIB, depth: 1, pool })) {
+      chunks++;
+      memories.add(chunk.buffer);
+      hash.update(chunk);
+      pool.give(chunk); // as write-image.ts does once every card wrote it
+    }
+    expect(hash.digest('hex')).toBe(createHash('sha256').update(raw).digest('hex'));
+    expect(chunks).toBe(10);
+    // Without reuse each of the ten chunks would be new memory.
+    expect(memories.size).toBeLessThan(chunks / 2);
+  });
 });

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Transform, TransformOptions } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { ChunkPool } from './chunk-pool';
 
 /** Why the decoder failed on the data (the caller words it as IMAGE_CORRUPT). */
 export class XzDataError extends Error {}
@@ -102,6 +103,30 @@ function liblzmaModule(): Promise<LiblzmaModule | null> {
   return liblzma;
 }
 
+/**
+ * Unxz taking each next output buffer from `pool` (chunk-pool.ts) instead of `Buffer.alloc`: a
+ * fresh zero-filled 4 MiB buffer per chunk cost the decoder ~15% of its time (bench, decode
+ * alone: 1.0 s with fresh buffers, 0.85 s with reused ones, `xz -dc` 0.75-0.95 s). Unxz only
+ * hands out the part of its buffer it decoded into. It allocates them in `_reallocateBuffer`
+ * (node-liblzma 5.x); a version without it keeps its own buffers (xz-worker.test.ts says which).
+ */
+function unxzWithPool(lib: LiblzmaModule, pool: ChunkPool): LiblzmaModule['Unxz'] {
+  const base = lib.Unxz as LiblzmaModule['Unxz'] & { prototype: { _reallocateBuffer?: unknown } };
+  if (typeof base.prototype._reallocateBuffer !== 'function') return base;
+  return class PooledUnxz extends base {
+    _reallocateBuffer(this: PooledUnxz & { _offset: number; _buffer: Buffer }): void {
+      this._offset = 0;
+      this._buffer = pool.take();
+    }
+  };
+}
+
+/** Whether node-liblzma's Unxz here takes its output buffers from a ChunkPool. */
+export async function unxzUsesPool(): Promise<boolean> {
+  const lib = await liblzmaModule();
+  return !!lib && unxzWithPool(lib, new ChunkPool(1)) !== lib.Unxz;
+}
+
 /** The decoder `decodeXzOffThread` picks by default on this machine. */
 export async function defaultXzDecoder(): Promise<XzDecoderName> {
   return (await liblzmaModule()) ? 'liblzma' : 'napi-rs';
@@ -131,7 +156,8 @@ async function* decodeWithLiblzma(lib: LiblzmaModule, source: AsyncIterable<Buff
   // Unxz decodes into output buffers of `chunkBytes` and hands out views of them as it goes; a
   // buffer is filled completely before the next is made. So the views of one buffer are joined
   // back, without a copy, into one chunk (fresh memory and copies cost more than the decoding here).
-  const unxz = new lib.Unxz({ chunkSize: chunkBytes }, { readableHighWaterMark: depth * chunkBytes });
+  const pool = options.pool?.chunkBytes === chunkBytes ? options.pool : new ChunkPool(chunkBytes);
+  const unxz = new (unxzWithPool(lib, pool))({ chunkSize: chunkBytes }, { readableHighWaterMark: depth * chunkBytes });
   input.pipe(unxz);
   const aborted = new Error('aborted');
   const onAbort = () => unxz.destroy(aborted);
@@ -202,6 +228,8 @@ export interface XzWorkerOptions {
   decoder?: 'auto' | XzDecoderName;
   /** Told which decoder runs, once it started. */
   onDecoder?: (name: XzDecoderName) => void;
+  /** Where liblzma's output buffers come from (of `chunkBytes`); chunks given back to it are reused. */
+  pool?: ChunkPool;
 }
 
 /**
