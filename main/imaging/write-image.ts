@@ -79,6 +79,13 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     report(device, 'failed', bytes, request.extractSize ?? null);
   };
 
+  // The image's SHA-256 on a worker thread (hash-worker.ts); XXH3 is cheap enough here. The
+  // thread starts while the cards open and the first chunk decodes (it took ~0.1 s, the
+  // first chunk waiting for it).
+  const hashStarting = HashWorker.start();
+  hashStarting.catch(() => undefined); // awaited below, or closed on an early return
+  const closeHash = () => hashStarting.then((h) => h.close(), () => undefined);
+
   // 1-2: open every card at once (a password prompt per card that needs one).
   for (const t of request.targets) report(t.drive.device, 'opening', 0, request.extractSize ?? null);
   await Promise.all(
@@ -101,6 +108,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   if (targets.size === 0 || signal?.aborted) {
     for (const t of request.targets) fail(t.drive.device, 'open', cancelled());
     await abandonAll();
+    await closeHash();
     return { image: null, cards: order(request.targets, outcomes) };
   }
 
@@ -116,8 +124,24 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     })),
     { depth: request.depth ?? 4, onFail: (sink, error) => fail(sink.id, 'write', error) },
   );
-  // The image's SHA-256 on a worker thread (hash-worker.ts); XXH3 is cheap enough here.
-  const hash = await HashWorker.start();
+  // Decoding starts now, while the hashing thread may still be starting.
+  const images = request.image[Symbol.asyncIterator]();
+  const firstPiece = images.next();
+  firstPiece.catch(() => undefined); // awaited in the loop below
+  let hash: HashWorker;
+  try {
+    hash = await hashStarting;
+  } catch (error) {
+    await images.return?.();
+    throw error;
+  }
+  async function* imagePieces(): AsyncGenerator<Buffer> {
+    try {
+      for (let next = await firstPiece; !next.done; next = await images.next()) yield next.value;
+    } finally {
+      await images.return?.();
+    }
+  }
   /** What each card must read back as (card-hash.ts); the SHA-256 checks the image itself. */
   const written = cardHash();
   const head = Buffer.alloc(HEAD_BYTES);
@@ -149,7 +173,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   let imageError: ImagingFailure | undefined;
   try {
     const recycle = request.image.recycle;
-    for await (const decoded of request.image) {
+    for await (const decoded of imagePieces()) {
       if (signal?.aborted) throw cancelled();
       if (fan.live.length === 0) break;
       const piece = await hash.update(decoded);
