@@ -304,7 +304,11 @@ async function clientThread(setup: ClientSetup): Promise<void> {
       const req = request({ host: base.hostname, port: base.port, path: urlPath, method, agent, headers: body === undefined ? {} : { 'Content-Type': contentType } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+        res.on('end', () => {
+          // Latency: until the response's last byte arrived (what the client does with it after is its own).
+          const ms = performance.now() - started;
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms });
+        });
       });
       req.on('error', reject);
       req.end(body === undefined ? undefined : JSON.stringify(body));
