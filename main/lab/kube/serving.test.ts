@@ -328,4 +328,26 @@ spec:
     await until('second LoadBalancer answers', () => lab.api.lanEndpoint('192.168.1.241', 8080));
     expect((await get('192.168.1.241', 8080)).status).toBe(200);
   });
+
+  it('with no ready pod the Service refuses connections (ECONNREFUSED, as kube-proxy rejects), and answers again on the same address once a pod is ready', async () => {
+    const port = await nodePort('web');
+    const before = lab.api.lanEndpoint('192.168.1.21', port);
+    await kubectl('scale', 'deployment/web', '--replicas=0');
+    const refused = async () => {
+      try {
+        await get('192.168.1.21', port);
+        return 'answered';
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code;
+      }
+    };
+    await until('connections refused', async () => (await refused()) === 'ECONNREFUSED');
+    expect(lab.api.lanEndpoint('192.168.1.21', port)).toEqual(before);
+    // (MetalLB withdraws the LoadBalancer addresses meanwhile: no announcement without a ready endpoint.)
+    await kubectl('scale', 'deployment/web', '--replicas=2');
+    await kubectl('rollout', 'status', 'deployment/web', '--timeout=60s');
+    await until('answering again', async () => (await get('192.168.1.21', port).then((r) => r.status, () => 0)) === 200);
+    expect(lab.api.lanEndpoint('192.168.1.21', port)).toEqual(before);
+    await until('LoadBalancer answering again', async () => (await get('192.168.1.240', 80).then((r) => r.status, () => 0)) === 200);
+  });
 });

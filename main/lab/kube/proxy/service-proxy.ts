@@ -4,7 +4,7 @@
  * stands for a loopback address the lab hands out; on it the lab listens on each NodePort (node
  * addresses) and each Service port (announced LoadBalancer addresses). Every TCP connection picks
  * one ready endpoint at random, as kube-proxy's iptables rules do (none ready: the connection is
- * refused), keeps it for its lifetime (conntrack), and reaches the pod's server with the source
+ * refused, the listener closed until one is), keeps it for its lifetime (conntrack), and reaches the pod's server with the source
  * address SNAT gives it (the receiving node's tunnel address; the client's own address with
  * externalTrafficPolicy Local).
  */
@@ -46,6 +46,8 @@ interface Listener {
   node: string;
   servicePort: ServicePort;
   sockets: Set<Socket>;
+  /** Accepting connections: only while the Service has a ready endpoint (else refused, as kube-proxy's REJECT rule). */
+  accepting: boolean;
 }
 
 export class ServiceProxy {
@@ -111,8 +113,8 @@ export class ServiceProxy {
   }
 
   /** What should be listened on: node addresses x NodePorts, announced LoadBalancer addresses x Service ports. */
-  #desired(): Map<string, Omit<Listener, 'server' | 'sockets' | 'key' | 'endpoint'> & { endpoint: Omit<LanEndpoint, 'host' | 'hostPort'>; host: string }> {
-    const out = new Map<string, Omit<Listener, 'server' | 'sockets' | 'key' | 'endpoint'> & { endpoint: Omit<LanEndpoint, 'host' | 'hostPort'>; host: string }>();
+  #desired(): Map<string, Omit<Listener, 'server' | 'sockets' | 'key' | 'endpoint' | 'accepting'> & { endpoint: Omit<LanEndpoint, 'host' | 'hostPort'>; host: string }> {
+    const out = new Map<string, Omit<Listener, 'server' | 'sockets' | 'key' | 'endpoint' | 'accepting'> & { endpoint: Omit<LanEndpoint, 'host' | 'hostPort'>; host: string }>();
     const nodes = this.api.objects<NodeObject>('Node').filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     const services = this.api.objects<Service>('Service');
     for (const svc of services) {
@@ -155,17 +157,31 @@ export class ServiceProxy {
     }
     for (const [key, want] of desired) {
       if (this.#listeners.has(key) || this.#stopped) continue;
-      const listener: Listener = { key, node: want.node, servicePort: want.servicePort, sockets: new Set(), server: createServer(), endpoint: { ...want.endpoint, host: want.host, hostPort: want.endpoint.port } };
+      const listener: Listener = { key, node: want.node, servicePort: want.servicePort, sockets: new Set(), server: createServer(), endpoint: { ...want.endpoint, host: want.host, hostPort: want.endpoint.port }, accepting: true };
       listener.server.on('connection', (socket) => this.#connection(listener, socket));
       const port = await this.#listen(listener.server, want.host, want.endpoint.port);
       if (port === undefined) continue;
       listener.endpoint.hostPort = port;
       this.#listeners.set(key, listener);
     }
+    // A Service without a ready endpoint refuses connections (kube-proxy: "has no endpoints",
+    // REJECT with icmp-port-unreachable, so clients see ECONNREFUSED); the address and port stay
+    // the lab's, so they are taken again as soon as an endpoint is ready.
+    const services = this.api.objects<Service>('Service');
+    for (const l of this.#listeners.values()) {
+      if (this.#stopped) return;
+      const svc = services.find((x) => x.metadata.namespace === l.endpoint.namespace && x.metadata.name === l.endpoint.service);
+      const ready = !!svc && this.#readyEndpoints(svc, l.servicePort).length > 0;
+      if (ready && !l.accepting) l.accepting = (await this.#listen(l.server, l.endpoint.host, l.endpoint.hostPort, false)) !== undefined;
+      else if (!ready && l.accepting) {
+        l.accepting = false;
+        await new Promise<void>((resolve) => l.server.close(() => resolve()));
+      }
+    }
   }
 
-  /** Listen on host:port, or on an ephemeral port of the same host when that port cannot be bound. */
-  #listen(server: Server, host: string, port: number): Promise<number | undefined> {
+  /** Listen on host:port, or (with `fallback`) on an ephemeral port of the same host when that port cannot be bound. */
+  #listen(server: Server, host: string, port: number, fallback = true): Promise<number | undefined> {
     const attempt = (p: number) =>
       new Promise<number | undefined>((resolve) => {
         const onError = () => resolve(undefined);
@@ -176,11 +192,12 @@ export class ServiceProxy {
           resolve(typeof addr === 'object' && addr ? addr.port : undefined);
         });
       });
-    return attempt(port).then((p) => p ?? attempt(0));
+    return attempt(port).then((p) => p ?? (fallback ? attempt(0) : undefined));
   }
 
   #close(l: Listener): Promise<void> {
     for (const s of l.sockets) s.destroy();
+    // (Not listening, while refusing: close calls back at once, with an error that says so.)
     return new Promise((resolve) => l.server.close(() => resolve()));
   }
 
@@ -215,19 +232,24 @@ export class ServiceProxy {
 
   /** One ready endpoint, uniformly at random (kube-proxy's iptables statistic rules). */
   #pickEndpoint(svc: Service, l: Listener): { ip: string; port: number } | undefined {
+    const candidates = this.#readyEndpoints(svc, l.servicePort, svc.spec.externalTrafficPolicy === 'Local' ? l.node : undefined);
+    return candidates[Math.floor(Math.random() * candidates.length)];
+  }
+
+  /** The Service port's ready endpoints (on `node` only, when given). */
+  #readyEndpoints(svc: Service, servicePort: ServicePort, node?: string): { ip: string; port: number }[] {
     const slices = this.api.objects<KubeObject>('EndpointSlice', svc.metadata.namespace).filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
     const candidates: { ip: string; port: number }[] = [];
-    const local = svc.spec.externalTrafficPolicy === 'Local';
     for (const s of slices) {
       const ports = (s.ports as { name?: string; port?: number }[] | null | undefined) ?? [];
-      const port = ports.find((p) => (p.name ?? '') === (l.servicePort.name ?? ''))?.port;
+      const port = ports.find((p) => (p.name ?? '') === (servicePort.name ?? ''))?.port;
       if (port === undefined) continue;
       for (const e of (s.endpoints as { addresses: string[]; conditions?: { ready?: boolean }; nodeName?: string }[] | undefined) ?? []) {
         if (e.conditions?.ready === false) continue;
-        if (local && e.nodeName !== l.node) continue;
+        if (node !== undefined && e.nodeName !== node) continue;
         for (const ip of e.addresses) candidates.push({ ip, port });
       }
     }
-    return candidates[Math.floor(Math.random() * candidates.length)];
+    return candidates;
   }
 }
