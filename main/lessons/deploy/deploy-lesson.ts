@@ -27,19 +27,24 @@ export function nginxService(type: 'NodePort' | 'LoadBalancer' = 'NodePort'): Ku
   } as KubeObject);
 }
 
+/** The tutorial's Service as the API has it now, and where this computer reaches it (none: not reachable from here). */
+async function nginxServiceTarget(ctx: LessonContext) {
+  const cluster = await ctx.cluster();
+  const { toService } = await import('../../kube/snapshots');
+  const service = toService(await cluster.conn.request({ method: 'GET', path: `/api/v1/namespaces/default/services/${SERVICE}` }));
+  return { service, target: serviceTarget(service, ctx.live()?.nodes ?? []) };
+}
+
 /**
  * Waits until the Service just created answers HTTP from this computer (a new Service has no
  * endpoints, and on a real cluster no kube-proxy rules, for a moment): a sampler started before
  * would count that moment as a gap in service. Gives up after `timeoutMs`; says whether it answered.
  */
 export async function serviceAnswers(ctx: LessonContext, timeoutMs = 30_000): Promise<boolean> {
-  const cluster = await ctx.cluster();
-  const { toService } = await import('../../kube/snapshots');
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const service = toService(await cluster.conn.request({ method: 'GET', path: `/api/v1/namespaces/default/services/${SERVICE}` }));
-      const target = serviceTarget(service, ctx.live()?.nodes ?? []);
+      const { target } = await nginxServiceTarget(ctx);
       if (target && (await httpProbe({ host: target.host, port: target.port, path: '/', translate: ctx.reach, maxBodyBytes: 1024 })).status === 200) return true;
     } catch {
       // not there yet, or the cluster is briefly unreachable: asked again below
@@ -91,10 +96,7 @@ export const deployActions = [
     params: z.object({}).strict(),
     prepare: () => ({ kubectl: [`kubectl get service ${SERVICE} -o wide`, 'curl -i http://<node address>:<node port>/'] }),
     run: async (ctx): Promise<LessonOutcome> => {
-      const cluster = await ctx.cluster();
-      const { toService } = await import('../../kube/snapshots');
-      const service = toService(await cluster.conn.request({ method: 'GET', path: `/api/v1/namespaces/default/services/${SERVICE}` }));
-      const target = serviceTarget(service, ctx.live()?.nodes ?? []);
+      const { service, target } = await nginxServiceTarget(ctx);
       if (!target) return { ok: false, code: 'not-reachable', values: { service: SERVICE, type: service.type } };
       const probe = await httpProbe({ host: target.host, port: target.port, path: '/', translate: ctx.reach, maxBodyBytes: 4096 });
       const { pod: _pod, nginxVersion, ...view } = probe;
