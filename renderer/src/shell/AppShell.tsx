@@ -31,7 +31,8 @@ export function AppShell() {
   const practice = useAppStore((s) => s.practice);
   const practiceError = useAppStore((s) => s.practiceError);
   const setPractice = useAppStore((s) => s.setPracticeEnabled);
-  const switching = useAppStore((s) => s.practiceSwitchPending);
+  const switchingTo = useAppStore((s) => s.practiceSwitchingTo);
+  const switching = switchingTo !== null;
   const { t } = useT();
   useThemeAndLanguage(state?.preferences.theme, state?.preferences.language);
 
@@ -99,7 +100,7 @@ export function AppShell() {
         <main className="content" id="content" tabIndex={-1} aria-busy={switching} inert={switching}>
           {switching && (
             <p className="banner switching" role="status" data-testid="switching-world">
-              {t.rich(practice?.enabled ? 'app.switchingToPractice' : 'app.switchingToReal')}
+              {t.rich(switchingTo ? 'app.switchingToPractice' : 'app.switchingToReal')}
             </p>
           )}
           {View ? (

@@ -21,8 +21,12 @@ interface Store {
   practice: PracticeView | null;
   /** Why switching practice mode was refused (e.g. a job still runs). */
   practiceError: ErrorBody | null;
-  /** Main is switching between the real and the practice world. */
-  practiceSwitchPending: boolean;
+  /**
+   * While main switches between the real and the practice world: the world being switched to
+   * (true: practice). The step area waits meanwhile, and practice snapshots taken before the
+   * switch (the reload after a reconnection, a late event) do not flip the switch back.
+   */
+  practiceSwitchingTo: boolean | null;
   load(): Promise<void>;
   setPreferences(change: Partial<Preferences>): Promise<void>;
   setState(state: AppState): void;
@@ -30,13 +34,11 @@ interface Store {
   setPracticeEnabled(enabled: boolean): Promise<void>;
 }
 
-/**
- * The practice switch's value while main is still switching: a snapshot taken before the switch
- * (the reload after a reconnection, a late event) must not flip the switch back meanwhile.
- */
-let practiceSwitching: boolean | undefined;
-const withSwitch = <T extends { enabled: boolean } | null>(practice: T): T =>
-  practice && practiceSwitching !== undefined ? { ...practice, enabled: practiceSwitching } : practice;
+/** A practice snapshot as the window shows it: while switching, with the switch where the user put it. */
+const withSwitch = <T extends { enabled: boolean } | null>(practice: T): T => {
+  const to = useAppStore.getState().practiceSwitchingTo;
+  return practice && to !== null ? { ...practice, enabled: to } : practice;
+};
 
 export const useAppStore = create<Store>((set, get) => ({
   state: null,
@@ -45,7 +47,7 @@ export const useAppStore = create<Store>((set, get) => ({
   jobs: {},
   practice: null,
   practiceError: null,
-  practiceSwitchPending: false,
+  practiceSwitchingTo: null,
   async load() {
     try {
       const state = await call('app.getState', {});
@@ -73,18 +75,16 @@ export const useAppStore = create<Store>((set, get) => ({
   },
   async setPracticeEnabled(enabled) {
     const current = get().practice;
-    practiceSwitching = enabled;
-    set({ practiceSwitchPending: true });
+    set({ practiceSwitchingTo: enabled });
     if (current) set({ practice: { ...current, enabled }, practiceError: null });
     try {
       const practice = await call('practice.setEnabled', { enabled });
-      practiceSwitching = undefined;
       set({ practice });
       // The other world: everything the window shows comes from there now.
-      set({ state: await call('app.getState', {}), practiceSwitchPending: false });
+      set({ state: await call('app.getState', {}), practiceSwitchingTo: null });
     } catch (error) {
-      practiceSwitching = undefined;
-      set({ practice: await call('practice.get', {}), practiceError: errorBodyOf(error), practiceSwitchPending: false });
+      set({ practiceSwitchingTo: null });
+      set({ practice: await call('practice.get', {}), practiceError: errorBodyOf(error) });
     }
   },
   async cancelJob(id) {
