@@ -38,9 +38,11 @@ async function nginxServiceTarget(ctx: LessonContext) {
 /**
  * Waits until the Service just created answers HTTP from this computer (a new Service has no
  * endpoints, and on a real cluster no kube-proxy rules, for a moment): a sampler started before
- * would count that moment as a gap in service. Gives up after `timeoutMs`; says whether it answered.
+ * would count that moment as a gap in service. Gives up after `timeoutMs` (a Service this computer
+ * cannot reach, e.g. behind a firewall, then shows as failed samples instead of a long wait);
+ * says whether it answered.
  */
-export async function serviceAnswers(ctx: LessonContext, timeoutMs = 30_000): Promise<boolean> {
+export async function serviceAnswers(ctx: LessonContext, timeoutMs = 10_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
