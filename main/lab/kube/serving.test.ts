@@ -7,6 +7,7 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -332,6 +333,10 @@ spec:
   it('with no ready pod the Service refuses connections (ECONNREFUSED, as kube-proxy rejects), and answers again on the same address once a pod is ready', async () => {
     const port = await nodePort('web');
     const before = lab.api.lanEndpoint('192.168.1.21', port);
+    // A connection kept open meanwhile (as a browser keeps one alive) holds nothing up.
+    const held = connect(before!.port, before!.host);
+    await new Promise((resolve, reject) => held.once('connect', resolve).once('error', reject));
+    held.on('error', () => undefined);
     await kubectl('scale', 'deployment/web', '--replicas=0');
     const refused = async () => {
       try {
@@ -349,5 +354,6 @@ spec:
     await until('answering again', async () => (await get('192.168.1.21', port).then((r) => r.status, () => 0)) === 200);
     expect(lab.api.lanEndpoint('192.168.1.21', port)).toEqual(before);
     await until('LoadBalancer answering again', async () => (await get('192.168.1.240', 80).then((r) => r.status, () => 0)) === 200);
+    held.destroy();
   });
 });

@@ -174,8 +174,10 @@ export class ServiceProxy {
       const ready = !!svc && this.#readyEndpoints(svc, l.servicePort).length > 0;
       if (ready && !l.accepting) l.accepting = (await this.#listen(l.server, l.endpoint.host, l.endpoint.hostPort, false)) !== undefined;
       else if (!ready && l.accepting) {
+        // Stops listening at once; connections already made stay (not waited for: a kept-alive
+        // browser connection would hold the proxy's reconciling up for minutes).
         l.accepting = false;
-        await new Promise<void>((resolve) => l.server.close(() => resolve()));
+        l.server.close();
       }
     }
   }
