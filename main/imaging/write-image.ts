@@ -43,8 +43,7 @@ export type CardOutcome<R> =
   | { device: string; ok: false; stage: 'open' | 'write' | 'verify' | 'configure'; bytes: number; error: ImagingFailure };
 
 export interface WriteImageRequest<R> {
-  /** The raw image bytes, any chunk sizes. */
-  /** The decompressed image; chunks are given back to its `recycle` once every card wrote them. */
+  /** The raw image bytes, any chunk sizes; whole chunks go back to its `recycle` once every card wrote them. */
   image: DecodedImage;
   /** Expected size / SHA-256 of the raw image, when known. */
   extractSize?: number;

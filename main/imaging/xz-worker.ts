@@ -105,7 +105,7 @@ function liblzmaModule(): Promise<LiblzmaModule | null> {
 
 /**
  * Unxz taking each next output buffer from `pool` (chunk-pool.ts) instead of `Buffer.alloc`: a
- * fresh zero-filled 4 MiB buffer per chunk cost the decoder ~15% of its time (bench, decode
+ * fresh zero-filled 4 MiB buffer per chunk cost the decoder ~15% of its time (one paired run, decode
  * alone: 1.0 s with fresh buffers, 0.85 s with reused ones, `xz -dc` 0.75-0.95 s). Unxz only
  * hands out the part of its buffer it decoded into. It allocates them in `_reallocateBuffer`
  * (node-liblzma 5.x); a version without it keeps its own buffers (xz-worker.test.ts says which).
