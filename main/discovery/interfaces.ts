@@ -4,7 +4,7 @@
  * default sweep limit are narrowed to the /22 around the laptop's own address.
  */
 import type { NetworkInterfaceInfo } from 'node:os';
-import { ipToInt, subnetOf, type Subnet } from './subnet';
+import { ipToInt, isLoopback, subnetOf, type Subnet } from './subnet';
 
 export interface CandidateSubnet extends Subnet {
   interfaceName: string;
@@ -31,7 +31,7 @@ export function isSkippedInterface(name: string): boolean {
 
 function isLinkLocalOrCgnat(ip: string): boolean {
   const inRange = (network: string, bits: number) => subnetOf(ip, bits).network === network;
-  return inRange('169.254.0.0', 16) || inRange('100.64.0.0', 10) || inRange('127.0.0.0', 8);
+  return inRange('169.254.0.0', 16) || inRange('100.64.0.0', 10) || isLoopback(ip);
 }
 
 export function candidateSubnets(

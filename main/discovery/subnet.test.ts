@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hostAddresses, hostCount, parseCidr, subnetContains } from './subnet';
+import { hostAddresses, hostCount, isLoopback, parseCidr, subnetContains } from './subnet';
 
 describe('subnet arithmetic', () => {
   it('canonicalises CIDRs and lists host addresses without network and broadcast', () => {
@@ -17,5 +17,12 @@ describe('subnet arithmetic', () => {
     expect(subnetContains(s, 'pi-1.local')).toBe(false);
     expect(() => parseCidr('10.0.0.0/33')).toThrow();
     expect(() => parseCidr('300.1.1.1/24')).toThrow();
+  });
+});
+
+describe('loopback addresses', () => {
+  it('are 127.0.0.0/8 and nothing else (names and malformed addresses are not)', () => {
+    expect(['127.0.0.1', '127.255.255.254', '127.1.2.3'].every(isLoopback)).toBe(true);
+    expect(['128.0.0.1', '192.168.1.21', '10.127.0.1', 'localhost', '127.0.0', '127.0.0.256'].some(isLoopback)).toBe(false);
   });
 });

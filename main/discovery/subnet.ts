@@ -29,6 +29,11 @@ export function isIpv4(ip: string): boolean {
   }
 }
 
+/** Whether `ip` is an IPv4 loopback address (127.0.0.0/8). */
+export function isLoopback(ip: string): boolean {
+  return isIpv4(ip) && subnetOf(ip, 8).network === '127.0.0.0';
+}
+
 /** The subnet of `prefix` bits that contains `ip`. */
 export function subnetOf(ip: string, prefix: number): Subnet {
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`/${prefix} is not an IPv4 prefix length.`);

@@ -6,6 +6,14 @@
  * fan-out is done with it, so a write keeps cycling through the same few buffers.
  * A buffer handed out is never read beyond what the decoder wrote into it.
  */
+/** The size of the image chunks the xz decoder hands out and write-image.ts writes whole. */
+export const IMAGE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Whether `b` is all of an ArrayBuffer of its own (not a view into larger or shared memory, such as Buffer's pool). */
+export function ownsMemory(b: Buffer): boolean {
+  return b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.buffer.byteLength === b.length;
+}
+
 export class ChunkPool {
   readonly #free: ArrayBuffer[] = [];
 
@@ -26,8 +34,8 @@ export class ChunkPool {
    * memory are kept (not views into larger or shared memory, such as Buffer's pool).
    */
   give(chunk: Buffer): void {
-    const memory = chunk.buffer;
-    if (!(memory instanceof ArrayBuffer) || chunk.byteOffset !== 0 || memory.byteLength !== this.chunkBytes || chunk.length !== this.chunkBytes) return;
+    if (!ownsMemory(chunk) || chunk.length !== this.chunkBytes) return;
+    const memory = chunk.buffer as ArrayBuffer;
     if (this.#free.length >= this.keep || this.#free.includes(memory)) return;
     this.#free.push(memory);
   }

@@ -7,6 +7,7 @@
  * The worker's source is a string (no separate file to bundle).
  */
 import { Worker } from 'node:worker_threads';
+import { ownsMemory } from './chunk-pool';
 
 const WORKER_SOURCE = `(async () => {
   const { parentPort } = await import('node:worker_threads');
@@ -55,7 +56,7 @@ export class HashWorker {
    * meanwhile and after); a view into shared or larger memory (Buffer's pool) is copied first.
    */
   async update(data: Buffer): Promise<Buffer> {
-    const owns = data.byteOffset === 0 && data.buffer.byteLength === data.length && data.buffer instanceof ArrayBuffer;
+    const owns = ownsMemory(data);
     // A copy with memory of its own (never Buffer's shared pool, which must not be moved away).
     const copy = owns ? undefined : new Uint8Array(data);
     const buffer = copy ? Buffer.from(copy.buffer, 0, copy.length) : data;

@@ -16,7 +16,7 @@ import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { CompressedFormat } from './catalogue';
 import { formatOf } from './catalogue';
-import { ChunkPool } from './chunk-pool';
+import { ChunkPool, IMAGE_CHUNK_BYTES } from './chunk-pool';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode } from './imaging-errors';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
@@ -47,7 +47,7 @@ function corrupt(format: CompressedFormat, error: unknown): ImagingError {
 export function decompress(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void): DecodedImage {
   if (format !== 'xz') return decompressChunks(format, source, signal, onDecoder);
   // xz: the decoder's output buffers come from a pool the writer gives whole chunks back to.
-  const pool = new ChunkPool(DECODED_CHUNK_BYTES);
+  const pool = new ChunkPool(IMAGE_CHUNK_BYTES);
   return Object.assign(decompressChunks(format, source, signal, onDecoder, pool), { recycle: (chunk: Buffer) => pool.give(chunk) });
 }
 
@@ -59,9 +59,6 @@ export interface DecodedImage extends AsyncIterable<Buffer> {
   recycle?: (chunk: Buffer) => void;
 }
 
-/** The size of the chunks the xz decoder hands out (write-image.ts writes them whole). */
-const DECODED_CHUNK_BYTES = 4 * 1024 * 1024;
-
 async function* decompressChunks(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void, pool?: ChunkPool): AsyncGenerator<Buffer> {
   if (format === 'img') {
     for await (const chunk of source) {
@@ -72,7 +69,7 @@ async function* decompressChunks(format: Exclude<CompressedFormat, 'zip'>, sourc
   }
   if (format === 'xz') {
     try {
-      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), ...(pool ? { pool } : {}), chunkBytes: DECODED_CHUNK_BYTES, onAbort: cancelled });
+      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), ...(pool ? { pool } : {}), chunkBytes: IMAGE_CHUNK_BYTES, onAbort: cancelled });
     } catch (error) {
       if (error instanceof XzDataError) throw corrupt(format, error);
       throw error;

@@ -13,6 +13,7 @@ import type { DriveInfo } from '../cards/drive-info';
 import { cardHash } from './card-hash';
 import { CardTarget, HEAD_BYTES } from './card-target';
 import type { OpenRawDevice } from './card-target';
+import { IMAGE_CHUNK_BYTES } from './chunk-pool';
 import { FanOut } from './fan-out';
 import { HashWorker } from './hash-worker';
 import type { DecodedImage } from './image-source';
@@ -20,7 +21,8 @@ import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode, toFailure } from './imaging-errors';
 import type { ImagingFailure } from './imaging-errors';
 
-export const WRITE_CHUNK = 4 * 1024 * 1024;
+/** Whole chunks are written as they come: the size the xz decoder hands out. */
+export const WRITE_CHUNK = IMAGE_CHUNK_BYTES;
 
 export type CardPhase = 'waiting' | 'opening' | 'writing' | 'finishing' | 'verifying' | 'configuring' | 'done' | 'failed';
 

@@ -134,8 +134,9 @@ export async function defaultXzDecoder(): Promise<XzDecoderName> {
 
 /**
  * C liblzma on libuv's thread pool (node-liblzma's Unxz): this thread only joins its pieces
- * into `chunkBytes` chunks (without copying where they are consecutive views of one buffer). Not on a worker thread: node-liblzma aborts the process when
- * a worker ends while a decode step is in flight. Ending early destroys the stream without
+ * into `chunkBytes` chunks (without copying where they are consecutive views of one buffer).
+ * Not on a worker thread: node-liblzma aborts the process when a worker ends while a decode
+ * step is in flight. Ending early destroys the stream without
  * closing the native handle (closing it under an in-flight step is unsafe); the step finishes on
  * its own and the handle goes with the stream.
  */

@@ -20,6 +20,7 @@ import type { VirtualPi } from '../lab/pi/virtual-pi';
 import type { PracticeImageServer } from '../lab/imaging/image-server';
 import { parse as parseYaml } from 'yaml';
 import { openBootPartition } from '../disk/boot-partition';
+import { isLoopback } from '../discovery/subnet';
 import { createVirtualCard } from '../lab/cards/virtual-card-image';
 import type { VirtualCardContent } from '../lab/cards/virtual-card-image';
 import { VirtualCardReaders } from '../lab/cards/virtual-card-readers';
@@ -262,7 +263,7 @@ export class PracticeService {
     // The API server a control plane serves on 16443 listens on the lab's API port (16443 when it was free).
     if (pi && port === 16443 && this.#lab?.apis) return { host: pi.loopback, port: this.#lab.apis.port };
     if (pi) return { host: pi.loopback, port };
-    return /^127\.\d+\.\d+\.\d+$/.test(host) || host === 'localhost' ? { host, port } : { host: NOWHERE, port };
+    return isLoopback(host) || host === 'localhost' ? { host, port } : { host: NOWHERE, port };
   }
 
   /** Power the practice Pi that runs `hostname` (as found on the lab) off or on. */
