@@ -1,13 +1,13 @@
 /**
- * SHA-256 of the image stream on a worker thread. The main thread drives the xz decoder (each of
- * its steps on libuv's pool is started from here): hashing 4 MiB chunks here held every next step
- * up, and the write pass ran ~0.4 s behind the decoder (bench/imaging-bench.ts). Buffers are
+ * SHA-256 of the image stream on a worker thread: hashing 4 MiB chunks on the main thread held
+ * the rest of the write pass up (when the xz decoder's steps were still started from the main
+ * thread, the write pass ran ~0.4 s behind the decoder: bench/imaging-bench.ts). Buffers are
  * moved to the worker and back, never copied when they own their memory: `update` resolves with
  * the same memory once it is hashed, ready to be written.
  * The worker's source is a string (no separate file to bundle).
  */
 import { Worker } from 'node:worker_threads';
-import { ownsMemory } from './chunk-pool';
+import { ownsMemory } from './chunk-recycler';
 
 const WORKER_SOURCE = `(async () => {
   const { parentPort } = await import('node:worker_threads');

@@ -1,6 +1,6 @@
 /**
- * From compressed bytes to the raw image as a stream. xz goes through C liblzma (node-liblzma)
- * where it loads, else @napi-rs/lzma (pure Rust) on a worker thread (xz-worker.ts). Measured on
+ * From compressed bytes to the raw image as a stream. xz is decoded on a thread of its own
+ * (xz-worker.ts) by C liblzma (node-liblzma) where it loads, else @napi-rs/lzma (pure Rust). Measured on
  * the bench image (decode alone, same machine, 2026-12-07): xz 5.4 (C liblzma) 240-350 MB/s,
  * node-liblzma about the CPU time of `xz -dc`, @napi-rs/lzma 160-200 MB/s (twice the CPU).
  * gzip through node:zlib, zip through yauzl (the first
@@ -16,7 +16,7 @@ import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { CompressedFormat } from './catalogue';
 import { formatOf } from './catalogue';
-import { ChunkPool, IMAGE_CHUNK_BYTES } from './chunk-pool';
+import { ChunkRecycler, IMAGE_CHUNK_BYTES } from './chunk-recycler';
 import { cancelled } from './http-download';
 import { ImagingError, ImagingErrorCode } from './imaging-errors';
 import { decodeXzOffThread, XzDataError } from './xz-worker';
@@ -46,9 +46,9 @@ function corrupt(format: CompressedFormat, error: unknown): ImagingError {
  */
 export function decompress(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void): DecodedImage {
   if (format !== 'xz') return decompressChunks(format, source, signal, onDecoder);
-  // xz: the decoder's output buffers come from a pool the writer gives whole chunks back to.
-  const pool = new ChunkPool(IMAGE_CHUNK_BYTES);
-  return Object.assign(decompressChunks(format, source, signal, onDecoder, pool), { recycle: (chunk: Buffer) => pool.give(chunk) });
+  // xz: whole chunks the writer gives back go to the decoder thread, which decodes into them again.
+  const recycler = new ChunkRecycler(IMAGE_CHUNK_BYTES);
+  return Object.assign(decompressChunks(format, source, signal, onDecoder, recycler), { recycle: (chunk: Buffer) => recycler.give(chunk) });
 }
 
 /**
@@ -59,7 +59,7 @@ export interface DecodedImage extends AsyncIterable<Buffer> {
   recycle?: (chunk: Buffer) => void;
 }
 
-async function* decompressChunks(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void, pool?: ChunkPool): AsyncGenerator<Buffer> {
+async function* decompressChunks(format: Exclude<CompressedFormat, 'zip'>, source: AsyncIterable<Buffer>, signal?: AbortSignal, onDecoder?: (name: XzDecoderName) => void, recycler?: ChunkRecycler): AsyncGenerator<Buffer> {
   if (format === 'img') {
     for await (const chunk of source) {
       if (signal?.aborted) throw cancelled();
@@ -69,7 +69,7 @@ async function* decompressChunks(format: Exclude<CompressedFormat, 'zip'>, sourc
   }
   if (format === 'xz') {
     try {
-      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), ...(pool ? { pool } : {}), chunkBytes: IMAGE_CHUNK_BYTES, onAbort: cancelled });
+      yield* decodeXzOffThread(source, { ...(signal ? { signal } : {}), ...(onDecoder ? { onDecoder } : {}), ...(recycler ? { recycler } : {}), chunkBytes: IMAGE_CHUNK_BYTES, onAbort: cancelled });
     } catch (error) {
       if (error instanceof XzDataError) throw corrupt(format, error);
       throw error;

@@ -13,7 +13,7 @@ import type { DriveInfo } from '../cards/drive-info';
 import { cardHash } from './card-hash';
 import { CardTarget, HEAD_BYTES } from './card-target';
 import type { OpenRawDevice } from './card-target';
-import { IMAGE_CHUNK_BYTES } from './chunk-pool';
+import { IMAGE_CHUNK_BYTES } from './chunk-recycler';
 import { FanOut } from './fan-out';
 import { HashWorker } from './hash-worker';
 import type { DecodedImage } from './image-source';

@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
-import { ChunkPool } from './chunk-pool';
-import { decodeXzOffThread, unxzUsesPool, XzDataError } from './xz-worker';
+import { makeTempDir } from '../disk/testing/fat-test-tools';
+import { ChunkRecycler } from './chunk-recycler';
+import { decodeXzOffThread, decoderModulePath, XzDataError } from './xz-worker';
 import type { XzDecoderName, XzWorkerOptions } from './xz-worker';
 
 const MIB = 1024 * 1024;
@@ -48,9 +51,20 @@ describe.each(['liblzma', 'napi-rs'] as XzDecoderName[])('xz decoding on a worke
   it.skipIf(skip)('damaged data ends in XzDataError', async () => {
     const damaged = Buffer.from(compressed);
     damaged.fill(0x55, 2000, 6000);
-    await expect(async () => {
+    const error = await (async () => {
       for await (const chunk of decodeXz(pieces(damaged, 65_536))) void chunk;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XzDataError);
+    if (decoder === 'liblzma') expect((error as Error).message).toBe('Data is corrupt'); // liblzma's LZMA_DATA_ERROR, in node-liblzma's words
+  });
+
+  it.skipIf(skip)('a stream cut short ends in XzDataError, after the bytes it did hold', async () => {
+    let bytes = 0;
+    await expect(async () => {
+      for await (const chunk of decodeXz(pieces(compressed.subarray(0, compressed.length - 5000), 65_536), { chunkBytes: MIB })) bytes += chunk.length;
     }).rejects.toBeInstanceOf(XzDataError);
+    expect(bytes).toBeGreaterThanOrEqual(3 * MIB);
+    expect(bytes).toBeLessThan(raw.length);
   });
 
   it.skipIf(skip)("rethrows the source's own error as it is", async () => {
@@ -93,28 +107,65 @@ it('picks liblzma where it loads, else @napi-rs/lzma', async () => {
   expect(ran).toEqual([withLiblzma ? 'liblzma' : 'napi-rs']);
 });
 
-describe.skipIf(!withLiblzma)('liblzma decoding into reused chunks', () => {
+describe.each(['liblzma', 'napi-rs'] as XzDecoderName[])('%s decoding into chunks given back', (decoder) => {
   const raw = Buffer.concat([randomBytes(2 * MIB), Buffer.alloc(7 * MIB, 3), randomBytes(54_321)]);
   const compressed = xz.compressSync(raw);
 
-  it('the installed node-liblzma lets Unxz take its output buffers from the pool', async () => {
-    expect(await unxzUsesPool()).toBe(true);
-  });
-
-  it('chunks given back are decoded into again, and every byte still comes out exact', async () => {
-    const pool = new ChunkPool(MIB);
+  it.skipIf(decoder === 'liblzma' && !withLiblzma)('decodes into memory given back, and every byte still comes out exact', async () => {
+    const recycler = new ChunkRecycler(MIB);
     const hash = createHash('sha256');
-    const memories = new Set<ArrayBufferLike>();
     let chunks = 0;
-    for await (const chunk of decodeXzOffThread(pieces(compressed, 200_000), { decoder: 'liblzma', chunkBytes: MIB, depth: 1, pool })) {
+    let last: Buffer | undefined;
+    for await (const chunk of decodeXzOffThread(pieces(compressed, 200_000), { decoder, chunkBytes: MIB, depth: 1, recycler })) {
       chunks++;
-      memories.add(chunk.buffer);
       hash.update(chunk);
-      pool.give(chunk); // as write-image.ts does once every card wrote it
+      last = chunk;
+      // Marked, then given back as write-image.ts does once every card wrote it.
+      chunk.fill(0xee);
+      recycler.give(chunk);
     }
     expect(hash.digest('hex')).toBe(createHash('sha256').update(raw).digest('hex'));
     expect(chunks).toBe(10);
-    // Without reuse each of the ten chunks would be new memory.
-    expect(memories.size).toBeLessThan(chunks / 2);
+    // The short last chunk was decoded into memory given back: past its length the mark is still
+    // there (fresh memory would hold zeros there).
+    expect(last!.length).toBe(54_321);
+    const memory = new Uint8Array(last!.buffer);
+    expect(memory.length).toBe(MIB);
+    expect(memory[MIB - 1]).toBe(0xee);
   });
+});
+
+it.skipIf(!withLiblzma)('a stop in the middle of liblzma decoding ends the thread and closes the source', async () => {
+  const compressed = xz.compressSync(Buffer.concat([randomBytes(MIB), Buffer.alloc(11 * MIB, 9)]));
+  let closed = false;
+  async function* source(): AsyncGenerator<Buffer> {
+    try {
+      yield* pieces(compressed, 1 * MIB);
+    } finally {
+      closed = true;
+    }
+  }
+  let seen = 0;
+  for await (const chunk of decodeXzOffThread(source(), { decoder: 'liblzma', chunkBytes: MIB })) {
+    seen += chunk.length;
+    if (seen >= 2 * MIB) break;
+  }
+  expect(seen).toBe(2 * MIB);
+  await expect.poll(() => closed, { timeout: 10_000 }).toBe(true);
+});
+
+it('a decoder thread loads its library from app.asar.unpacked where the packaged app has it there', async () => {
+  const { dir, cleanup } = await makeTempDir('asar-');
+  try {
+    const inAsar = join(dir, 'resources', 'app.asar', 'node_modules', 'node-liblzma', 'lib', 'lzma.js');
+    const unpacked = join(dir, 'resources', 'app.asar.unpacked', 'node_modules', 'node-liblzma', 'lib', 'lzma.js');
+    expect(decoderModulePath(inAsar)).toBe(inAsar); // not unpacked: left as it is
+    await mkdir(dirname(unpacked), { recursive: true });
+    await writeFile(unpacked, '');
+    expect(decoderModulePath(inAsar)).toBe(unpacked);
+    const plain = join(dir, 'node_modules', 'x.js');
+    expect(decoderModulePath(plain)).toBe(plain);
+  } finally {
+    await cleanup();
+  }
 });

@@ -1,83 +1,170 @@
 /**
- * xz decompression off the main thread, so it only hashes and writes while the image decodes (the
- * write pass overlaps decoding instead of waiting on it). Two decoders:
+ * xz decompression on a thread of its own, so the main thread only hashes and writes while the
+ * image decodes, and the decoder never waits for the main thread between its steps. Two decoders:
  *  - C liblzma through node-liblzma (an optional dependency: prebuilt for Linux x64, macOS arm64
- *    and Windows x64, otherwise built at install where a compiler and liblzma are present). It
- *    decodes on libuv's thread pool; this thread only gathers its pieces. About half the CPU of
- *    the pure-Rust decoder on the bench image, near `xz -dc` (bench/imaging-bench.ts).
+ *    and Windows x64, otherwise built at install where a compiler and liblzma are present). The
+ *    worker drives the native engine synchronously (`codeSync`, the engine behind Unxz's own
+ *    synchronous path) straight into whole output chunks: about the CPU of `xz -dc` on the bench
+ *    image. Before, Unxz stepped on libuv's pool and each next step was started from the main
+ *    thread; with the hashing, the card writes and the read-back hash also on the main thread, the
+ *    decoder waited behind them (bench/imaging-bench.ts: decode + SHA-256 + XXH3 took 1.3-1.5 s
+ *    that way, 1.1-1.3 s on its own thread, `xz -dc` alone 1.1 s).
  *  - @napi-rs/lzma (pure Rust, prebuilt everywhere) where node-liblzma does not load. Its stream
- *    API hands out 64 KiB pieces through web streams; driven from the main thread, shepherding
- *    those kept the main thread about half busy, so it runs on a worker thread that gathers them.
+ *    API hands out 64 KiB pieces through web streams, gathered here into whole chunks.
  * Either way the output comes in whole `chunkBytes` buffers (4 MiB: the card writes' size and
- * alignment), with at most `depth` of them decoded ahead, so memory stays bounded and the slowest
- * card still paces download and decoding. The worker asks for compressed input one chunk ahead
- * ('need') and sends decoded chunks only against credit. Its source is a string (no separate file
- * to bundle): it loads @napi-rs/lzma by the absolute path resolved here.
+ * alignment), moved to the main thread (never copied), with at most `depth` of them waiting
+ * there, so memory stays bounded and the slowest card still paces download and decoding. The
+ * worker asks for compressed input ahead ('need') and sends decoded chunks only against credit.
+ * Chunks given back to `recycler` once every card wrote them move back to the worker and are decoded
+ * into again (fresh 4 MiB buffers cost the decoder ~15%). The workers' sources are strings (no
+ * separate file to bundle): they load their library by the absolute path resolved here.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Readable } from 'node:stream';
-import type { Transform, TransformOptions } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ChunkPool } from './chunk-pool';
+import type { ChunkRecycler } from './chunk-recycler';
 
 /** Why the decoder failed on the data (the caller words it as IMAGE_CORRUPT). */
 export class XzDataError extends Error {}
 
-const WORKER_SOURCE = `(async () => {
+/**
+ * What both workers share: input asked for ahead and queued, credit for output, chunks given back,
+ * and a stop. `take()` is the next output buffer: one given back, else new.
+ */
+const WORKER_COMMON = `
   const { parentPort, workerData } = await import('node:worker_threads');
-  const { createRequire } = await import('node:module');
-  const { Readable } = await import('node:stream');
   const CHUNK = workerData.chunkBytes;
   const inputs = [];
   let inputEnded = false;
   let asked = false;
   let credit = workerData.depth;
-  // Input and output may both be waiting (the decoder reads ahead while a chunk waits for credit).
+  let stopping = false;
+  const free = [];
   const waiters = [];
   const notify = () => { for (const w of waiters.splice(0)) w(); };
   const sleep = () => new Promise((resolve) => waiters.push(resolve));
+  // Input: two chunks queued ahead, so the decoder does not wait for the main thread's next read.
+  const ask = () => { if (!asked && !inputEnded && inputs.length < 2) { asked = true; parentPort.postMessage({ type: 'need' }); } };
   parentPort.on('message', (m) => {
-    if (m.type === 'input') { asked = false; if (m.chunk.byteLength > 0) inputs.push(new Uint8Array(m.chunk)); else ask(); }
+    if (m.type === 'input') { asked = false; if (m.chunk.byteLength > 0) inputs.push(new Uint8Array(m.chunk)); ask(); }
     else if (m.type === 'end') { asked = false; inputEnded = true; }
     else if (m.type === 'credit') credit += m.count;
+    else if (m.type === 'give') { if (free.length < 16) free.push(m.chunk); }
+    else if (m.type === 'stop') stopping = true;
     notify();
   });
-  const ask = () => { if (!asked && !inputEnded) { asked = true; parentPort.postMessage({ type: 'need' }); } };
+  const take = () => { const memory = free.pop(); return memory ? new Uint8Array(memory, 0, CHUNK) : new Uint8Array(CHUNK); };
+  /** Send a decoded chunk once there is credit; false when stopping instead. */
+  const send = async (chunk, length) => {
+    while (credit <= 0 && !stopping) await sleep();
+    if (stopping) return false;
+    credit -= 1;
+    parentPort.postMessage({ type: 'output', chunk: chunk.buffer, length }, [chunk.buffer]);
+    return true;
+  };
+  const fail = (message) => parentPort.postMessage({ type: 'error', message });
+`;
+
+/**
+ * C liblzma, driven synchronously. Each `codeSync` call decodes until the output chunk is full or
+ * the input piece is used up (at most one chunk: ~12 ms), and the worker's event loop turns after
+ * every chunk, so a stop lands between calls and the engine is closed by this thread, never
+ * under a running call.
+ */
+const LIBLZMA_WORKER = `(async () => {
+  ${WORKER_COMMON}
+  let lib;
+  try {
+    lib = await import(workerData.module);
+  } catch (error) {
+    fail('node-liblzma did not load on the decoder thread: ' + String((error && error.message) || error));
+    return;
+  }
+  const { LZMA_RUN, LZMA_FINISH, LZMA_OK, LZMA_STREAM_END, LZMAErrorMessage } = lib;
+  const statusNames = ['MEM_ERROR', 'MEMLIMIT_ERROR', 'FORMAT_ERROR', 'OPTIONS_ERROR', 'DATA_ERROR', 'BUF_ERROR', 'PROG_ERROR', 'NO_CHECK', 'UNSUPPORTED_CHECK', 'GET_CHECK'];
+  const statusMessage = (status) => {
+    const name = statusNames.find((n) => lib['LZMA_' + n] === status);
+    return (name && LZMAErrorMessage[name]) || 'liblzma status ' + status;
+  };
+  // The native engine Unxz drives (its declared, protected 'lzma' field), with Unxz's own options.
+  const unxz = new lib.Unxz({ chunkSize: 64 * 1024 });
+  const engine = unxz.lzma;
+  const none = new Uint8Array(0);
+  let input;
+  let inAt = 0;
+  let out;
+  let used = 0;
+  let ended = false;
+  try {
+    while (!stopping) {
+      if (!input && inputs.length > 0) { input = inputs.shift(); inAt = 0; }
+      ask();
+      if (!input && !inputEnded) { await sleep(); continue; }
+      out ??= take();
+      const last = !input; // every piece of input is in: tell liblzma to finish
+      const [status, availIn, availOut] = engine.codeSync(last ? LZMA_FINISH : LZMA_RUN, input ?? none, input ? inAt : 0, input ? input.length - inAt : 0, out, used);
+      if (status !== LZMA_OK && status !== LZMA_STREAM_END) { fail(statusMessage(status)); return; }
+      if (input) { inAt = input.length - availIn; if (availIn === 0) input = undefined; }
+      used = CHUNK - availOut;
+      ended = status === LZMA_STREAM_END;
+      if (used === CHUNK || (ended && used > 0)) {
+        const full = out;
+        out = undefined;
+        if (!(await send(full, used))) break;
+        used = 0;
+      }
+      if (ended) break;
+      if (!out) await new Promise((resolve) => setImmediate(resolve)); // messages (give, credit, stop) come in
+    }
+    // Anything after the stream's end (xz's stream padding) is not image data; the image's size
+    // and SHA-256 are checked by the writer.
+    if (ended) parentPort.postMessage({ type: 'done' });
+  } catch (error) {
+    fail(String((error && error.message) || error));
+  } finally {
+    engine.close();
+    parentPort.close();
+  }
+})();
+`;
+
+/** @napi-rs/lzma's stream decoder, its pieces gathered into whole chunks. */
+const NAPI_RS_WORKER = `(async () => {
+  ${WORKER_COMMON}
+  const { createRequire } = await import('node:module');
+  const { Readable } = await import('node:stream');
   async function* compressed() {
     for (;;) {
       while (inputs.length === 0 && !inputEnded) { ask(); await sleep(); }
       if (inputs.length === 0) return;
       const piece = inputs.shift();
-      if (inputs.length === 0) ask();
+      ask();
       yield piece;
     }
   }
-  const { decompressStream } = createRequire(workerData.lzma)(workerData.lzma);
+  const { decompressStream } = createRequire(workerData.module)(workerData.module);
   const decoded = decompressStream(Readable.toWeb(Readable.from(compressed(), { objectMode: false })));
-  let buffer = new Uint8Array(CHUNK);
+  let buffer = take();
   let used = 0;
-  const send = async () => {
-    while (credit <= 0) await sleep();
-    credit -= 1;
-    const chunk = buffer.buffer;
-    parentPort.postMessage({ type: 'output', chunk, length: used }, [chunk]);
-    buffer = new Uint8Array(CHUNK);
-    used = 0;
-  };
   try {
     for await (const piece of decoded) {
       for (let at = 0; at < piece.length; ) {
-        const take = Math.min(piece.length - at, CHUNK - used);
-        buffer.set(piece.subarray(at, at + take), used);
-        used += take;
-        at += take;
-        if (used === CHUNK) await send();
+        const n = Math.min(piece.length - at, CHUNK - used);
+        buffer.set(piece.subarray(at, at + n), used);
+        used += n;
+        at += n;
+        if (used === CHUNK) {
+          if (!(await send(buffer, used))) return;
+          buffer = take();
+          used = 0;
+        }
       }
     }
-    if (used > 0) await send();
+    if (used > 0 && !(await send(buffer, used))) return;
     parentPort.postMessage({ type: 'done' });
   } catch (error) {
-    parentPort.postMessage({ type: 'error', message: String((error && error.message) || error) });
+    fail(String((error && error.message) || error));
   }
 })();
 `;
@@ -87,134 +174,31 @@ type FromWorker = { type: 'need' } | { type: 'output'; chunk: ArrayBuffer; lengt
 /** Which decoder ran: C liblzma (node-liblzma's native addon) or @napi-rs/lzma (pure Rust). */
 export type XzDecoderName = 'liblzma' | 'napi-rs';
 
-let lzmaPath: string | undefined;
-
-interface LiblzmaModule {
-  Unxz: new (lzmaOptions?: { chunkSize?: number }, streamOptions?: TransformOptions) => Transform;
-}
-let liblzma: Promise<LiblzmaModule | null> | undefined;
-
-/** node-liblzma when it is installed (an optional dependency) and its native addon loads here. */
-function liblzmaModule(): Promise<LiblzmaModule | null> {
-  liblzma ??= import('node-liblzma').then(
-    (m: unknown) => (typeof (m as Partial<LiblzmaModule>).Unxz === 'function' ? (m as LiblzmaModule) : null),
-    () => null,
-  );
-  return liblzma;
-}
+const resolveHere = createRequire(import.meta.url).resolve;
 
 /**
- * Unxz taking each next output buffer from `pool` (chunk-pool.ts) instead of `Buffer.alloc`: a
- * fresh zero-filled 4 MiB buffer per chunk cost the decoder ~15% of its time (one paired run, decode
- * alone: 1.0 s with fresh buffers, 0.85 s with reused ones, `xz -dc` 0.75-0.95 s). Unxz only
- * hands out the part of its buffer it decoded into. It allocates them in `_reallocateBuffer`
- * (node-liblzma 5.x); a version without it keeps its own buffers (xz-worker.test.ts says which).
+ * Where a decoder thread loads its library from. In the packaged app the libraries sit in
+ * app.asar and, unpacked (electron-builder.yml's asarUnpack), in app.asar.unpacked beside it: the
+ * thread loads the unpacked copy, a plain folder whatever a worker's loader makes of asar files.
  */
-function unxzWithPool(lib: LiblzmaModule, pool: ChunkPool): LiblzmaModule['Unxz'] {
-  const base = lib.Unxz as LiblzmaModule['Unxz'] & { prototype: { _reallocateBuffer?: unknown } };
-  if (typeof base.prototype._reallocateBuffer !== 'function') return base;
-  return class PooledUnxz extends base {
-    _reallocateBuffer(this: PooledUnxz & { _offset: number; _buffer: Buffer }): void {
-      this._offset = 0;
-      this._buffer = pool.take();
-    }
-  };
+export function decoderModulePath(resolved: string): string {
+  const unpacked = resolved.replace(/\.asar([\\/])/, '.asar.unpacked$1');
+  return unpacked !== resolved && existsSync(unpacked) ? unpacked : resolved;
 }
 
-/** Whether node-liblzma's Unxz here takes its output buffers from a ChunkPool. */
-export async function unxzUsesPool(): Promise<boolean> {
-  const lib = await liblzmaModule();
-  return !!lib && unxzWithPool(lib, new ChunkPool(1)) !== lib.Unxz;
+/** Whether node-liblzma is installed (an optional dependency) and its native addon loads here. */
+let liblzmaLoads: Promise<boolean> | undefined;
+function liblzmaAvailable(): Promise<boolean> {
+  liblzmaLoads ??= import('node-liblzma').then(
+    (m: { Unxz?: unknown; LZMA_FINISH?: unknown }) => typeof m.Unxz === 'function' && typeof m.LZMA_FINISH === 'number',
+    () => false,
+  );
+  return liblzmaLoads;
 }
 
 /** The decoder `decodeXzOffThread` picks by default on this machine. */
 export async function defaultXzDecoder(): Promise<XzDecoderName> {
-  return (await liblzmaModule()) ? 'liblzma' : 'napi-rs';
-}
-
-/**
- * C liblzma on libuv's thread pool (node-liblzma's Unxz): this thread only joins its pieces
- * into `chunkBytes` chunks (without copying where they are consecutive views of one buffer).
- * Not on a worker thread: node-liblzma aborts the process when a worker ends while a decode
- * step is in flight. Ending early destroys the stream without
- * closing the native handle (closing it under an in-flight step is unsafe); the step finishes on
- * its own and the handle goes with the stream.
- */
-async function* decodeWithLiblzma(lib: LiblzmaModule, source: AsyncIterable<Buffer>, options: XzWorkerOptions): AsyncGenerator<Buffer> {
-  const { signal } = options;
-  const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
-  const depth = Math.max(1, options.depth ?? 3);
-  let sourceError: { error: unknown } | undefined;
-  async function* guarded(): AsyncGenerator<Buffer> {
-    try {
-      yield* source;
-    } catch (error) {
-      sourceError = { error };
-    }
-  }
-  const input = Readable.from(guarded(), { objectMode: false, highWaterMark: chunkBytes });
-  // Decoded data waiting here: up to `depth` chunks, so the decoder runs ahead of the cards.
-  // Unxz decodes into output buffers of `chunkBytes` and hands out views of them as it goes; a
-  // buffer is filled completely before the next is made. So the views of one buffer are joined
-  // back, without a copy, into one chunk (fresh memory and copies cost more than the decoding here).
-  const pool = options.pool?.chunkBytes === chunkBytes ? options.pool : new ChunkPool(chunkBytes);
-  const unxz = new (unxzWithPool(lib, pool))({ chunkSize: chunkBytes }, { readableHighWaterMark: depth * chunkBytes });
-  input.pipe(unxz);
-  const aborted = new Error('aborted');
-  const onAbort = () => unxz.destroy(aborted);
-  signal?.addEventListener('abort', onAbort);
-  /** The chunk being joined: a view `[start, end)` of one of Unxz's output buffers, or a copy. */
-  let joined: { memory: ArrayBufferLike; start: number; end: number } | undefined;
-  let buffer: Buffer | undefined;
-  let used = 0;
-  try {
-    if (signal?.aborted) throw aborted;
-    for await (const piece of unxz as AsyncIterable<Buffer>) {
-      if (!buffer && (joined ? piece.buffer === joined.memory && piece.byteOffset === joined.end : piece.byteOffset === 0 && piece.buffer.byteLength === chunkBytes)) {
-        joined ??= { memory: piece.buffer, start: piece.byteOffset, end: piece.byteOffset };
-        joined.end += piece.length;
-        if (joined.end - joined.start === chunkBytes) {
-          const full = Buffer.from(joined.memory, joined.start, chunkBytes);
-          joined = undefined;
-          yield full;
-          if (signal?.aborted) throw aborted;
-        }
-        continue;
-      }
-      // Not the pattern above (a short last buffer, or another library version): gather by copying.
-      if (joined) {
-        buffer = Buffer.allocUnsafe(chunkBytes);
-        used = Buffer.from(joined.memory, joined.start, joined.end - joined.start).copy(buffer, 0);
-        joined = undefined;
-      }
-      for (let at = 0; at < piece.length; ) {
-        buffer ??= Buffer.allocUnsafe(chunkBytes);
-        const take = Math.min(piece.length - at, chunkBytes - used);
-        piece.copy(buffer, used, at, at + take);
-        used += take;
-        at += take;
-        if (used === chunkBytes) {
-          const full = buffer;
-          buffer = undefined;
-          used = 0;
-          yield full;
-          if (signal?.aborted) throw aborted;
-        }
-      }
-    }
-    if (sourceError) throw sourceError.error;
-    if (joined) yield Buffer.from(joined.memory, joined.start, joined.end - joined.start);
-    if (buffer && used > 0) yield buffer.subarray(0, used);
-  } catch (error) {
-    if (signal?.aborted) throw options.onAbort?.() ?? signal.reason;
-    if (sourceError) throw sourceError.error;
-    throw new XzDataError(error instanceof Error ? error.message : String(error));
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    input.unpipe(unxz);
-    input.destroy();
-    unxz.destroy();
-  }
+  return (await liblzmaAvailable()) ? 'liblzma' : 'napi-rs';
 }
 
 export interface XzWorkerOptions {
@@ -229,8 +213,8 @@ export interface XzWorkerOptions {
   decoder?: 'auto' | XzDecoderName;
   /** Told which decoder runs, once it started. */
   onDecoder?: (name: XzDecoderName) => void;
-  /** Where liblzma's output buffers come from (of `chunkBytes`); chunks given back to it are reused. */
-  pool?: ChunkPool;
+  /** Whole chunks given back to it (once nothing uses them) move back to the worker to be decoded into again. */
+  recycler?: ChunkRecycler;
 }
 
 /**
@@ -240,22 +224,20 @@ export interface XzWorkerOptions {
  */
 export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options: XzWorkerOptions = {}): AsyncGenerator<Buffer> {
   const { signal } = options;
-  lzmaPath ??= createRequire(import.meta.url).resolve('@napi-rs/lzma/xz');
+  const chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
   const decoder = options.decoder ?? 'auto';
+  let name: XzDecoderName = 'napi-rs';
   if (decoder !== 'napi-rs') {
-    const liblzma = await liblzmaModule();
-    if (liblzma) {
-      options.onDecoder?.('liblzma');
-      yield* decodeWithLiblzma(liblzma, source, options);
-      return;
-    }
-    if (decoder === 'liblzma') throw new Error('node-liblzma does not load on this machine');
+    if (await liblzmaAvailable()) name = 'liblzma';
+    else if (decoder === 'liblzma') throw new Error('node-liblzma does not load on this machine');
   }
-  options.onDecoder?.('napi-rs');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { lzma: lzmaPath, chunkBytes: options.chunkBytes ?? 4 * 1024 * 1024, depth: Math.max(1, options.depth ?? 3) } });
+  options.onDecoder?.(name);
+  const module = name === 'liblzma' ? pathToFileURL(decoderModulePath(resolveHere('node-liblzma'))).href : decoderModulePath(resolveHere('@napi-rs/lzma/xz'));
+  const worker = new Worker(name === 'liblzma' ? LIBLZMA_WORKER : NAPI_RS_WORKER, { eval: true, workerData: { module, chunkBytes, depth: Math.max(1, options.depth ?? 3) } });
   const iterator = source[Symbol.asyncIterator]();
   const outputs: Buffer[] = [];
   let finished = false;
+  let exited = false;
   let failure: Error | undefined;
   let sourceError: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
@@ -271,9 +253,9 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
         worker.postMessage({ type: 'end' });
         return;
       }
-      // A fresh ArrayBuffer (stream chunks may be views into a shared pool) moved to the worker.
-      const chunk = new ArrayBuffer(next.value.length);
-      new Uint8Array(chunk).set(next.value);
+      // A copy moved to the worker (stream chunks may be views into a shared pool, or memory
+      // that cannot move, such as a native library's).
+      const chunk = new Uint8Array(next.value).buffer;
       worker.postMessage({ type: 'input', chunk }, [chunk]);
     } catch (error) {
       sourceError ??= { error };
@@ -292,8 +274,13 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
     notify();
   });
   worker.on('exit', (code) => {
+    exited = true;
     if (!finished) failure ??= new Error(`The xz decoder thread stopped (exit code ${code})`);
     notify();
+  });
+  // Chunks given back go to the worker while it runs (moved: the caller no longer uses them).
+  const stopForwarding = options.recycler?.forwardTo((memory) => {
+    if (!exited) worker.postMessage({ type: 'give', chunk: memory }, [memory]);
   });
   signal?.addEventListener('abort', notify);
   try {
@@ -312,8 +299,29 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
     }
   } finally {
     signal?.removeEventListener('abort', notify);
+    stopForwarding?.();
     finished = true;
-    await worker.terminate();
+    await stopWorker(worker, () => exited, name === 'liblzma');
     if (!sourceError) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
+}
+
+/**
+ * End the decoder thread. liblzma's worker is asked to stop and closes its engine itself between
+ * two calls (at most one chunk of decoding away); it is terminated only if it has not ended after
+ * STOP_GRACE_MS. The Rust decoder is terminated at once.
+ */
+const STOP_GRACE_MS = 5_000;
+async function stopWorker(worker: Worker, exited: () => boolean, graceful: boolean): Promise<void> {
+  if (exited()) return;
+  if (graceful) {
+    const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'stop' });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+    const outcome = await Promise.race([ended, late]);
+    clearTimeout(timer);
+    if (outcome !== 'late') return;
+  }
+  await worker.terminate();
 }

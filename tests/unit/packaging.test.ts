@@ -76,6 +76,23 @@ describe('electron-builder.yml', () => {
     }
   });
 
+  it('unpacks both xz decoders, which the decoder thread loads from app.asar.unpacked', async () => {
+    const { minimatch } = createRequire(require.resolve('app-builder-lib'))('minimatch') as { minimatch: (path: string, pattern: string, options: { dot: boolean }) => boolean };
+    const patterns = (await builderConfig()).asarUnpack ?? [];
+    const unpacked = (path: string) => patterns.some((pattern) => minimatch(path, pattern, { dot: true }));
+    // Files as they lie in the packaged app's node_modules (resolved here, then made relative to it).
+    for (const module of ['node-liblzma', '@napi-rs/lzma/xz', `@napi-rs/lzma-${process.platform}-${process.arch}-gnu/package.json`]) {
+      let resolved: string;
+      try {
+        resolved = require.resolve(module);
+      } catch {
+        continue; // a platform package this machine does not have
+      }
+      const inApp = resolved.slice(resolved.lastIndexOf('node_modules/'));
+      expect(unpacked(inApp), inApp).toBe(true);
+    }
+  });
+
   it('no longer unpacks a helper script from the asar (the packaged app is its own helper)', async () => {
     expect((await builderConfig()).asarUnpack ?? []).not.toContain('dist/main/raw-device-helper.mjs');
   });
