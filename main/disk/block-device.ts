@@ -33,6 +33,11 @@ export interface RawDisk extends Disk {
   /** Capacity in bytes; 0 when unknown. */
   readonly sizeBytes: number;
   protectFat32(start: number, bytes: number, copies: number): void;
+  /**
+   * Read up to `length` bytes at `position` into `buffer` at `offset`; resolves with how many were
+   * read (fewer where the device ends). file-disk's `read` always reports `length`.
+   */
+  readSome(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -116,6 +121,10 @@ export class BlockDevice extends Disk implements RawDisk {
 
   protected async _getCapacity(): Promise<number> {
     return this.#capacity;
+  }
+
+  async readSome(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return (await this._read(buffer, offset, length, position)).bytesRead;
   }
 
   protected async _read(buffer: Buffer, bufferOffset: number, length: number, fileOffset: number): Promise<ReadResult> {

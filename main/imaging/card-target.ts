@@ -218,14 +218,13 @@ export class CardTarget {
     let actual: string;
     try {
       const chunk = Math.min(READ_CHUNK, Math.max(length, 1));
-      const buffers = [Buffer.alloc(chunk), Buffer.alloc(chunk)];
+      const buffers = [Buffer.allocUnsafeSlow(chunk), Buffer.allocUnsafeSlow(chunk)];
       const readAt = async (offset: number, buffer: Buffer): Promise<Buffer> => {
         const size = Math.min(READ_CHUNK, length - offset);
         const target = buffer.subarray(0, size);
-        // Zero-filled: file-disk reports the full length even when the device ended early, and
-        // zeros then fail the comparison instead of passing the other buffer's old bytes.
-        target.fill(0);
-        const { bytesRead } = await disk.read(target, 0, size, offset);
+        // The bytes actually read (file-disk's `read` reports the full length even where the device
+        // ended early, and the buffer's old bytes would then be hashed).
+        const bytesRead = await disk.readSome(target, 0, size, offset);
         if (bytesRead < size) throw new ImagingError(ImagingErrorCode.CARD_GONE, `${this.device} ended at byte ${offset + bytesRead} while reading back`, { device: this.device });
         return target;
       };

@@ -324,6 +324,10 @@ export class ElevatedDevice extends Disk implements RawDisk {
     return this.#capacity;
   }
 
+  async readSome(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return (await this._read(buffer, offset, length, position)).bytesRead;
+  }
+
   protected async _read(buffer: Buffer, bufferOffset: number, length: number, fileOffset: number): Promise<ReadResult> {
     let done = 0;
     while (done < length) {
