@@ -81,11 +81,14 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   };
 
   // The image's SHA-256 on a worker thread (hash-worker.ts); XXH3 is cheap enough here. The
-  // thread starts while the cards open and the first chunk decodes (it took ~0.1 s, the
-  // first chunk waiting for it).
+  // hashing thread and the decoding (its own thread too, for xz) start while the cards open:
+  // each thread takes ~50 ms to start, which the first chunk otherwise waited for.
   const hashStarting = HashWorker.start();
   hashStarting.catch(() => undefined); // awaited below, or closed on an early return
   const closeHash = () => hashStarting.then((h) => h.close(), () => undefined);
+  const images = request.image[Symbol.asyncIterator]();
+  const firstPiece = images.next();
+  firstPiece.catch(() => undefined); // awaited in the loop below
 
   // 1-2: open every card at once (a password prompt per card that needs one).
   for (const t of request.targets) report(t.drive.device, 'opening', 0, request.extractSize ?? null);
@@ -109,6 +112,7 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
   if (targets.size === 0 || signal?.aborted) {
     for (const t of request.targets) fail(t.drive.device, 'open', cancelled());
     await abandonAll();
+    await images.return?.().catch(() => undefined);
     await closeHash();
     return { image: null, cards: order(request.targets, outcomes) };
   }
@@ -125,10 +129,6 @@ export async function writeImage<R>(request: WriteImageRequest<R>): Promise<Writ
     })),
     { depth: request.depth ?? 4, onFail: (sink, error) => fail(sink.id, 'write', error) },
   );
-  // Decoding starts now, while the hashing thread may still be starting.
-  const images = request.image[Symbol.asyncIterator]();
-  const firstPiece = images.next();
-  firstPiece.catch(() => undefined); // awaited in the loop below
   let hash: HashWorker;
   try {
     hash = await hashStarting;

@@ -300,8 +300,11 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
   } finally {
     signal?.removeEventListener('abort', notify);
     stopForwarding?.();
+    // Not waited for: the thread ends on its own once it sent everything (liblzma), or is stopped
+    // here; the caller goes on meanwhile (a thread's teardown took 10-30 ms).
+    const done = finished;
     finished = true;
-    await stopWorker(worker, () => exited, name === 'liblzma');
+    if (!done || name !== 'liblzma') void stopWorker(worker, () => exited, name === 'liblzma').catch(() => undefined);
     if (!sourceError) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }
@@ -318,7 +321,7 @@ async function stopWorker(worker: Worker, exited: () => boolean, graceful: boole
     const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage({ type: 'stop' });
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS).unref()));
     const outcome = await Promise.race([ended, late]);
     clearTimeout(timer);
     if (outcome !== 'late') return;
