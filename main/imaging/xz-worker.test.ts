@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { xz } from '@napi-rs/lzma';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '../disk/testing/fat-test-tools';
@@ -152,6 +153,28 @@ it.skipIf(!withLiblzma)('a stop in the middle of liblzma decoding ends the threa
   }
   expect(seen).toBe(2 * MIB);
   await expect.poll(() => closed, { timeout: 10_000 }).toBe(true);
+});
+
+describe.skipIf(!withLiblzma)('liblzma loading here but not on its thread (a file the packaged app did not unpack)', () => {
+  const raw = Buffer.concat([randomBytes(MIB), Buffer.alloc(2 * MIB, 4)]);
+  const compressed = xz.compressSync(raw);
+  const missing = pathToFileURL(join(import.meta.dirname, 'no-such-dir', 'lzma.js')).href;
+
+  it('with the default choice, the Rust decoder takes over and every byte comes out', async () => {
+    const ran: XzDecoderName[] = [];
+    const chunks: Buffer[] = [];
+    for await (const chunk of decodeXzOffThread(pieces(compressed, 100_000), { chunkBytes: MIB, modules: { liblzma: missing }, onDecoder: (name) => ran.push(name) })) chunks.push(Buffer.from(chunk));
+    expect(Buffer.concat(chunks).equals(raw)).toBe(true);
+    expect(ran).toEqual(['napi-rs']);
+  });
+
+  it('asked for by name, it fails saying so (not as damaged data)', async () => {
+    const error = await (async () => {
+      for await (const chunk of decodeXzOffThread(pieces(compressed, 100_000), { decoder: 'liblzma', modules: { liblzma: missing } })) void chunk;
+    })().catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(XzDataError);
+    expect((error as Error).message).toMatch(/^The liblzma xz decoder does not load on its thread: /);
+  });
 });
 
 it('a decoder thread loads its library from app.asar.unpacked where the packaged app has it there', async () => {

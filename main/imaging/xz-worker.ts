@@ -78,9 +78,11 @@ const LIBLZMA_WORKER = `(async () => {
   try {
     lib = await import(workerData.module);
   } catch (error) {
-    fail('node-liblzma did not load on the decoder thread: ' + String((error && error.message) || error));
+    parentPort.postMessage({ type: 'unavailable', message: String((error && error.message) || error) });
+    parentPort.close();
     return;
   }
+  parentPort.postMessage({ type: 'ready' });
   const { LZMA_RUN, LZMA_FINISH, LZMA_OK, LZMA_STREAM_END, LZMAErrorMessage } = lib;
   const statusNames = ['MEM_ERROR', 'MEMLIMIT_ERROR', 'FORMAT_ERROR', 'OPTIONS_ERROR', 'DATA_ERROR', 'BUF_ERROR', 'PROG_ERROR', 'NO_CHECK', 'UNSUPPORTED_CHECK', 'GET_CHECK'];
   const statusMessage = (status) => {
@@ -143,7 +145,15 @@ const NAPI_RS_WORKER = `(async () => {
       yield piece;
     }
   }
-  const { decompressStream } = createRequire(workerData.module)(workerData.module);
+  let decompressStream;
+  try {
+    ({ decompressStream } = createRequire(workerData.module)(workerData.module));
+  } catch (error) {
+    parentPort.postMessage({ type: 'unavailable', message: String((error && error.message) || error) });
+    parentPort.close();
+    return;
+  }
+  parentPort.postMessage({ type: 'ready' });
   const decoded = decompressStream(Readable.toWeb(Readable.from(compressed(), { objectMode: false })));
   let buffer = take();
   let used = 0;
@@ -169,7 +179,13 @@ const NAPI_RS_WORKER = `(async () => {
 })();
 `;
 
-type FromWorker = { type: 'need' } | { type: 'output'; chunk: ArrayBuffer; length: number } | { type: 'done' } | { type: 'error'; message: string };
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'unavailable'; message: string }
+  | { type: 'need' }
+  | { type: 'output'; chunk: ArrayBuffer; length: number }
+  | { type: 'done' }
+  | { type: 'error'; message: string };
 
 /** Which decoder ran: C liblzma (node-liblzma's native addon) or @napi-rs/lzma (pure Rust). */
 export type XzDecoderName = 'liblzma' | 'napi-rs';
@@ -213,6 +229,11 @@ export interface XzWorkerOptions {
   decoder?: 'auto' | XzDecoderName;
   /** Told which decoder runs, once it started. */
   onDecoder?: (name: XzDecoderName) => void;
+  /**
+   * Where the decoder threads load their library from: node-liblzma's module URL, @napi-rs/lzma's
+   * xz.js path. Default: resolved from here, the unpacked copy in the packaged app.
+   */
+  modules?: { liblzma?: string; napiRs?: string };
   /** Whole chunks given back to it (once nothing uses them) move back to the worker to be decoded into again. */
   recycler?: ChunkRecycler;
 }
@@ -231,9 +252,6 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
     if (await liblzmaAvailable()) name = 'liblzma';
     else if (decoder === 'liblzma') throw new Error('node-liblzma does not load on this machine');
   }
-  options.onDecoder?.(name);
-  const module = name === 'liblzma' ? pathToFileURL(decoderModulePath(resolveHere('node-liblzma'))).href : decoderModulePath(resolveHere('@napi-rs/lzma/xz'));
-  const worker = new Worker(name === 'liblzma' ? LIBLZMA_WORKER : NAPI_RS_WORKER, { eval: true, workerData: { module, chunkBytes, depth: Math.max(1, options.depth ?? 3) } });
   const iterator = source[Symbol.asyncIterator]();
   const outputs: Buffer[] = [];
   let finished = false;
@@ -246,6 +264,7 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
     wake = undefined;
     w?.();
   };
+  let worker: Worker;
   const feed = async () => {
     try {
       const next = await iterator.next();
@@ -262,22 +281,43 @@ export async function* decodeXzOffThread(source: AsyncIterable<Buffer>, options:
       notify();
     }
   };
-  worker.on('message', (message: FromWorker) => {
-    if (message.type === 'need') void feed();
-    else if (message.type === 'output') outputs.push(Buffer.from(message.chunk, 0, message.length));
-    else if (message.type === 'done') finished = true;
-    else failure ??= new XzDataError(message.message);
-    notify();
-  });
-  worker.on('error', (error: Error) => {
-    failure ??= new Error(`The xz decoder thread failed: ${error.message}`, { cause: error });
-    notify();
-  });
-  worker.on('exit', (code) => {
-    exited = true;
-    if (!finished) failure ??= new Error(`The xz decoder thread stopped (exit code ${code})`);
-    notify();
-  });
+  /**
+   * Start `decoder`'s thread. A library that loads here but not on the thread (the packaged app
+   * missing a file it needs unpacked) says 'unavailable' before it asked for any input: with
+   * 'auto', liblzma then gives way to the Rust decoder; a named decoder fails.
+   */
+  const launch = (decoder: XzDecoderName): Worker => {
+    const module = decoder === 'liblzma' ? (options.modules?.liblzma ?? pathToFileURL(decoderModulePath(resolveHere('node-liblzma'))).href) : (options.modules?.napiRs ?? decoderModulePath(resolveHere('@napi-rs/lzma/xz')));
+    const started = new Worker(decoder === 'liblzma' ? LIBLZMA_WORKER : NAPI_RS_WORKER, { eval: true, workerData: { module, chunkBytes, depth: Math.max(1, options.depth ?? 3) } });
+    const current = () => started === worker;
+    started.on('message', (message: FromWorker) => {
+      if (!current()) return;
+      if (message.type === 'ready') options.onDecoder?.(decoder);
+      else if (message.type === 'unavailable') {
+        if (decoder === 'liblzma' && (options.decoder ?? 'auto') === 'auto') {
+          name = 'napi-rs';
+          worker = launch('napi-rs');
+        } else failure ??= new Error(`The ${decoder} xz decoder does not load on its thread: ${message.message}`);
+      } else if (message.type === 'need') void feed();
+      else if (message.type === 'output') outputs.push(Buffer.from(message.chunk, 0, message.length));
+      else if (message.type === 'done') finished = true;
+      else failure ??= new XzDataError(message.message);
+      notify();
+    });
+    started.on('error', (error: Error) => {
+      if (!current()) return;
+      failure ??= new Error(`The xz decoder thread failed: ${error.message}`, { cause: error });
+      notify();
+    });
+    started.on('exit', (code) => {
+      if (!current()) return;
+      exited = true;
+      if (!finished) failure ??= new Error(`The xz decoder thread stopped (exit code ${code})`);
+      notify();
+    });
+    return started;
+  };
+  worker = launch(name);
   // Chunks given back go to the worker while it runs (moved: the caller no longer uses them).
   const stopForwarding = options.recycler?.forwardTo((memory) => {
     if (!exited) worker.postMessage({ type: 'give', chunk: memory }, [memory]);

@@ -7,9 +7,10 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -76,21 +77,35 @@ describe('electron-builder.yml', () => {
     }
   });
 
-  it('unpacks both xz decoders, which the decoder thread loads from app.asar.unpacked', async () => {
+  it('unpacks both xz decoders and what they load at run time, which the decoder thread loads from app.asar.unpacked', async () => {
     const { minimatch } = createRequire(require.resolve('app-builder-lib'))('minimatch') as { minimatch: (path: string, pattern: string, options: { dot: boolean }) => boolean };
     const patterns = (await builderConfig()).asarUnpack ?? [];
     const unpacked = (path: string) => patterns.some((pattern) => minimatch(path, pattern, { dot: true }));
-    // Files as they lie in the packaged app's node_modules (resolved here, then made relative to it).
-    for (const module of ['node-liblzma', '@napi-rs/lzma/xz', `@napi-rs/lzma-${process.platform}-${process.arch}-gnu/package.json`]) {
-      let resolved: string;
-      try {
-        resolved = require.resolve(module);
-      } catch {
-        continue; // a platform package this machine does not have
+    // Each decoder package and its run-time dependencies (installed optional ones included: the
+    // platform packages), as their package.json lies in the packaged app's node_modules.
+    const seen = new Set<string>();
+    /** Node's lookup: node_modules/<name> in the folder of `from` and each folder above it. */
+    const find = (name: string, from: string): string | undefined => {
+      for (let dir = dirname(from); ; dir = dirname(dir)) {
+        const manifest = join(dir, 'node_modules', name, 'package.json');
+        if (existsSync(manifest)) return manifest;
+        if (dir === dirname(dir)) return undefined;
       }
-      const inApp = resolved.slice(resolved.lastIndexOf('node_modules/'));
-      expect(unpacked(inApp), inApp).toBe(true);
-    }
+    };
+    const visit = (name: string, from: string) => {
+      const manifest = find(name, from);
+      if (!manifest) return; // an optional dependency for another platform
+      if (seen.has(manifest)) return;
+      seen.add(manifest);
+      const json = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+      // node-addon-api is C++ headers for building the addon, not loaded at run time.
+      for (const dependency of Object.keys({ ...json.dependencies, ...json.optionalDependencies })) if (dependency !== 'node-addon-api') visit(dependency, manifest);
+    };
+    visit('node-liblzma', join(root, 'package.json'));
+    visit('@napi-rs/lzma', join(root, 'package.json'));
+    const inApp = [...seen].map((path) => relative(root, path));
+    expect(inApp).toEqual(expect.arrayContaining(['node_modules/node-liblzma/package.json', 'node_modules/node-gyp-build/package.json', 'node_modules/@napi-rs/lzma/package.json']));
+    expect(inApp.filter((path) => !unpacked(path))).toEqual([]);
   });
 
   it('no longer unpacks a helper script from the asar (the packaged app is its own helper)', async () => {
