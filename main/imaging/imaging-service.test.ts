@@ -89,7 +89,7 @@ describe('imaging blank practice cards from the lab catalogue', { timeout: 120_0
     expect(bench.server.imageRequests().length - before).toBe(1);
     expect(progress.source).toBe('download');
     // The log says which xz decoder this machine used.
-    const decoderLine = (await defaultXzDecoder()) === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma).' : 'Decompressing with @napi-rs/lzma on a worker thread (node-liblzma did not load here).';
+    const decoderLine = (await defaultXzDecoder()) === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma) on a thread of its own.' : 'Decompressing with @napi-rs/lzma on a thread of its own (node-liblzma did not load).';
     expect(bench.jobs.log(jobId).lines).toContain(decoderLine);
     expect(progress.download?.bytes).toBe(image24.downloadSize);
     expect(result!.image).toMatchObject({ size: image24.extractSize, sha256: image24.extractSha256 });

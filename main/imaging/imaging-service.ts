@@ -324,7 +324,7 @@ export class ImagingService {
     let cacheKey: string | undefined;
     let downloadChecked = false;
     let image: DecodedImage;
-    const logDecoder = (name: XzDecoderName) => ctx.log(name === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma).' : 'Decompressing with @napi-rs/lzma on a worker thread (node-liblzma did not load here).');
+    const logDecoder = (name: XzDecoderName) => ctx.log(name === 'liblzma' ? 'Decompressing with C liblzma (node-liblzma) on a thread of its own.' : 'Decompressing with @napi-rs/lzma on a thread of its own (node-liblzma did not load).');
 
     try {
       if (chosen.kind === 'local') {
