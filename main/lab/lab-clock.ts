@@ -92,11 +92,26 @@ export class LabClock extends EventEmitter {
     return Math.max(0, labMs / this.speed);
   }
 
-  /** Run `fn` after `labMs` lab milliseconds. */
+  /**
+   * Run `fn` once `labMs` lab milliseconds have passed: when it runs, `now()` has reached that
+   * instant. A plain timeout does not promise that: Node counts it from libuv's millisecond loop
+   * time, and lab time here comes from Date.now(), so nine timeouts in ten ended up to a real
+   * millisecond early (at speed 200, 200 lab ms; a readiness flip due at the end then never came).
+   * Early, it waits out the rest.
+   */
   after(labMs: number, fn: () => void): LabTimer {
-    const t = setTimeout(fn, this.realMs(labMs));
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
+    const due = this.now() + labMs;
+    let timer: NodeJS.Timeout;
+    const arm = (ms: number) => {
+      timer = setTimeout(() => {
+        const left = due - this.now();
+        if (left > 0) arm(Math.max(1, this.realMs(left)));
+        else fn();
+      }, ms);
+      timer.unref?.();
+    };
+    arm(this.realMs(labMs));
+    return { cancel: () => clearTimeout(timer) };
   }
 
   /** Run `fn` every `labMs` lab milliseconds. */
@@ -106,18 +121,29 @@ export class LabClock extends EventEmitter {
     return { cancel: () => clearInterval(t) };
   }
 
-  /** Resolve after `labMs` lab milliseconds; rejects with the signal's reason when aborted. */
+  /**
+   * Resolve once `labMs` lab milliseconds have passed (`now()` has reached that instant, as with
+   * `after`); rejects with the signal's reason when aborted. Unlike `after`, the wait keeps the
+   * process alive.
+   */
   sleep(labMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, this.realMs(labMs));
+      const due = this.now() + labMs;
+      let timer: NodeJS.Timeout;
+      const arm = (ms: number) => {
+        timer = setTimeout(() => {
+          const left = due - this.now();
+          if (left > 0) return arm(Math.max(1, this.realMs(left)));
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, ms);
+      };
       const onAbort = () => {
         clearTimeout(timer);
         reject(signal?.reason);
       };
+      arm(this.realMs(labMs));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
